@@ -1,0 +1,67 @@
+/**
+ * Executors by name. The registry lives in the parent; it sends the child the module to import
+ * and the export to call, so the child runner needs no list of its own and a new executor is one
+ * line: an entry in BUILTIN_EXECUTORS below, or a registerExecutor(...) call at start-up.
+ */
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SandboxError } from './errors.js'
+import type { ExecutorRef } from './messages.js'
+
+/**
+ * A module next to `base` (an import.meta.url), written with the `.js` suffix as in imports. The
+ * repo runs TypeScript directly, so the file on disk is `.ts` when `base` is; the child imports
+ * it through tsx. After a build both are `.js` and nothing changes.
+ */
+export function sourceModule(relative: string, base: string): string {
+  const ext = extname(fileURLToPath(base))
+  return new URL(relative.replace(/\.js$/, ext), base).href
+}
+
+/** Executors every registry starts with. Add the onnx and train executors here. */
+export const BUILTIN_EXECUTORS: Readonly<Record<string, Omit<ExecutorRef, 'name'>>> = {
+  wasm: { module: sourceModule('../wasm/executor.js', import.meta.url), exportName: 'wasmExecutor' },
+  onnx: { module: sourceModule('../executors/onnx-task.js', import.meta.url), exportName: 'onnxTaskExecutor' },
+  train: { module: sourceModule('../executors/train-task.js', import.meta.url), exportName: 'trainTaskExecutor' },
+}
+
+export class ExecutorRegistry {
+  readonly #entries = new Map<string, ExecutorRef>()
+
+  constructor(initial: Readonly<Record<string, Omit<ExecutorRef, 'name'>>> = BUILTIN_EXECUTORS) {
+    for (const [name, ref] of Object.entries(initial)) this.register(name, ref.module, ref.exportName)
+  }
+
+  /**
+   * Register (or replace) an executor. `moduleSpecifier` must be importable from anywhere: a
+   * file: URL (see sourceModule) or a bare package specifier — never a relative path.
+   */
+  register(name: string, moduleSpecifier: string | URL, exportName: string): void {
+    const module = moduleSpecifier instanceof URL ? moduleSpecifier.href : moduleSpecifier
+    if (module.startsWith('.') || module.startsWith('/')) {
+      throw new TypeError(`executor ${name}: pass a file: URL or package specifier, not the path ${module}`)
+    }
+    this.#entries.set(name, { name, module, exportName })
+  }
+
+  /** The executor's reference, or COMPUTE_UNKNOWN_EXECUTOR. */
+  resolve(name: string): ExecutorRef {
+    const ref = this.#entries.get(name)
+    if (ref === undefined) {
+      throw new SandboxError('COMPUTE_UNKNOWN_EXECUTOR', `No executor named "${name}"; known: ${this.names().join(', ')}`)
+    }
+    return ref
+  }
+
+  names(): string[] {
+    return [...this.#entries.keys()].sort()
+  }
+}
+
+/** The registry runSandboxed uses when none is passed. */
+export const defaultExecutors = new ExecutorRegistry()
+
+/** Register an executor in the default registry (one line per executor at start-up). */
+export function registerExecutor(name: string, moduleSpecifier: string | URL, exportName: string): void {
+  defaultExecutors.register(name, moduleSpecifier, exportName)
+}

@@ -1,0 +1,25 @@
+/**
+ * @w3ai/crypto: identities and signed requests.
+ *
+ * ```ts
+ * const { identity } = await loadOrCreateIdentity(resolveHome(), 'account')
+ * const headers = signRequest(identity, 'POST', '/v1/accounts', body)
+ * ```
+ */
+export { toBase64Url, fromBase64Url, isBase64Url } from './encoding.js'
+export {
+  generateIdentity,
+  identityFromFile,
+  identityToFile,
+  idFromPublicKey,
+  publicKeyObject,
+  signBytes,
+  verifyBytes,
+  type Identity,
+  type IdentityFile,
+  type IdentityKind,
+} from './identity.js'
+export { bodyDigest, canonicalRequest, signRequest, verifySignedRequest, type SignedHeaders, type SignOptions, type VerifiedRequest } from './signed-request.js'
+export { IDENTITY_FILE, loadOrCreateIdentity, readIdentity, resolveHome, writeIdentity } from './keystore.js'
+export { canonicalJson, signObject, verifyObject } from './signed-object.js'
+export { rewrapKey, unwrapKey, wrapKey, WRAP_ALG, x25519PublicKeyObject } from './wrap.js'

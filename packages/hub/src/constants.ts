@@ -1,0 +1,40 @@
+/** Hub defaults; every option of createHub is optional and documented here. */
+import { DEFAULT_HUB_PORT } from '@w3ai/protocol'
+
+export const HUB_DEFAULTS = {
+  port: DEFAULT_HUB_PORT,
+  host: '127.0.0.1',
+  /** Interval the hub asks nodes to heartbeat at. */
+  heartbeatIntervalMs: 1000,
+  /** How often phi is evaluated for locally connected nodes. */
+  livenessTickMs: 250,
+  /** A node not heard from by any hub for this long is offline (covers hubs that died). */
+  staleAfterMs: 10_000,
+  /** How often stale nodes and expired nonces are swept. */
+  sweepIntervalMs: 2000,
+  /** Event-stream clients further behind than this many bytes are disconnected. */
+  maxClientBacklogBytes: 8 * 1024 * 1024,
+  logLevel: 'info',
+  /** Storage an account may hold (bytes). */
+  storageQuotaBytes: 1024 ** 4,
+  /** A piece on a node offline for longer than this no longer counts as healthy (repair starts). */
+  repairGraceMs: 60_000,
+  collectIntervalMs: 5000,
+  auditIntervalMs: 10_000,
+  repairIntervalMs: 5000,
+  auditsPerRound: 8,
+  /** A task lease not renewed for this long is re-dispatched. */
+  taskLeaseMs: 30_000,
+  /** Share of unverified jobs that get a hidden second replica. */
+  spotCheckRate: 0.05,
+  /** A task running longer than this gets one speculative copy elsewhere. */
+  stragglerAfterMs: 10 * 60_000,
+} as const
+
+/** Storage settings that may also come from the environment (devnets and tests shorten them). */
+export const STORAGE_ENV = {
+  storageQuotaBytes: 'W3AI_STORAGE_QUOTA_BYTES',
+  repairGraceMs: 'W3AI_STORAGE_REPAIR_GRACE_MS',
+  auditIntervalMs: 'W3AI_STORAGE_AUDIT_INTERVAL_MS',
+  repairIntervalMs: 'W3AI_STORAGE_REPAIR_INTERVAL_MS',
+} as const

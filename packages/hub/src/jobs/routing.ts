@@ -1,0 +1,66 @@
+/**
+ * The hub's AI router: the @w3ai/router index kept current from the registry (loaded at start,
+ * then fed by the event bus, which carries every hub's registrations, statuses and loads) and
+ * from task outcomes; job placement asks it instead of scanning the nodes table.
+ */
+import type { HubEvent, JobExecutor, NodeInfo } from '@w3ai/protocol'
+import { createRouter, type Router, type RouterOptions } from '@w3ai/router'
+import type { EventBus } from '../events.js'
+import type { NodeStore } from '../store/nodes.js'
+
+export class HubRouter {
+  readonly router: Router
+  private unsubscribe: (() => void) | undefined
+
+  constructor(
+    private readonly nodes: NodeStore,
+    private readonly bus: EventBus,
+    options: RouterOptions = {},
+  ) {
+    this.router = createRouter(options)
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.bus.subscribe((e) => this.apply(e))
+    for (const node of await this.nodes.all()) this.upsert(node)
+  }
+
+  stop(): void {
+    this.unsubscribe?.()
+  }
+
+  private upsert(node: NodeInfo): void {
+    const { reputation, ...rest } = node
+    this.router.upsert({ ...rest, ...(reputation === undefined ? {} : { reputation: reputation.score }) })
+  }
+
+  private apply(e: HubEvent): void {
+    switch (e.type) {
+      case 'node.registered':
+        this.upsert(e.node)
+        break
+      case 'node.status':
+        this.router.setStatus(e.id, e.status)
+        break
+      case 'node.load':
+        for (const { id, load } of e.loads) this.router.updateLoad(id, load)
+        break
+      default:
+        break
+    }
+  }
+
+  /** The best `count` distinct online nodes for a task of this executor, near the requester when given. */
+  place(executor: JobExecutor, count: number, exclude: string[] = []): string[] {
+    return this.router.placeMany({ executor }, count, { exclude: new Set(exclude) }).map((p) => p.nodeId)
+  }
+
+  /** Teaches the router how a node did. */
+  outcome(nodeId: string, ok: boolean, durationMs?: number): void {
+    this.router.recordOutcome(nodeId, { ok, ...(durationMs === undefined ? {} : { durationMs }) })
+  }
+
+  reputation(nodeId: string, score: number): void {
+    this.router.setReputation(nodeId, score)
+  }
+}

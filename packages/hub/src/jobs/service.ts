@@ -1,0 +1,252 @@
+/**
+ * Jobs: submission (inputs checked, nodes chosen, keys wrapped by the owner to those nodes only),
+ * claims by nodes (with what they need to fetch and open the inputs), results with verification
+ * across replicas and spot checks, and the upkeep loop (expired leases, stragglers).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Identity } from '@w3ai/crypto'
+import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
+import { issueOrder } from '../storage/orders.js'
+import type { ObjectStore } from '../store/objects.js'
+import { jobView, type JobStore } from '../store/jobs.js'
+import type { TaskQueue } from './queue.js'
+import type { HubRouter } from './routing.js'
+import { resultDigest, verdict } from './verify.js'
+
+export interface JobServiceComponents {
+  queue: TaskQueue
+  jobs: JobStore
+  objects: ObjectStore
+  networkKey: Identity
+  /** Share of unverified jobs that get a hidden second replica (0..1). */
+  spotCheckRate: number
+  /** Tie-breaker replicas allowed beyond the requested verification. */
+  maxTieBreakers: number
+  /** Leased longer than this → a speculative copy elsewhere. */
+  stragglerAfterMs: number
+  /** A task its assigned node has not claimed after this long may go to any keyed node. */
+  assignmentTimeoutMs: number
+  upkeepIntervalMs: number
+  /** Places jobs on nodes (learned model, load, reputation); the nodes table is the fallback. */
+  router?: HubRouter
+  /** Announces that a job changed (the dashboard refetches it). */
+  announce: (jobId: string) => void
+  random?: () => number
+  onError: (err: unknown) => void
+}
+
+const MAX_RESULT_BYTES = 1024 * 1024
+
+export class JobService {
+  private timer: NodeJS.Timeout | undefined
+  private busy = false
+  private readonly random: () => number
+
+  constructor(private readonly c: JobServiceComponents) {
+    this.random = c.random ?? Math.random
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.upkeep(), this.c.upkeepIntervalMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    while (this.busy) await new Promise((r) => setTimeout(r, 20))
+  }
+
+  async upkeep(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      const changed = [
+        ...(await this.c.queue.expire()),
+        ...(await this.c.queue.speculate(this.c.stragglerAfterMs)),
+        ...(await this.c.queue.releaseAssignments(this.c.assignmentTimeoutMs)),
+      ]
+      for (const jobId of new Set(changed)) this.c.announce(jobId)
+    } catch (err) {
+      this.c.onError(err)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  async submit(owner: string, body: JobSubmit): Promise<JobCandidates | Job> {
+    const cids = [...new Set(Object.values(body.inputs))]
+    for (const cid of cids) {
+      if ((await this.c.objects.get(cid)) === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `Input ${cid} is not a stored object.`)
+      if ((await this.c.objects.keyFor(cid, owner)) === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', `Input ${cid} is not yours or shared with you.`)
+    }
+    const verify = body.verify ?? 1
+    const replicas = verify === 1 && this.random() < this.c.spotCheckRate ? 2 : verify
+    const candidates = await this.chooseNodes(body.executor, replicas + this.c.maxTieBreakers)
+    if (candidates.length < replicas) {
+      throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} replica(s) of a ${body.executor} job need as many online nodes running it; ${candidates.length} are available.`)
+    }
+    const id = `j_${randomBytes(12).toString('hex')}`
+    const awaiting = cids.length > 0
+    await this.c.queue.enqueue({
+      id,
+      owner,
+      executor: body.executor,
+      spec: body.params ?? null,
+      inputs: body.inputs,
+      tolerance: body.tolerance ?? 0,
+      priority: body.priority ?? 0,
+      replicas,
+      maxAttempts: body.maxAttempts ?? 3,
+      status: awaiting ? 'awaiting-keys' : 'queued',
+      assignments: candidates.slice(0, replicas).map((n) => n.nodeId),
+    })
+    this.c.announce(id)
+    if (awaiting) return { jobId: id, status: 'awaiting-keys', inputs: cids, candidates }
+    return this.view(owner, id)
+  }
+
+  /** The router's choice of nodes (with x25519 keys), topped up from the nodes table if it comes short. */
+  private async chooseNodes(executor: JobSubmit['executor'], count: number): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
+    const routed = this.c.router === undefined ? [] : await this.c.jobs.encryptionKeys(this.c.router.place(executor, count))
+    if (routed.length >= count) return routed
+    const more = await this.c.jobs.candidates(executor, count - routed.length, routed.map((n) => n.nodeId))
+    return [...routed, ...more]
+  }
+
+  /** The owner's wrapped keys: each replica goes to a node that holds a key for every input. */
+  async provideKeys(owner: string, jobId: string, body: JobKeys): Promise<Job> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
+    if (job.status !== 'awaiting-keys') throw new W3aiError('JOB_INVALID_STATE', `Job ${jobId} is ${job.status}, not waiting for keys.`)
+    const cids = new Set(Object.values(job.inputs))
+    const byNode = new Map<string, Set<string>>()
+    for (const k of body.keys) {
+      if (!cids.has(k.cid)) throw new W3aiError('JOB_KEYS_INCOMPLETE', `${k.cid} is not an input of this job.`)
+      const set = byNode.get(k.nodeId) ?? new Set<string>()
+      set.add(k.cid)
+      byNode.set(k.nodeId, set)
+    }
+    const ready = [...byNode].filter(([, set]) => set.size === cids.size).map(([nodeId]) => nodeId)
+    if (ready.length < job.replicas) {
+      throw new W3aiError('JOB_KEYS_INCOMPLETE', `Keys for every input reached ${ready.length} node(s); the job needs ${job.replicas}.`)
+    }
+    await this.c.queue.activate(jobId, body.keys, ready.slice(0, job.replicas))
+    this.c.announce(jobId)
+    return this.view(owner, jobId)
+  }
+
+  async view(owner: string, jobId: string): Promise<Job> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
+    const history = (await this.c.queue.history(jobId)).map((e) => ({ at: e.at, kind: e.kind, taskId: e.taskId, nodeId: e.nodeId, detail: e.detail }))
+    const results = await this.c.jobs.results(jobId)
+    const verification = job.replicas > 1 && results.length > 0 ? { agreed: job.status === 'succeeded', digests: results.map((r) => r.digest) } : null
+    return jobView(job, history, verification)
+  }
+
+  async list(owner: string): Promise<Job[]> {
+    const rows = await this.c.jobs.list(owner)
+    return rows.map((row) => jobView(row, [], null))
+  }
+
+  async cancel(owner: string, jobId: string): Promise<Job> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
+    if (!(await this.c.queue.cancel(jobId))) throw new W3aiError('JOB_INVALID_STATE', `Job ${jobId} already ${job.status}.`)
+    this.c.announce(jobId)
+    return this.view(owner, jobId)
+  }
+
+  /** Leases tasks to a node, each with what it needs to fetch and open the job's inputs. */
+  async claim(nodeId: string, executors: string[], capacity: number): Promise<ClaimedTask[]> {
+    const leased = await this.c.queue.claim(nodeId, executors, capacity)
+    for (const t of leased) this.c.announce(t.jobId)
+    const out: ClaimedTask[] = []
+    for (const t of leased) {
+      const job = await this.c.jobs.get(t.jobId)
+      if (job === undefined) continue
+      const inputs: ClaimedTask['inputs'] = []
+      for (const [role, cid] of Object.entries(job.inputs)) {
+        const object = await this.c.objects.get(cid)
+        const wrappedKey = (await this.c.jobs.keyFor(job.id, nodeId, cid)) as WrappedKey | undefined
+        if (object === undefined || wrappedKey === undefined) continue
+        const pieces = await this.c.objects.pieces(cid)
+        inputs.push({
+          role,
+          cid,
+          manifest: object.manifest,
+          wrappedKey,
+          segments: object.manifest.segments.map((_, seg) => ({
+            index: seg,
+            pieces: pieces
+              .filter((p) => p.seg === seg)
+              .map((p) => ({ index: p.index, cid: p.cid, nodeId: p.nodeId, endpoint: p.endpoint, nodeStatus: p.nodeStatus, healthy: p.healthy, order: issueOrder(this.c.networkKey, 'get', p.cid, p.nodeId, p.size) })),
+          })),
+        })
+      }
+      out.push({ id: t.id, jobId: t.jobId, replica: t.replica, executor: job.executor, params: job.params, leaseId: t.leaseId, leaseExpiresAt: t.leaseExpiresAt, attempt: t.attempt, inputs })
+    }
+    return out
+  }
+
+  async progress(nodeId: string, taskId: string, leaseId: string, progress: unknown): Promise<void> {
+    const jobId = await this.c.queue.progress(taskId, leaseId, nodeId, progress)
+    if (jobId === undefined) throw new W3aiError('TASK_LEASE_LOST')
+    this.c.announce(jobId)
+  }
+
+  async renew(nodeId: string, taskId: string, leaseId: string): Promise<void> {
+    if (!(await this.c.queue.renew(taskId, leaseId, nodeId))) throw new W3aiError('TASK_LEASE_LOST')
+  }
+
+  async complete(nodeId: string, taskId: string, leaseId: string, result: unknown): Promise<'committed' | 'duplicate'> {
+    if (JSON.stringify(result ?? null).length > MAX_RESULT_BYTES) throw new W3aiError('PAYLOAD_TOO_LARGE', 'A task result is limited to 1 MiB of JSON; store larger results in W3S.')
+    const outcome = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, resultDigest(result ?? null))
+    if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
+    this.c.router?.outcome(nodeId, true)
+    if (outcome === 'committed') await this.verify(taskId)
+    const jobId = await this.jobOf(taskId)
+    if (jobId !== undefined) this.c.announce(jobId)
+    return outcome
+  }
+
+  async fail(nodeId: string, taskId: string, leaseId: string, error: { code: string; message: string }, retryable: boolean): Promise<'retrying' | 'failed'> {
+    const outcome = await this.c.queue.fail(taskId, leaseId, nodeId, error, retryable)
+    if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
+    this.c.router?.outcome(nodeId, false)
+    const jobId = await this.jobOf(taskId)
+    const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
+    if (job?.status === 'failed') await this.c.jobs.finish(job.id, 'failed', null, error)
+    if (jobId !== undefined) this.c.announce(jobId)
+    return outcome
+  }
+
+  private jobOf(taskId: string): Promise<string | undefined> {
+    return this.c.queue.taskJob(taskId)
+  }
+
+  /** Once every replica has a result: agree → the job's result; disagree → a tie-breaker or failure. */
+  private async verify(taskId: string): Promise<void> {
+    const jobId = await this.jobOf(taskId)
+    const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
+    if (job === undefined || job.status !== 'succeeded') return
+    const results = await this.c.jobs.results(job.id)
+    const decided = verdict(results.map((r) => ({ nodeId: r.nodeId, result: r.result })), job.tolerance)
+    if (decided !== undefined) {
+      if (results.length > 1) {
+        for (const w of decided.winners) await this.c.jobs.recordVerification(w.nodeId, true)
+        for (const l of decided.losers) {
+          await this.c.jobs.recordVerification(l.nodeId, false)
+          const score = await this.c.jobs.reputation(l.nodeId)
+          if (score !== undefined) this.c.router?.reputation(l.nodeId, score)
+          this.c.router?.outcome(l.nodeId, false)
+        }
+      }
+      await this.c.jobs.finish(job.id, 'succeeded', decided.winners[0]!.result, null)
+      return
+    }
+    const requested = job.replicas - (await this.c.queue.tieBreakers(job.id))
+    if (job.replicas < requested + this.c.maxTieBreakers && (await this.c.queue.addReplica(job.id)) !== undefined) return
+    await this.c.jobs.finish(job.id, 'failed', null, { code: 'COMPUTE_VERIFICATION_FAILED', message: 'The replicas disagreed and no majority emerged.' })
+  }
+}

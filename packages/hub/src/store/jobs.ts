@@ -1,0 +1,140 @@
+/** SQL for the job views and the verification bookkeeping around the task queue. */
+import type { Job, JobExecutor } from '@w3ai/protocol'
+import type { Queryable } from '../db/types.js'
+
+interface RawJob {
+  id: string
+  owner: string
+  executor: JobExecutor
+  spec: unknown
+  inputs: Record<string, string>
+  tolerance: number
+  status: string
+  replicas: number
+  result: unknown
+  error: unknown
+  created_at: Date | string
+  finished_at: Date | string | null
+}
+
+export interface JobRow {
+  id: string
+  owner: string
+  executor: JobExecutor
+  params: unknown
+  inputs: Record<string, string>
+  tolerance: number
+  status: string
+  replicas: number
+  result: unknown
+  error: unknown
+  createdAt: string
+  finishedAt: string | null
+}
+
+const toRow = (r: RawJob): JobRow => ({
+  id: r.id,
+  owner: r.owner,
+  executor: r.executor,
+  params: r.spec,
+  inputs: r.inputs,
+  tolerance: Number(r.tolerance),
+  status: r.status,
+  replicas: r.replicas,
+  result: r.result,
+  error: r.error,
+  createdAt: new Date(r.created_at).toISOString(),
+  finishedAt: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
+})
+
+export class JobStore {
+  constructor(private readonly db: Queryable) {}
+
+  async get(id: string): Promise<JobRow | undefined> {
+    const r = await this.db.query<RawJob>('SELECT * FROM jobs WHERE id = $1', [id])
+    const row = r.rows[0]
+    return row === undefined ? undefined : toRow(row)
+  }
+
+  async list(owner: string, limit = 100): Promise<JobRow[]> {
+    const r = await this.db.query<RawJob>('SELECT * FROM jobs WHERE owner = $1 ORDER BY created_at DESC LIMIT $2', [owner, limit])
+    return r.rows.map(toRow)
+  }
+
+  /** Successful results per replica, with the node that produced each. */
+  async results(jobId: string): Promise<Array<{ replica: number; nodeId: string; result: unknown; digest: string | null }>> {
+    const r = await this.db.query<{ replica: number; node_id: string; result: unknown; result_digest: string | null }>(
+      `SELECT replica, node_id, result, result_digest FROM tasks WHERE job_id = $1 AND status = 'succeeded' ORDER BY replica`,
+      [jobId],
+    )
+    return r.rows.map((t) => ({ replica: t.replica, nodeId: t.node_id, result: t.result, digest: t.result_digest }))
+  }
+
+  async finish(jobId: string, status: 'succeeded' | 'failed', result: unknown, error: unknown): Promise<void> {
+    await this.db.query(
+      `UPDATE jobs SET status = $2, result = $3::jsonb, error = $4::jsonb, finished_at = coalesce(finished_at, now()), updated_at = now() WHERE id = $1`,
+      [jobId, status, JSON.stringify(result ?? null), JSON.stringify(error ?? null)],
+    )
+  }
+
+  /** Moves node reputations: agreeing nodes up, disagreeing ones down (a moving average). */
+  async recordVerification(nodeId: string, passed: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE nodes SET verifications_passed = verifications_passed + CASE WHEN $2 THEN 1 ELSE 0 END,
+                        verifications_failed = verifications_failed + CASE WHEN $2 THEN 0 ELSE 1 END,
+                        reputation = reputation * 0.7 + CASE WHEN $2 THEN 0.3 ELSE 0 END
+       WHERE id = $1`,
+      [nodeId, passed],
+    )
+  }
+
+  async reputation(nodeId: string): Promise<number | undefined> {
+    const r = await this.db.query<{ reputation: number }>('SELECT reputation FROM nodes WHERE id = $1', [nodeId])
+    return r.rows[0] === undefined ? undefined : Number(r.rows[0].reputation)
+  }
+
+  /** Online nodes that run `executor` and can receive wrapped keys, least loaded first. */
+  async candidates(executor: JobExecutor, count: number, exclude: string[] = []): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
+    const r = await this.db.query<{ id: string; encryption_key: string }>(
+      `SELECT id, encryption_key FROM nodes
+       WHERE status = 'online' AND encryption_key IS NOT NULL AND capabilities->'executors' @> $1::jsonb AND NOT (id = ANY($3::text[]))
+       ORDER BY reputation DESC, coalesce((load->>'runningTasks')::int, 0), coalesce((load->>'cpuPercent')::float8, 0), random()
+       LIMIT $2`,
+      [JSON.stringify([executor]), count, exclude],
+    )
+    return r.rows.map((n) => ({ nodeId: n.id, encryptionKey: n.encryption_key }))
+  }
+
+  /** The x25519 keys of these nodes (those without one are left out), in the given order. */
+  async encryptionKeys(ids: string[]): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
+    if (ids.length === 0) return []
+    const r = await this.db.query<{ id: string; encryption_key: string }>(
+      `SELECT id, encryption_key FROM nodes WHERE id = ANY($1::text[]) AND encryption_key IS NOT NULL AND status = 'online'`,
+      [ids],
+    )
+    const byId = new Map(r.rows.map((n) => [n.id, n.encryption_key]))
+    return ids.filter((id) => byId.has(id)).map((id) => ({ nodeId: id, encryptionKey: byId.get(id)! }))
+  }
+
+  async keyFor(jobId: string, nodeId: string, cid: string): Promise<unknown> {
+    const r = await this.db.query<{ wrapped_key: unknown }>('SELECT wrapped_key FROM job_keys WHERE job_id = $1 AND node_id = $2 AND object_cid = $3', [jobId, nodeId, cid])
+    return r.rows[0]?.wrapped_key
+  }
+}
+
+export function jobView(row: JobRow, history: Job['history'], verification: Job['verification']): Job {
+  return {
+    id: row.id,
+    owner: row.owner,
+    executor: row.executor,
+    status: row.status,
+    replicas: row.replicas,
+    inputs: row.inputs,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+    result: row.result,
+    error: row.error,
+    verification,
+    history,
+  }
+}

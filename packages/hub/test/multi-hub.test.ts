@@ -1,0 +1,73 @@
+import type { EventStreamMessage } from '@w3ai/protocol'
+import { HubClient, simulateNode } from '@w3ai/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHub, type Hub } from '../src/index.js'
+import { freshDatabaseUrl, sampleRegistration, startTestHub, tempHome, until, type TestHub } from './helpers.js'
+
+/** Two stateless hubs over one PostgreSQL serve one network. Needs W3AI_TEST_DATABASE_URL. */
+describe.skipIf(!process.env.W3AI_TEST_DATABASE_URL)('two hubs on one PostgreSQL', () => {
+  let a: TestHub
+  let b: Hub
+  let cleanupB: () => Promise<void>
+
+  beforeAll(async () => {
+    a = await startTestHub('postgres', { databaseUrl: freshDatabaseUrl('postgres'), staleAfterMs: 3000 })
+    const home = await tempHome()
+    cleanupB = home.cleanup
+    b = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl! })
+    await b.start()
+  })
+  afterAll(async () => {
+    await b?.stop()
+    await cleanupB?.()
+    await a?.close() // drops the shared schema too
+  })
+
+  it('shows a node connected to one hub, with live status and load, through the other', async () => {
+    const viaA = new HubClient({ url: a.hub.url })
+    const viaB = new HubClient({ url: b.url })
+    const seenOnB: EventStreamMessage[] = []
+    const close = viaB.events((m) => seenOnB.push(m))
+
+    const sim = await simulateNode(a.hub.url, sampleRegistration({ name: 'on-a' }) as never)
+    await sim.connect()
+    sim.startBeating(200)
+    await until(async () => (await viaB.getNode(sim.node.id)).status === 'online')
+    await until(async () => (await viaB.getNode(sim.node.id)).load !== null)
+    expect((await viaA.listNodes()).nodes.map((n) => n.id)).toEqual((await viaB.listNodes()).nodes.map((n) => n.id))
+    await until(async () => seenOnB.some((m) => m.type === 'node.registered' && m.node.id === sim.node.id))
+    await until(async () => seenOnB.some((m) => m.type === 'node.load' && m.loads.some((l) => l.id === sim.node.id)))
+
+    sim.close()
+    await until(async () => (await viaB.getNode(sim.node.id)).status === 'offline', 10_000)
+    await until(async () => seenOnB.some((m) => m.type === 'node.status' && m.id === sim.node.id && m.status === 'offline'))
+    close()
+  })
+
+  it('refuses on one hub a request already accepted by the other (shared nonces)', async () => {
+    const { generateIdentity, signRequest } = await import('@w3ai/crypto')
+    const acc = generateIdentity('account')
+    const headers = { ...signRequest(acc, 'GET', '/v1/accounts/me') }
+    expect((await fetch(a.hub.url + '/v1/accounts/me', { headers })).status).toBe(404)
+    const replay = await fetch(b.url + '/v1/accounts/me', { headers })
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('AUTH_REPLAYED_NONCE')
+  })
+
+  it('takes offline the nodes of a hub that died', async () => {
+    const home = await tempHome()
+    const c = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl! })
+    await c.start()
+    const sim = await simulateNode(c.url, sampleRegistration({ name: 'orphan' }) as never)
+    await sim.connect()
+    sim.startBeating(200)
+    const viaA = new HubClient({ url: a.hub.url })
+    await until(async () => (await viaA.getNode(sim.node.id)).status === 'online')
+    await new Promise((r) => setTimeout(r, 3500)) // longer than A's staleness limit: C's heartbeats keep it online
+    expect((await viaA.getNode(sim.node.id)).status).toBe('online')
+    sim.stopBeating()
+    await c.stop() // the hub goes away; the node's socket goes with it
+    sim.close()
+    await until(async () => (await viaA.getNode(sim.node.id)).status === 'offline', 15_000)
+    await home.cleanup()
+  })
+})

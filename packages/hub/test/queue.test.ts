@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase, type Database } from '../src/index.js'
+import { TaskQueue } from '../src/jobs/queue.js'
+import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
+
+let n = 0
+const jobId = (): string => `j_${Date.now().toString(36)}_${n++}`
+
+describe.each(backends())('task queue on %s', (backend) => {
+  let db: Database
+  let q: TaskQueue
+  let cleanup: () => Promise<void>
+  const url = freshDatabaseUrl(backend)
+
+  beforeAll(async () => {
+    const home = await tempHome()
+    cleanup = home.cleanup
+    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    q = new TaskQueue(db, { leaseMs: 200, backoffBaseMs: 10, backoffMaxMs: 50 })
+  })
+  afterAll(async () => {
+    await db?.close()
+    await cleanup?.()
+    if (url !== undefined) await dropSchema(url)
+  })
+
+  it('leases a task to one node only, even when nodes claim at once', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_1', executor: 'wasm', spec: { x: 1 } })
+    const claims = await Promise.all(['n_a', 'n_b', 'n_c', 'n_d'].map((node) => q.claim(node, ['wasm'], 5)))
+    const mine = claims.flat().filter((t) => t.jobId === id)
+    expect(mine).toHaveLength(1)
+    expect(mine[0]!.spec).toEqual({ x: 1 })
+    expect((await q.job(id))!.status).toBe('running')
+  })
+
+  it('respects executors, capacity and assignment', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_1', executor: 'onnx', spec: {}, replicas: 3, assignments: ['n_x', undefined, undefined] })
+    expect((await q.claim('n_y', ['wasm'], 5)).filter((t) => t.jobId === id)).toHaveLength(0)
+    const got = (await q.claim('n_y', ['onnx'], 5)).filter((t) => t.jobId === id)
+    expect(got).toHaveLength(1) // one replica per node; replica 0 belongs to n_x
+    expect(got[0]!.replica).not.toBe(0)
+    const x = (await q.claim('n_x', ['onnx'], 5)).filter((t) => t.jobId === id)
+    expect(x.map((t) => t.replica)).toEqual([0])
+  })
+
+  it('commits a result exactly once and rolls the job up', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_2', executor: 'wasm', spec: {} })
+    const [t] = (await q.claim('n_a', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(await q.complete(t!.id, t!.leaseId, 'n_a', { out: 42 }, 'd1')).toBe('committed')
+    expect(await q.complete(t!.id, t!.leaseId, 'n_a', { out: 43 }, 'd2')).toBe('stale')
+    const job = await q.job(id)
+    expect(job!.status).toBe('succeeded')
+    expect(job!.results).toEqual([{ replica: 0, result: { out: 42 }, digest: 'd1', nodeId: 'n_a' }])
+  })
+
+  it('retries a failed task with backoff on another node, then fails the job after the maximum', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_3', executor: 'wasm', spec: {}, maxAttempts: 2 })
+    const [first] = (await q.claim('n_a', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(await q.fail(first!.id, first!.leaseId, 'n_a', { code: 'BOOM' })).toBe('retrying')
+    await new Promise((r) => setTimeout(r, 30))
+    expect((await q.claim('n_a', ['wasm'], 5)).filter((x) => x.jobId === id)).toHaveLength(0) // never the node that failed
+    const [second] = (await q.claim('n_b', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(second!.attempt).toBe(2)
+    expect(await q.fail(second!.id, second!.leaseId, 'n_b', { code: 'BOOM' })).toBe('failed')
+    expect((await q.job(id))!.status).toBe('failed')
+    const kinds = (await q.history(id)).map((e) => e.kind)
+    expect(kinds).toEqual(['queued', 'leased', 'retrying', 'leased', 'failed'])
+  })
+
+  it('re-dispatches a task whose lease expired (its node died) and records it in the history', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_4', executor: 'wasm', spec: {} })
+    const [t] = (await q.claim('n_dead', ['wasm'], 5)).filter((x) => x.jobId === id)
+    await new Promise((r) => setTimeout(r, 250))
+    expect(await q.expire()).toContain(id)
+    await new Promise((r) => setTimeout(r, 30))
+    const [again] = (await q.claim('n_alive', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(again).toBeDefined()
+    expect(await q.complete(t!.id, t!.leaseId, 'n_dead', { late: true }, 'x')).toBe('stale')
+    expect(await q.complete(again!.id, again!.leaseId, 'n_alive', { ok: true }, 'y')).toBe('committed')
+    const history = await q.history(id)
+    expect(history.map((e) => e.kind)).toEqual(['queued', 'leased', 'expired', 'leased', 'succeeded'])
+    expect(history[2]!.nodeId).toBe('n_dead')
+  })
+
+  it('speculates on a straggler and keeps only the first result', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_5', executor: 'wasm', spec: {} })
+    const [slow] = (await q.claim('n_slow', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(await q.renew(slow!.id, slow!.leaseId, 'n_slow')).toBe(true)
+    await new Promise((r) => setTimeout(r, 60))
+    expect(await q.speculate(50)).toContain(id)
+    expect(await q.speculate(50)).toEqual([])
+    const [copy] = (await q.claim('n_fast', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(copy).toBeDefined()
+    expect(await q.complete(copy!.id, copy!.leaseId, 'n_fast', { v: 'fast' }, 'f')).toBe('committed')
+    expect(['stale', 'duplicate']).toContain(await q.complete(slow!.id, slow!.leaseId, 'n_slow', { v: 'slow' }, 's'))
+    const job = await q.job(id)
+    expect(job!.results).toEqual([{ replica: 0, result: { v: 'fast' }, digest: 'f', nodeId: 'n_fast' }])
+  })
+
+  it('cancels a job and its tasks', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_6', executor: 'wasm', spec: {}, replicas: 2 })
+    expect(await q.cancel(id)).toBe(true)
+    expect(await q.cancel(id)).toBe(false)
+    expect((await q.claim('n_z', ['wasm'], 5)).filter((x) => x.jobId === id)).toHaveLength(0)
+    expect((await q.job(id))!.status).toBe('cancelled')
+  })
+
+  it('serves accounts fairly: a newcomer is not stuck behind a busy account', async () => {
+    for (let i = 0; i < 6; i++) await q.enqueue({ id: jobId(), owner: 'a_busy', executor: 'train', spec: {} })
+    await q.claim('n_1', ['train'], 3)
+    const late = jobId()
+    await q.enqueue({ id: late, owner: 'a_new', executor: 'train', spec: {} })
+    const next = await q.claim('n_2', ['train'], 1)
+    expect(next[0]!.jobId).toBe(late)
+  })
+})

@@ -1,0 +1,232 @@
+/** The node agent: identity, HTTP endpoint, measurements and the hub link under one lifecycle. */
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
+import { HubClient, TaskClient } from '@w3ai/sdk'
+import { W3aiError, type HeartbeatMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { HubLink, type HubLinkState } from './hub-link.js'
+import { BYTES_PER_GB, PIECES_DIR } from './constants.js'
+import { CpuSampler, DiskUsageTracker, bytesToGb, directorySize, machineDefaults, scaledMemoryUsedGb } from './measure.js'
+import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './options.js'
+import { OrderVerifier } from './orders.js'
+import { PieceStore } from './piece-store.js'
+import { createServer } from './server.js'
+import { TaskRunner } from './task-runner.js'
+import os from 'node:os'
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+
+export interface NodeAgentEvents {
+  registered: [node: NodeInfo]
+  connected: [info: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined }]
+  disconnected: [info: { code: number; reason: string }]
+  heartbeat: [message: HeartbeatMessage]
+}
+
+export interface NodeAgent extends EventEmitter<NodeAgentEvents> {
+  /** Loads or creates the identity, serves HTTP, and starts connecting to the hub in the background. */
+  start(): Promise<void>
+  /** Closes the hub link and the HTTP endpoint; safe to call more than once. */
+  stop(): Promise<void>
+  /** The node id (`n_…`); available after start(). */
+  readonly id: string
+  /** The node's HTTP endpoint; available after start(). */
+  readonly url: string
+  /** True while the heartbeat socket is open and welcomed. */
+  readonly connected: boolean
+  readonly hubState: HubLinkState
+  readonly config: NodeAgentConfig | undefined
+  /**
+   * The network key that signs piece orders: from the hub's welcome message, else the orderKey
+   * option; undefined until one is known (then every piece request is refused).
+   */
+  readonly orderKey: string | undefined
+  /** The piece store under `<home>/pieces`; available after start(). */
+  readonly pieces: PieceStore
+}
+
+class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
+  config: NodeAgentConfig | undefined
+  private identity: Identity | undefined
+  private server: FastifyInstance | undefined
+  private link: HubLink | undefined
+  private runner: TaskRunner | undefined
+  private disk: DiskUsageTracker | undefined
+  private store: PieceStore | undefined
+  private hubOrderKey: string | undefined
+  private logger: Logger | undefined
+  private endpoint: string | undefined
+  private startedAt = 0
+  private starting: Promise<void> | undefined
+  private stopping: Promise<void> | undefined
+
+  constructor(private readonly options: NodeAgentOptions) {
+    super()
+  }
+
+  get id(): string {
+    if (this.identity === undefined) throw new Error('the node agent is not started')
+    return this.identity.id
+  }
+
+  get url(): string {
+    if (this.endpoint === undefined) throw new Error('the node agent is not started')
+    return this.endpoint
+  }
+
+  get connected(): boolean {
+    return this.link?.connected ?? false
+  }
+
+  get orderKey(): string | undefined {
+    return this.hubOrderKey ?? this.config?.orderKey
+  }
+
+  get pieces(): PieceStore {
+    if (this.store === undefined) throw new Error('the node agent is not started')
+    return this.store
+  }
+
+  get hubState(): HubLinkState {
+    return this.link?.state ?? 'idle'
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.doStart().catch(async (err: unknown) => {
+      await this.close()
+      throw err
+    })
+    return this.starting
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined)
+      await this.close()
+    })()
+    return this.stopping
+  }
+
+  private async doStart(): Promise<void> {
+    await mkdir(this.options.home, { recursive: true, mode: 0o700 })
+    const { identity } = await loadOrCreateIdentity(this.options.home, 'node')
+    if (identity.kind !== 'node') {
+      throw new W3aiError('IDENTITY_CORRUPT', `The identity in ${this.options.home} is an ${identity.kind} identity, not a node's; use another home.`)
+    }
+    this.identity = identity
+    const config = resolveConfig(this.options, await machineDefaults(this.options.home))
+    this.config = config
+    const logger =
+      config.logLevel === false ? undefined : pino({ level: config.logLevel, base: { nodeId: identity.id, pid: process.pid } })
+    this.logger = logger
+    const log = logger ?? pino({ enabled: false })
+
+    const piecesDir = join(config.home, PIECES_DIR)
+    const store = new PieceStore({ dir: piecesDir, capacityBytes: config.capabilities.diskGb * BYTES_PER_GB })
+    this.store = store
+    await store.start()
+    // The store counts its own bytes exactly and at once; the walk covers the rest of the home.
+    const skip = new Set([piecesDir])
+    this.disk = new DiskUsageTracker(config.home, config.diskScanIntervalMs, Date.now, (dir) => directorySize(dir, skip))
+    await this.disk.refresh()
+
+    this.startedAt = Date.now()
+    this.server = createServer({
+      logger,
+      health: () => this.health(),
+      pieces: {
+        store,
+        orders: new OrderVerifier({ nodeId: () => identity.id, orderKey: () => this.orderKey }),
+        identity,
+      },
+    })
+    const address = await this.server.listen({ host: config.host, port: config.port })
+    this.endpoint = config.publicUrl ?? address
+
+    const cpu = new CpuSampler()
+    const memoryGb = config.capabilities.memoryGb
+
+    this.link = new HubLink({
+      client: new HubClient({ url: config.hubUrl }),
+      identity,
+      registration: () => this.registration(config),
+      load: () => ({
+        cpuPercent: cpu.sample(),
+        memoryUsedGb: scaledMemoryUsedGb(os.totalmem(), os.freemem(), memoryGb),
+        runningTasks: this.runner?.running ?? 0,
+        diskUsedGb: bytesToGb((this.disk?.usedBytes() ?? 0) + store.usage().bytes),
+      }),
+      reconnect: config.reconnect,
+      logger: log,
+      onRegistered: (node) => {
+        log.info({ status: node.status }, 'registered with the hub')
+        this.emit('registered', node)
+      },
+      onConnected: (info) => {
+        if (info.orderKey !== undefined) this.hubOrderKey = info.orderKey
+        log.info({ hub: config.hubUrl, heartbeatIntervalMs: info.heartbeatIntervalMs }, 'connected to the hub')
+        this.emit('connected', info)
+      },
+      onDisconnected: (info) => {
+        log.info(info, 'disconnected from the hub')
+        this.emit('disconnected', info)
+      },
+      onHeartbeat: (message) => this.emit('heartbeat', message),
+    })
+    this.link.start()
+    this.runner = new TaskRunner({
+      tasks: new TaskClient(new HubClient({ url: config.hubUrl }), identity),
+      executors: config.capabilities.executors,
+      slots: config.tasks.slots,
+      pollMs: config.tasks.pollMs,
+      limits: { timeMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb },
+      log,
+      corruptResults: config.tasks.corruptResults,
+    })
+    if (config.tasks.enabled) this.runner.start()
+    if (config.tasks.corruptResults) log.warn('TEST MODE: this node reports corrupted task results')
+    log.info({ url: this.endpoint, hub: config.hubUrl }, 'node started')
+  }
+
+  private registration(config: NodeAgentConfig): NodeRegistration {
+    const reg: NodeRegistration = {
+      name: config.name ?? this.id,
+      version: VERSION,
+      capabilities: config.capabilities,
+      location: config.location,
+      endpoint: this.url,
+      ...(this.identity === undefined ? {} : { encryptionKey: this.identity.encryptionKey }),
+    }
+    return reg
+  }
+
+  private health(): ReturnType<Parameters<typeof createServer>[0]['health']> {
+    return {
+      status: 'ok',
+      nodeId: this.id,
+      version: VERSION,
+      uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      hub: { url: this.config?.hubUrl ?? '', state: this.hubState, connected: this.connected },
+      pieces: { count: this.store?.usage().pieces ?? 0, bytes: this.store?.usage().bytes ?? 0 },
+    }
+  }
+
+  private async close(): Promise<void> {
+    await this.runner?.stop()
+    await this.link?.stop()
+    // Uploads in flight would hold the server open: abort them (their temporary files go too).
+    await this.store?.stop()
+    await this.server?.close()
+    this.logger?.info('node stopped')
+    this.logger?.flush()
+  }
+}
+
+/** Creates an agent; nothing happens until start(). */
+export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
+  return new Agent(options)
+}

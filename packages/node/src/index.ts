@@ -1,0 +1,38 @@
+/**
+ * @w3ai/node: the edge agent. It holds a node identity under its home, serves its own HTTP
+ * endpoint, registers with a hub and heartbeats real load measurements, reconnecting with
+ * backoff whenever the hub goes away. It stores content-addressed pieces under `<home>/pieces`
+ * and serves them at `/v1/pieces/:cid` to bearers of hub-signed orders.
+ *
+ * ```ts
+ * import { createNodeAgent } from '@w3ai/node'
+ * const agent = createNodeAgent({ home: '/var/lib/w3ai/node', hubUrl: 'http://127.0.0.1:7420', region: 'eu-west' })
+ * agent.on('connected', () => console.log('online as', agent.id))
+ * await agent.start()
+ * // ...
+ * await agent.stop()
+ * ```
+ */
+export { createNodeAgent, VERSION, type NodeAgent, type NodeAgentEvents } from './agent.js'
+export type { NodeAgentConfig, NodeAgentOptions } from './options.js'
+export type { NodeHealth } from './server.js'
+export { PieceStore, type ByteRange, type PieceStat, type PieceStoreComponents, type PieceUsage, type PutResult } from './piece-store.js'
+export { OrderVerifier, decodeOrderHeader, encodeOrderHeader, type OrderAction, type OrderVerifierComponents } from './orders.js'
+export { pieceRoutes, parseRange, type PieceRoutesComponents } from './pieces-routes.js'
+export { parsePieceCid, pieceCidFromSha256 } from './cid.js'
+export { MerkleBuilder, leafCount, proveLeaf } from './merkle.js'
+export type { HubLinkState } from './hub-link.js'
+export { Backoff, type BackoffOptions } from './backoff.js'
+export {
+  CpuSampler,
+  DiskUsageTracker,
+  cpuPercentBetween,
+  bytesToGb,
+  directorySize,
+  machineDefaults,
+  scaledMemoryUsedGb,
+  totalCpuTimes,
+  type CpuTimes,
+  type MachineShare,
+} from './measure.js'
+export * from './constants.js'

@@ -1,0 +1,360 @@
+/**
+ * Content-addressed piece files under `<home>/pieces`. A piece is streamed into a temporary file
+ * while its sha256 and Merkle root are computed, checked against its CID, and only then renamed
+ * into place, so a piece file that exists is always whole and always matches its name.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { lstat, mkdir, open, readdir, rename, rm, statfs, unlink, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { randomBytes } from 'node:crypto'
+import { STORAGE_DEFAULTS, W3aiError, type AuditProof } from '@w3ai/protocol'
+import { parsePieceCid } from './cid.js'
+import { MerkleBuilder, leafCount, proveLeaf } from './merkle.js'
+
+/** Where unfinished uploads live; on the same filesystem as the pieces so rename is atomic. */
+const TEMP_DIR = '.tmp'
+
+export interface PieceStoreComponents {
+  /** The pieces directory, `<home>/pieces`. */
+  dir: string
+  /** Bytes the operator offers for pieces (the node's disk share). */
+  capacityBytes: number
+  /** Free bytes on the filesystem holding `dir` (default: statfs). */
+  freeBytes?: (dir: string) => Promise<number>
+  /** Merkle leaf size (default STORAGE_DEFAULTS.merkleLeafSize). */
+  leafSize?: number
+  /** Called after a piece was added or removed, e.g. to re-measure disk use. */
+  onChange?: () => void
+}
+
+export interface PutResult {
+  cid: string
+  size: number
+  /** 64 hex characters. */
+  merkleRoot: string
+  /** False when the piece was already stored (then nothing was read from the source). */
+  created: boolean
+}
+
+export interface PieceStat {
+  size: number
+  /** mtime of the piece file, ms since the epoch. */
+  storedAt: number
+}
+
+/** Inclusive byte range, already checked against the piece size. */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+export interface PieceUsage {
+  pieces: number
+  bytes: number
+}
+
+export class PieceStore {
+  private readonly dir: string
+  private readonly tempDir: string
+  private readonly capacityBytes: number
+  private readonly leafSize: number
+  private readonly freeBytes: (dir: string) => Promise<number>
+  private readonly onChange: () => void
+  private pieces = 0
+  private bytes = 0
+  /** Bytes written to temporary files of puts in flight: they count against the share too. */
+  private inflightBytes = 0
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly closing = new AbortController()
+  private starting: Promise<void> | undefined
+
+  constructor(c: PieceStoreComponents) {
+    this.dir = c.dir
+    this.tempDir = join(c.dir, TEMP_DIR)
+    this.capacityBytes = c.capacityBytes
+    this.leafSize = c.leafSize ?? STORAGE_DEFAULTS.merkleLeafSize
+    this.freeBytes = c.freeBytes ?? defaultFreeBytes
+    this.onChange = c.onChange ?? (() => undefined)
+  }
+
+  /** Creates the directories, removes temporary files a crash left behind and counts the pieces. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await rm(this.tempDir, { recursive: true, force: true })
+      await mkdir(this.tempDir, { recursive: true, mode: 0o700 })
+      const { pieces, bytes } = await this.scan()
+      this.pieces = pieces
+      this.bytes = bytes
+    })()
+    return this.starting
+  }
+
+  /** Aborts uploads in flight (their temporary files are removed) and waits for them. */
+  async stop(): Promise<void> {
+    this.closing.abort(new Error('the piece store is stopping'))
+    await Promise.allSettled([...this.inflight])
+  }
+
+  /** The file of a piece; it exists only while the piece is stored. */
+  pathOf(cid: string): string {
+    parsePieceCid(cid)
+    // The leading characters of a raw sha2-256 CID are the same for every piece (bafkrei…);
+    // the ones before the last (which holds 3 bits and padding) are digest bits, so they shard evenly.
+    return join(this.dir, cid.slice(-3, -1), cid)
+  }
+
+  usage(): PieceUsage {
+    return { pieces: this.pieces, bytes: this.bytes }
+  }
+
+  /** Whether `bytes` more would fit both the offered share and the filesystem. */
+  async hasRoomFor(bytes: number): Promise<boolean> {
+    if (this.bytes + this.inflightBytes + bytes > this.capacityBytes) return false
+    return (await this.freeBytes(this.dir)) >= bytes
+  }
+
+  async stat(cid: string): Promise<PieceStat | undefined> {
+    try {
+      const st = await lstat(this.pathOf(cid))
+      return st.isFile() ? { size: st.size, storedAt: Math.round(st.mtimeMs) } : undefined
+    } catch (err) {
+      if (isNotFound(err)) return undefined
+      throw err
+    }
+  }
+
+  /**
+   * Stores the bytes of `source` as piece `cid`. Refuses (and keeps nothing) when the bytes exceed
+   * `maxSize` (STORAGE_PIECE_TOO_LARGE), the share or the disk (STORAGE_NODE_FULL), or do not hash
+   * to the CID (STORAGE_PIECE_HASH_MISMATCH). An already stored piece is not read again.
+   */
+  put(cid: string, source: AsyncIterable<Uint8Array> | Readable, maxSize: number, signal?: AbortSignal): Promise<PutResult> {
+    const task = this.doPut(cid, source, maxSize, signal)
+    this.inflight.add(task)
+    void task.catch(() => undefined).finally(() => this.inflight.delete(task))
+    return task
+  }
+
+  /** A read stream of the piece, or of `range` of it. */
+  async get(cid: string, range?: ByteRange): Promise<{ stream: Readable; size: number; range: ByteRange | undefined }> {
+    let fh: FileHandle
+    try {
+      fh = await open(this.pathOf(cid), 'r')
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(cid)
+      throw err
+    }
+    try {
+      const { size } = await fh.stat()
+      if (range !== undefined && !(range.start >= 0 && range.start <= range.end && range.end < size)) {
+        throw new RangeError(`bytes ${range.start}-${range.end} are outside a piece of ${size} bytes`)
+      }
+      const stream = fh.createReadStream(range === undefined ? {} : { start: range.start, end: range.end })
+      return { stream, size, range }
+    } catch (err) {
+      await fh.close()
+      throw err
+    }
+  }
+
+  /** Removes a piece; STORAGE_PIECE_NOT_FOUND when it is not stored. */
+  delete(cid: string): Promise<void> {
+    const path = this.pathOf(cid)
+    return this.withLock(cid, async () => {
+      const st = await this.stat(cid)
+      if (st === undefined) throw notFound(cid)
+      try {
+        await unlink(path)
+      } catch (err) {
+        if (isNotFound(err)) throw notFound(cid)
+        throw err
+      }
+      this.pieces--
+      this.bytes -= st.size
+      this.onChange()
+    })
+  }
+
+  /** The Merkle root of a stored piece, recomputed from its bytes. */
+  async merkleRoot(cid: string): Promise<string> {
+    const builder = new MerkleBuilder(this.leafSize)
+    try {
+      for await (const chunk of createReadStream(this.pathOf(cid))) builder.update(chunk as Buffer)
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(cid)
+      throw err
+    }
+    return builder.root()
+  }
+
+  /** The audit proof of one leaf; VALIDATION_FAILED when the piece has no such leaf. */
+  async prove(cid: string, leafIndex: number): Promise<AuditProof> {
+    const st = await this.stat(cid)
+    if (st === undefined) throw notFound(cid)
+    const leaves = leafCount(st.size, this.leafSize)
+    if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leaves) {
+      throw new W3aiError('VALIDATION_FAILED', `leafIndex must be 0..${leaves - 1} for this piece of ${st.size} bytes.`)
+    }
+    try {
+      return await proveLeaf(this.pathOf(cid), leafIndex, this.leafSize)
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(cid)
+      throw err
+    }
+  }
+
+  private async doPut(cid: string, source: AsyncIterable<Uint8Array> | Readable, maxSize: number, signal?: AbortSignal): Promise<PutResult> {
+    const { sha256: expected } = parsePieceCid(cid)
+    const existing = await this.stat(cid)
+    if (existing !== undefined) {
+      if (existing.size > maxSize) throw tooLarge(maxSize)
+      return { cid, size: existing.size, merkleRoot: await this.merkleRoot(cid), created: false }
+    }
+
+    const abort = signal === undefined ? this.closing.signal : AbortSignal.any([signal, this.closing.signal])
+    const temp = join(this.tempDir, `${cid.slice(-12)}.${randomBytes(6).toString('hex')}`)
+    let written = 0
+    let committed = false
+    let fh: FileHandle | undefined
+    try {
+      abort.throwIfAborted()
+      fh = await open(temp, 'wx', 0o600)
+      const hash = createHash('sha256')
+      const merkle = new MerkleBuilder(this.leafSize)
+      for await (const chunk of abortable(source, abort)) {
+        if (written + chunk.length > maxSize) throw tooLarge(maxSize)
+        if (this.bytes + this.inflightBytes + chunk.length > this.capacityBytes) throw full()
+        hash.update(chunk)
+        merkle.update(chunk)
+        written += chunk.length
+        this.inflightBytes += chunk.length
+        await fh.write(chunk)
+      }
+      // A receipt promises the bytes are kept: make them durable before the piece exists.
+      await fh.sync()
+      await fh.close()
+      fh = undefined
+      if (!hash.digest().equals(expected)) {
+        throw new W3aiError('STORAGE_PIECE_HASH_MISMATCH', `The ${written} bytes received do not hash to ${cid}.`)
+      }
+      const merkleRoot = merkle.root()
+      const created = await this.withLock(cid, async () => {
+        if ((await this.stat(cid)) !== undefined) return false
+        const path = this.pathOf(cid)
+        await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
+        await rename(temp, path)
+        committed = true
+        this.pieces++
+        this.bytes += written
+        return true
+      })
+      if (created) this.onChange()
+      return { cid, size: written, merkleRoot, created }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw full()
+      throw err
+    } finally {
+      this.inflightBytes -= written
+      await fh?.close().catch(() => undefined)
+      if (!committed) await rm(temp, { force: true })
+    }
+  }
+
+  /** Serialises commit and delete of one CID so the counters cannot drift. */
+  private async withLock<T>(cid: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(cid) ?? Promise.resolve()
+    const run = previous.catch(() => undefined).then(fn)
+    const tail = run.catch(() => undefined)
+    this.locks.set(cid, tail)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(cid) === tail) this.locks.delete(cid)
+    }
+  }
+
+  private async scan(): Promise<PieceUsage> {
+    let pieces = 0
+    let bytes = 0
+    for (const shard of await readdir(this.dir, { withFileTypes: true })) {
+      if (!shard.isDirectory() || shard.name === TEMP_DIR) continue
+      for (const entry of await readdir(join(this.dir, shard.name), { withFileTypes: true })) {
+        if (!entry.isFile()) continue
+        try {
+          bytes += (await lstat(join(this.dir, shard.name, entry.name))).size
+          pieces++
+        } catch {
+          // removed while scanning
+        }
+      }
+    }
+    return { pieces, bytes }
+  }
+}
+
+/**
+ * Iterates `source`, rejecting as soon as `signal` aborts even while the source is stalled. It
+ * does not destroy the source when it stops early, so a request can still be answered.
+ */
+async function* abortable(source: AsyncIterable<Uint8Array> | Readable, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+  let done = false
+  try {
+    while (true) {
+      const next = await nextOrAbort(it, signal)
+      if (next.done === true) {
+        done = true
+        return
+      }
+      yield next.value
+    }
+  } finally {
+    if (!done) void Promise.resolve(it.return?.()).catch(() => undefined)
+  }
+}
+
+/**
+ * One step of `it`, or the abort reason. A listener per step, removed after it: racing every
+ * step against one long-lived abort promise would keep every chunk reachable until the end.
+ */
+function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    it.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(result)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err as Error)
+      },
+    )
+  })
+}
+
+async function defaultFreeBytes(dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  return Number(fs.bavail) * Number(fs.bsize)
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT'
+}
+
+function notFound(cid: string): W3aiError {
+  return new W3aiError('STORAGE_PIECE_NOT_FOUND', `This node holds no piece ${cid}.`)
+}
+
+function tooLarge(maxSize: number): W3aiError {
+  return new W3aiError('STORAGE_PIECE_TOO_LARGE', `The piece is larger than the ${maxSize} bytes its order allows.`)
+}
+
+function full(): W3aiError {
+  return new W3aiError('STORAGE_NODE_FULL')
+}

@@ -1,0 +1,47 @@
+/** The node's own HTTP endpoint: health and, when a piece store is given, the piece API. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { W3aiError, type ErrorBody } from '@w3ai/protocol'
+import { MAX_PARAM_LENGTH } from './constants.js'
+import { pieceRoutes, type PieceRoutesComponents } from './pieces-routes.js'
+
+export interface NodeHealth {
+  status: 'ok'
+  nodeId: string
+  version: string
+  uptimeSec: number
+  hub: { url: string; state: string; connected: boolean }
+  pieces: { count: number; bytes: number }
+}
+
+export interface ServerComponents {
+  logger: Logger | undefined
+  health: () => NodeHealth
+  /** Serves `/v1/pieces` when given. */
+  pieces?: PieceRoutesComponents
+}
+
+export function createServer({ logger, health, pieces }: ServerComponents): FastifyInstance {
+  const app: FastifyInstance =
+    logger === undefined
+      ? Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
+      : Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
+
+  app.get('/health', async () => health())
+  if (pieces !== undefined) void app.register(pieceRoutes(pieces), { prefix: '/v1/pieces' })
+
+  app.setNotFoundHandler((req, reply) => {
+    const body: ErrorBody = { error: { code: 'ROUTE_NOT_FOUND', message: `No endpoint ${req.method} ${req.url} on this node.` } }
+    void reply.code(404).send(body)
+  })
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof W3aiError) return reply.code(err.status).send(err.toBody(req.id))
+    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500
+    if (status >= 500) req.log.error({ err }, 'request failed')
+    const code = status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL'
+    return reply.code(status).send(new W3aiError(code, status < 500 ? (err as Error).message : undefined).toBody(req.id))
+  })
+
+  return app
+}

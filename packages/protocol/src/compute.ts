@@ -1,0 +1,117 @@
+/**
+ * Compute contracts: jobs a user submits, tasks nodes claim, and what they report. A job's inputs
+ * are W3S objects; their keys are wrapped to the nodes chosen to run it, for that job only.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { CidSchema, ManifestSchema, StoredPieceSchema, WrappedKeySchema } from './storage.js'
+
+export const JOB_EXECUTORS = ['onnx', 'train', 'wasm'] as const
+export type JobExecutor = (typeof JOB_EXECUTORS)[number]
+export const JobExecutorSchema = Type.Union(JOB_EXECUTORS.map((e) => Type.Literal(e)))
+export const JobIdSchema = Type.String({ pattern: '^j_[0-9a-f]{24}$' })
+export const TaskIdSchema = Type.String({ pattern: '^t_[0-9a-f]{20,32}$' })
+
+export const JOB_STATUSES = ['awaiting-keys', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+
+export const JobSubmitSchema = Type.Object(
+  {
+    executor: JobExecutorSchema,
+    /** W3S objects the task reads, by role (onnx: model[, input]; wasm: module, input; train: dataset). */
+    inputs: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), CidSchema, { maxProperties: 8 }),
+    /** Executor parameters (onnx: inline tensors; train: the layer spec; wasm: args). */
+    params: Type.Optional(Type.Unknown()),
+    /** Independent runs on distinct nodes whose results must agree (1 = no verification). */
+    verify: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    /** Float results agree when every number differs by at most this (0 = bitwise). */
+    tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    priority: Type.Optional(Type.Integer({ minimum: -10, maximum: 10 })),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  },
+  { additionalProperties: false },
+)
+export type JobSubmit = Static<typeof JobSubmitSchema>
+
+/** The nodes the router chose: the client wraps each input key to each of them. */
+export const JobCandidatesSchema = Type.Object({
+  jobId: JobIdSchema,
+  status: Type.Literal('awaiting-keys'),
+  inputs: Type.Array(CidSchema),
+  candidates: Type.Array(Type.Object({ nodeId: Type.String(), encryptionKey: Type.String() })),
+})
+export type JobCandidates = Static<typeof JobCandidatesSchema>
+
+export const JobKeysSchema = Type.Object(
+  {
+    keys: Type.Array(Type.Object({ nodeId: Type.String({ pattern: '^n_[0-9a-f]{20}$' }), cid: CidSchema, wrappedKey: WrappedKeySchema }, { additionalProperties: false }), { maxItems: 256 }),
+  },
+  { additionalProperties: false },
+)
+export type JobKeys = Static<typeof JobKeysSchema>
+
+export const JobEventSchema = Type.Object({ at: Type.String(), kind: Type.String(), taskId: Type.String(), nodeId: Type.Union([Type.String(), Type.Null()]), detail: Type.Unknown() })
+
+export const JobSchema = Type.Object({
+  id: JobIdSchema,
+  owner: Type.String(),
+  executor: JobExecutorSchema,
+  status: Type.String(),
+  replicas: Type.Integer(),
+  inputs: Type.Record(Type.String(), CidSchema),
+  createdAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  /** The agreed result (replica 0's when verification passed). */
+  result: Type.Unknown(),
+  error: Type.Unknown(),
+  verification: Type.Union([Type.Null(), Type.Object({ agreed: Type.Boolean(), digests: Type.Array(Type.Union([Type.String(), Type.Null()])) })]),
+  history: Type.Array(JobEventSchema),
+})
+export type Job = Static<typeof JobSchema>
+
+/** What a node gets for each claimed task: the job, and for each input how to fetch and open it. */
+export const TaskInputSchema = Type.Object({
+  role: Type.String(),
+  cid: CidSchema,
+  manifest: ManifestSchema,
+  wrappedKey: WrappedKeySchema,
+  segments: Type.Array(Type.Object({ index: Type.Integer(), pieces: Type.Array(StoredPieceSchema) })),
+})
+export type TaskInput = Static<typeof TaskInputSchema>
+
+export const ClaimedTaskSchema = Type.Object({
+  id: Type.String(),
+  jobId: Type.String(),
+  replica: Type.Integer(),
+  executor: JobExecutorSchema,
+  params: Type.Unknown(),
+  leaseId: Type.String(),
+  leaseExpiresAt: Type.String(),
+  attempt: Type.Integer(),
+  inputs: Type.Array(TaskInputSchema),
+})
+export type ClaimedTask = Static<typeof ClaimedTaskSchema>
+
+export const TaskClaimSchema = Type.Object(
+  { executors: Type.Array(JobExecutorSchema, { minItems: 1, maxItems: 3, uniqueItems: true }), capacity: Type.Integer({ minimum: 1, maximum: 64 }) },
+  { additionalProperties: false },
+)
+export type TaskClaim = Static<typeof TaskClaimSchema>
+
+export const TaskReportSchema = Type.Object(
+  {
+    leaseId: Type.String({ minLength: 1, maxLength: 64 }),
+    /** complete: the result (JSON, at most 1 MiB); fail: the error. */
+    result: Type.Optional(Type.Unknown()),
+    error: Type.Optional(Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 2000 }) }, { additionalProperties: false })),
+    retryable: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+export type TaskReport = Static<typeof TaskReportSchema>
+
+/** Progress a node reports while a task runs (e.g. per-epoch training metrics); kept in the job history. */
+export const TaskProgressSchema = Type.Object(
+  { leaseId: Type.String({ minLength: 1, maxLength: 64 }), progress: Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean(), Type.Null()]), { maxProperties: 32 }) },
+  { additionalProperties: false },
+)
+export type TaskProgress = Static<typeof TaskProgressSchema>

@@ -1,0 +1,93 @@
+/**
+ * The one table of user-visible error codes. Codes are stable: a retired code is never reused.
+ * Each has the HTTP status the hub answers with and a message that says what to do.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the schema; see details.' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than the hub accepts.' },
+  NOT_FOUND: { status: 404, message: 'No such resource.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint; see /v1/openapi.json.' },
+  INTERNAL: { status: 500, message: 'The hub failed unexpectedly; the request id is in the logs.' },
+
+  AUTH_MISSING_SIGNATURE: { status: 401, message: 'Sign the request: x-w3ai-key, x-w3ai-timestamp, x-w3ai-nonce and x-w3ai-signature headers are required.' },
+  AUTH_MALFORMED_SIGNATURE: { status: 401, message: 'A signature header is malformed (key and signature are base64url, timestamp is milliseconds, nonce 16-64 characters).' },
+  AUTH_BAD_SIGNATURE: { status: 401, message: 'The signature does not verify for this key, method, path, body and timestamp.' },
+  AUTH_STALE_TIMESTAMP: { status: 401, message: 'The request timestamp is more than 60 s away from the hub clock; check your clock.' },
+  AUTH_REPLAYED_NONCE: { status: 401, message: 'This nonce was already used; sign every request with a fresh nonce.' },
+  AUTH_WRONG_IDENTITY: { status: 403, message: 'The request is signed by a key that may not act on this resource.' },
+
+  ACCOUNT_EXISTS: { status: 409, message: 'An account with this public key already exists.' },
+  ACCOUNT_NOT_FOUND: { status: 404, message: 'No account for this key; create one with `w3ai account create`.' },
+
+  NODE_NOT_FOUND: { status: 404, message: 'No node with this id.' },
+  NODE_NOT_REGISTERED: { status: 409, message: 'Register the node (POST /v1/nodes) before opening its heartbeat stream.' },
+  NODE_BAD_HEARTBEAT: { status: 400, message: 'A heartbeat message does not match the schema.' },
+
+  STORAGE_BAD_CID: { status: 400, message: 'That is not a valid CID (CIDv1, base32, e.g. bafy… or bafk…).' },
+  STORAGE_BAD_REDUNDANCY: { status: 400, message: 'Redundancy must be K/N with 1 <= K < N, K <= 24, N - K <= 6 and K <= repair threshold <= N.' },
+  STORAGE_NOT_ENOUGH_NODES: { status: 503, message: 'Too few online nodes with free space for this redundancy; start more nodes or lower N.' },
+  STORAGE_QUOTA_EXCEEDED: { status: 403, message: 'This upload would exceed your storage quota.' },
+  STORAGE_UPLOAD_NOT_FOUND: { status: 404, message: 'No open upload with this id (it may have expired); start the upload again.' },
+  STORAGE_UPLOAD_INVALID: { status: 400, message: 'The upload step does not match the upload (segment index, piece count or sizes).' },
+  STORAGE_RECEIPT_INVALID: { status: 400, message: 'A storage receipt is missing, forged or does not match its piece.' },
+  STORAGE_MANIFEST_INVALID: { status: 400, message: 'The manifest does not match the segments committed for this upload.' },
+  STORAGE_OBJECT_NOT_FOUND: { status: 404, message: 'No object with this CID.' },
+  STORAGE_ACCESS_DENIED: { status: 403, message: 'This object has not been shared with your account.' },
+  STORAGE_ORDER_INVALID: { status: 403, message: 'The order is missing, malformed, not signed by the network or not for this node and piece.' },
+  STORAGE_ORDER_EXPIRED: { status: 403, message: 'The order has expired; ask the hub for a new one.' },
+  STORAGE_PIECE_HASH_MISMATCH: { status: 400, message: 'The piece bytes do not hash to the CID they were sent for.' },
+  STORAGE_PIECE_TOO_LARGE: { status: 413, message: 'The piece is larger than its order allows.' },
+  STORAGE_PIECE_NOT_FOUND: { status: 404, message: 'This node holds no piece with that CID.' },
+  STORAGE_NODE_FULL: { status: 507, message: 'The node has no room for this piece.' },
+  STORAGE_NOT_ENOUGH_PIECES: { status: 503, message: 'Too few intact pieces could be fetched to rebuild the data; try again when more nodes are online.' },
+  STORAGE_INTEGRITY: { status: 500, message: 'Decrypted data failed its integrity check; nothing was written.' },
+
+  JOB_NOT_FOUND: { status: 404, message: 'No job with this id among yours.' },
+  JOB_INVALID_STATE: { status: 409, message: 'The job is not in a state that allows this (see its status).' },
+  JOB_KEYS_INCOMPLETE: { status: 400, message: 'Wrap every input key to enough of the candidate nodes (at least one per replica).' },
+  COMPUTE_NOT_ENOUGH_NODES: { status: 503, message: 'Too few online nodes run this executor for the requested verification; start more nodes or lower --verify.' },
+  TASK_LEASE_LOST: { status: 409, message: 'This node no longer holds the task (its lease expired or the job was cancelled); drop the work.' },
+
+  HUB_UNREACHABLE: { status: 503, message: 'The hub could not be reached; is it running? (`w3ai up` or `w3ai hub start`).' },
+  DEVNET_NOT_FOUND: { status: 404, message: 'No devnet is recorded in this home; start one with `w3ai up` or pass --hub URL.' },
+  DEVNET_ALREADY_RUNNING: { status: 409, message: 'A devnet from this home is already running; stop it with `w3ai down`.' },
+  DEVNET_START_FAILED: { status: 500, message: 'The devnet did not come up; see the logs under <home>/logs.' },
+  CLI_BAD_ARGUMENT: { status: 400, message: 'A command-line argument is invalid; see `w3ai help COMMAND`.' },
+  IDENTITY_NOT_FOUND: { status: 404, message: 'No identity in this home; run `w3ai account create`.' },
+  IDENTITY_CORRUPT: { status: 500, message: 'The identity file cannot be read; restore it from a backup.' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/** The JSON body of every error answer from the hub and nodes. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId?: string }
+}
+
+/** An error that carries a stable code; thrown by every w3ai package, shown by the CLI and SDK. */
+export class W3aiError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details: unknown
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERROR_CODES[code].message)
+    this.name = 'W3aiError'
+    this.code = code
+    this.status = ERROR_CODES[code].status
+    this.details = details
+  }
+
+  toBody(requestId?: string): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message }
+    if (this.details !== undefined) error.details = this.details
+    if (requestId !== undefined) error.requestId = requestId
+    return { error }
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+}

@@ -1,0 +1,25 @@
+/** Messages on the hub's event stream (`GET /v1/events`, WebSocket) and the node heartbeat socket. */
+import type { NodeStatus } from './constants.js'
+import type { NodeInfo, NodeLoad } from './schemas.js'
+
+export type HubEvent =
+  | { type: 'node.registered'; node: NodeInfo }
+  | { type: 'node.status'; id: string; status: NodeStatus; at: string }
+  | { type: 'node.load'; loads: Array<{ id: string; load: NodeLoad }> }
+  | { type: 'node.audit'; id: string; audit: { score: number; passed: number; failed: number } }
+  /** Something happened to a job (status, progress); owners fetch it with a signed GET /v1/jobs/:id. */
+  | { type: 'job.updated'; jobId: string }
+
+/** First message on the event stream: the current state, so a client needs no separate fetch. */
+export interface EventStreamHello {
+  type: 'hello'
+  hubId: string
+  nodes: NodeInfo[]
+}
+
+export type EventStreamMessage = EventStreamHello | HubEvent
+
+/** Messages the hub sends a node on its heartbeat socket. */
+export type HubToNodeMessage =
+  | { type: 'welcome'; nodeId: string; heartbeatIntervalMs: number; orderKey: string }
+  | { type: 'error'; code: string; message: string }

@@ -1,0 +1,13 @@
+/**
+ * @w3ai/protocol: the contracts between hub, nodes and clients, and nothing else.
+ *
+ * ```ts
+ * import { NodeRegistrationSchema, W3aiError, type NodeInfo } from '@w3ai/protocol'
+ * ```
+ */
+export * from './constants.js'
+export * from './errors.js'
+export * from './schemas.js'
+export type * from './events.js'
+export * from './storage.js'
+export * from './compute.js'

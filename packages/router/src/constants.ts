@@ -1,0 +1,111 @@
+/**
+ * Every tunable of the AI router with its default, in one place. `RouterOptions` fields that are
+ * left out take these values; `resolveRouterOptions` validates and freezes the result once.
+ */
+
+/** Weights of the placement score terms; each term lies in [0, 1], so the score does too when the weights sum to 1. */
+export interface ScoreWeights {
+  /** Spare capacity: CPU % and running tasks per core (queueing beyond one task per core is penalised hard). */
+  load: number
+  /** Learned speed: the node's estimated time per unit of work against the fleet's. */
+  speed: number
+  /** Learned success: 1 at certain success, 0 at a failure probability of `failureTolerance` or more. */
+  reliability: number
+  /** Great-circle distance to the requester and the task's input data. */
+  geo: number
+  /** Capability fit: a CPU task should not occupy a GPU node, a 2 GB task not a 512 GB node. */
+  fit: number
+  /** Audit / verification score in [0, 1]. */
+  reputation: number
+  /** Cheaper nodes score higher (nodes without a price count as `priceScale`). */
+  price: number
+}
+
+export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
+  load: 0.25,
+  speed: 0.25,
+  reliability: 0.15,
+  geo: 0.15,
+  fit: 0.08,
+  reputation: 0.07,
+  price: 0.05,
+})
+
+export const DEFAULTS = Object.freeze({
+  /**
+   * Eligible candidates a placement samples before it picks the best ("power of d choices").
+   * 32 keeps ~99% of the score quality of 64 (bench/router.ts: 0.91 vs 0.92 of the full-scan best)
+   * at half the cost; raise it where placement quality matters more than throughput.
+   */
+  sampleSize: 32,
+  /** Each random probe evaluates a run of this many neighbours in its bucket (fewer memory accesses). */
+  sampleRun: 4,
+  /** Probes (random picks from the matching buckets) per sampling round, as a multiple of sampleSize. */
+  probeFactor: 3,
+  /** Regions are added nearest-first until the matching buckets hold at least this many nodes. */
+  minPool: 256,
+  /** When the matching buckets hold at most this many nodes, all of them are evaluated (exact for small fleets). */
+  exhaustiveLimit: 128,
+  /**
+   * When sampling found fewer eligible nodes than needed, pools up to this size are checked node by
+   * node (exact); larger pools keep the sampled answer, so a placement never costs O(fleet).
+   */
+  fallbackScanLimit: 4096,
+  /** Share of placements that explore: pick the sampled eligible node with the least evidence. */
+  epsilon: 0.05,
+  /** Exploration only picks nodes with fewer (time-decayed) observations than this; otherwise it exploits. */
+  exploreMaxObservations: 8,
+  /** Exploration only considers nodes scoring within this of the best candidate. */
+  exploreMargin: 0.05,
+  /** Beta prior of the success model: pseudo-successes. Optimistic, so new nodes pass the confidence check. */
+  priorSuccesses: 8,
+  /** Beta prior of the success model: pseudo-failures. */
+  priorFailures: 0.5,
+  /** z of the one-sided lower confidence bound on success probability (1.645 = 95%). */
+  confidenceZ: 1.645,
+  /** Nodes whose success lower confidence bound is below this are skipped. */
+  minSuccessLcb: 0.6,
+  /** Half-life of evidence (ms): old successes and failures fade back towards the prior, so a skipped node gets another chance. */
+  evidenceHalfLifeMs: 30 * 60_000,
+  /** EWMA smoothing of a node's log(ms per unit of work). */
+  speedAlpha: 0.3,
+  /** EWMA smoothing of the fleet-wide log(ms per unit of work) the node estimates are compared with. */
+  fleetSpeedAlpha: 0.01,
+  /** Pseudo-observations that shrink a node's speed estimate towards the fleet's while it has little data. */
+  speedShrinkage: 1,
+  /** Standard deviations of log-speed added to the estimate: erratic nodes look slower than their mean. */
+  speedRiskAversion: 0.5,
+  /**
+   * Load term of a node with no free core (tasks ≥ cores, or CPU at 100%), divided by its utilisation.
+   * A node with a free core scores 1 − util / 2 ∈ (0.5, 1]; the drop below 0.5 is the price of queueing.
+   */
+  saturatedLoadTerm: 0.25,
+  /** Posterior failure probability at which the reliability term reaches 0 (a failed attempt costs a retry). */
+  failureTolerance: 0.2,
+  /** Speed term is 1 / (1 + ratio^speedExponent), ratio = node / fleet time per unit of work: 0.5 at par. */
+  speedExponent: 2,
+  /** Speed weight scales with (task work / fleet's typical work) to this power: big tasks care more about speed. */
+  speedWorkExponent: 0.5,
+  /** ...within [1 / clamp, clamp]. */
+  speedWorkClamp: 3,
+  /** Distance (km) at which the geo term falls to 0.5. */
+  geoScaleKm: 2000,
+  /** Price (tokens per unit of work) at which the price term falls to 0.5; also the assumed price of unpriced nodes. */
+  priceScale: 1,
+  /** Reputation assumed for nodes without an audit or verification score. */
+  defaultReputation: 0.5,
+  /** Share of the fit term that is about GPUs (the rest is about memory). */
+  gpuFitShare: 0.7,
+})
+
+/** Upper bounds (exclusive, GB) of the memory tiers nodes are bucketed by; the last tier is open-ended. */
+export const MEMORY_TIER_BOUNDS = Object.freeze([4, 8, 16, 32, 64, 128, 256])
+/** Upper bounds (exclusive, GB of the largest GPU) of the GPU classes after class 0 (no GPU); the last is open-ended. */
+export const GPU_CLASS_BOUNDS = Object.freeze([16, 40])
+export const MEMORY_TIERS = MEMORY_TIER_BOUNDS.length + 1
+export const GPU_CLASSES = GPU_CLASS_BOUNDS.length + 2
+/** Resource classes per (executor, region): GPU class × memory tier. */
+export const RESOURCE_CLASSES = MEMORY_TIERS * GPU_CLASSES
+
+/** Mean Earth radius (km) for haversine distances. */
+export const EARTH_RADIUS_KM = 6371.0088

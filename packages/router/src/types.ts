@@ -1,0 +1,133 @@
+/** Public types of the AI router: what it indexes, what a task asks for, what a placement returns. */
+import type { Capabilities, Executor, NodeInfo, NodeStatus } from '@w3ai/protocol'
+import type { ScoreWeights } from './constants.js'
+
+/** A point on Earth in degrees. */
+export interface GeoPoint {
+  lat: number
+  lon: number
+}
+
+/** Load as heartbeats report it; `NodeInfo.load` fits. */
+export interface LoadSample {
+  cpuPercent: number
+  runningTasks: number
+  memoryUsedGb?: number
+}
+
+/**
+ * What the index needs of a node: the registry's `NodeInfo` fits, plus optional routing extras
+ * (a price per unit of work, a reputation that overrides the audit score).
+ */
+export interface RoutableNode {
+  id: string
+  status: NodeStatus
+  location: GeoPoint & { region: string }
+  capabilities: Pick<Capabilities, 'cpuCores' | 'memoryGb' | 'gpus' | 'executors'>
+  load?: LoadSample | null
+  audit?: NodeInfo['audit']
+  /** Tokens per unit of work; unpriced nodes are treated as costing `priceScale`. */
+  price?: number
+  /** Reputation in [0, 1]; defaults to `audit.score`, then `defaultReputation`. */
+  reputation?: number
+}
+
+/** Hard requirements and soft preferences of one task. */
+export interface TaskRequirements {
+  executor: Executor
+  /** Free memory the task needs (GB); default 0. */
+  memoryGb?: number
+  /** Cores the node must offer; default 0. */
+  cpuCores?: number
+  /** GPUs the task needs; default 0. */
+  gpus?: number
+  /** Memory each of those GPUs must have (GB); default 0. */
+  gpuMemoryGb?: number
+  /** Units of work (for the speed model and pricing); default 1. */
+  work?: number
+  /** Where the requester is: nearer nodes score higher. */
+  requester?: GeoPoint
+  /** Where the input data's pieces are: nearer nodes score higher (mean distance with the requester). */
+  dataLocations?: readonly GeoPoint[]
+  /** Data locality as a hard constraint: only nodes in these regions. */
+  regions?: readonly string[]
+  /** Minimum reputation (audit / verification score in [0, 1]). */
+  minReputation?: number
+  /** Maximum price per unit of work; unpriced nodes pass. */
+  maxPrice?: number
+}
+
+export interface PlaceOptions {
+  /** Node ids that must not be chosen (earlier attempts of a retry, replicas already placed). */
+  exclude?: Iterable<string>
+  /** Set false to never explore in this call (e.g. verification replicas). Default true. */
+  explore?: boolean
+}
+
+export interface Placement {
+  nodeId: string
+  /** Score in [0, 1] of the chosen node (higher is better). */
+  score: number
+  /** True when the node was picked to learn about it rather than for its score. */
+  explored: boolean
+}
+
+/** What happened when a node ran a task; feeds the learned performance model. */
+export interface Outcome {
+  ok: boolean
+  /** Execution time the node took (ms); only successful outcomes update the speed estimate. */
+  durationMs?: number
+  /** Units of work of the task; default 1. */
+  work?: number
+}
+
+/** The router's view of one node's learned performance. */
+export interface NodePerformance {
+  /** Observations after time decay. */
+  observations: number
+  /** Posterior mean probability of success. */
+  successMean: number
+  /** Lower confidence bound of the success probability. */
+  successLcb: number
+  /** Estimated ms per unit of work (undefined before the first success). */
+  msPerWork: number | undefined
+  /** Whether placements currently skip the node for low success confidence. */
+  skipped: boolean
+}
+
+export interface RouterOptions {
+  /** Uniform random numbers in [0, 1); inject a seeded one for deterministic tests. Default Math.random. */
+  random?: () => number
+  /** Clock in ms; default Date.now. */
+  now?: () => number
+  weights?: Partial<ScoreWeights>
+  sampleSize?: number
+  sampleRun?: number
+  probeFactor?: number
+  minPool?: number
+  exhaustiveLimit?: number
+  fallbackScanLimit?: number
+  epsilon?: number
+  exploreMaxObservations?: number
+  exploreMargin?: number
+  priorSuccesses?: number
+  priorFailures?: number
+  confidenceZ?: number
+  minSuccessLcb?: number
+  evidenceHalfLifeMs?: number
+  speedAlpha?: number
+  fleetSpeedAlpha?: number
+  speedShrinkage?: number
+  speedRiskAversion?: number
+  saturatedLoadTerm?: number
+  failureTolerance?: number
+  speedExponent?: number
+  speedWorkExponent?: number
+  speedWorkClamp?: number
+  geoScaleKm?: number
+  priceScale?: number
+  defaultReputation?: number
+  gpuFitShare?: number
+}
+
+export type ResolvedRouterOptions = Readonly<Required<Omit<RouterOptions, 'weights'>> & { weights: Readonly<ScoreWeights> }>

@@ -1,0 +1,126 @@
+/**
+ * Compute jobs from the client side (submit, wrap input keys to the chosen nodes, follow, cancel)
+ * and from the node side (claim tasks, open their inputs, report results).
+ */
+import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
+import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobSubmit, type ObjectDetail, type TaskInput } from '@w3ai/protocol'
+import { downloadObject, downloadSegment } from '@w3ai/storage'
+import type { HubClient } from './client.js'
+import type { PutOptions, StorageClient } from './storage.js'
+import { getPiece } from './pieces.js'
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
+
+export class JobsClient {
+  constructor(
+    private readonly hub: HubClient,
+    private readonly identity: Identity,
+  ) {}
+
+  /** Submits a job; its input keys are unwrapped here and re-wrapped to the nodes the hub chose, and to no one else. */
+  async submit(body: JobSubmit): Promise<Job> {
+    const answer = await this.hub.request<JobCandidates | Job>('POST', '/v1/jobs', body)
+    if (!('candidates' in answer)) return answer
+    const keys: Array<{ nodeId: string; cid: string; wrappedKey: ReturnType<typeof wrapKey> }> = []
+    for (const cid of answer.inputs) {
+      const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${cid}`)
+      const objectKey = unwrapKey(detail.wrappedKey, this.identity)
+      for (const c of answer.candidates) keys.push({ nodeId: c.nodeId, cid, wrappedKey: wrapKey(objectKey, c.encryptionKey) })
+      objectKey.fill(0)
+    }
+    return this.hub.request<Job>('POST', `/v1/jobs/${answer.jobId}/keys`, { keys })
+  }
+
+  /**
+   * Stores a finished training job's models in W3S under your account: the ONNX export (servable
+   * by `onnx` jobs) and the TF.js artifacts. Returns their CIDs.
+   */
+  async storeTrainedModel(job: Job, storage: StorageClient, options: PutOptions = {}): Promise<{ onnx: string; tfjs: string }> {
+    const result = job.result as { onnx?: string; tfjs?: unknown } | null
+    if (job.executor !== 'train' || job.status !== 'succeeded' || typeof result?.onnx !== 'string') {
+      throw new W3aiError('JOB_INVALID_STATE', `Job ${job.id} is not a finished training job.`)
+    }
+    const put = async (bytes: Buffer, name: string): Promise<string> => {
+      async function* once(): AsyncGenerator<Uint8Array> {
+        yield bytes
+      }
+      return (await storage.put(once(), bytes.length, { ...options, name })).cid
+    }
+    const onnx = await put(Buffer.from(result.onnx, 'base64'), `${job.id}.onnx`)
+    const tfjs = await put(Buffer.from(JSON.stringify(result.tfjs)), `${job.id}.tfjs.json`)
+    return { onnx, tfjs }
+  }
+
+  get(id: string): Promise<Job> {
+    return this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
+  }
+
+  list(): Promise<Job[]> {
+    return this.hub.request<{ jobs: Job[] }>('GET', '/v1/jobs').then((r) => r.jobs)
+  }
+
+  cancel(id: string): Promise<Job> {
+    return this.hub.request<Job>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`)
+  }
+
+  /** Polls until the job finishes (or `timeoutMs` passes), reporting every change. */
+  async wait(id: string, options: { intervalMs?: number; timeoutMs?: number; onUpdate?: (job: Job) => void } = {}): Promise<Job> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+    let last = ''
+    for (;;) {
+      const job = await this.get(id)
+      const stamp = `${job.status}:${job.history.length}`
+      if (stamp !== last) options.onUpdate?.(job)
+      last = stamp
+      if (TERMINAL.has(job.status) && (job.status !== 'succeeded' || job.result !== null)) return job
+      if (Date.now() > deadline) throw new W3aiError('JOB_INVALID_STATE', `Job ${id} is still ${job.status} after the wait.`)
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 250))
+    }
+  }
+}
+
+/** The node's side: leases, inputs and reports, each signed by the node's identity. */
+export class TaskClient {
+  constructor(
+    private readonly hub: HubClient,
+    private readonly node: Identity,
+  ) {}
+
+  async claim(executors: string[], capacity: number): Promise<ClaimedTask[]> {
+    return (await this.hub.request<{ tasks: ClaimedTask[] }>('POST', '/v1/tasks/claim', { executors, capacity }, { as: this.node })).tasks
+  }
+
+  renew(task: Pick<ClaimedTask, 'id' | 'leaseId'>): Promise<void> {
+    return this.hub.request('POST', `/v1/tasks/${task.id}/renew`, { leaseId: task.leaseId }, { as: this.node })
+  }
+
+  progress(task: Pick<ClaimedTask, 'id' | 'leaseId'>, progress: Record<string, number | string | boolean | null>): Promise<void> {
+    return this.hub.request('POST', `/v1/tasks/${task.id}/progress`, { leaseId: task.leaseId, progress }, { as: this.node })
+  }
+
+  async complete(task: Pick<ClaimedTask, 'id' | 'leaseId'>, result: unknown): Promise<string> {
+    return (await this.hub.request<{ outcome: string }>('POST', `/v1/tasks/${task.id}/complete`, { leaseId: task.leaseId, result }, { as: this.node })).outcome
+  }
+
+  async fail(task: Pick<ClaimedTask, 'id' | 'leaseId'>, error: { code: string; message: string }, retryable = true): Promise<string> {
+    return (await this.hub.request<{ outcome: string }>('POST', `/v1/tasks/${task.id}/fail`, { leaseId: task.leaseId, error, retryable }, { as: this.node })).outcome
+  }
+
+  /** Fetches, verifies and decrypts one input with the key wrapped to this node for this job. */
+  async openInput(input: TaskInput): Promise<Buffer> {
+    const key = unwrapKey(input.wrappedKey, this.node)
+    const parts: Buffer[] = []
+    const { k, total } = input.manifest.erasure
+    try {
+      await downloadObject(
+        input.manifest,
+        key,
+        (i, segment, signal) => downloadSegment(segment, input.segments[i]?.pieces ?? [], { getPiece, k, total, signal }),
+        (plain) => void parts.push(Buffer.from(plain)),
+      )
+    } finally {
+      key.fill(0)
+    }
+    return Buffer.concat(parts)
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Reading objects back. A segment is fetched from the k + extra most promising nodes at once;
+ * every piece is checked against the CID in the manifest before use (a wrong or corrupt piece is
+ * dropped and another node asked), the first k good pieces win and the rest are aborted. Whole
+ * segments are authenticated by AES-GCM before a single byte of them reaches the sink, so a bad
+ * download ends in an error, never in wrong bytes. Transports are injected.
+ */
+import { W3aiError, type Manifest, type ManifestSegment, type StoredPiece } from '@w3ai/protocol'
+import { pieceCid } from './cid.js'
+import { DEFAULT_DOWNLOAD_EXTRA, DEFAULT_DOWNLOAD_PREFETCH, ERASURE_LIMITS } from './constants.js'
+import { decodeSegment } from './erasure.js'
+import { decryptSegment } from './keys.js'
+import { validateManifest } from './manifest.js'
+import { firstSuccesses } from './race.js'
+
+export interface DownloadSegmentOptions {
+  /** Fetches one piece from its node (with its get order). */
+  getPiece(piece: StoredPiece, signal: AbortSignal): Promise<Uint8Array>
+  k: number
+  /** Highest shard index + 1 the object may use; default k + 6 (the coder's limit). */
+  total?: number
+  /** Pieces requested beyond k; default 2. */
+  extra?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Fetches any k intact pieces of a segment and returns its ciphertext. Fewer than k pieces
+ * that match their CIDs → W3aiError('STORAGE_NOT_ENOUGH_PIECES').
+ */
+export async function downloadSegment(segment: ManifestSegment, pieces: readonly StoredPiece[], options: DownloadSegmentOptions): Promise<Buffer> {
+  const { k } = options
+  const total = options.total ?? k + ERASURE_LIMITS.maxParity
+  const expected = new Map(segment.pieces.map((p) => [p.index, p.cid]))
+  // Only pieces the manifest vouches for are worth a request; healthy nodes first, and data
+  // shards before parity: when the k data shards win the race, decoding is a plain copy.
+  const candidates = pieces
+    .filter((p) => expected.get(p.index) === p.cid)
+    .sort((a, b) => Number(b.healthy) - Number(a.healthy) || Number(a.index >= k) - Number(b.index >= k) || a.index - b.index)
+  const have = new Map<number, Uint8Array>()
+  const raceOptions = {
+    items: candidates,
+    needed: k,
+    concurrency: k + (options.extra ?? DEFAULT_DOWNLOAD_EXTRA),
+    run: async (piece: StoredPiece, signal: AbortSignal): Promise<Uint8Array> => {
+      const bytes = await options.getPiece(piece, signal)
+      if (bytes.byteLength !== segment.shardSize || pieceCid(bytes) !== piece.cid) throw new Error(`piece ${piece.index} from ${piece.nodeId} does not match its CID`)
+      return bytes
+    },
+    accept: (piece: StoredPiece, bytes: Uint8Array): boolean => {
+      // A second copy of an index we already hold adds nothing to the decode.
+      if (have.has(piece.index)) return false
+      have.set(piece.index, bytes)
+      return true
+    },
+  }
+  const { failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
+  if (have.size < k) {
+    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', undefined, {
+      have: have.size,
+      need: k,
+      failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),
+    })
+  }
+  return decodeSegment(have, k, total, segment.shardSize, segment.cipherSize)
+}
+
+/** Where downloadObject gets each segment's ciphertext (usually downloadSegment over the hub's piece list). */
+export type SegmentSource = (index: number, segment: ManifestSegment, signal: AbortSignal) => Promise<Uint8Array>
+
+/** Where downloadObject writes plaintext, in order; awaited, so it can apply backpressure. */
+export type PlainSink = (chunk: Buffer) => void | Promise<void>
+
+export interface DownloadObjectOptions {
+  /** Segments fetched ahead of the one being written; default 1. */
+  prefetch?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Downloads, authenticates and writes an object's plaintext segment by segment. A segment that
+ * fails its check stops the download with W3aiError('STORAGE_INTEGRITY') before any of its bytes
+ * are written. Returns the bytes written.
+ */
+export async function downloadObject(manifest: Manifest, objectKey: Uint8Array, source: SegmentSource, sink: PlainSink, options: DownloadObjectOptions = {}): Promise<number> {
+  validateManifest(manifest)
+  const controller = new AbortController()
+  const outer = options.signal
+  const onAbort = (): void => controller.abort(outer?.reason)
+  if (outer?.aborted === true) throw outer.reason
+  outer?.addEventListener('abort', onAbort, { once: true })
+  const ahead = Math.max(0, options.prefetch ?? DEFAULT_DOWNLOAD_PREFETCH)
+  const pending: Array<Promise<Uint8Array>> = []
+  let requested = 0
+  const request = (): void => {
+    const index = requested++
+    const segment = manifest.segments[index] as ManifestSegment
+    const task = Promise.resolve().then(() => source(index, segment, controller.signal))
+    // A prefetched segment may fail while an earlier one is still being written.
+    task.catch(() => undefined)
+    pending.push(task)
+  }
+  let written = 0
+  try {
+    for (let index = 0; index < manifest.segments.length; index++) {
+      while (requested < manifest.segments.length && requested <= index + ahead) request()
+      const segment = manifest.segments[index] as ManifestSegment
+      const cipher = await (pending.shift() as Promise<Uint8Array>)
+      if (cipher.byteLength !== segment.cipherSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong ciphertext size.`)
+      const plain = decryptSegment(cipher, objectKey, index)
+      if (plain.byteLength !== segment.plainSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong plaintext size.`)
+      if (plain.byteLength > 0) await sink(plain)
+      written += plain.byteLength
+    }
+  } finally {
+    outer?.removeEventListener('abort', onAbort)
+    controller.abort(new DOMException('download finished', 'AbortError'))
+  }
+  return written
+}

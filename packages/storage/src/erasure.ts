@@ -1,0 +1,191 @@
+/**
+ * Reed–Solomon erasure coding of one segment's ciphertext with @ronomon/reed-solomon (native,
+ * runs in libuv's thread pool). The ciphertext is zero-padded to k shards of `shardSize` bytes
+ * (a multiple of 8, as the coder requires); parity shards follow, so shard i < k is plain data.
+ *
+ * The coder's parity depends on the parity count m it was created with, so we always create it
+ * with the maximum m (6) and compute only the parity shards asked for. Shard i is therefore the
+ * same bytes whatever `total` an upload used: the manifest needs only k, spares can be cut, and
+ * repair regenerates byte-identical shards (same CIDs). Limits: k <= 24, total <= k + 6.
+ */
+import { createRequire } from 'node:module'
+import { W3aiError } from '@w3ai/protocol'
+import { ERASURE_LIMITS } from './constants.js'
+
+interface RonomonReedSolomon {
+  MAX_K: number
+  MAX_M: number
+  create(k: number, m: number): Buffer
+  encode(
+    context: Buffer,
+    sources: number,
+    targets: number,
+    buffer: Buffer,
+    bufferOffset: number,
+    bufferSize: number,
+    parity: Buffer,
+    parityOffset: number,
+    paritySize: number,
+    callback: (error?: Error) => void,
+  ): void
+}
+
+let addon: RonomonReedSolomon | undefined
+
+// Loaded on first use so that importing this package (e.g. for CIDs or manifests) never fails
+// where the native addon was not built. Its main is a .node file, which ESM cannot import.
+function rs(): RonomonReedSolomon {
+  if (addon === undefined) {
+    try {
+      addon = createRequire(import.meta.url)('@ronomon/reed-solomon') as RonomonReedSolomon
+    } catch (err) {
+      throw new Error(`The Reed–Solomon addon is not built; run \`npm rebuild @ronomon/reed-solomon\` (${(err as Error).message})`)
+    }
+  }
+  return addon
+}
+const M = ERASURE_LIMITS.maxParity
+const contexts = new Map<number, Buffer>()
+
+export interface EncodedSegment {
+  shardSize: number
+  /** `total` shards, data first. They are views into two shared buffers: do not mutate them. */
+  shards: Buffer[]
+}
+
+/** Throws STORAGE_BAD_REDUNDANCY unless 1 <= k <= 24 and k < total <= k + 6. */
+export function checkErasureParams(k: number, total: number): void {
+  if (!Number.isInteger(k) || !Number.isInteger(total) || k < 1 || k > ERASURE_LIMITS.maxK || total <= k || total > k + M) {
+    throw new W3aiError('STORAGE_BAD_REDUNDANCY', `Erasure coding supports 1 <= k <= ${ERASURE_LIMITS.maxK} and k < total <= k + ${M}; got k=${k}, total=${total}.`)
+  }
+}
+
+/** The shard size for a ciphertext of `cipherSize` bytes split k ways (multiple of 8, at least 8). */
+export function shardSizeFor(cipherSize: number, k: number): number {
+  const align = ERASURE_LIMITS.shardAlign
+  return Math.max(align, Math.ceil(Math.ceil(cipherSize / k) / align) * align)
+}
+
+function context(k: number): Buffer {
+  let ctx = contexts.get(k)
+  if (ctx === undefined) {
+    ctx = rs().create(k, M)
+    contexts.set(k, ctx)
+  }
+  return ctx
+}
+
+function run(k: number, sources: number, targets: number, data: Buffer, parity: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    rs().encode(context(k), sources, targets, data, 0, data.length, parity, 0, parity.length, (error) => (error ? reject(error) : resolve()))
+  })
+}
+
+const bit = (i: number): number => 2 ** i
+
+/** Splits a ciphertext (one buffer or its parts in order) into `total` shards, any k of which rebuild it. */
+export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], k: number, total: number): Promise<EncodedSegment> {
+  checkErasureParams(k, total)
+  const parts = cipher instanceof Uint8Array ? [cipher] : cipher
+  const cipherSize = parts.reduce((sum, p) => sum + p.byteLength, 0)
+  const shardSize = shardSizeFor(cipherSize, k)
+  const data = Buffer.allocUnsafe(k * shardSize)
+  let offset = 0
+  for (const part of parts) {
+    data.set(part, offset)
+    offset += part.byteLength
+  }
+  // Padding must be deterministic (zeros) so repaired shards match the originals.
+  data.fill(0, cipherSize)
+  const parity = Buffer.alloc(M * shardSize)
+  let sources = 0
+  for (let i = 0; i < k; i++) sources |= bit(i)
+  let targets = 0
+  for (let i = k; i < total; i++) targets |= bit(i)
+  // Parity slots we do not want are declared present so the coder skips computing them.
+  for (let i = total; i < k + M; i++) sources |= bit(i)
+  await run(k, sources, targets, data, parity)
+  const shards: Buffer[] = []
+  for (let i = 0; i < total; i++) {
+    const buf = i < k ? data : parity
+    const at = (i < k ? i : i - k) * shardSize
+    shards.push(buf.subarray(at, at + shardSize))
+  }
+  return { shardSize, shards }
+}
+
+function checkShards(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number): number[] {
+  checkErasureParams(k, total)
+  const indices: number[] = []
+  for (const [index, shard] of available) {
+    if (!Number.isInteger(index) || index < 0 || index >= total) throw new Error(`shard index ${index} is outside 0..${total - 1}`)
+    if (shard.byteLength !== shardSize) throw new Error(`shard ${index} is ${shard.byteLength} bytes, expected ${shardSize}`)
+    indices.push(index)
+  }
+  if (indices.length < k) {
+    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', undefined, { have: indices.length, need: k })
+  }
+  // Data shards first: they need no arithmetic; the coder uses the first k sources by index.
+  return indices.sort((a, b) => a - b).slice(0, k)
+}
+
+/**
+ * Runs the coder over k chosen shards to fill `wanted` missing indices. Returns the data and
+ * parity buffers; slots not chosen, not wanted and above every chosen index are left unfilled.
+ */
+async function rebuild(available: ReadonlyMap<number, Uint8Array>, chosen: number[], k: number, shardSize: number, wanted: number[]): Promise<{ data: Buffer; parity: Buffer }> {
+  const data = Buffer.alloc(k * shardSize)
+  const parity = Buffer.alloc(M * shardSize)
+  let sources = 0
+  for (const i of chosen) {
+    const shard = available.get(i) as Uint8Array
+    if (i < k) data.set(shard, i * shardSize)
+    else parity.set(shard, (i - k) * shardSize)
+    sources |= bit(i)
+  }
+  let targets = 0
+  for (const i of wanted) if ((sources & bit(i)) === 0) targets |= bit(i)
+  if (targets === 0) return { data, parity }
+  // Slots above the highest chosen source are never read by the coder as sources (it uses the
+  // first k), so declaring them present spares computing parity nobody asked for.
+  const highest = chosen[chosen.length - 1] ?? 0
+  for (let i = highest + 1; i < k + M; i++) if ((targets & bit(i)) === 0) sources |= bit(i)
+  await run(k, sources, targets, data, parity)
+  return { data, parity }
+}
+
+/**
+ * Rebuilds a segment's ciphertext from any k of its shards (index → bytes, already verified
+ * against their CIDs). Fewer than k → W3aiError('STORAGE_NOT_ENOUGH_PIECES').
+ */
+export async function decodeSegment(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number, cipherSize: number): Promise<Buffer> {
+  const chosen = checkShards(available, k, total, shardSize)
+  if (cipherSize > k * shardSize) throw new Error(`a ciphertext of ${cipherSize} bytes does not fit ${k} shards of ${shardSize}`)
+  const wanted: number[] = []
+  for (let i = 0; i < k; i++) wanted.push(i)
+  const { data } = await rebuild(available, chosen, k, shardSize, wanted)
+  return data.subarray(0, cipherSize)
+}
+
+/**
+ * Regenerates the shards at `wanted` indices from any k others (repair). The result is
+ * byte-identical to what encodeSegment produced, so the regenerated pieces keep their CIDs.
+ */
+export async function reconstructShards(
+  available: ReadonlyMap<number, Uint8Array>,
+  k: number,
+  total: number,
+  shardSize: number,
+  wanted: readonly number[],
+): Promise<Map<number, Buffer>> {
+  const chosen = checkShards(available, k, total, shardSize)
+  for (const i of wanted) if (!Number.isInteger(i) || i < 0 || i >= total) throw new Error(`wanted shard ${i} is outside 0..${total - 1}`)
+  const { data, parity } = await rebuild(available, chosen, k, shardSize, [...wanted])
+  const out = new Map<number, Buffer>()
+  for (const i of wanted) {
+    const buf = i < k ? data : parity
+    const at = (i < k ? i : i - k) * shardSize
+    out.set(i, Buffer.from(buf.subarray(at, at + shardSize)))
+  }
+  return out
+}

@@ -1,0 +1,202 @@
+/**
+ * Merkle trees over a piece, for storage audits: the hub asks a node for a random leaf and checks
+ * the answer against the root the node signed in its receipt. Leaves are `leafSize` bytes (the
+ * last may be short; an empty piece has one empty leaf). Leaf hash sha256(0x00 || leaf), inner
+ * hash sha256(0x01 || left || right), the domain bytes keeping a leaf from posing as a node. An odd
+ * node at the end of a level is promoted unchanged.
+ */
+import { hash } from 'node:crypto'
+import type { AuditProof } from '@w3ai/protocol'
+
+const HEX64 = /^[0-9a-f]{64}$/
+const B64URL = /^[A-Za-z0-9_-]*$/
+
+// Hashing is the hot path (a hash per 4 KiB): copying a leaf behind its prefix byte and hashing
+// it in one shot costs about 60% of a createHash().update().update().digest() chain.
+let leafScratch = Buffer.alloc(1 + 4096)
+const nodeScratch = Buffer.alloc(65, 1)
+
+/** sha256(0x00 || leaf). */
+export function merkleLeafHash(leaf: Uint8Array): Buffer {
+  if (leafScratch.length < 1 + leaf.byteLength) leafScratch = Buffer.alloc(1 + leaf.byteLength)
+  leafScratch.set(leaf, 1)
+  return hash('sha256', leafScratch.subarray(0, 1 + leaf.byteLength), 'buffer')
+}
+
+/** sha256(0x01 || left || right). */
+export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  if (left.byteLength !== 32 || right.byteLength !== 32) throw new RangeError('Merkle nodes are 32-byte hashes')
+  nodeScratch.set(left, 1)
+  nodeScratch.set(right, 33)
+  return hash('sha256', nodeScratch, 'buffer')
+}
+
+/** Number of leaves of a piece of `size` bytes (at least one). */
+export function merkleLeafCount(size: number, leafSize: number): number {
+  return Math.max(1, Math.ceil(size / leafSize))
+}
+
+function nextLevel(level: readonly Buffer[]): Buffer[] {
+  const up: Buffer[] = []
+  for (let i = 0; i + 1 < level.length; i += 2) up.push(merkleNodeHash(level[i] as Buffer, level[i + 1] as Buffer))
+  if (level.length % 2 === 1) up.push(level[level.length - 1] as Buffer)
+  return up
+}
+
+/** The root over a list of leaf hashes. */
+export function merkleRootOfLeaves(leafHashes: readonly Buffer[]): Buffer {
+  if (leafHashes.length === 0) throw new Error('a Merkle tree has at least one leaf')
+  let level = leafHashes
+  while (level.length > 1) level = nextLevel(level)
+  return level[0] as Buffer
+}
+
+/** The audit path of leaf `leafIndex`, given every leaf hash and the leaf's bytes. */
+export function merkleProofOfLeaves(leafHashes: readonly Buffer[], leafIndex: number, leaf: Uint8Array): AuditProof {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leafHashes.length) throw new RangeError(`leaf ${leafIndex} is outside 0..${leafHashes.length - 1}`)
+  const path: AuditProof['path'] = []
+  let level = leafHashes
+  let i = leafIndex
+  while (level.length > 1) {
+    if (i % 2 === 1) path.push({ hash: (level[i - 1] as Buffer).toString('hex'), left: true })
+    else if (i + 1 < level.length) path.push({ hash: (level[i + 1] as Buffer).toString('hex'), left: false })
+    level = nextLevel(level)
+    i >>= 1
+  }
+  return { leafIndex, leaf: Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64url'), path }
+}
+
+/**
+ * Streaming Merkle tree: feed a piece chunk by chunk (as it is written to disk), then read the
+ * root. Keeps the leaf hashes (32 bytes per leaf) so proofs can be made without rehashing.
+ */
+export class MerkleBuilder {
+  private readonly partial: Buffer
+  private fill = 0
+  private readonly hashes: Buffer[] = []
+  private captured: Buffer | undefined
+  private done = false
+
+  /** `captureLeaf` keeps a copy of that leaf's bytes, for answering one audit while streaming. */
+  constructor(
+    readonly leafSize: number,
+    private readonly captureLeaf = -1,
+  ) {
+    if (!Number.isInteger(leafSize) || leafSize < 1) throw new RangeError('leafSize must be a positive integer')
+    this.partial = Buffer.allocUnsafe(leafSize)
+  }
+
+  private push(leaf: Uint8Array): void {
+    if (this.hashes.length === this.captureLeaf) this.captured = Buffer.from(leaf)
+    this.hashes.push(merkleLeafHash(leaf))
+  }
+
+  /** Adds the next chunk of the piece. */
+  update(chunk: Uint8Array): this {
+    if (this.done) throw new Error('MerkleBuilder already finished')
+    const size = this.leafSize
+    let off = 0
+    if (this.fill > 0) {
+      const take = Math.min(size - this.fill, chunk.byteLength)
+      this.partial.set(chunk.subarray(0, take), this.fill)
+      this.fill += take
+      off = take
+      if (this.fill === size) {
+        this.push(this.partial)
+        this.fill = 0
+      }
+    }
+    // Whole leaves are hashed straight from the chunk, without a copy.
+    for (; chunk.byteLength - off >= size; off += size) this.push(chunk.subarray(off, off + size))
+    if (off < chunk.byteLength) {
+      this.partial.set(chunk.subarray(off), 0)
+      this.fill = chunk.byteLength - off
+    }
+    return this
+  }
+
+  private finish(): void {
+    if (this.done) return
+    this.done = true
+    if (this.fill > 0 || this.hashes.length === 0) this.push(this.partial.subarray(0, this.fill))
+  }
+
+  /** The root as hex; no more data may be added afterwards. */
+  root(): string {
+    this.finish()
+    return merkleRootOfLeaves(this.hashes).toString('hex')
+  }
+
+  /** Every leaf hash, in order (finishes the tree). */
+  leafHashes(): readonly Buffer[] {
+    this.finish()
+    return this.hashes
+  }
+
+  /** The bytes of the leaf named in the constructor, once it has streamed past. */
+  capturedLeaf(): Buffer | undefined {
+    return this.captured
+  }
+}
+
+/** The Merkle root (hex) of a whole piece held in memory. */
+export function merkleRoot(bytes: Uint8Array, leafSize: number): string {
+  return new MerkleBuilder(leafSize).update(bytes).root()
+}
+
+/** An audit proof for one leaf of a piece held in memory. */
+export function merkleProof(bytes: Uint8Array, leafIndex: number, leafSize: number): AuditProof {
+  const hashes = new MerkleBuilder(leafSize).update(bytes).leafHashes()
+  const start = leafIndex * leafSize
+  return merkleProofOfLeaves(hashes, leafIndex, bytes.subarray(start, start + leafSize))
+}
+
+/** An audit proof for one leaf of a piece read as a stream (e.g. from disk). */
+export async function merkleProofFromStream(chunks: AsyncIterable<Uint8Array>, leafIndex: number, leafSize: number): Promise<AuditProof> {
+  const builder = new MerkleBuilder(leafSize, leafIndex)
+  for await (const chunk of chunks) builder.update(chunk)
+  const hashes = builder.leafHashes()
+  const leaf = builder.capturedLeaf()
+  if (leaf === undefined) throw new RangeError(`leaf ${leafIndex} is outside 0..${hashes.length - 1}`)
+  return merkleProofOfLeaves(hashes, leafIndex, leaf)
+}
+
+/** The sibling sides a path must have for `leafIndex` in a tree of `count` leaves (true = left). */
+function expectedSides(leafIndex: number, count: number): boolean[] {
+  const sides: boolean[] = []
+  for (let i = leafIndex, width = count; width > 1; i >>= 1, width = Math.ceil(width / 2)) {
+    if (i % 2 === 1) sides.push(true)
+    else if (i + 1 < width) sides.push(false)
+  }
+  return sides
+}
+
+/**
+ * Checks an audit proof against a root (hex). Pass `pieceSize` (known from the receipt) to also
+ * check that the proof is for the challenged leaf and that leaf has the right length; without it,
+ * a node could answer with a different leaf it still holds.
+ */
+export function verifyProof(root: string, proof: AuditProof, leafSize: number, pieceSize?: number): boolean {
+  try {
+    if (!HEX64.test(root) || typeof proof.leaf !== 'string' || !B64URL.test(proof.leaf) || !Array.isArray(proof.path)) return false
+    const leaf = Buffer.from(proof.leaf, 'base64url')
+    if (leaf.length > leafSize || leaf.toString('base64url') !== proof.leaf) return false
+    if (pieceSize !== undefined) {
+      const count = merkleLeafCount(pieceSize, leafSize)
+      if (!Number.isInteger(proof.leafIndex) || proof.leafIndex < 0 || proof.leafIndex >= count) return false
+      const expectedLength = proof.leafIndex < count - 1 ? leafSize : pieceSize - (count - 1) * leafSize
+      if (leaf.length !== expectedLength) return false
+      const sides = expectedSides(proof.leafIndex, count)
+      if (sides.length !== proof.path.length || sides.some((left, j) => proof.path[j]?.left !== left)) return false
+    }
+    let hash = merkleLeafHash(leaf)
+    for (const step of proof.path) {
+      if (typeof step?.hash !== 'string' || !HEX64.test(step.hash) || typeof step.left !== 'boolean') return false
+      const sibling = Buffer.from(step.hash, 'hex')
+      hash = step.left ? merkleNodeHash(sibling, hash) : merkleNodeHash(hash, sibling)
+    }
+    return hash.toString('hex') === root
+  } catch {
+    return false
+  }
+}

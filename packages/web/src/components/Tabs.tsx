@@ -1,0 +1,20 @@
+/** The dashboard's sections: the live network view, the storage page and the jobs page. */
+import type { Tab } from '../hooks/use-tab.js'
+
+const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
+  { id: 'network', label: 'Network' },
+  { id: 'storage', label: 'Storage' },
+  { id: 'jobs', label: 'Jobs' },
+]
+
+export function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (tab: Tab) => void }) {
+  return (
+    <nav className="tabs" aria-label="Dashboard sections">
+      {TABS.map((t) => (
+        <button key={t.id} type="button" className={`tab${t.id === tab ? ' tab-active' : ''}`} aria-current={t.id === tab ? 'page' : undefined} data-testid={`tab-${t.id}`} onClick={() => onSelect(t.id)}>
+          {t.label}
+        </button>
+      ))}
+    </nav>
+  )
+}

@@ -1,0 +1,97 @@
+/**
+ * The jobs tab: with the account identity loaded (the storage page's card and signing), the
+ * account's jobs kept current by `job.updated` events (plus a slow poll in case the stream is
+ * down), and the selected job in detail.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { NodeInfo } from '@w3ai/protocol'
+import { useHubData } from '../../hooks/use-hub-data.js'
+import { useIdentity } from '../../hooks/use-identity.js'
+import { useRefresh } from '../../hooks/use-refresh.js'
+import { JobsApi } from '../../jobs/api.js'
+import { planRefresh, type JobStamps } from '../../jobs/updates.js'
+import { IdentityCard } from '../storage/IdentityCard.js'
+import { JobDetail } from './JobDetail.js'
+import { JobTable } from './JobTable.js'
+
+/** A burst of events for one job (epochs, a lease, a result) costs one fetch. */
+const EVENT_DEBOUNCE_MS = 150
+/** Events for ids not in our list are mostly other accounts' jobs: look, but not often. */
+const UNKNOWN_JOB_DELAY_MS = 2000
+/** Poll fallbacks: the stream is live and jobs are running / all finished / the stream is down. */
+const ACTIVE_POLL_MS = 10_000
+const IDLE_POLL_MS = 30_000
+const OFFLINE_POLL_MS = 3000
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
+
+interface JobsPageProps {
+  nodes: ReadonlyMap<string, NodeInfo>
+  hubId: string | null
+  /** From the event stream: the count of `job.updated` events and which job each was about. */
+  jobVersion: number
+  jobStamps: JobStamps
+  streamLive: boolean
+}
+
+export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, streamLive }: JobsPageProps) {
+  const { identity, api } = useIdentity()
+  const jobsApi = useMemo(() => (api === null ? null : new JobsApi(api)), [api])
+  const [selected, setSelected] = useState<string | null>(null)
+  const [listVersion, requestList] = useRefresh()
+  const [detailVersion, requestDetail] = useRefresh()
+
+  const listJobs = useCallback(() => (jobsApi as JobsApi).list(), [jobsApi])
+  const jobs = useHubData(jobsApi === null ? null : listJobs, listVersion)
+  const loadJob = useCallback(() => (jobsApi as JobsApi).get(selected as string), [jobsApi, selected])
+  const detail = useHubData(jobsApi === null || selected === null ? null : loadJob, detailVersion)
+  const mine = useMemo(() => new Set((jobs.data ?? []).map((j) => j.id)), [jobs.data])
+
+  // Follow the stream: only events after the ones already acted on count.
+  const seen = useRef(jobVersion)
+  useEffect(() => {
+    const plan = planRefresh(jobStamps, seen.current, mine, selected)
+    seen.current = jobVersion
+    if (plan.list) requestList(EVENT_DEBOUNCE_MS)
+    if (plan.listLazy) requestList(UNKNOWN_JOB_DELAY_MS)
+    if (plan.detail) requestDetail(EVENT_DEBOUNCE_MS)
+  }, [jobVersion])
+
+  // The list is fresher than the detail (the status moved on): catch the detail up.
+  const listed = jobs.data?.find((j) => j.id === selected)
+  useEffect(() => {
+    if (listed !== undefined && detail.data?.id === listed.id && detail.data.status !== listed.status) requestDetail(0)
+  }, [listed?.status])
+
+  const active = jobs.data?.some((j) => !FINISHED.has(j.status)) ?? false
+  useEffect(() => {
+    if (jobsApi === null) return
+    const ms = !streamLive ? OFFLINE_POLL_MS : active ? ACTIVE_POLL_MS : IDLE_POLL_MS
+    const timer = setInterval(() => {
+      requestList(0)
+      requestDetail(0)
+    }, ms)
+    return () => clearInterval(timer)
+  }, [jobsApi, streamLive, active, requestList, requestDetail])
+
+  const refresh = (): void => {
+    requestList(0)
+    requestDetail(0)
+  }
+  const job = selected !== null && detail.data?.id === selected ? detail.data : null
+
+  return (
+    <div className="storage jobs-page" data-testid="jobs-tab">
+      {identity === null && <IdentityCard identity={identity} purpose="to see your compute jobs" />}
+      {identity !== null && (
+        <div className="jobs-top">
+          <IdentityCard identity={identity} purpose="to see your compute jobs" compact />
+          <JobTable jobs={jobs.data} error={jobs.error} selected={selected} onSelect={setSelected} onRefresh={refresh} />
+        </div>
+      )}
+      {identity !== null && job !== null && <JobDetail job={job} nodes={nodes} hubId={hubId} />}
+      {identity !== null && selected !== null && job === null && detail.error === null && <p className="empty">Loading job…</p>}
+      {identity !== null && selected !== null && detail.error !== null && <p className="error">{detail.error}</p>}
+    </div>
+  )
+}

@@ -1,0 +1,68 @@
+/**
+ * The storage tab: load an identity, upload files, browse and download objects, and inspect where
+ * an object's pieces live. All crypto and erasure coding run here in the page.
+ */
+import { useCallback, useEffect, useState } from 'react'
+import type { NodeInfo, ObjectSummary } from '@w3ai/protocol'
+import { useHubData } from '../../hooks/use-hub-data.js'
+import { useIdentity } from '../../hooks/use-identity.js'
+import { useTransfer } from '../../hooks/use-transfer.js'
+import { downloadObject, saveBlob } from '../../storage/download.js'
+import { IdentityCard } from './IdentityCard.js'
+import { ObjectDetail } from './ObjectDetail.js'
+import { ObjectTable } from './ObjectTable.js'
+import { UploadCard } from './UploadCard.js'
+
+const REFRESH_MS = 15_000
+
+interface StoragePageProps {
+  nodes: ReadonlyMap<string, NodeInfo>
+  hubId: string | null
+}
+
+export default function StoragePage({ nodes, hubId }: StoragePageProps) {
+  const { identity, api } = useIdentity()
+  const [version, setVersion] = useState(0)
+  const [selected, setSelected] = useState<string | null>(null)
+  const [download, runDownload] = useTransfer()
+  const refresh = useCallback(() => setVersion((v) => v + 1), [])
+  // Piece health changes as nodes come and go, and other clients add objects: re-read now and then.
+  useEffect(() => {
+    if (api === null) return
+    const timer = setInterval(refresh, REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [api, refresh])
+
+  const listObjects = useCallback(() => (api as NonNullable<typeof api>).list(), [api])
+  const objects = useHubData(api === null ? null : listObjects, version)
+  const loadDetail = useCallback(() => (api as NonNullable<typeof api>).detail(selected as string), [api, selected])
+  const detail = useHubData(api === null || selected === null ? null : loadDetail, version)
+
+  const onDownload = (object: ObjectSummary): void => {
+    if (api === null || identity === null) return
+    const name = object.name ?? `${object.cid}.bin`
+    void runDownload(
+      name,
+      async (onProgress) => {
+        const result = await downloadObject(api, identity, object.cid, { onProgress })
+        saveBlob(result.blob, name)
+        return result
+      },
+      ({ skipped }) => (skipped === 0 ? null : `${skipped} piece${skipped === 1 ? '' : 's'} could not be read or failed verification and ${skipped === 1 ? 'was' : 'were'} replaced by others.`),
+    )
+  }
+
+  return (
+    <div className="storage">
+      <div className="storage-top">
+        <IdentityCard identity={identity} />
+        {api !== null && identity !== null && <UploadCard api={api} identity={identity} onUploaded={refresh} />}
+      </div>
+      {identity !== null && (
+        <ObjectTable objects={objects.data} error={objects.error} me={identity.id} selected={selected} onSelect={setSelected} onDownload={onDownload} onRefresh={refresh} download={download} />
+      )}
+      {identity !== null && selected !== null && detail.data?.object.cid === selected && <ObjectDetail detail={detail.data} nodes={nodes} hubId={hubId} />}
+      {identity !== null && selected !== null && detail.error !== null && <p className="error">{detail.error}</p>}
+    </div>
+  )
+}

@@ -1,0 +1,59 @@
+/**
+ * Live network state from the hub's event stream. `statusVersion` changes whenever counts may have
+ * changed (hello, registration, status) and `loadVersion` on every load batch, so dependants such
+ * as the summary know when to refresh without diffing node maps; `jobVersion` and `jobStamps`
+ * follow `job.updated` events for the jobs page.
+ */
+import { useEffect, useReducer, useState } from 'react'
+import type { EventStreamMessage } from '@w3ai/protocol'
+import { EventStream, eventsUrl, type StreamState } from '../event-stream.js'
+import { stampJob, type JobStamps } from '../jobs/updates.js'
+import { applyMessage, EMPTY_NETWORK, type NetworkState } from '../node-state.js'
+
+interface LiveState {
+  network: NetworkState
+  statusVersion: number
+  loadVersion: number
+  /** Counts `job.updated` events; `jobStamps` says which job each one was about. */
+  jobVersion: number
+  jobStamps: JobStamps
+}
+
+function reduce(state: LiveState, message: EventStreamMessage): LiveState {
+  if (message.type === 'job.updated') {
+    const jobVersion = state.jobVersion + 1
+    return { ...state, jobVersion, jobStamps: stampJob(state.jobStamps, message.jobId, jobVersion) }
+  }
+  const network = applyMessage(state.network, message)
+  if (message.type === 'node.load') return { ...state, network, loadVersion: state.loadVersion + 1 }
+  return { ...state, network, statusVersion: state.statusVersion + 1 }
+}
+
+const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map() }
+
+export interface LiveNetwork extends LiveState {
+  streamState: StreamState
+  /** Increases on every reconnect, so one-off fetches (health) can repeat after a hub restart. */
+  connection: number
+}
+
+export function useNetwork(): LiveNetwork {
+  const [live, dispatch] = useReducer(reduce, INITIAL)
+  const [streamState, setStreamState] = useState<StreamState>('reconnecting')
+  const [connection, setConnection] = useState(0)
+
+  useEffect(() => {
+    const stream = new EventStream({
+      url: eventsUrl(window.location),
+      onMessage: dispatch,
+      onState: (state) => {
+        setStreamState(state)
+        if (state === 'live') setConnection((n) => n + 1)
+      },
+    })
+    stream.start()
+    return () => stream.stop()
+  }, [])
+
+  return { ...live, streamState, connection }
+}

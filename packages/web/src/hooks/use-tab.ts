@@ -1,0 +1,24 @@
+/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`) so it survives reloads and can be linked. */
+import { useCallback, useEffect, useState } from 'react'
+
+export type Tab = 'network' | 'storage' | 'jobs'
+
+function fromHash(hash: string): Tab {
+  if (hash === '#storage') return 'storage'
+  if (hash === '#jobs') return 'jobs'
+  return 'network'
+}
+
+export function useTab(): [Tab, (tab: Tab) => void] {
+  const [tab, setTab] = useState<Tab>(() => fromHash(window.location.hash))
+  useEffect(() => {
+    const onHash = (): void => setTab(fromHash(window.location.hash))
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
+  const select = useCallback((next: Tab) => {
+    window.location.hash = next === 'network' ? '' : next
+    setTab(next)
+  }, [])
+  return [tab, select]
+}

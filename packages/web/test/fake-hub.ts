@@ -1,0 +1,160 @@
+/**
+ * A stand-in hub for dashboard tests that must not depend on the real one: serves the built
+ * dashboard and the unsigned read endpoints, and plays event-stream messages on demand. It can
+ * also drop and refuse stream connections, which a real devnet cannot do on cue.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { extname, join, normalize } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { EventStreamMessage, HubEvent, NetworkSummary, NodeInfo, NodeStatus } from '@w3ai/protocol'
+
+export interface FakeHubOptions {
+  /** Directory of the built dashboard. */
+  webRoot: string
+  nodes?: NodeInfo[]
+  hubId?: string
+}
+
+export interface FakeHub {
+  readonly url: string
+  readonly hubId: string
+  readonly nodes: Map<string, NodeInfo>
+  /** Changes state and broadcasts the matching event, as the real hub would. */
+  emit(event: HubEvent): void
+  setStatus(id: string, status: NodeStatus): void
+  /** Closes every stream socket and refuses new ones until `allowStreams()`. */
+  dropStreams(): void
+  allowStreams(): void
+  stop(): Promise<void>
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+}
+
+export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
+  const hubId = options.hubId ?? 'h_fake0000000000000000'
+  const nodes = new Map((options.nodes ?? []).map((n) => [n.id, n]))
+  const started = Date.now()
+  let refusing = false
+
+  const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json'): void => {
+    res.writeHead(status, { 'content-type': type })
+    res.end(typeof body === 'string' || body instanceof Buffer ? body : JSON.stringify(body))
+  }
+
+  const api: Record<string, () => unknown> = {
+    '/v1/health': () => ({ status: 'ok', version: '0.1.0-fake', hubId, database: 'pglite', uptimeSec: (Date.now() - started) / 1000, time: new Date().toISOString() }),
+    '/v1/network/summary': () => summarize([...nodes.values()]),
+    '/v1/nodes': () => ({ nodes: [...nodes.values()], total: nodes.size, nextCursor: null }),
+  }
+
+  const serveStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+    const rel = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^(\.\.[/\\])+/, '')
+    try {
+      send(res, 200, await readFile(join(options.webRoot, rel)), TYPES[extname(rel)] ?? 'application/octet-stream')
+    } catch {
+      send(res, 404, { error: { code: 'ROUTE_NOT_FOUND', message: `no ${req.url}` } })
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname
+    const handler = api[pathname]
+    if (handler !== undefined) send(res, 200, handler())
+    else void serveStatic(req, res, pathname)
+  })
+
+  const wss = new WebSocketServer({ noServer: true })
+  const sockets = new Set<WebSocket>()
+  server.on('upgrade', (req, socket, head) => {
+    if (refusing || !req.url?.startsWith('/v1/events')) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws)
+      ws.on('close', () => sockets.delete(ws))
+      const hello: EventStreamMessage = { type: 'hello', hubId, nodes: [...nodes.values()] }
+      ws.send(JSON.stringify(hello))
+    })
+  })
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+
+  const broadcast = (message: EventStreamMessage): void => {
+    const text = JSON.stringify(message)
+    for (const ws of sockets) ws.send(text)
+  }
+
+  const hub: FakeHub = {
+    url: `http://127.0.0.1:${port}`,
+    hubId,
+    nodes,
+    emit(event) {
+      if (event.type === 'node.registered') nodes.set(event.node.id, event.node)
+      if (event.type === 'node.status') {
+        const node = nodes.get(event.id)
+        if (node !== undefined) nodes.set(node.id, { ...node, status: event.status, statusChangedAt: event.at })
+      }
+      if (event.type === 'node.load') {
+        for (const { id, load } of event.loads) {
+          const node = nodes.get(id)
+          if (node !== undefined) nodes.set(id, { ...node, load, lastSeenAt: load.at })
+        }
+      }
+      broadcast(event)
+    },
+    setStatus(id, status) {
+      hub.emit({ type: 'node.status', id, status, at: new Date().toISOString() })
+    },
+    dropStreams() {
+      refusing = true
+      for (const ws of sockets) ws.terminate()
+    },
+    allowStreams() {
+      refusing = false
+    },
+    async stop() {
+      for (const ws of sockets) ws.terminate()
+      wss.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+  return hub
+}
+
+/** The same sums the hub's /v1/network/summary reports: counts over all, capacity over online. */
+export function summarize(nodes: NodeInfo[]): NetworkSummary {
+  const summary: NetworkSummary = {
+    nodes: { total: nodes.length, online: 0, suspect: 0, offline: 0 },
+    capacity: { cpuCores: 0, memoryGb: 0, gpus: 0, gpuMemoryGb: 0, diskGb: 0, diskUsedGb: 0 },
+    regions: [],
+  }
+  const regions = new Map<string, { region: string; nodes: number; online: number }>()
+  for (const n of nodes) {
+    summary.nodes[n.status] += 1
+    const r = regions.get(n.region) ?? { region: n.region, nodes: 0, online: 0 }
+    r.nodes += 1
+    regions.set(n.region, r)
+    if (n.status !== 'online') continue
+    r.online += 1
+    const c = summary.capacity
+    c.cpuCores += n.capabilities.cpuCores
+    c.memoryGb += n.capabilities.memoryGb
+    c.gpus += n.capabilities.gpus.length
+    c.gpuMemoryGb += n.capabilities.gpus.reduce((sum, g) => sum + g.memoryGb, 0)
+    c.diskGb += n.capabilities.diskGb
+    c.diskUsedGb += n.load?.diskUsedGb ?? 0
+  }
+  summary.regions = [...regions.values()]
+  return summary
+}
