@@ -1,5 +1,5 @@
 /** Parsers for command-line values; each throws CLI_BAD_ARGUMENT naming the flag and the value. */
-import { CidSchema, EXECUTORS, JobIdSchema, NODE_STATUSES, W3aiError, type Executor, type Gpu, type NodeStatus } from '@w3ai/protocol'
+import { CidSchema, DeploymentIdSchema, EXECUTORS, JobIdSchema, NODE_STATUSES, W3aiError, type Executor, type Gpu, type NodeStatus } from '@w3ai/protocol'
 import { MAX_NODES, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE } from './constants.js'
 
 export function badArgument(flag: string, value: string, expected: string): W3aiError {
@@ -160,3 +160,15 @@ export function checkJobId(value: string): string {
   if (!JOB_ID_RE.test(value)) throw badArgument('job id', value, 'an id like j_0123456789abcdef01234567 (see `w3ai job ls`)')
   return value
 }
+
+const DEPLOYMENT_ID_RE = new RegExp((DeploymentIdSchema as { pattern: string }).pattern)
+
+/** A deployment id, checked before any request (`w3ai model deployments` lists them). */
+export function checkDeploymentId(value: string): string {
+  if (!DEPLOYMENT_ID_RE.test(value)) throw badArgument('deployment id', value, 'an id like d_0123456789abcdef01234567 (see `w3ai model deployments`)')
+  return value
+}
+/** `--replicas N` of `model serve`: nodes that keep the model loaded, 1..8 as the hub accepts. */
+export const parseReplicas = (value: string): number => integer('--replicas', value, 1, 8)
+/** `--max-batch N`: most rows a serving node runs in one batched call, 1..4096. */
+export const parseMaxBatch = (value: string): number => integer('--max-batch', value, 1, 4096)

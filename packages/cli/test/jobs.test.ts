@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as onnxModule from 'onnx-proto'
-import type { Job, ObjectSummary } from '@w3ai/protocol'
+import type { Deployment, Job, ObjectSummary } from '@w3ai/protocol'
 import { W3AI_BIN, type DevnetFile } from '../src/index.js'
 import { checkTensors } from '../src/commands/job-inputs.js'
 import { describeJob, detailText, resultSummary } from '../src/commands/job-views.js'
@@ -166,6 +166,44 @@ describe('w3ai model and job on a devnet of three nodes', () => {
     expect((await ok<ObjectSummary[]>(owner('storage', 'ls', '--json'))).length).toBe(before)
   })
 
+  it('serves a model: serve --wait, infer, deployments, status and stop; bad arguments refused with codes', async () => {
+    const served = await ok<Deployment>(ownerProcess('model', 'serve', modelCid, '--wait', '--json'))
+    expect(served).toMatchObject({ status: 'ready', model: modelCid, maxBatch: 256 })
+    expect(served.io?.inputs.map((i) => i.name)).toEqual(['a', 'b'])
+    const input = join(files, 'serve-input.json')
+    await writeFile(input, JSON.stringify(TENSORS))
+    const answer = await ok<{ outputs: Record<string, unknown>; nodeId: string }>(ownerProcess('model', 'infer', served.id, '--input', input, '--json'))
+    expect(answer.outputs.sum).toEqual({ type: 'float32', dims: [1, 3], data: [11, 22, 33] })
+    expect(served.replicas.map((r) => r.nodeId)).toContain(answer.nodeId)
+    const human = await owner('model', 'infer', served.id, '--input', input)
+    expect(human.stdout).toMatch(/^sum float32\[1,3\] \[11,22,33\]$/m)
+    expect((await ok<Deployment[]>(owner('model', 'deployments', '--json'))).map((d) => d.id)).toContain(served.id)
+    expect((await owner('model', 'deployments')).stdout).toMatch(new RegExp(`^${served.id}\\s+ready\\s+1/1`, 'm'))
+    expect((await owner('model', 'status', served.id)).stdout).toMatch(/^inputs\s+a float32\[1,3\], b float32\[1,3\]$/m)
+
+    const wrong = join(files, 'wrong-shape.json')
+    await writeFile(wrong, JSON.stringify({ a: { type: 'float32', dims: [1, 4], data: [1, 2, 3, 4] }, b: TENSORS.b }))
+    const refused: Array<[string[], string]> = [
+      [['model', 'serve', 'not-a-cid'], 'STORAGE_BAD_CID'],
+      [['model', 'serve', modelCid, '--replicas', '0'], 'CLI_BAD_ARGUMENT'],
+      [['model', 'serve', modelCid, '--max-batch', '5000'], 'CLI_BAD_ARGUMENT'],
+      [['model', 'serve', UNKNOWN_CID], 'STORAGE_OBJECT_NOT_FOUND'],
+      [['model', 'infer', 'd_bad', '--input', input], 'CLI_BAD_ARGUMENT'],
+      [['model', 'infer', served.id, '--input', join(files, 'missing.json')], 'CLI_BAD_ARGUMENT'],
+      [['model', 'infer', 'd_000000000000000000000000', '--input', input], 'DEPLOYMENT_NOT_FOUND'],
+      [['model', 'infer', served.id, '--input', wrong], 'COMPUTE_SHAPE_MISMATCH'],
+      [['model', 'status', 'd_000000000000000000000000'], 'DEPLOYMENT_NOT_FOUND'],
+    ]
+    for (const [args, code] of refused) {
+      const r = await owner(...args, '--json')
+      expect([errorCode(r), r.code === 0], args.join(' ')).toEqual([code, false])
+    }
+    expect(errorCode(await other('model', 'infer', served.id, '--input', input, '--json'))).toBe('DEPLOYMENT_NOT_FOUND')
+    expect((await ok<Deployment>(owner('model', 'stop', served.id, '--json'))).status).toBe('stopped')
+    expect(errorCode(await owner('model', 'stop', served.id, '--json'))).toBe('DEPLOYMENT_INVALID_STATE')
+    expect(errorCode(await owner('model', 'infer', served.id, '--input', input, '--json'))).toBe('DEPLOYMENT_INVALID_STATE')
+  }, 120_000)
+
   it('submits a wasm job, shows it with status, logs and ls, and cancels it once', async () => {
     const submitted = await ownerProcess('job', 'run', 'wasm', '--module', moduleCid, '--input', inputCid, '--json')
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0)
@@ -228,7 +266,7 @@ describe('w3ai model and job on a devnet of three nodes', () => {
   it('submits onnx jobs with inline tensors or a stored input, and train jobs with a spec', async () => {
     const tensors = join(files, 'tensors.json')
     const spec = join(files, 'spec.json')
-    await Promise.all([writeFile(tensors, JSON.stringify(TENSORS)), writeFile(spec, JSON.stringify({ layers: [{ type: 'dense', units: 2 }], loss: 'meanSquaredError', epochs: 1 }))])
+    await Promise.all([writeFile(tensors, JSON.stringify(TENSORS)), writeFile(spec, JSON.stringify({ inputShape: [3], layers: [{ type: 'dense', units: 1 }], optimizer: { type: 'sgd' }, loss: 'meanSquaredError', epochs: 1 }))])
     const [inline, stored, train, human] = await inTurn([
       () => owner('job', 'run', 'onnx', '--model', modelCid, '--input', tensors, '--verify', '2', '--tolerance', '0.001', '--priority', '-3', '--json'),
       () => owner('job', 'run', 'onnx', '--model', modelCid, '--input', inputCid, '--max-attempts', '1', '--json'),

@@ -1,12 +1,13 @@
 /**
- * Compute errors. The protocol's error table has no COMPUTE_* codes yet, so every compute error is
- * a W3aiError('VALIDATION_FAILED') whose details carry the specific reason as `computeCode`; when
- * the codes land in @w3ai/protocol only this file changes.
+ * Errors of the onnx and train executors: W3aiErrors whose code is one of the COMPUTE_* rows of
+ * @w3ai/protocol's ERROR_CODES, so the hub, nodes, SDK and CLI show them like any other code.
  */
 import { W3aiError } from '@w3ai/protocol'
+import type { ComputeErrorCode } from './sandbox/codes.js'
 
-/** The specific reasons compute refuses work (future protocol error codes). */
-export type ExecutorErrorCode =
+/** The specific reasons the executors refuse work. */
+export type ExecutorErrorCode = Extract<
+  ComputeErrorCode,
   | 'COMPUTE_BAD_INPUT'
   | 'COMPUTE_SHAPE_MISMATCH'
   | 'COMPUTE_INPUT_TOO_LARGE'
@@ -16,15 +17,15 @@ export type ExecutorErrorCode =
   | 'COMPUTE_MODEL_NOT_FOUND'
   | 'COMPUTE_EXPORT_UNSUPPORTED'
   | 'COMPUTE_RUN_FAILED'
+>
 
-/** Builds the error compute throws; `details.computeCode` names the reason for callers and tests. */
+/** Builds the error compute throws: `new W3aiError(code, message, details)`. */
 export function executorError(code: ExecutorErrorCode, message: string, details: Record<string, unknown> = {}): W3aiError {
-  return new W3aiError('VALIDATION_FAILED', message, { computeCode: code, ...details })
+  return new W3aiError(code, message, details)
 }
 
-/** The compute reason of an error thrown by this package, if it is one. */
-export function executorErrorCode(error: unknown): ExecutorErrorCode | undefined {
-  if (!(error instanceof W3aiError)) return undefined
-  const details = error.details as { computeCode?: ExecutorErrorCode } | undefined
-  return details?.computeCode
+/** The COMPUTE_* code of an error (a W3aiError or anything shaped like one), if it has one. */
+export function executorErrorCode(error: unknown): ComputeErrorCode | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code.startsWith('COMPUTE_') ? (code as ComputeErrorCode) : undefined
 }

@@ -27,7 +27,7 @@
  * // out.output = { type: 'float32', dims: [1, 10], data: [...class probabilities] }
  * ```
  *
- * Errors are W3aiError('VALIDATION_FAILED') with `details.computeCode` naming the reason
+ * Errors are W3aiErrors whose code is a COMPUTE_* row of @w3ai/protocol's ERROR_CODES
  * (COMPUTE_BAD_INPUT, COMPUTE_SHAPE_MISMATCH, COMPUTE_BAD_SPEC, …; see ExecutorErrorCode).
  */
 
@@ -36,8 +36,8 @@ export { executorError, executorErrorCode, type ExecutorErrorCode } from './erro
 
 // JSON tensors <-> onnxruntime tensors.
 export {
-  DEFAULT_MAX_ELEMENTS, TENSOR_TYPES, elementCount, isTensorType, jsonMapToOrt, jsonToOrt, ortMapToJson, ortToJson,
-  type JsonTensor, type JsonTensorMap, type TensorType,
+  DEFAULT_MAX_ELEMENTS, TENSOR_TYPES, checkJsonTensor, checkJsonTensorMap, elementCount, isTensorType, jsonMapToOrt, jsonToOrt, ortMapToJson, ortToJson,
+  type CheckedTensor, type JsonTensor, type JsonTensorMap, type TensorData, type TensorType,
 } from './tensor/json-tensor.js'
 
 // The onnx executor.
@@ -65,3 +65,6 @@ export * from './wasm/index.js'
 // Sandbox adapters of the onnx and train executors (registered in BUILTIN_EXECUTORS).
 export { onnxTaskExecutor, type OnnxTask } from './executors/onnx-task.js'
 export { trainTaskExecutor, type TrainTask, type TrainTaskResult } from './executors/train-task.js'
+
+// Model serving: a long-lived host child per node with warm sessions and request batching.
+export { ModelHost, type InferResult, type ModelHostOptions } from './serving/model-host.js'

@@ -2,6 +2,7 @@
  * Executors for the sandbox tests, imported by the sandbox child (never by the test process).
  * Each one misbehaves in one specific way the parent must survive.
  */
+import { W3aiError } from '@w3ai/protocol'
 import { SandboxError } from '../src/sandbox/errors.js'
 import type { SandboxExecutor } from '../src/sandbox/executor.js'
 
@@ -49,10 +50,10 @@ export const failsWithCode: SandboxExecutor = {
   },
 }
 
-/** Shaped like @w3ai/protocol's W3aiError carrying a compute reason. */
+/** A W3aiError with a COMPUTE_* code, as the onnx and train executors throw. */
 export const failsLikeW3aiError: SandboxExecutor = {
   run() {
-    throw Object.assign(new Error('dataset rows differ in length'), { code: 'VALIDATION_FAILED', details: { computeCode: 'COMPUTE_BAD_INPUT', row: 3 } })
+    throw new W3aiError('COMPUTE_BAD_INPUT', 'dataset rows differ in length', { row: 3 })
   },
 }
 

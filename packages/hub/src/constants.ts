@@ -29,6 +29,12 @@ export const HUB_DEFAULTS = {
   spotCheckRate: 0.05,
   /** A task running longer than this gets one speculative copy elsewhere. */
   stragglerAfterMs: 10 * 60_000,
+  /** A queued task whose keyed nodes are all offline fails after this long (they may come back first). */
+  strandedFailAfterMs: 5 * 60_000,
+  /** How long a serving node may take to answer one inference request. */
+  inferTimeoutMs: 60_000,
+  /** How long a hub reuses its view of a deployment's replicas when routing requests. */
+  servingCacheMs: 500,
 } as const
 
 /** Storage settings that may also come from the environment (devnets and tests shorten them). */

@@ -6,6 +6,7 @@ import type { EventBus } from './events.js'
 import type { Liveness } from './liveness.js'
 import type { HubMetrics } from './metrics.js'
 import type { JobService } from './jobs/service.js'
+import type { ServingService } from './serving/service.js'
 import type { StorageMaintenance } from './storage/maintenance.js'
 import type { AccountStore } from './store/accounts.js'
 import type { ObjectStore } from './store/objects.js'
@@ -25,6 +26,7 @@ export interface HubContext {
   collector: StorageMaintenance
   storageQuotaBytes: number
   jobService: JobService
+  serving: ServingService
   bus: EventBus
   liveness: Liveness
   metrics: HubMetrics

@@ -25,6 +25,9 @@ import { systemRoutes } from './routes/system.js'
 import { StorageMaintenance } from './storage/maintenance.js'
 import { storageRoutes } from './routes/storage.js'
 import { jobRoutes } from './routes/jobs.js'
+import { servingRoutes } from './routes/serving.js'
+import { ServingService } from './serving/service.js'
+import { DeploymentStore } from './serving/store.js'
 import { JobService } from './jobs/service.js'
 import { HubRouter } from './jobs/routing.js'
 import { TaskQueue } from './jobs/queue.js'
@@ -172,7 +175,20 @@ export function createHub(options: HubOptions): Hub {
       stragglerAfterMs: compute.stragglerAfterMs ?? HUB_DEFAULTS.stragglerAfterMs,
       upkeepIntervalMs: Math.min(1000, compute.leaseMs ?? HUB_DEFAULTS.taskLeaseMs),
       assignmentTimeoutMs: Math.min(5000, compute.leaseMs ?? HUB_DEFAULTS.taskLeaseMs),
+      strandedFailAfterMs: HUB_DEFAULTS.strandedFailAfterMs,
       announce: (jobId) => bus.publish({ type: 'job.updated', jobId }),
+      onError,
+    })
+    const serving = new ServingService({
+      store: new DeploymentStore(db),
+      jobs: new JobStore(db),
+      objects,
+      networkKey,
+      router,
+      announce: (deploymentId) => bus.publish({ type: 'deployment.updated', deploymentId }),
+      requestTimeoutMs: HUB_DEFAULTS.inferTimeoutMs,
+      cacheMs: HUB_DEFAULTS.servingCacheMs,
+      spareCandidates: 2,
       onError,
     })
     const context: HubContext = {
@@ -187,6 +203,7 @@ export function createHub(options: HubOptions): Hub {
       collector: maintenance,
       storageQuotaBytes: settings.storageQuotaBytes,
       jobService,
+      serving,
       bus,
       liveness,
       metrics,
@@ -220,6 +237,7 @@ export function createHub(options: HubOptions): Hub {
     await streamRoutes(http, context)
     await storageRoutes(http, context)
     await jobRoutes(http, context)
+    await servingRoutes(http, context)
     registerDashboard(http, webRoot)
 
     await bus.start()
@@ -231,6 +249,7 @@ export function createHub(options: HubOptions): Hub {
     liveness.start()
     maintenance.start()
     jobService.start()
+    serving.start()
     state = 'started'
     http.log.info({ url, hubId, database: db.kind }, 'hub listening')
   }
@@ -242,6 +261,7 @@ export function createHub(options: HubOptions): Hub {
     }
     state = 'stopping'
     await ctx?.jobService.stop()
+    await ctx?.serving.stop()
     await ctx?.collector.stop()
     await ctx?.liveness.stop()
     await app?.close()

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { startDevnet, startNodeProcess, type Devnet, type NodeProcess } from '@w3ai/cli'
 import { generateIdentity } from '@w3ai/crypto'
 import { HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
+import type { Job } from '@w3ai/protocol'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linearModel, randomDense } from '../../compute/test/helpers/onnx-models.js'
@@ -35,7 +36,7 @@ describe('compute jobs on a real devnet', () => {
       nodes: 6,
       hubPort: 0,
       logLevel: 'warn',
-      env: { W3AI_TASK_LEASE_MS: '3000', W3AI_TASK_TIME_MS: '6000', W3AI_TASK_POLL_MS: '200', W3AI_SPOT_CHECK_RATE: '0', W3AI_TASK_SLOTS: '2' },
+      env: { W3AI_TASK_LEASE_MS: '3000', W3AI_TASK_TIME_MS: '15000', W3AI_TASK_POLL_MS: '200', W3AI_SPOT_CHECK_RATE: '0', W3AI_TASK_SLOTS: '1' },
     })
     const identity = generateIdentity('account')
     hub = new HubClient({ url: devnet.hubUrl, identity })
@@ -120,10 +121,12 @@ describe('compute jobs on a real devnet', () => {
     }
     const trained = await jobs.wait((await jobs.submit({ executor: 'train', inputs: { dataset }, params: { spec } })).id, { timeoutMs: 240_000 })
     expect(trained.status, JSON.stringify(trained.error)).toBe('succeeded')
-    // Per-epoch metrics of the attempt that succeeded (an earlier attempt may have been cut short).
+    // Per-epoch metrics of the attempt that succeeded: a slow box may let an earlier lease of the
+    // same task expire mid-training, and that attempt's epochs come before its last lease.
     const winner = trained.history.find((e) => e.kind === 'succeeded')!.taskId
-    const epochs = trained.history.filter((e) => e.kind === 'progress' && e.taskId === winner)
-    expect(epochs.length).toBe(20)
+    const lastLease = trained.history.findLastIndex((e) => e.kind === 'leased' && e.taskId === winner)
+    const epochs = trained.history.slice(lastLease).filter((e) => e.kind === 'progress' && e.taskId === winner)
+    expect(epochs.map((e) => (e.detail as { epoch: number }).epoch)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
     const result = trained.result as { onnx: string; tfjs: { modelJson: unknown; weightsBin: string } }
     const stored = await jobs.storeTrainedModel(trained, storage, { redundancy: { k: 2, n: 3, repairThreshold: 3 } })
     const n = split.test.count
@@ -141,21 +144,24 @@ describe('compute jobs on a real devnet', () => {
     expect(argmaxRows(tfjsProbabilities(model, features, [n, 64]), 10)).toEqual(onnxPredictions)
   }, 400_000)
 
-  // Known gap (issue 4): some of the 100 jobs do not finish within 5 minutes on this 2-core devnet
-  // once 2 nodes die; kept here, skipped, until the cause is found.
-  it.skip('completes all of 100 small tasks while 2 of 5 nodes are killed', async () => {
+  it('completes all of 100 small tasks while 2 of 5 nodes are killed', async () => {
     const alive = devnet.nodes.filter((n) => n.alive)
     expect(alive.length).toBeGreaterThanOrEqual(4)
-    const module = await store(wat(uppercaseWat()))
-    const input = await store(Buffer.from('many'))
+    // Pieces on 5 nodes, any 2 rebuild: the inputs outlive the loss of any two nodes.
+    const durable = async (bytes: Uint8Array): Promise<string> => (await storage.put(chunks(bytes), bytes.length, { redundancy: { k: 2, n: 5, repairThreshold: 4 } })).cid
+    const module = await durable(wat(uppercaseWat()))
+    const input = await durable(Buffer.from('many'))
     const ids: string[] = []
     for (let i = 0; i < 100; i++) {
       ids.push((await jobs.submit({ executor: 'wasm', inputs: { module, input }, maxAttempts: 5 })).id)
       if (i === 30) for (const n of alive.slice(0, 2)) n.kill('SIGKILL')
     }
     const mine = new Set(ids)
-    await until(async () => (await jobs.list()).filter((j) => mine.has(j.id) && j.status === 'succeeded').length === 100, 300_000)
-    for (const id of ids.slice(0, 100).filter((_, i) => i % 10 === 0)) {
+    const finished = async (): Promise<Job[]> => (await jobs.list()).filter((j) => mine.has(j.id) && ['succeeded', 'failed', 'cancelled'].includes(j.status))
+    await until(async () => (await finished()).length === 100, 300_000)
+    const failed = (await finished()).filter((j) => j.status !== 'succeeded')
+    expect(failed.map((j) => [j.id, j.error])).toEqual([])
+    for (const id of ids.filter((_, i) => i % 10 === 0)) {
       const j = await jobs.get(id)
       expect(Buffer.from((j.result as { stdout: string }).stdout, 'base64').toString()).toBe('MANY')
       expect(j.history.filter((e) => e.kind === 'succeeded')).toHaveLength(1)

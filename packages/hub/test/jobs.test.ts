@@ -89,7 +89,8 @@ describe.each(backends())('compute jobs on %s', (backend) => {
   })
 
   it('verifies replicas: a wrong answer is outvoted by a tie-breaker and costs its node reputation', async () => {
-    const job = await jobs.submit({ executor: 'onnx', inputs: { model: module }, verify: 2, tolerance: 1e-6 })
+    const tensors = { x: { type: 'float32', dims: [1, 2], data: [1, 2] } }
+    const job = await jobs.submit({ executor: 'onnx', inputs: { model: module }, params: { tensors }, verify: 2, tolerance: 1e-6 })
     expect(job.replicas).toBe(2)
     const claimed = await claimAll()
     expect(claimed).toHaveLength(2)
@@ -132,7 +133,7 @@ describe.each(backends())('compute jobs on %s', (backend) => {
     expect(await codeOf(jobs.submit({ executor: 'quantum' as never, inputs: {} }))).toBe('VALIDATION_FAILED')
     expect(await codeOf(jobs.submit({ executor: 'wasm', inputs: { module }, verify: 9 }))).toBe('VALIDATION_FAILED')
     expect(await codeOf(jobs.get('j_000000000000000000000000'))).toBe('JOB_NOT_FOUND')
-    const mine = await jobs.submit({ executor: 'wasm', inputs: {} })
+    const mine = await jobs.submit({ executor: 'wasm', inputs: { module } })
     expect(await codeOf(bobJobs.get(mine.id))).toBe('JOB_NOT_FOUND')
     await jobs.cancel(mine.id)
     const stranger = new TaskClient(new HubClient({ url: net.t.hub.url }), (await import('@w3ai/crypto')).generateIdentity('node'))

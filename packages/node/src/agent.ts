@@ -4,7 +4,8 @@ import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
-import { HubClient, TaskClient } from '@w3ai/sdk'
+import { ModelHost } from '@w3ai/compute'
+import { HubClient, ServingNodeClient, TaskClient } from '@w3ai/sdk'
 import { W3aiError, type HeartbeatMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
@@ -15,6 +16,7 @@ import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './op
 import { OrderVerifier } from './orders.js'
 import { PieceStore } from './piece-store.js'
 import { createServer } from './server.js'
+import { ServingAgent } from './serving.js'
 import { TaskRunner } from './task-runner.js'
 import os from 'node:os'
 
@@ -55,6 +57,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private server: FastifyInstance | undefined
   private link: HubLink | undefined
   private runner: TaskRunner | undefined
+  private serving: ServingAgent | undefined
   private disk: DiskUsageTracker | undefined
   private store: PieceStore | undefined
   private hubOrderKey: string | undefined
@@ -135,6 +138,15 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     await this.disk.refresh()
 
     this.startedAt = Date.now()
+    const tasks = new TaskClient(new HubClient({ url: config.hubUrl }), identity)
+    const serving = new ServingAgent({
+      client: new ServingNodeClient(new HubClient({ url: config.hubUrl }), identity),
+      tasks,
+      host: new ModelHost({ runTimeoutMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb, onCrash: (reason) => log.warn({ reason }, 'model host crashed; it restarts on the next request') }),
+      pollMs: Math.max(config.tasks.pollMs * 2, 1000),
+      log,
+    })
+    this.serving = serving
     this.server = createServer({
       logger,
       health: () => this.health(),
@@ -143,6 +155,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
         orders: new OrderVerifier({ nodeId: () => identity.id, orderKey: () => this.orderKey }),
         identity,
       },
+      serve: { serving, nodeId: () => identity.id, networkKey: () => this.orderKey },
     })
     const address = await this.server.listen({ host: config.host, port: config.port })
     this.endpoint = config.publicUrl ?? address
@@ -179,7 +192,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     })
     this.link.start()
     this.runner = new TaskRunner({
-      tasks: new TaskClient(new HubClient({ url: config.hubUrl }), identity),
+      tasks,
       executors: config.capabilities.executors,
       slots: config.tasks.slots,
       pollMs: config.tasks.pollMs,
@@ -188,6 +201,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       corruptResults: config.tasks.corruptResults,
     })
     if (config.tasks.enabled) this.runner.start()
+    if (config.tasks.enabled && config.capabilities.executors.includes('onnx')) serving.start()
     if (config.tasks.corruptResults) log.warn('TEST MODE: this node reports corrupted task results')
     log.info({ url: this.endpoint, hub: config.hubUrl }, 'node started')
   }
@@ -217,6 +231,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 
   private async close(): Promise<void> {
     await this.runner?.stop()
+    await this.serving?.stop()
     await this.link?.stop()
     // Uploads in flight would hold the server open: abort them (their temporary files go too).
     await this.store?.stop()

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { W3aiError, type ErrorBody } from '@w3ai/protocol'
 import { MAX_PARAM_LENGTH } from './constants.js'
 import { pieceRoutes, type PieceRoutesComponents } from './pieces-routes.js'
+import { serveRoutes, type ServeRoutesComponents } from './serve-routes.js'
 
 export interface NodeHealth {
   status: 'ok'
@@ -19,9 +20,11 @@ export interface ServerComponents {
   health: () => NodeHealth
   /** Serves `/v1/pieces` when given. */
   pieces?: PieceRoutesComponents
+  /** Serves `/v1/serve/:deploymentId` (inference forwarded by hubs) when given. */
+  serve?: ServeRoutesComponents
 }
 
-export function createServer({ logger, health, pieces }: ServerComponents): FastifyInstance {
+export function createServer({ logger, health, pieces, serve }: ServerComponents): FastifyInstance {
   const app: FastifyInstance =
     logger === undefined
       ? Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
@@ -29,6 +32,7 @@ export function createServer({ logger, health, pieces }: ServerComponents): Fast
 
   app.get('/health', async () => health())
   if (pieces !== undefined) void app.register(pieceRoutes(pieces), { prefix: '/v1/pieces' })
+  if (serve !== undefined) void app.register(serveRoutes(serve), { prefix: '/v1/serve' })
 
   app.setNotFoundHandler((req, reply) => {
     const body: ErrorBody = { error: { code: 'ROUTE_NOT_FOUND', message: `No endpoint ${req.method} ${req.url} on this node.` } }

@@ -4,7 +4,7 @@
  * time and memory limits, renews the lease while it runs, and reports the result or the failure.
  */
 import { runSandboxed, type SandboxLimits } from '@w3ai/compute'
-import { W3aiError, type ClaimedTask } from '@w3ai/protocol'
+import { W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 
@@ -21,15 +21,34 @@ export interface TaskRunnerComponents {
   corruptResults?: boolean
 }
 
-/** Failures that another node would hit too: retrying elsewhere wastes the network's time. */
-const PERMANENT = new Set(['COMPUTE_BAD_INPUT', 'COMPUTE_BAD_MODULE', 'COMPUTE_UNKNOWN_EXECUTOR', 'COMPUTE_EXIT_CODE', 'VALIDATION_FAILED'])
+/**
+ * Failures that another node would hit too (the input, spec, dataset or model is at fault):
+ * retrying elsewhere wastes the network's time. Limits, crashes and runtime failures may be the
+ * node's own, so those are retried.
+ */
+const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>([
+  'VALIDATION_FAILED',
+  'COMPUTE_BAD_INPUT',
+  'COMPUTE_SHAPE_MISMATCH',
+  'COMPUTE_INPUT_TOO_LARGE',
+  'COMPUTE_BAD_SPEC',
+  'COMPUTE_BAD_DATASET',
+  'COMPUTE_MODEL_INVALID',
+  'COMPUTE_EXPORT_UNSUPPORTED',
+  'COMPUTE_BAD_MODULE',
+  'COMPUTE_EXIT_CODE',
+  'COMPUTE_UNKNOWN_EXECUTOR',
+])
 const RUNNABLE = new Set(['onnx', 'train', 'wasm'])
+/** Most an idle node stretches its claim interval, as a multiple of pollMs. */
+const IDLE_BACKOFF = 8
 
 export class TaskRunner {
   private timer: NodeJS.Timeout | undefined
   private readonly inFlight = new Map<string, AbortController>()
   private stopped = true
   private polling = false
+  private idlePolls = 0
 
   constructor(private readonly c: TaskRunnerComponents) {}
 
@@ -61,14 +80,18 @@ export class TaskRunner {
     if (free > 0 && executors.length > 0) {
       this.polling = true
       try {
-        for (const task of await this.c.tasks.claim(executors, free)) this.launch(task)
+        const tasks = await this.c.tasks.claim(executors, free)
+        for (const task of tasks) this.launch(task)
+        // Nothing for this node: ask less often (up to IDLE_BACKOFF × pollMs), so idle nodes do not load the hub.
+        this.idlePolls = tasks.length === 0 ? this.idlePolls + 1 : 0
       } catch (err) {
+        this.idlePolls++
         this.c.log.debug({ err: String(err) }, 'claim failed; will retry')
       } finally {
         this.polling = false
       }
     }
-    this.schedule(this.c.pollMs)
+    this.schedule(this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, this.idlePolls - 1)))
   }
 
   private launch(task: ClaimedTask): void {
@@ -123,19 +146,19 @@ export class TaskRunner {
     switch (task.executor) {
       case 'wasm': {
         const module = await open('module')
-        if (module === undefined) throw new W3aiError('VALIDATION_FAILED', 'A wasm job needs a module input.')
+        if (module === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'A wasm job needs a module input.')
         return { module, stdin: (await open('input')) ?? new Uint8Array(), args: Array.isArray(params.args) ? params.args.map(String) : [] }
       }
       case 'onnx': {
         const model = await open('model')
-        if (model === undefined) throw new W3aiError('VALIDATION_FAILED', 'An onnx job needs a model input.')
+        if (model === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'An onnx job needs a model input.')
         const stored = await open('input')
         const inputs = stored === undefined ? params.tensors : JSON.parse(stored.toString('utf8'))
         return { model, inputs }
       }
       case 'train': {
         const dataset = await open('dataset')
-        if (dataset === undefined) throw new W3aiError('VALIDATION_FAILED', 'A train job needs a dataset input.')
+        if (dataset === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'A train job needs a dataset input.')
         return { spec: params.spec, dataset, ...(params.csv === undefined ? {} : { csv: params.csv }) }
       }
       default:

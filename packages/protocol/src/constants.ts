@@ -11,6 +11,8 @@ export const HEADER_SIGNATURE = 'x-w3ai-signature'
 export const HEADER_REQUEST_ID = 'x-request-id'
 /** Largest JSON body the hub accepts, in bytes. */
 export const MAX_BODY_BYTES = 256 * 1024
+/** Largest inference request body (JSON tensors) a hub or serving node accepts, in bytes. */
+export const MAX_INFER_BODY_BYTES = 64 * 1024 * 1024
 export const EXECUTORS = ['onnx', 'train', 'wasm', 'he'] as const
 export type Executor = (typeof EXECUTORS)[number]
 export const NODE_STATUSES = ['online', 'suspect', 'offline'] as const

@@ -9,6 +9,7 @@ export type HubEvent =
   | { type: 'node.audit'; id: string; audit: { score: number; passed: number; failed: number } }
   /** Something happened to a job (status, progress); owners fetch it with a signed GET /v1/jobs/:id. */
   | { type: 'job.updated'; jobId: string }
+  | { type: 'deployment.updated'; deploymentId: string }
 
 /** First message on the event stream: the current state, so a client needs no separate fetch. */
 export interface EventStreamHello {

@@ -57,7 +57,7 @@ export function App() {
           </Suspense>
         ) : (
           <Suspense fallback={<p className="empty">Loading jobs…</p>}>
-            <JobsPage nodes={nodes} hubId={hubId} jobVersion={live.jobVersion} jobStamps={live.jobStamps} streamLive={live.streamState === 'live'} />
+            <JobsPage nodes={nodes} hubId={hubId} jobVersion={live.jobVersion} jobStamps={live.jobStamps} deploymentVersion={live.deploymentVersion} streamLive={live.streamState === 'live'} />
           </Suspense>
         )}
       </main>

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startDevnet, type Devnet } from '@w3ai/cli'
 import { IDENTITY_FILE, loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
-import { HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
+import { DeploymentsClient, HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
+import { linearModel, randomDense } from '../../compute/test/helpers/onnx-models.js'
 import { uppercaseWat, wat } from '../../compute/test/wasm-fixtures.js'
 import { ensureBuilt, HAS_CHROMIUM, launchBrowser, SKIP_REASON } from './browser.js'
 
@@ -153,4 +154,18 @@ describe.skipIf(!HAS_CHROMIUM)('jobs tab on a 4-node devnet', () => {
     await page.screenshot({ path: join(shots, 'jobs-wasm-detail.png'), fullPage: true })
     console.info(`jobs screenshots: ${shots}`)
   })
+
+  it('lists a model deployment live: starting, then ready on its node, with its request count', async () => {
+    const deployments = new DeploymentsClient(new HubClient({ url: devnet!.hubUrl, identity }), identity)
+    const model = await store(linearModel(randomDense(4, 2, 3)), 'linear.onnx')
+    const d = await deployments.create({ model })
+    const rowOf = page.locator(`[data-testid="deployment-row"][data-deployment-id="${d.id}"]`)
+    await expect.poll(() => rowOf.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready')
+    expect(await rowOf.textContent()).toContain('x [batch×4]')
+    for (let i = 0; i < 3; i++) await deployments.infer(d.id, { x: { type: 'float32', dims: [1, 4], data: [1, 2, 3, i] } })
+    await expect.poll(() => rowOf.getByTestId('deployment-requests').textContent(), { timeout: 20_000 }).toBe('3')
+    await deployments.stop(d.id)
+    await expect.poll(() => rowOf.getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped')
+    await page.screenshot({ path: join(shots, 'jobs-deployments.png'), fullPage: true })
+  }, 60_000)
 })

@@ -14,6 +14,7 @@ import { withCommon } from './common.js'
 import { checkInputFile } from './storage-files.js'
 import { redundancyOf } from './storage.js'
 import { describeSummary } from './storage-views.js'
+import { registerServingCommands } from './serving.js'
 
 /** An input or output of the model; type and shape when onnxruntime knows them (symbolic dims are names). */
 export interface ModelValue {
@@ -68,7 +69,8 @@ function signatureText(label: string, list: ModelValue[]): string {
 }
 
 export function registerModelCommands(program: Command): void {
-  const model = program.command('model').description('ONNX models stored in W3S for `w3ai job run onnx`')
+  const model = program.command('model').description('ONNX models stored in W3S: `w3ai job run onnx` jobs, or deployments that serve inference')
+  registerServingCommands(model)
 
   withCommon(model.command('add'))
     .description('check that a file is a loadable ONNX model, then store it in W3S; prints its CID (--json: the object summary with inputs and outputs)')

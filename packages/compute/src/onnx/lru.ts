@@ -33,6 +33,14 @@ export class Lru<K, V> {
     this.#map.delete(key)
   }
 
+  /** Removes a key as if it had been evicted (the eviction callback runs). */
+  evict(key: K): void {
+    const value = this.#map.get(key)
+    if (value === undefined) return
+    this.#map.delete(key)
+    this.#onEvict(key, value)
+  }
+
   keys(): K[] {
     return [...this.#map.keys()]
   }

@@ -40,6 +40,10 @@ export interface OnnxRunner {
   run(model: ModelRef, inputs: JsonTensorMap): Promise<JsonTensorMap>
   /** Runs many requests, as one concatenated run when shapes allow, else one by one. */
   runBatch(model: ModelRef, inputsList: readonly JsonTensorMap[]): Promise<JsonTensorMap[]>
+  /** runBatch on onnxruntime tensors (already checked for type and shape), for callers that hold typed arrays. */
+  runTensorBatch(model: ModelRef, feedsList: ReadonlyArray<Record<string, Tensor>>): Promise<Array<Record<string, Tensor>>>
+  /** Closes one model's session (once its running requests finish). */
+  unload(cid: string): void
   /** CIDs with an open session, least recently used first. */
   cachedModels(): string[]
   /** Releases every session; the runner can still be used afterwards (sessions reopen). */
@@ -136,6 +140,20 @@ export function createOnnxRunner(options: OnnxRunnerOptions = {}): OnnxRunner {
     }
   }
 
+  async function runTensorBatch(model: ModelRef, feedsList: ReadonlyArray<Record<string, Tensor>>): Promise<Array<Record<string, Tensor>>> {
+    return withSession(model, async (entry) => {
+      for (const feeds of feedsList) checkFeeds(entry.info.inputs, feeds)
+      const sizes = batchSizes(entry.info.inputs, feedsList)
+      if (sizes !== undefined) {
+        const split = splitOutputs(await runFeeds(entry, concatFeeds(entry.info.inputs, feedsList)), sizes)
+        if (split !== undefined) return split
+      }
+      const results: Array<Record<string, Tensor>> = []
+      for (const feeds of feedsList) results.push(await runFeeds(entry, feeds))
+      return results
+    })
+  }
+
   return {
     async load(model) {
       return (await acquire(model)).info
@@ -149,23 +167,14 @@ export function createOnnxRunner(options: OnnxRunnerOptions = {}): OnnxRunner {
       })
     },
 
-    runBatch(model, inputsList) {
-      return withSession(model, async (entry) => {
-        const feedsList = inputsList.map((inputs) => {
-          const feeds = jsonMapToOrt(inputs, maxElements)
-          checkFeeds(entry.info.inputs, feeds)
-          return feeds
-        })
-        const sizes = batchSizes(entry.info.inputs, feedsList)
-        if (sizes !== undefined) {
-          const split = splitOutputs(await runFeeds(entry, concatFeeds(entry.info.inputs, feedsList)), sizes)
-          if (split !== undefined) return split.map(ortMapToJson)
-        }
-        const results: JsonTensorMap[] = []
-        for (const feeds of feedsList) results.push(ortMapToJson(await runFeeds(entry, feeds)))
-        return results
-      })
+    async runBatch(model, inputsList) {
+      const feedsList = inputsList.map((inputs) => jsonMapToOrt(inputs, maxElements))
+      return (await runTensorBatch(model, feedsList)).map(ortMapToJson)
     },
+
+    runTensorBatch,
+
+    unload: (cid) => sessions.evict(cid),
 
     cachedModels: () => sessions.keys(),
 

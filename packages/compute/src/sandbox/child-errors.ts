@@ -5,14 +5,12 @@ import type { ChildMessage } from './messages.js'
 
 /** Any thrown value → an error message with a stable code. */
 export function toErrorMessage(err: unknown): ChildMessage {
+  const details = detailsOf(err)
+  // SandboxErrors and W3aiErrors with a COMPUTE_* code keep their code.
   if (err instanceof SandboxError || (err instanceof Error && isComputeErrorCode((err as { code?: unknown }).code))) {
-    const { code, details } = err as SandboxError
+    const { code } = err as SandboxError
     return { type: 'error', code, message: err.message, ...(details === undefined ? {} : { details: cloneable(details) }) }
   }
-  // Other packages' errors (W3aiError) carry their reason as details.computeCode.
-  const details = detailsOf(err)
-  const reason = details?.['computeCode']
-  if (isComputeErrorCode(reason)) return { type: 'error', code: reason, message: describe(err), details: cloneable(details!) }
   // V8 reports failed ArrayBuffer / WebAssembly.Memory allocations as RangeErrors about memory.
   if (err instanceof RangeError && /memory|allocation failed/i.test(err.message)) {
     return { type: 'error', code: 'COMPUTE_MEMORY_LIMIT', message: err.message }

@@ -1,22 +1,16 @@
-import { COMPUTE_ERROR_CODES, type ComputeErrorCode } from './codes.js'
+import { W3aiError } from '@w3ai/protocol'
+import type { ComputeErrorCode } from './codes.js'
 import type { SandboxStats } from './stats.js'
 
-/** The one error type a sandboxed task rejects with: a stable code, a message, optional details. */
-export class SandboxError extends Error {
-  readonly code: ComputeErrorCode
-  readonly details: Record<string, unknown> | undefined
+/** The one error type a sandboxed task rejects with: a W3aiError with a COMPUTE_* code, a message, optional details. */
+export class SandboxError extends W3aiError {
+  declare readonly code: ComputeErrorCode
+  declare readonly details: Record<string, unknown> | undefined
   /** Set by runSandboxed when a child ran: a failed task still used time and memory. */
   stats: SandboxStats | undefined
 
   constructor(code: ComputeErrorCode, message?: string, details?: Record<string, unknown>) {
-    super(message ?? COMPUTE_ERROR_CODES[code].message)
+    super(code, message, details)
     this.name = 'SandboxError'
-    this.code = code
-    this.details = details
-  }
-
-  /** HTTP status suggested for this code (hub and node answers). */
-  get status(): number {
-    return COMPUTE_ERROR_CODES[this.code].status
   }
 }

@@ -1,132 +1,28 @@
 /**
  * The JSON tensor format that tasks carry: `{ name: { type, dims, data } }` with data flattened in
  * row-major order. It is the wire shape between clients, hub and nodes, so it is validated strictly
- * here (dims product = data length, values fit the type) before any native code sees it.
+ * (json-tensor-check.ts: dims product = data length, values fit the type) before native code sees it.
  */
 import { Tensor } from 'onnxruntime-node'
 import { executorError } from '../errors.js'
+import { checkJsonTensor, checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, isTensorType, type CheckedTensor, type JsonTensor, type JsonTensorMap } from './json-tensor-check.js'
 
-/** Element types a JSON tensor may have (onnxruntime names). */
-export const TENSOR_TYPES = [
-  'float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool',
-] as const
-export type TensorType = (typeof TENSOR_TYPES)[number]
+export {
+  DEFAULT_MAX_ELEMENTS, TENSOR_TYPES, checkJsonTensor, checkJsonTensorMap, elementCount, isTensorType,
+  type CheckedTensor, type JsonTensor, type JsonTensorMap, type TensorData, type TensorType,
+} from './json-tensor-check.js'
 
-/** One tensor as JSON. int64/uint64 values may be decimal strings where they exceed 2^53; bool is 0/1 or true/false. */
-export interface JsonTensor {
-  type: TensorType
-  dims: number[]
-  data: Array<number | string | boolean>
-}
-export type JsonTensorMap = Record<string, JsonTensor>
-
-/** Default cap on elements per tensor (64 Mi floats = 256 MiB), so one request cannot exhaust memory. */
-export const DEFAULT_MAX_ELEMENTS = 1 << 26
-
-const INT_RANGES: Partial<Record<TensorType, [number, number]>> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
-}
-
-export function isTensorType(value: unknown): value is TensorType {
-  return typeof value === 'string' && (TENSOR_TYPES as readonly string[]).includes(value)
-}
-
-/** Number of elements for dims; throws unless every dim is a non-negative safe integer. */
-export function elementCount(dims: readonly unknown[], where = 'tensor'): number {
-  let count = 1
-  for (const d of dims) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw executorError('COMPUTE_BAD_INPUT', `${where}: dims must be non-negative integers, got ${JSON.stringify(dims)}.`)
-    }
-    count *= d
-  }
-  return count
-}
-
-function bad(where: string, index: number, value: unknown, type: TensorType): never {
-  throw executorError('COMPUTE_BAD_INPUT', `${where}: data[${index}] = ${JSON.stringify(value)} is not a valid ${type} value.`, { index })
-}
-
-function toBigInt(value: unknown, where: string, index: number, type: 'int64' | 'uint64'): bigint {
-  let big: bigint
-  if (typeof value === 'number' && Number.isSafeInteger(value)) big = BigInt(value)
-  else if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) big = BigInt(value)
-  else bad(where, index, value, type)
-  const ok = type === 'int64' ? big >= -(1n << 63n) && big < 1n << 63n : big >= 0n && big < 1n << 64n
-  if (!ok) bad(where, index, value, type)
-  return big
-}
+const toOrt = (t: CheckedTensor): Tensor => new Tensor(t.type, t.data as Tensor.DataTypeMap[typeof t.type], t.dims)
 
 /** Validates one JSON tensor and builds the onnxruntime Tensor; throws COMPUTE_BAD_INPUT / COMPUTE_SHAPE_MISMATCH / COMPUTE_INPUT_TOO_LARGE. */
 export function jsonToOrt(json: unknown, name = 'tensor', maxElements = DEFAULT_MAX_ELEMENTS): Tensor {
-  const where = `input "${name}"`
-  if (json === null || typeof json !== 'object') throw executorError('COMPUTE_BAD_INPUT', `${where} must be an object { type, dims, data }.`)
-  const { type, dims, data } = json as Record<string, unknown>
-  if (!isTensorType(type)) {
-    throw executorError('COMPUTE_BAD_INPUT', `${where}: unknown type ${JSON.stringify(type)}; use one of ${TENSOR_TYPES.join(', ')}.`)
-  }
-  if (!Array.isArray(dims)) throw executorError('COMPUTE_BAD_INPUT', `${where}: dims must be an array of integers.`)
-  if (!Array.isArray(data)) throw executorError('COMPUTE_BAD_INPUT', `${where}: data must be a flat array of values.`)
-  const count = elementCount(dims, where)
-  if (count > maxElements) {
-    throw executorError('COMPUTE_INPUT_TOO_LARGE', `${where} has ${count} elements; the limit is ${maxElements}.`, { elements: count, limit: maxElements })
-  }
-  if (count !== data.length) {
-    throw executorError('COMPUTE_SHAPE_MISMATCH', `${where}: dims ${JSON.stringify(dims)} hold ${count} elements but data has ${data.length}.`, { expected: count, actual: data.length })
-  }
-  return new Tensor(type, fillTyped(type, data, where), dims as number[])
-}
-
-function fillTyped(type: TensorType, data: unknown[], where: string): Tensor.DataTypeMap[TensorType] {
-  const n = data.length
-  switch (type) {
-    case 'float32':
-    case 'float64': {
-      const out = type === 'float32' ? new Float32Array(n) : new Float64Array(n)
-      for (let i = 0; i < n; i++) {
-        const v = data[i]
-        if (typeof v !== 'number' || !Number.isFinite(v)) bad(where, i, v, type)
-        out[i] = v
-      }
-      return out
-    }
-    case 'bool': {
-      const out = new Uint8Array(n)
-      for (let i = 0; i < n; i++) {
-        const v = data[i]
-        if (v === true || v === 1) out[i] = 1
-        else if (v !== false && v !== 0) bad(where, i, v, type)
-      }
-      return out
-    }
-    case 'int64':
-    case 'uint64': {
-      const out = type === 'int64' ? new BigInt64Array(n) : new BigUint64Array(n)
-      for (let i = 0; i < n; i++) out[i] = toBigInt(data[i], where, i, type)
-      return out
-    }
-    default: {
-      const [lo, hi] = INT_RANGES[type] as [number, number]
-      const Ctor = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[type]
-      const out = new Ctor(n)
-      for (let i = 0; i < n; i++) {
-        const v = data[i]
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) bad(where, i, v, type)
-        out[i] = v
-      }
-      return out
-    }
-  }
+  return toOrt(checkJsonTensor(json, name, maxElements))
 }
 
 /** Validates a whole input map; the names are checked against the model elsewhere. */
 export function jsonMapToOrt(inputs: unknown, maxElements = DEFAULT_MAX_ELEMENTS): Record<string, Tensor> {
-  if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
-    throw executorError('COMPUTE_BAD_INPUT', 'Inputs must be an object mapping input names to { type, dims, data }.')
-  }
   const out: Record<string, Tensor> = {}
-  for (const [name, value] of Object.entries(inputs)) out[name] = jsonToOrt(value, name, maxElements)
+  for (const [name, tensor] of Object.entries(checkJsonTensorMap(inputs, maxElements))) out[name] = toOrt(tensor)
   return out
 }
 

@@ -6,6 +6,7 @@
 import type { HubEvent, JobExecutor, NodeInfo } from '@w3ai/protocol'
 import { createRouter, type Router, type RouterOptions } from '@w3ai/router'
 import type { EventBus } from '../events.js'
+import type { JobStore } from '../store/jobs.js'
 import type { NodeStore } from '../store/nodes.js'
 
 export class HubRouter {
@@ -63,4 +64,12 @@ export class HubRouter {
   reputation(nodeId: string, score: number): void {
     this.router.setReputation(nodeId, score)
   }
+}
+
+/** The router's choice of `count` nodes for an executor (with x25519 keys), topped up from the nodes table if it comes short. */
+export async function chooseNodes(router: HubRouter | undefined, jobs: JobStore, executor: JobExecutor, count: number): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
+  const routed = router === undefined ? [] : await jobs.encryptionKeys(router.place(executor, count))
+  if (routed.length >= count) return routed
+  const more = await jobs.candidates(executor, count - routed.length, routed.map((n) => n.nodeId))
+  return [...routed, ...more]
 }

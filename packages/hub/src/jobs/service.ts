@@ -1,16 +1,17 @@
 /**
- * Jobs: submission (inputs checked, nodes chosen, keys wrapped by the owner to those nodes only),
+ * Jobs: submission (inputs and params checked, nodes chosen, keys wrapped by the owner to those nodes only),
  * claims by nodes (with what they need to fetch and open the inputs), results with verification
  * across replicas and spot checks, and the upkeep loop (expired leases, stragglers).
  */
 import { randomBytes } from 'node:crypto'
 import type { Identity } from '@w3ai/crypto'
 import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
-import { issueOrder } from '../storage/orders.js'
 import type { ObjectStore } from '../store/objects.js'
 import { jobView, type JobStore } from '../store/jobs.js'
 import type { TaskQueue } from './queue.js'
-import type { HubRouter } from './routing.js'
+import { taskInput } from './inputs.js'
+import { chooseNodes, type HubRouter } from './routing.js'
+import { validateJob } from './validate.js'
 import { resultDigest, verdict } from './verify.js'
 
 export interface JobServiceComponents {
@@ -26,6 +27,8 @@ export interface JobServiceComponents {
   stragglerAfterMs: number
   /** A task its assigned node has not claimed after this long may go to any keyed node. */
   assignmentTimeoutMs: number
+  /** A job whose keyed nodes are all offline fails after waiting this long. */
+  strandedFailAfterMs: number
   upkeepIntervalMs: number
   /** Places jobs on nodes (learned model, load, reputation); the nodes table is the fallback. */
   router?: HubRouter
@@ -64,6 +67,7 @@ export class JobService {
         ...(await this.c.queue.expire()),
         ...(await this.c.queue.speculate(this.c.stragglerAfterMs)),
         ...(await this.c.queue.releaseAssignments(this.c.assignmentTimeoutMs)),
+        ...(await this.c.queue.unstrand(this.c.assignmentTimeoutMs, this.c.strandedFailAfterMs)),
       ]
       for (const jobId of new Set(changed)) this.c.announce(jobId)
     } catch (err) {
@@ -79,9 +83,10 @@ export class JobService {
       if ((await this.c.objects.get(cid)) === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `Input ${cid} is not a stored object.`)
       if ((await this.c.objects.keyFor(cid, owner)) === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', `Input ${cid} is not yours or shared with you.`)
     }
+    validateJob(body)
     const verify = body.verify ?? 1
     const replicas = verify === 1 && this.random() < this.c.spotCheckRate ? 2 : verify
-    const candidates = await this.chooseNodes(body.executor, replicas + this.c.maxTieBreakers)
+    const candidates = await chooseNodes(this.c.router, this.c.jobs, body.executor, replicas + this.c.maxTieBreakers)
     if (candidates.length < replicas) {
       throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} replica(s) of a ${body.executor} job need as many online nodes running it; ${candidates.length} are available.`)
     }
@@ -103,14 +108,6 @@ export class JobService {
     this.c.announce(id)
     if (awaiting) return { jobId: id, status: 'awaiting-keys', inputs: cids, candidates }
     return this.view(owner, id)
-  }
-
-  /** The router's choice of nodes (with x25519 keys), topped up from the nodes table if it comes short. */
-  private async chooseNodes(executor: JobSubmit['executor'], count: number): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
-    const routed = this.c.router === undefined ? [] : await this.c.jobs.encryptionKeys(this.c.router.place(executor, count))
-    if (routed.length >= count) return routed
-    const more = await this.c.jobs.candidates(executor, count - routed.length, routed.map((n) => n.nodeId))
-    return [...routed, ...more]
   }
 
   /** The owner's wrapped keys: each replica goes to a node that holds a key for every input. */
@@ -167,22 +164,9 @@ export class JobService {
       if (job === undefined) continue
       const inputs: ClaimedTask['inputs'] = []
       for (const [role, cid] of Object.entries(job.inputs)) {
-        const object = await this.c.objects.get(cid)
         const wrappedKey = (await this.c.jobs.keyFor(job.id, nodeId, cid)) as WrappedKey | undefined
-        if (object === undefined || wrappedKey === undefined) continue
-        const pieces = await this.c.objects.pieces(cid)
-        inputs.push({
-          role,
-          cid,
-          manifest: object.manifest,
-          wrappedKey,
-          segments: object.manifest.segments.map((_, seg) => ({
-            index: seg,
-            pieces: pieces
-              .filter((p) => p.seg === seg)
-              .map((p) => ({ index: p.index, cid: p.cid, nodeId: p.nodeId, endpoint: p.endpoint, nodeStatus: p.nodeStatus, healthy: p.healthy, order: issueOrder(this.c.networkKey, 'get', p.cid, p.nodeId, p.size) })),
-          })),
-        })
+        const input = wrappedKey === undefined ? undefined : await taskInput(this.c.objects, this.c.networkKey, nodeId, role, cid, wrappedKey)
+        if (input !== undefined) inputs.push(input)
       }
       out.push({ id: t.id, jobId: t.jobId, replica: t.replica, executor: job.executor, params: job.params, leaseId: t.leaseId, leaseExpiresAt: t.leaseExpiresAt, attempt: t.attempt, inputs })
     }

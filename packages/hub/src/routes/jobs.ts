@@ -83,7 +83,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
     { preValidation: sign, schema: { tags: ['compute'], summary: 'A node with free capacity leases tasks (signed by the node)', security, body: TaskClaimSchema, response: { 200: Type.Object({ tasks: Type.Array(ClaimedTaskSchema) }), default: ErrorBodySchema } } },
     async (request) => {
       const nodeId = node(request)
-      if ((await ctx.nodes.get(nodeId)) === undefined) throw new W3aiError('NODE_NOT_REGISTERED')
+      if (!(await ctx.nodes.exists(nodeId))) throw new W3aiError('NODE_NOT_REGISTERED')
       return { tasks: await jobs.claim(nodeId, request.body.executors, request.body.capacity) }
     },
   )

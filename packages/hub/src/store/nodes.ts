@@ -52,6 +52,8 @@ function toNode(r: NodeRow): NodeInfo {
 }
 
 export class NodeStore {
+  private readonly registered = new Set<string>()
+
   constructor(private readonly db: Queryable) {}
 
   /** Inserts or updates a node's registration; returns the node and whether it is new. */
@@ -94,6 +96,16 @@ export class NodeStore {
       })
     },
   })
+
+  /** True once the node has registered (nodes are never removed, so a hit needs no query). */
+  async exists(id: string): Promise<boolean> {
+    if (this.registered.has(id)) return true
+    const r = await this.db.query<{ id: string }>('SELECT id FROM nodes WHERE id = $1', [id])
+    if (r.rows.length === 0) return false
+    if (this.registered.size > 200_000) this.registered.clear()
+    this.registered.add(id)
+    return true
+  }
 
   async get(id: string): Promise<NodeInfo | undefined> {
     const r = await this.db.query<NodeRow>(`SELECT ${COLUMNS} FROM nodes WHERE id = $1`, [id])

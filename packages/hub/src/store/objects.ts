@@ -107,6 +107,12 @@ export class ObjectStore {
     return row === undefined ? undefined : toRow(row)
   }
 
+  /** Just the manifest of a live object (what a node needs to open it), without the health summary. */
+  async manifest(cid: string): Promise<ObjectRow['manifest'] | undefined> {
+    const r = await this.db.query<{ manifest: ObjectRow['manifest'] }>('SELECT manifest FROM objects WHERE cid = $1 AND deleted_at IS NULL', [cid])
+    return r.rows[0]?.manifest
+  }
+
   /** Objects the account may read (its own and those shared with it), newest first. */
   async listFor(accountId: string): Promise<ObjectSummary[]> {
     const r = await this.db.query<RawObject>(

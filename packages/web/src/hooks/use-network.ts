@@ -17,6 +17,8 @@ interface LiveState {
   /** Counts `job.updated` events; `jobStamps` says which job each one was about. */
   jobVersion: number
   jobStamps: JobStamps
+  /** Counts `deployment.updated` events (a deployment was created, loaded, failed or stopped). */
+  deploymentVersion: number
 }
 
 function reduce(state: LiveState, message: EventStreamMessage): LiveState {
@@ -24,12 +26,13 @@ function reduce(state: LiveState, message: EventStreamMessage): LiveState {
     const jobVersion = state.jobVersion + 1
     return { ...state, jobVersion, jobStamps: stampJob(state.jobStamps, message.jobId, jobVersion) }
   }
+  if (message.type === 'deployment.updated') return { ...state, deploymentVersion: state.deploymentVersion + 1 }
   const network = applyMessage(state.network, message)
   if (message.type === 'node.load') return { ...state, network, loadVersion: state.loadVersion + 1 }
   return { ...state, network, statusVersion: state.statusVersion + 1 }
 }
 
-const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map() }
+const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0 }
 
 export interface LiveNetwork extends LiveState {
   streamState: StreamState

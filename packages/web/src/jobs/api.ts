@@ -1,5 +1,5 @@
 /** The hub's jobs API from the page: signed reads with the loaded identity (the storage page's client). */
-import type { Job } from '@w3ai/protocol'
+import type { Deployment, Job } from '@w3ai/protocol'
 import type { StorageApi } from '../storage/hub-api.js'
 
 export class JobsApi {
@@ -13,5 +13,10 @@ export class JobsApi {
   /** One job with its result, verification and full history. */
   get(id: string): Promise<Job> {
     return this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
+  }
+
+  /** The account's model deployments, newest first, with their replicas and request counts. */
+  deployments(): Promise<Deployment[]> {
+    return this.hub.request<{ deployments: Deployment[] }>('GET', '/v1/deployments').then((r) => r.deployments)
   }
 }

@@ -11,6 +11,7 @@ import { useRefresh } from '../../hooks/use-refresh.js'
 import { JobsApi } from '../../jobs/api.js'
 import { planRefresh, type JobStamps } from '../../jobs/updates.js'
 import { IdentityCard } from '../storage/IdentityCard.js'
+import { DeploymentTable } from './DeploymentTable.js'
 import { JobDetail } from './JobDetail.js'
 import { JobTable } from './JobTable.js'
 
@@ -31,10 +32,12 @@ interface JobsPageProps {
   /** From the event stream: the count of `job.updated` events and which job each was about. */
   jobVersion: number
   jobStamps: JobStamps
+  /** From the event stream: the count of `deployment.updated` events. */
+  deploymentVersion: number
   streamLive: boolean
 }
 
-export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, streamLive }: JobsPageProps) {
+export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deploymentVersion, streamLive }: JobsPageProps) {
   const { identity, api } = useIdentity()
   const jobsApi = useMemo(() => (api === null ? null : new JobsApi(api)), [api])
   const [selected, setSelected] = useState<string | null>(null)
@@ -45,6 +48,16 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, streamLi
   const jobs = useHubData(jobsApi === null ? null : listJobs, listVersion)
   const loadJob = useCallback(() => (jobsApi as JobsApi).get(selected as string), [jobsApi, selected])
   const detail = useHubData(jobsApi === null || selected === null ? null : loadJob, detailVersion)
+  const [deploymentsVersion, requestDeployments] = useRefresh()
+  const listDeployments = useCallback(() => (jobsApi as JobsApi).deployments(), [jobsApi])
+  const deployments = useHubData(jobsApi === null ? null : listDeployments, deploymentsVersion)
+  useEffect(() => requestDeployments(EVENT_DEBOUNCE_MS), [deploymentVersion])
+  // Request counts move without events: a slow poll keeps them current.
+  useEffect(() => {
+    if (jobsApi === null) return
+    const timer = setInterval(() => requestDeployments(0), streamLive ? ACTIVE_POLL_MS / 2 : OFFLINE_POLL_MS)
+    return () => clearInterval(timer)
+  }, [jobsApi, streamLive, requestDeployments])
   const mine = useMemo(() => new Set((jobs.data ?? []).map((j) => j.id)), [jobs.data])
 
   // Follow the stream: only events after the ones already acted on count.
@@ -77,6 +90,7 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, streamLi
   const refresh = (): void => {
     requestList(0)
     requestDetail(0)
+    requestDeployments(0)
   }
   const job = selected !== null && detail.data?.id === selected ? detail.data : null
 
@@ -89,6 +103,7 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, streamLi
           <JobTable jobs={jobs.data} error={jobs.error} selected={selected} onSelect={setSelected} onRefresh={refresh} />
         </div>
       )}
+      {identity !== null && (deployments.data?.length ?? 0) > 0 && <DeploymentTable deployments={deployments.data ?? []} nodes={nodes} />}
       {identity !== null && job !== null && <JobDetail job={job} nodes={nodes} hubId={hubId} />}
       {identity !== null && selected !== null && job === null && detail.error === null && <p className="empty">Loading job…</p>}
       {identity !== null && selected !== null && detail.error !== null && <p className="error">{detail.error}</p>}

@@ -1,0 +1,248 @@
+/**
+ * The node's side of model serving: deployments load a model into one long-lived host child,
+ * and requests are checked here (JSON tensors against the model's inputs, each on its own) and then
+ * batched: while a run is in flight, requests for the same model queue, and the next run takes as
+ * many as fit in `maxBatch` rows as one concatenated call. A crashed or hung child fails the requests
+ * it held; the next request starts a new one and reloads the model.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { extname } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { W3aiError, isErrorCode } from '@w3ai/protocol'
+import { executorError } from '../errors.js'
+import { checkFeeds } from '../onnx/check-inputs.js'
+import type { ModelInfo } from '../onnx/runner.js'
+import { sourceModule } from '../sandbox/registry.js'
+import { checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, type CheckedTensor, type JsonTensorMap } from '../tensor/json-tensor-check.js'
+import { ortMapToJson } from '../tensor/json-tensor.js'
+import type { HostMessage, HostReply, HostRequest } from './protocol.js'
+
+export interface ModelHostOptions {
+  /** JS heap of the host child, in MiB (onnxruntime's own memory is outside it). Default 2048. */
+  memoryMb?: number
+  /** A run taking longer than this kills the host (its requests fail with COMPUTE_TIMEOUT). Default 60 s. */
+  runTimeoutMs?: number
+  /** Largest tensor accepted, in elements. */
+  maxInputElements?: number
+  /** Called when the host child dies unexpectedly. */
+  onCrash?: (reason: string) => void
+}
+
+export interface InferResult {
+  outputs: JsonTensorMap
+  /** Time of the batched run this request was part of, in the host. */
+  runMs: number
+  /** Requests that shared that run. */
+  batchedWith: number
+}
+
+interface Queued {
+  feeds: Record<string, CheckedTensor>
+  rows: number
+  resolve: (r: InferResult) => void
+  reject: (e: unknown) => void
+}
+
+interface Model {
+  bytes: Uint8Array
+  info: ModelInfo
+  maxBatch: number
+  queue: Queued[]
+  running: boolean
+  /** The host generation the model is loaded in. */
+  loadedIn: number
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+const ENV_ALLOWLIST = ['PATH', 'TMPDIR', 'TMP', 'TEMP', 'HOME', 'LANG', 'TZ', 'SYSTEMROOT']
+
+export class ModelHost {
+  private child: ChildProcess | undefined
+  private ready: Promise<ChildProcess> | undefined
+  private generation = 0
+  private nextId = 1
+  private readonly calls = new Map<number, { resolve: (r: HostReply & { ok: true }) => void; reject: (e: unknown) => void }>()
+  private readonly models = new Map<string, Model>()
+  private closed = false
+
+  constructor(private readonly o: ModelHostOptions = {}) {}
+
+  /** Loads a model under `key` (e.g. a deployment id); returns its inputs and outputs. */
+  async load(key: string, bytes: Uint8Array, maxBatch: number): Promise<ModelInfo> {
+    const reply = await this.call({ op: 'load', bytes })
+    const info = reply.info as ModelInfo
+    const previous = this.models.get(key)
+    this.models.set(key, { bytes, info, maxBatch: Math.max(1, maxBatch), queue: previous?.queue ?? [], running: false, loadedIn: this.generation })
+    return info
+  }
+
+  async unload(key: string): Promise<void> {
+    const model = this.models.get(key)
+    if (model === undefined) return
+    this.models.delete(key)
+    for (const q of model.queue.splice(0)) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The model was unloaded.'))
+    if (![...this.models.values()].some((m) => m.info.cid === model.info.cid) && this.child !== undefined) {
+      await this.call({ op: 'unload', cid: model.info.cid }).catch(() => undefined)
+    }
+  }
+
+  loaded(): string[] {
+    return [...this.models.keys()]
+  }
+
+  info(key: string): ModelInfo | undefined {
+    return this.models.get(key)?.info
+  }
+
+  /** Runs one request (JSON tensors by input name), batched with others for the same model. */
+  infer(key: string, inputs: unknown): Promise<InferResult> {
+    const model = this.models.get(key)
+    if (model === undefined) return Promise.reject(new W3aiError('DEPLOYMENT_NOT_READY', `Deployment ${key} is not loaded on this node.`))
+    let feeds: Record<string, CheckedTensor>
+    try {
+      feeds = checkJsonTensorMap(inputs, this.o.maxInputElements ?? DEFAULT_MAX_ELEMENTS)
+      checkFeeds(model.info.inputs, feeds as never)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const first = Object.values(feeds)[0]
+    const rows = first === undefined || first.dims.length === 0 ? 1 : (first.dims[0] as number)
+    return new Promise<InferResult>((resolve, reject) => {
+      model.queue.push({ feeds, rows, resolve, reject })
+      this.dispatch(model)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const model of this.models.values()) for (const q of model.queue.splice(0)) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The node is stopping.'))
+    this.models.clear()
+    const child = this.child
+    this.child = undefined
+    this.ready = undefined
+    if (child !== undefined && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+
+  private dispatch(model: Model): void {
+    if (model.running || model.queue.length === 0) return
+    const batch: Queued[] = [model.queue.shift() as Queued]
+    let rows = batch[0]!.rows
+    while (model.queue.length > 0 && rows + model.queue[0]!.rows <= model.maxBatch) {
+      const next = model.queue.shift() as Queued
+      rows += next.rows
+      batch.push(next)
+    }
+    model.running = true
+    void this.runBatch(model, batch).finally(() => {
+      model.running = false
+      this.dispatch(model)
+    })
+  }
+
+  private async runBatch(model: Model, batch: Queued[]): Promise<void> {
+    try {
+      if (model.loadedIn !== this.generation || this.child === undefined) await this.reload(model)
+      let reply: HostReply & { ok: true }
+      try {
+        reply = await this.call({ op: 'run', cid: model.info.cid, feeds: batch.map((q) => q.feeds) }, this.o.runTimeoutMs ?? 60_000)
+      } catch (err) {
+        // The host may have dropped the session (its cache is bounded): load it again once.
+        if (!(err instanceof W3aiError && err.code === 'COMPUTE_MODEL_NOT_FOUND')) throw err
+        await this.reload(model)
+        reply = await this.call({ op: 'run', cid: model.info.cid, feeds: batch.map((q) => q.feeds) }, this.o.runTimeoutMs ?? 60_000)
+      }
+      const outputs = reply.outputs ?? []
+      batch.forEach((q, i) => q.resolve({ outputs: ortMapToJson((outputs[i] ?? {}) as never), runMs: reply.runMs ?? 0, batchedWith: batch.length }))
+    } catch (err) {
+      for (const q of batch) q.reject(err)
+    }
+  }
+
+  private async reload(model: Model): Promise<void> {
+    await this.call({ op: 'load', bytes: model.bytes })
+    model.loadedIn = this.generation
+  }
+
+  private async call(request: DistributiveOmit<HostRequest, 'id'>, timeoutMs?: number): Promise<HostReply & { ok: true }> {
+    const child = await this.start()
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.kill(child, new W3aiError('COMPUTE_TIMEOUT', `The model ran past ${timeoutMs} ms; the host was restarted.`)), timeoutMs)
+      this.calls.set(id, {
+        resolve: (r) => {
+          if (timer !== undefined) clearTimeout(timer)
+          resolve(r)
+        },
+        reject: (e) => {
+          if (timer !== undefined) clearTimeout(timer)
+          reject(e)
+        },
+      })
+      child.send({ ...request, id } as HostRequest, (err) => {
+        if (err !== null && err !== undefined) this.settle({ id, ok: false, code: 'COMPUTE_CRASHED', message: `The model host is gone: ${err.message}` })
+      })
+    })
+  }
+
+  private settle(reply: HostReply): void {
+    const call = this.calls.get(reply.id)
+    if (call === undefined) return
+    this.calls.delete(reply.id)
+    if (reply.ok) call.resolve(reply)
+    else call.reject(isErrorCode(reply.code) ? new W3aiError(reply.code, reply.message, reply.details) : executorError('COMPUTE_RUN_FAILED', reply.message))
+  }
+
+  private kill(child: ChildProcess, reason: W3aiError): void {
+    if (this.child !== child) return
+    this.fail(reason)
+    child.kill('SIGKILL')
+  }
+
+  /** Forgets the current child and fails everything it held. */
+  private fail(reason: W3aiError): void {
+    this.child = undefined
+    this.ready = undefined
+    for (const [id, call] of [...this.calls]) {
+      this.calls.delete(id)
+      call.reject(reason)
+    }
+  }
+
+  private start(): Promise<ChildProcess> {
+    if (this.closed) return Promise.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The node is stopping.'))
+    if (this.ready !== undefined) return this.ready
+    this.generation++
+    const execArgv = ['--no-warnings', `--max-old-space-size=${Math.floor(this.o.memoryMb ?? 2048)}`]
+    if (extname(fileURLToPath(import.meta.url)) === '.ts') execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)
+    const env: Record<string, string> = {}
+    for (const name of ENV_ALLOWLIST) if (process.env[name] !== undefined) env[name] = process.env[name] as string
+    const child = fork(fileURLToPath(sourceModule('./host-child.js', import.meta.url)), [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    this.child = child
+    let stderr = ''
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-2000)
+    })
+    this.ready = new Promise<ChildProcess>((resolve, reject) => {
+      child.on('message', (m: HostMessage) => {
+        if ('type' in m) resolve(child)
+        else this.settle(m)
+      })
+      child.once('exit', (code, signal) => {
+        const reason = `the model host exited (${signal ?? `code ${code}`})${stderr === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`}`
+        reject(new W3aiError('COMPUTE_CRASHED', reason))
+        if (this.child === child) {
+          this.fail(new W3aiError('COMPUTE_CRASHED', reason))
+          if (!this.closed) this.o.onCrash?.(reason)
+        }
+      })
+    })
+    this.ready.catch(() => undefined)
+    return this.ready
+  }
+}

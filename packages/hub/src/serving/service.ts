@@ -1,0 +1,204 @@
+/**
+ * Model serving: deployments are created by a model's owner (who wraps the model key to the nodes
+ * the router picks), loaded by those nodes, and then answer inference requests that this hub
+ * forwards, signed with the network key, to the least busy ready replica, failing over to another
+ * when a node does not answer. Request bodies pass through untouched; the node checks them.
+ */
+import { randomBytes } from 'node:crypto'
+import { signRequest, type Identity } from '@w3ai/crypto'
+import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type ServingAssignment, type ServingState, type WrappedKey } from '@w3ai/protocol'
+import type { ObjectStore } from '../store/objects.js'
+import type { JobStore } from '../store/jobs.js'
+import { taskInput } from '../jobs/inputs.js'
+import { chooseNodes, type HubRouter } from '../jobs/routing.js'
+import { deploymentView, type DeploymentRow, type DeploymentStore, type ReplicaRow } from './store.js'
+
+export interface ServingComponents {
+  store: DeploymentStore
+  jobs: JobStore
+  objects: ObjectStore
+  networkKey: Identity
+  router?: HubRouter
+  /** Announces that a deployment changed (the dashboard refetches it). */
+  announce: (deploymentId: string) => void
+  /** How long a node may take to answer one inference request. */
+  requestTimeoutMs: number
+  /** How long this hub trusts its cached view of a deployment's replicas. */
+  cacheMs: number
+  /** Spare candidates offered beyond the replicas, so the owner's keys still reach enough live nodes. */
+  spareCandidates: number
+  fetch?: typeof fetch
+  onError: (err: unknown) => void
+}
+
+export interface InferAnswer {
+  status: number
+  body: Buffer
+  nodeId: string
+}
+
+const DEFAULT_MAX_BATCH = 256
+/** Replicas tried per request before it fails (the first choice and one fail-over). */
+const MAX_TRIES = 2
+
+export class ServingService {
+  private readonly cache = new Map<string, { at: number; row: DeploymentRow; replicas: ReplicaRow[] }>()
+  private readonly inflight = new Map<string, number>()
+  private readonly pending = new Map<string, { requests: number; failures: number }>()
+  private timer: NodeJS.Timeout | undefined
+  private readonly fetchImpl: typeof fetch
+
+  constructor(private readonly c: ServingComponents) {
+    this.fetchImpl = c.fetch ?? fetch
+  }
+
+  start(flushIntervalMs = 2000): void {
+    this.timer = setInterval(() => void this.flush(), flushIntervalMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    await this.flush()
+  }
+
+  async create(owner: string, body: DeploymentCreate): Promise<DeploymentCandidates> {
+    if ((await this.c.objects.get(body.model)) === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `Model ${body.model} is not a stored object.`)
+    if ((await this.c.objects.keyFor(body.model, owner)) === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', `Model ${body.model} is not yours or shared with you.`)
+    const replicas = body.replicas ?? 1
+    const candidates = await chooseNodes(this.c.router, this.c.jobs, 'onnx', replicas + this.c.spareCandidates)
+    if (candidates.length < replicas) {
+      throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} serving replica(s) need as many online nodes running onnx; ${candidates.length} are available.`)
+    }
+    const id = `d_${randomBytes(12).toString('hex')}`
+    await this.c.store.create({ id, owner, model: body.model, replicas, maxBatch: body.maxBatch ?? DEFAULT_MAX_BATCH, candidates: candidates.map((n) => n.nodeId) })
+    this.c.announce(id)
+    return { deploymentId: id, status: 'awaiting-keys', model: body.model, candidates }
+  }
+
+  /** The owner's model key wrapped to candidate nodes: the first `replicas` of them start serving. */
+  async provideKeys(owner: string, id: string, body: DeploymentKeys): Promise<Deployment> {
+    const row = await this.owned(owner, id)
+    if (row.status !== 'awaiting-keys') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${row.status}, not waiting for keys.`)
+    const seen = new Set<string>()
+    const keys: DeploymentKeys['keys'] = []
+    for (const k of body.keys) {
+      if (!row.candidates.includes(k.nodeId)) throw new W3aiError('JOB_KEYS_INCOMPLETE', `${k.nodeId} is not a candidate node of this deployment.`)
+      if (seen.has(k.nodeId)) continue
+      seen.add(k.nodeId)
+      keys.push(k)
+    }
+    if (keys.length < row.replicas) throw new W3aiError('JOB_KEYS_INCOMPLETE', `The model key reached ${keys.length} node(s); the deployment needs ${row.replicas}.`)
+    if (!(await this.c.store.activate(id, keys.slice(0, row.replicas)))) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is no longer waiting for keys.`)
+    this.changed(id)
+    return this.view(owner, id)
+  }
+
+  async view(owner: string, id: string): Promise<Deployment> {
+    const row = await this.owned(owner, id)
+    return deploymentView(row, await this.c.store.replicas(id), this.pending.get(id))
+  }
+
+  async list(owner: string): Promise<Deployment[]> {
+    const rows = await this.c.store.list(owner)
+    return Promise.all(rows.map(async (row) => deploymentView(row, await this.c.store.replicas(row.id), this.pending.get(row.id))))
+  }
+
+  async stopDeployment(owner: string, id: string): Promise<Deployment> {
+    const row = await this.owned(owner, id)
+    if (!(await this.c.store.stop(id))) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is already ${row.status}.`)
+    this.changed(id)
+    return this.view(owner, id)
+  }
+
+  /** What a node should keep loaded, each model with what it needs to fetch and open it. */
+  async assignments(nodeId: string): Promise<ServingAssignment[]> {
+    const out: ServingAssignment[] = []
+    for (const { row, replica } of await this.c.store.assignedTo(nodeId)) {
+      const model = await taskInput(this.c.objects, this.c.networkKey, nodeId, 'model', row.model, replica.wrappedKey as WrappedKey)
+      if (model !== undefined) out.push({ deploymentId: row.id, maxBatch: row.maxBatch, model })
+    }
+    return out
+  }
+
+  async report(nodeId: string, id: string, state: ServingState): Promise<void> {
+    if (!(await this.c.store.report(id, nodeId, state))) throw new W3aiError('DEPLOYMENT_NOT_FOUND', `This node does not serve deployment ${id}.`)
+    this.changed(id)
+  }
+
+  /** Forwards one inference request to a ready replica (another one if it fails); the node's answer is passed back as is. */
+  async infer(owner: string, id: string, body: Buffer): Promise<InferAnswer> {
+    const target = await this.target(id)
+    if (target === undefined || target.row.owner !== owner) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    if (target.row.status !== 'active') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${target.row.status}.`)
+    const ready = target.replicas.filter((r) => r.state === 'ready' && r.nodeStatus === 'online' && r.endpoint !== '')
+    if (ready.length === 0) throw new W3aiError('DEPLOYMENT_NOT_READY')
+    const ordered = ready.map((r) => ({ r, load: (this.inflight.get(r.nodeId) ?? 0) + Math.random() * 0.5 })).sort((a, b) => a.load - b.load)
+    const failures: Array<{ nodeId: string; reason: string }> = []
+    for (const { r } of ordered.slice(0, MAX_TRIES)) {
+      const started = performance.now()
+      this.inflight.set(r.nodeId, (this.inflight.get(r.nodeId) ?? 0) + 1)
+      try {
+        const answer = await this.forward(r, id, body)
+        if (answer.status < 500) {
+          this.c.router?.outcome(r.nodeId, true, performance.now() - started)
+          this.tally(id, answer.status >= 400)
+          return answer
+        }
+        failures.push({ nodeId: r.nodeId, reason: `HTTP ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}` })
+      } catch (err) {
+        failures.push({ nodeId: r.nodeId, reason: (err as Error).message })
+        this.cache.delete(id)
+      } finally {
+        this.inflight.set(r.nodeId, (this.inflight.get(r.nodeId) ?? 1) - 1)
+      }
+      this.c.router?.outcome(r.nodeId, false)
+    }
+    this.tally(id, true)
+    throw new W3aiError('INFERENCE_FAILED', undefined, { tried: failures })
+  }
+
+  private async forward(replica: ReplicaRow, id: string, body: Buffer): Promise<InferAnswer> {
+    const path = `/v1/serve/${id}`
+    const headers = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': 'application/json' }
+    const res = await this.fetchImpl(`${replica.endpoint.replace(/\/+$/, '')}${path}`, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.c.requestTimeoutMs) })
+    return { status: res.status, body: Buffer.from(await res.arrayBuffer()), nodeId: replica.nodeId }
+  }
+
+  private async target(id: string): Promise<{ row: DeploymentRow; replicas: ReplicaRow[] } | undefined> {
+    const hit = this.cache.get(id)
+    if (hit !== undefined && Date.now() - hit.at < this.c.cacheMs) return hit
+    const row = await this.c.store.get(id)
+    if (row === undefined) return undefined
+    const entry = { at: Date.now(), row, replicas: await this.c.store.replicas(id) }
+    this.cache.set(id, entry)
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string)
+    return entry
+  }
+
+  private async owned(owner: string, id: string): Promise<DeploymentRow> {
+    const row = await this.c.store.get(id)
+    if (row === undefined || row.owner !== owner) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    return row
+  }
+
+  private changed(id: string): void {
+    this.cache.delete(id)
+    this.c.announce(id)
+  }
+
+  private tally(id: string, failed: boolean): void {
+    const p = this.pending.get(id) ?? { requests: 0, failures: 0 }
+    p.requests++
+    if (failed) p.failures++
+    this.pending.set(id, p)
+  }
+
+  private async flush(): Promise<void> {
+    const batch = [...this.pending]
+    this.pending.clear()
+    for (const [id, p] of batch) {
+      await this.c.store.count(id, p.requests, p.failures).catch(this.c.onError)
+    }
+  }
+}

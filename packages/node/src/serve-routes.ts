@@ -1,0 +1,57 @@
+/**
+ * `POST /v1/serve/:id`: inference requests for a deployment this node serves. Only the network's
+ * hubs may call it: the request must be signed with the network key (the one that signs piece
+ * orders), fresh, and never seen before.
+ */
+import { verifySignedRequest } from '@w3ai/crypto'
+import { MAX_CLOCK_SKEW_MS, MAX_INFER_BODY_BYTES, W3aiError } from '@w3ai/protocol'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { ServingAgent } from './serving.js'
+
+export interface ServeRoutesComponents {
+  serving: ServingAgent
+  nodeId: () => string
+  /** The network key; requests are refused until it is known. */
+  networkKey: () => string | undefined
+  now?: () => number
+}
+
+export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
+  const now = c.now ?? Date.now
+  const seen = new Map<string, number>()
+  const remember = (nonce: string): boolean => {
+    const t = now()
+    if (seen.size > 100_000) for (const [n, at] of seen) if (t - at > 2 * MAX_CLOCK_SKEW_MS) seen.delete(n)
+    if (seen.has(nonce)) return false
+    seen.set(nonce, t)
+    return true
+  }
+
+  return async (app: FastifyInstance) => {
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_INFER_BODY_BYTES }, (request, body, done) => {
+      ;(request as { rawBody?: Buffer }).rawBody = body as Buffer
+      try {
+        done(null, JSON.parse((body as Buffer).toString('utf8')))
+      } catch {
+        done(new W3aiError('INVALID_JSON'), undefined)
+      }
+    })
+
+    app.post<{ Params: { id: string }; Body: { inputs?: unknown } | undefined }>('/:id', async (request) => {
+      const key = c.networkKey()
+      if (key === undefined) throw new W3aiError('AUTH_WRONG_IDENTITY', 'This node does not know the network key yet.')
+      const verified = verifySignedRequest(request.headers, 'POST', request.url, (request as { rawBody?: Buffer }).rawBody, now())
+      if (verified.publicKey !== key) throw new W3aiError('AUTH_WRONG_IDENTITY', 'Only a hub of this network may send inference requests.')
+      if (!remember(verified.nonce)) throw new W3aiError('AUTH_REPLAYED_NONCE')
+      const extra = Object.keys(request.body ?? {}).filter((k) => k !== 'inputs')
+      if (extra.length > 0) throw new W3aiError('VALIDATION_FAILED', `Unknown field(s) ${extra.join(', ')}; send only "inputs".`)
+      const inputs = request.body?.inputs
+      if (inputs === undefined || inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
+        throw new W3aiError('VALIDATION_FAILED', 'Send { "inputs": { "<name>": { "type", "dims", "data" } } }.')
+      }
+      const result = await c.serving.infer(request.params.id, inputs)
+      return { outputs: result.outputs, nodeId: c.nodeId(), runMs: Math.round(result.runMs * 1000) / 1000 }
+    })
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Model serving from the client side (deploy a stored model, wrap its key to the chosen nodes,
+ * wait until it is ready, run inference through the hub) and from the node side (what to load,
+ * and reporting that it loaded).
+ */
+import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
+import {
+  W3aiError,
+  type Deployment,
+  type DeploymentCandidates,
+  type DeploymentCreate,
+  type InferResponse,
+  type ObjectDetail,
+  type ServingAssignment,
+  type ServingState,
+} from '@w3ai/protocol'
+import type { HubClient } from './client.js'
+
+/** JSON tensors by input name: `{ type: 'float32', dims: [1, 4], data: [...] }` (data row-major). */
+export type TensorMap = Record<string, { type: string; dims: number[]; data: Array<number | string | boolean> }>
+
+export class DeploymentsClient {
+  constructor(
+    private readonly hub: HubClient,
+    private readonly identity: Identity,
+  ) {}
+
+  /** Deploys a stored ONNX model: the model key is re-wrapped to the serving nodes, and to no one else. */
+  async create(body: DeploymentCreate): Promise<Deployment> {
+    const answer = await this.hub.request<DeploymentCandidates>('POST', '/v1/deployments', body)
+    const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${answer.model}`)
+    const objectKey = unwrapKey(detail.wrappedKey, this.identity)
+    try {
+      const keys = answer.candidates.map((c) => ({ nodeId: c.nodeId, wrappedKey: wrapKey(objectKey, c.encryptionKey) }))
+      return await this.hub.request<Deployment>('POST', `/v1/deployments/${answer.deploymentId}/keys`, { keys })
+    } finally {
+      objectKey.fill(0)
+    }
+  }
+
+  get(id: string): Promise<Deployment> {
+    return this.hub.request<Deployment>('GET', `/v1/deployments/${encodeURIComponent(id)}`)
+  }
+
+  async list(): Promise<Deployment[]> {
+    return (await this.hub.request<{ deployments: Deployment[] }>('GET', '/v1/deployments')).deployments
+  }
+
+  stop(id: string): Promise<Deployment> {
+    return this.hub.request<Deployment>('POST', `/v1/deployments/${encodeURIComponent(id)}/stop`)
+  }
+
+  /** Runs inference through the hub on a ready replica. */
+  infer(id: string, inputs: TensorMap): Promise<InferResponse> {
+    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs })
+  }
+
+  /** Polls until every replica serves (`ready`), reporting each change; fails if the deployment fails or stops. */
+  async waitReady(id: string, options: { intervalMs?: number; timeoutMs?: number; onUpdate?: (d: Deployment) => void } = {}): Promise<Deployment> {
+    const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000)
+    let last = ''
+    for (;;) {
+      const d = await this.get(id)
+      const stamp = `${d.status}:${d.replicas.map((r) => r.state).join(',')}`
+      if (stamp !== last) options.onUpdate?.(d)
+      last = stamp
+      if (d.status === 'ready') return d
+      if (d.status === 'failed' || d.status === 'stopped') {
+        const reason = d.replicas.find((r) => r.error !== null)?.error
+        throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${d.status}${reason === undefined || reason === null ? '' : `: ${reason.code}: ${reason.message}`}.`, { replicas: d.replicas })
+      }
+      if (Date.now() > deadline) throw new W3aiError('DEPLOYMENT_NOT_READY', `Deployment ${id} is still ${d.status} after the wait.`)
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 250))
+    }
+  }
+}
+
+/** The node's side: which models to keep loaded, and reports on loading them (signed by the node). */
+export class ServingNodeClient {
+  constructor(
+    private readonly hub: HubClient,
+    private readonly node: Identity,
+  ) {}
+
+  async assignments(): Promise<ServingAssignment[]> {
+    return (await this.hub.request<{ assignments: ServingAssignment[] }>('GET', '/v1/serving/assignments', undefined, { as: this.node })).assignments
+  }
+
+  report(deploymentId: string, state: ServingState): Promise<void> {
+    return this.hub.request('POST', `/v1/serving/${encodeURIComponent(deploymentId)}/state`, state, { as: this.node })
+  }
+}
