@@ -426,7 +426,8 @@ describe('tensor files', () => {
     [{ a: { type: 'float32', dims: [1.5], data: [1] } }, 'dims must be an array of non-negative integers'],
     [{ a: { type: 'float32', dims: '3', data: [1, 2, 3] } }, 'dims must be an array of non-negative integers'],
     [{ a: { type: 'float32', dims: [2, 2], data: [1, 2, 3] } }, 'dims [2,2] hold 4 values but data has 3'],
-    [{ a: { type: 'float32', dims: [1], data: 'x' } }, 'data must be an array'],
+    [{ a: { type: 'float32', dims: [1], data: 'x' } }, 'data as a string must be base64'],
+    [{ a: { type: 'float32', dims: [1], data: 7 } }, 'data must be an array'],
     [{ a: { type: 'float32', dims: [2], data: [1, 'x'] } }, 'data[1] = "x" is not a float32 value'],
     [{ a: { type: 'int32', dims: [1], data: [0.5] } }, 'data[0] = 0.5 is not a int32 value'],
   ])('%j is CLI_BAD_ARGUMENT: %s', (value, message) => {

@@ -60,4 +60,17 @@ describe('JSON tensors', () => {
   it('says which input and which element is wrong', () => {
     expect(() => jsonToOrt({ type: 'uint8', dims: [2], data: [1, 300] }, 'pixels')).toThrow(/input "pixels": data\[1\] = 300/)
   })
+
+  it('takes data as base64 of the little-endian bytes, checked against dims and type', () => {
+    const values = Float32Array.from([1.5, -2, 3.25, 1e-3])
+    const b64 = Buffer.from(values.buffer).toString('base64')
+    const t = jsonToOrt({ type: 'float32', dims: [2, 2], data: b64 })
+    expect(Array.from(t.data as Float32Array)).toEqual(Array.from(values))
+    expect(t.dims).toEqual([2, 2])
+    const ints = BigInt64Array.from([1n, -(2n ** 62n)])
+    expect(Array.from(jsonToOrt({ type: 'int64', dims: [2], data: Buffer.from(ints.buffer).toString('base64') }).data as BigInt64Array)).toEqual([1n, -(2n ** 62n)])
+    expect(codeOf(() => jsonToOrt({ type: 'float32', dims: [3], data: b64 }))).toBe('COMPUTE_SHAPE_MISMATCH')
+    expect(codeOf(() => jsonToOrt({ type: 'float32', dims: [4], data: 'not base64!' }))).toBe('COMPUTE_BAD_INPUT')
+    expect(codeOf(() => jsonToOrt({ type: 'bool', dims: [2], data: Buffer.from([1, 2]).toString('base64') }))).toBe('COMPUTE_BAD_INPUT')
+  })
 })

@@ -38,7 +38,12 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
       }
     })
 
-    app.post<{ Params: { id: string }; Body: { inputs?: unknown } | undefined }>('/:id', async (request) => {
+    app.addHook('onRequest', async (request) => {
+      ;(request as { startedAt?: number }).startedAt = performance.now()
+    })
+
+    app.post<{ Params: { id: string }; Body: { inputs?: unknown } | undefined }>('/:id', async (request, reply) => {
+      const started = (request as { startedAt?: number }).startedAt ?? performance.now()
       const key = c.networkKey()
       if (key === undefined) throw new W3aiError('AUTH_WRONG_IDENTITY', 'This node does not know the network key yet.')
       const verified = verifySignedRequest(request.headers, 'POST', request.url, (request as { rawBody?: Buffer }).rawBody, now())
@@ -51,6 +56,7 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
         throw new W3aiError('VALIDATION_FAILED', 'Send { "inputs": { "<name>": { "type", "dims", "data" } } }.')
       }
       const result = await c.serving.infer(request.params.id, inputs)
+      void reply.header('server-timing', `node;dur=${(performance.now() - started).toFixed(2)}, run;dur=${result.runMs.toFixed(2)}`)
       return { outputs: result.outputs, nodeId: c.nodeId(), runMs: Math.round(result.runMs * 1000) / 1000 }
     })
   }

@@ -76,7 +76,12 @@ export const InferRequestSchema = Type.Object(
   {
     inputs: Type.Record(
       Type.String({ maxLength: 256 }),
-      Type.Object({ type: Type.String(), dims: Type.Array(Type.Integer({ minimum: 0 })), data: Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean()])) }),
+      Type.Object({
+        type: Type.String(),
+        dims: Type.Array(Type.Integer({ minimum: 0 })),
+        /** Row-major values, or a base64 string of their little-endian bytes. */
+        data: Type.Union([Type.Array(Type.Union([Type.Number(), Type.String(), Type.Boolean()])), Type.String()]),
+      }),
     ),
   },
   { additionalProperties: false },

@@ -16,8 +16,22 @@ import {
 } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
 
-/** JSON tensors by input name: `{ type: 'float32', dims: [1, 4], data: [...] }` (data row-major). */
-export type TensorMap = Record<string, { type: string; dims: number[]; data: Array<number | string | boolean> }>
+type Typed = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array
+
+/**
+ * Tensors by input name: `{ type: 'float32', dims: [1, 4], data }` with data row-major, as an array,
+ * a typed array (sent as base64 of its bytes: compact and fast for large inputs), or that base64 string.
+ */
+export type TensorMap = Record<string, { type: string; dims: number[]; data: Array<number | string | boolean> | Typed | string }>
+
+/** Typed arrays become base64 strings of their bytes; everything else is sent as is. */
+export function encodeTensors(inputs: TensorMap): Record<string, { type: string; dims: number[]; data: Array<number | string | boolean> | string }> {
+  const out: Record<string, { type: string; dims: number[]; data: Array<number | string | boolean> | string }> = {}
+  for (const [name, t] of Object.entries(inputs)) {
+    out[name] = ArrayBuffer.isView(t.data) ? { type: t.type, dims: t.dims, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') } : { type: t.type, dims: t.dims, data: t.data }
+  }
+  return out
+}
 
 export class DeploymentsClient {
   constructor(
@@ -50,9 +64,9 @@ export class DeploymentsClient {
     return this.hub.request<Deployment>('POST', `/v1/deployments/${encodeURIComponent(id)}/stop`)
   }
 
-  /** Runs inference through the hub on a ready replica. */
+  /** Runs inference through the hub on a ready replica; typed-array data travels as base64. */
   infer(id: string, inputs: TensorMap): Promise<InferResponse> {
-    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs })
+    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs: encodeTensors(inputs) })
   }
 
   /** Polls until every replica serves (`ready`), reporting each change; fails if the deployment fails or stops. */

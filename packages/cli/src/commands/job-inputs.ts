@@ -10,12 +10,13 @@ import { checkCid } from '../args.js'
 /** Element types an inline tensor may have (onnxruntime's names, as the node's executor reads them). */
 export const TENSOR_TYPES = ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const
 export type TensorType = (typeof TENSOR_TYPES)[number]
+const BYTES_PER_ELEMENT: Record<TensorType, number> = { float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 }
 
 /** One tensor as JSON, data flattened in row-major order. */
 export interface JsonTensor {
   type: TensorType
   dims: number[]
-  data: Array<number | string | boolean>
+  data: Array<number | string | boolean> | string
 }
 export type JsonTensorMap = Record<string, JsonTensor>
 
@@ -57,8 +58,15 @@ export function checkTensors(value: unknown, where: string): JsonTensorMap {
     if (typeof t.type !== 'string' || !(TENSOR_TYPES as readonly string[]).includes(t.type)) throw bad(`${at}: type must be one of ${TENSOR_TYPES.join(', ')}.`)
     const dims = t.dims
     if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) throw bad(`${at}: dims must be an array of non-negative integers.`)
-    if (!Array.isArray(t.data)) throw bad(`${at}: data must be an array (row-major, flattened).`)
     const count = (dims as number[]).reduce((a, b) => a * b, 1)
+    if (typeof t.data === 'string') {
+      const size = BYTES_PER_ELEMENT[t.type as TensorType]
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t.data) || Buffer.byteLength(t.data, 'base64') !== count * size) {
+        throw bad(`${at}: data as a string must be base64 of ${count * size} bytes (${count} little-endian ${t.type} values).`)
+      }
+      continue
+    }
+    if (!Array.isArray(t.data)) throw bad(`${at}: data must be an array (row-major, flattened) or a base64 string of the values' bytes.`)
     if (t.data.length !== count) throw bad(`${at}: dims ${JSON.stringify(dims)} hold ${count} values but data has ${t.data.length}.`)
     const wrong = t.data.findIndex((v) => !checkElement(v, t.type as TensorType))
     if (wrong >= 0) throw bad(`${at}: data[${wrong}] = ${JSON.stringify(t.data[wrong])} is not a ${t.type} value.`)

@@ -15,7 +15,8 @@ export type TensorType = (typeof TENSOR_TYPES)[number]
 export interface JsonTensor {
   type: TensorType
   dims: number[]
-  data: Array<number | string | boolean>
+  /** The values row-major, or a base64 string of their little-endian bytes (compact for large inputs). */
+  data: Array<number | string | boolean> | string
 }
 export type JsonTensorMap = Record<string, JsonTensor>
 
@@ -76,15 +77,43 @@ export function checkJsonTensor(json: unknown, name = 'tensor', maxElements = DE
     throw executorError('COMPUTE_BAD_INPUT', `${where}: unknown type ${JSON.stringify(type)}; use one of ${TENSOR_TYPES.join(', ')}.`)
   }
   if (!Array.isArray(dims)) throw executorError('COMPUTE_BAD_INPUT', `${where}: dims must be an array of integers.`)
-  if (!Array.isArray(data)) throw executorError('COMPUTE_BAD_INPUT', `${where}: data must be a flat array of values.`)
+  if (!Array.isArray(data) && typeof data !== 'string') {
+    throw executorError('COMPUTE_BAD_INPUT', `${where}: data must be a flat array of values, or a base64 string of their little-endian bytes.`)
+  }
   const count = elementCount(dims, where)
   if (count > maxElements) {
     throw executorError('COMPUTE_INPUT_TOO_LARGE', `${where} has ${count} elements; the limit is ${maxElements}.`, { elements: count, limit: maxElements })
   }
+  if (typeof data === 'string') return { type, dims: dims as number[], data: fromBase64(type, data, count, where) }
   if (count !== data.length) {
     throw executorError('COMPUTE_SHAPE_MISMATCH', `${where}: dims ${JSON.stringify(dims)} hold ${count} elements but data has ${data.length}.`, { expected: count, actual: data.length })
   }
   return { type, dims: dims as number[], data: fillTyped(type, data, where) }
+}
+
+const TYPED: Record<TensorType, { new (n: number): TensorData; BYTES_PER_ELEMENT: number }> = {
+  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
+  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
+}
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** Binary data: the elements' little-endian bytes in base64 (what typed arrays hold on every platform Node runs on). */
+function fromBase64(type: TensorType, text: string, count: number, where: string): TensorData {
+  // Short strings are checked character by character; long ones by length (Node's decoder skips
+  // stray characters, so garbage comes out short and fails the size check below).
+  if ((text.length < 4096 && !BASE64.test(text)) || text.length % 4 !== 0) throw executorError('COMPUTE_BAD_INPUT', `${where}: data is a string but not base64.`)
+  const bytes = Buffer.from(text, 'base64')
+  const Ctor = TYPED[type]
+  if (bytes.length !== count * Ctor.BYTES_PER_ELEMENT) {
+    throw executorError('COMPUTE_SHAPE_MISMATCH', `${where}: dims hold ${count} elements (${count * Ctor.BYTES_PER_ELEMENT} bytes of ${type}) but data decodes to ${bytes.length} bytes.`, { expected: count * Ctor.BYTES_PER_ELEMENT, actual: bytes.length })
+  }
+  const out = new Ctor(count)
+  new Uint8Array(out.buffer).set(bytes)
+  if (type === 'bool') {
+    const flags = out as Uint8Array
+    for (let i = 0; i < count; i++) if (flags[i]! > 1) bad(where, i, flags[i], type)
+  }
+  return out
 }
 
 function fillTyped(type: TensorType, data: unknown[], where: string): TensorData {

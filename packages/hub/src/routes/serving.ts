@@ -105,7 +105,13 @@ export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Prom
         const body = request.rawBody
         if (body === undefined || body.length === 0) throw new W3aiError('VALIDATION_FAILED', 'Send the inputs as a JSON body: { "inputs": { "<name>": { "type", "dims", "data" } } }.')
         const answer = await serving.infer(account(request), request.params.id, body)
-        return reply.status(answer.status).header('content-type', 'application/json; charset=utf-8').header('x-w3ai-node', answer.nodeId).send(answer.body)
+        const hub = `hub;dur=${reply.elapsedTime.toFixed(2)}`
+        return reply
+          .status(answer.status)
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('x-w3ai-node', answer.nodeId)
+          .header('server-timing', answer.timing === undefined ? hub : `${hub}, ${answer.timing}`)
+          .send(answer.body)
       },
     )
   })

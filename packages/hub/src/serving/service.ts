@@ -5,6 +5,7 @@
  * when a node does not answer. Request bodies pass through untouched; the node checks them.
  */
 import { randomBytes } from 'node:crypto'
+import { Agent, request as httpRequest } from 'node:http'
 import { signRequest, type Identity } from '@w3ai/crypto'
 import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type ServingAssignment, type ServingState, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../store/objects.js'
@@ -27,7 +28,6 @@ export interface ServingComponents {
   cacheMs: number
   /** Spare candidates offered beyond the replicas, so the owner's keys still reach enough live nodes. */
   spareCandidates: number
-  fetch?: typeof fetch
   onError: (err: unknown) => void
 }
 
@@ -35,6 +35,8 @@ export interface InferAnswer {
   status: number
   body: Buffer
   nodeId: string
+  /** The node's Server-Timing entries (its own time and the model run), when it sent them. */
+  timing?: string
 }
 
 const DEFAULT_MAX_BATCH = 256
@@ -46,11 +48,9 @@ export class ServingService {
   private readonly inflight = new Map<string, number>()
   private readonly pending = new Map<string, { requests: number; failures: number }>()
   private timer: NodeJS.Timeout | undefined
-  private readonly fetchImpl: typeof fetch
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
-  constructor(private readonly c: ServingComponents) {
-    this.fetchImpl = c.fetch ?? fetch
-  }
+  constructor(private readonly c: ServingComponents) {}
 
   start(flushIntervalMs = 2000): void {
     this.timer = setInterval(() => void this.flush(), flushIntervalMs)
@@ -59,6 +59,7 @@ export class ServingService {
 
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer)
+    this.agent.destroy()
     await this.flush()
   }
 
@@ -158,11 +159,23 @@ export class ServingService {
     throw new W3aiError('INFERENCE_FAILED', undefined, { tried: failures })
   }
 
-  private async forward(replica: ReplicaRow, id: string, body: Buffer): Promise<InferAnswer> {
+  /** One request to a serving node over a kept-alive connection; the body is sent as the client sent it. */
+  private forward(replica: ReplicaRow, id: string, body: Buffer): Promise<InferAnswer> {
     const path = `/v1/serve/${id}`
-    const headers = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': 'application/json' }
-    const res = await this.fetchImpl(`${replica.endpoint.replace(/\/+$/, '')}${path}`, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(this.c.requestTimeoutMs) })
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()), nodeId: replica.nodeId }
+    const url = new URL(path, replica.endpoint)
+    const headers = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': 'application/json', 'content-length': String(body.length) }
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers, agent: this.agent, timeout: this.c.requestTimeoutMs }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        const timing = res.headers['server-timing']
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), nodeId: replica.nodeId, ...(typeof timing === 'string' ? { timing } : {}) }))
+        res.on('error', reject)
+      })
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.c.requestTimeoutMs} ms`)))
+      req.on('error', reject)
+      req.end(body)
+    })
   }
 
   private async target(id: string): Promise<{ row: DeploymentRow; replicas: ReplicaRow[] } | undefined> {
