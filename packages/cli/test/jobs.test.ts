@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as onnxModule from 'onnx-proto'
@@ -203,6 +204,25 @@ describe('w3ai model and job on a devnet of three nodes', () => {
     expect(errorCode(await owner('model', 'stop', served.id, '--json'))).toBe('DEPLOYMENT_INVALID_STATE')
     expect(errorCode(await owner('model', 'infer', served.id, '--input', input, '--json'))).toBe('DEPLOYMENT_INVALID_STATE')
   }, 120_000)
+
+  it('trains with --wait, stores the trained model in W3S, then serves it', async () => {
+    const rows = gunzipSync(await readFile(new URL('../../compute/data/digits.csv.gz', import.meta.url))).toString('utf8').trim().split('\n').slice(0, 400)
+    const dataset = await put('digits-400.csv', Buffer.from(rows.join('\n')))
+    const spec = join(files, 'digits-mlp.json')
+    await writeFile(spec, JSON.stringify({ inputShape: [64], layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], optimizer: { type: 'adam', learningRate: 0.02 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], epochs: 3, batchSize: 32, seed: 3 }))
+    const trained = await ok<Job & { model: { onnx: string; tfjs: string } }>(ownerProcess('job', 'run', 'train', '--spec', spec, '--dataset', dataset, '--wait', ...REDUNDANCY, '--json'))
+    expect(trained.status).toBe('succeeded')
+    expect(trained.model.onnx).toMatch(/^b[a-z2-7]+$/)
+    expect((await ok<ObjectSummary[]>(owner('storage', 'ls', '--json'))).map((o) => o.cid)).toEqual(expect.arrayContaining([trained.model.onnx, trained.model.tfjs]))
+    const served = await ok<Deployment>(ownerProcess('model', 'serve', trained.model.onnx, '--wait', '--json'))
+    expect(served.io?.inputs[0]).toMatchObject({ type: 'float32', shape: ['batch', 64] })
+    const input = join(files, 'digit.json')
+    await writeFile(input, JSON.stringify({ input: { type: 'float32', dims: [1, 64], data: rows[0]!.split(',').slice(0, 64).map(Number) } }))
+    const answer = await ok<{ outputs: { output: { dims: number[]; data: number[] } } }>(owner('model', 'infer', served.id, '--input', input, '--json'))
+    expect(answer.outputs.output.dims).toEqual([1, 10])
+    expect(answer.outputs.output.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4)
+    await ok<Deployment>(owner('model', 'stop', served.id, '--json'))
+  }, 180_000)
 
   it('submits a wasm job, shows it with status, logs and ls, and cancels it once', async () => {
     const submitted = await ownerProcess('job', 'run', 'wasm', '--module', moduleCid, '--input', inputCid, '--json')

@@ -36,7 +36,7 @@ describe('compute jobs on a real devnet', () => {
       nodes: 6,
       hubPort: 0,
       logLevel: 'warn',
-      env: { W3AI_TASK_LEASE_MS: '3000', W3AI_TASK_TIME_MS: '15000', W3AI_TASK_POLL_MS: '200', W3AI_SPOT_CHECK_RATE: '0', W3AI_TASK_SLOTS: '1' },
+      env: { W3AI_TASK_LEASE_MS: '5000', W3AI_TASK_TIME_MS: '15000', W3AI_TASK_POLL_MS: '200', W3AI_SPOT_CHECK_RATE: '0', W3AI_TASK_SLOTS: '1' },
     })
     const identity = generateIdentity('account')
     hub = new HubClient({ url: devnet.hubUrl, identity })

@@ -5,9 +5,9 @@
  * is checked before the first request, so a mistake never leaves a job behind.
  */
 import type { Command } from 'commander'
-import { HubClient, JobsClient } from '@w3ai/sdk'
-import type { Job, JobSubmit } from '@w3ai/protocol'
-import { checkCid, checkJobId, parseMaxAttempts, parsePriority, parseTolerance, parseVerify, parseWaitTimeout } from '../args.js'
+import { HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
+import { STORAGE_DEFAULTS, type Job, type JobSubmit } from '@w3ai/protocol'
+import { checkCid, checkJobId, parseMaxAttempts, parsePriority, parseRedundancy, parseTolerance, parseVerify, parseWaitTimeout } from '../args.js'
 import { DEFAULT_WAIT_TIMEOUT_S, EXIT_FAILURE, JOB_POLL_MS } from '../constants.js'
 import { accountIdentityOf, hubUrlOf, type CommonFlags } from '../context.js'
 import { jobReporter } from '../job-progress.js'
@@ -15,6 +15,7 @@ import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
 import { checkInlineSize, onnxInput, readJsonObject } from './job-inputs.js'
 import { describeHistory, describeJob, jobError, jobRow, JOB_COLUMNS } from './job-views.js'
+import { redundancyOf } from './storage.js'
 
 interface RunFlags extends CommonFlags {
   verify?: number
@@ -59,7 +60,7 @@ function submitBody(executor: JobSubmit['executor'], inputs: Record<string, stri
  * that did not succeed exits 1; with --json its `error.code` is the job's (or JOB_INVALID_STATE
  * when it was cancelled), so scripts read failures the same way as any other.
  */
-async function submitAndReport(body: JobSubmit, flags: RunFlags): Promise<void> {
+async function submitAndReport(body: JobSubmit, flags: RunFlags, afterSuccess?: (job: Job) => Promise<Record<string, unknown>>): Promise<void> {
   const out = createOut(flags.json === true)
   const client = await jobsClient(flags)
   const submitted = await client.submit(body)
@@ -75,13 +76,20 @@ async function submitAndReport(body: JobSubmit, flags: RunFlags): Promise<void> 
     reporter.done()
   }
   if (job.status === 'succeeded') {
-    out.result(job, () => describeJob(job))
+    const extra = afterSuccess === undefined ? {} : await afterSuccess(job)
+    out.result({ ...job, ...extra }, () => [describeJob(job), ...Object.values(extra).map(describeExtra)].join('\n'))
     return
   }
   const error = jobError(job) ?? { code: 'JOB_INVALID_STATE', message: `Job ${job.id} was ${job.status} before it finished.` }
   out.result({ ...job, error }, () => describeJob(job))
   if (!out.json) process.stderr.write(`error ${error.code}: ${error.message}\n`)
   throw new ReportedFailure(EXIT_FAILURE)
+}
+
+/** What `afterSuccess` added, for people: the stored model's CIDs. */
+function describeExtra(value: unknown): string {
+  const model = value as { onnx?: string; tfjs?: string }
+  return model.onnx === undefined ? '' : `stored model: ONNX ${model.onnx} (serve it: \`w3ai model serve ${model.onnx}\`), TF.js ${model.tfjs ?? '-'}`
 }
 
 function registerRunCommands(job: Command): void {
@@ -104,14 +112,23 @@ function registerRunCommands(job: Command): void {
     })
 
   withRunFlags(run.command('train'))
-    .description('train the model a JSON layer spec describes on a dataset stored in W3S')
+    .description('train the model a JSON layer spec describes on a dataset stored in W3S; with --wait the trained model (ONNX and TF.js) is stored in W3S under your account')
     .requiredOption('--spec <file>', 'the training spec: a JSON object (layers, loss, epochs, …)')
     .requiredOption('--dataset <cid>', 'the dataset object')
-    .action(async (flags: RunFlags & { spec: string; dataset: string }) => {
+    .option('--no-store', 'with --wait, do not store the trained model in W3S (it stays in the job result)')
+    .option('--redundancy <k/n>', `redundancy of the stored model (default: the hub's, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n})`, parseRedundancy)
+    .action(async (flags: RunFlags & { spec: string; dataset: string; store: boolean; redundancy?: { k: number; n: number } }) => {
       const dataset = checkCid(flags.dataset)
       const spec = await readJsonObject(flags.spec, '--spec')
       checkInlineSize({ spec })
-      await submitAndReport(submitBody('train', { dataset }, { spec }, flags), flags)
+      const redundancy = redundancyOf(flags)
+      const store = async (job: Job): Promise<Record<string, unknown>> => {
+        const identity = await accountIdentityOf(flags)
+        const hub = new HubClient({ url: await hubUrlOf(flags), identity })
+        const stored = await new JobsClient(hub, identity).storeTrainedModel(job, new StorageClient(hub, identity), redundancy === undefined ? {} : { redundancy })
+        return { model: stored }
+      }
+      await submitAndReport(submitBody('train', { dataset }, { spec }, flags), flags, flags.wait === true && flags.store ? store : undefined)
     })
 
   withRunFlags(run.command('wasm'))

@@ -5,6 +5,7 @@
  */
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { childModule } from './child-build.js'
 import { SandboxError } from './errors.js'
 import type { ExecutorRef } from './messages.js'
 
@@ -18,11 +19,14 @@ export function sourceModule(relative: string, base: string): string {
   return new URL(relative.replace(/\.js$/, ext), base).href
 }
 
+/** The built-in executors' modules, from the prebuilt bundle when it is fresh (see child-build.ts). */
+const builtin = (relative: string): string => childModule(relative, import.meta.url)
+
 /** Executors every registry starts with. Add the onnx and train executors here. */
 export const BUILTIN_EXECUTORS: Readonly<Record<string, Omit<ExecutorRef, 'name'>>> = {
-  wasm: { module: sourceModule('../wasm/executor.js', import.meta.url), exportName: 'wasmExecutor' },
-  onnx: { module: sourceModule('../executors/onnx-task.js', import.meta.url), exportName: 'onnxTaskExecutor' },
-  train: { module: sourceModule('../executors/train-task.js', import.meta.url), exportName: 'trainTaskExecutor' },
+  wasm: { module: builtin('../wasm/executor.js'), exportName: 'wasmExecutor' },
+  onnx: { module: builtin('../executors/onnx-task.js'), exportName: 'onnxTaskExecutor' },
+  train: { module: builtin('../executors/train-task.js'), exportName: 'trainTaskExecutor' },
 }
 
 export class ExecutorRegistry {

@@ -83,7 +83,7 @@ function superviseChild(
   const logs = new TailBuffer(LOG_TAIL_BYTES)
   const timers: NodeJS.Timeout[] = []
 
-  const command = childCommand(limits)
+  const command = childCommand(limits, process.env, executor.module)
   const child = fork(command.modulePath, [], {
     execPath: process.execPath,
     execArgv: command.execArgv,

@@ -1,9 +1,8 @@
 /** How the sandbox child is started: which file, which Node flags, which environment. */
 import { createRequire } from 'node:module'
-import { extname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ResolvedLimits } from './limits.js'
-import { sourceModule } from './registry.js'
+import { childModule, childNeedsTsx } from './child-build.js'
 
 /** Environment variables the child keeps: none of the node's secrets, no NODE_OPTIONS. */
 const ENV_ALLOWLIST = ['PATH', 'TMPDIR', 'TMP', 'TEMP', 'HOME', 'LANG', 'TZ', 'SYSTEMROOT']
@@ -14,7 +13,8 @@ export interface ChildCommand {
   env: Record<string, string>
 }
 
-export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEnv = process.env): ChildCommand {
+/** `executorModule`: the module the child will import; a TypeScript one (a test fixture, a plugin run from source) needs tsx too. */
+export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEnv = process.env, executorModule?: string): ChildCommand {
   const execArgv = [
     // node:wasi prints an ExperimentalWarning on stderr; logs should carry the task's own output.
     '--no-warnings',
@@ -23,7 +23,7 @@ export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEn
   ]
   // Running from TypeScript sources (the repo's normal mode): the child needs tsx too. The
   // loader is passed as an absolute URL so the child's working directory does not matter.
-  if (extname(fileURLToPath(import.meta.url)) === '.ts') {
+  if (childNeedsTsx() || /\.[cm]?ts$/.test(executorModule ?? '')) {
     execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)
   }
   const env: Record<string, string> = {}
@@ -31,5 +31,5 @@ export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEn
     const value = parentEnv[name]
     if (value !== undefined) env[name] = value
   }
-  return { modulePath: fileURLToPath(sourceModule('./runner.js', import.meta.url)), execArgv, env }
+  return { modulePath: fileURLToPath(childModule('./runner.js', import.meta.url)), execArgv, env }
 }

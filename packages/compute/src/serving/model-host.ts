@@ -7,13 +7,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { extname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { W3aiError, isErrorCode } from '@w3ai/protocol'
 import { executorError } from '../errors.js'
 import { checkFeeds } from '../onnx/check-inputs.js'
 import type { ModelInfo } from '../onnx/runner.js'
-import { sourceModule } from '../sandbox/registry.js'
+import { childModule, childNeedsTsx } from '../sandbox/child-build.js'
 import { checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, type CheckedTensor, type JsonTensorMap } from '../tensor/json-tensor-check.js'
 import { ortMapToJson } from '../tensor/json-tensor.js'
 import type { HostMessage, HostReply, HostRequest } from './protocol.js'
@@ -219,10 +218,10 @@ export class ModelHost {
     if (this.ready !== undefined) return this.ready
     this.generation++
     const execArgv = ['--no-warnings', `--max-old-space-size=${Math.floor(this.o.memoryMb ?? 2048)}`]
-    if (extname(fileURLToPath(import.meta.url)) === '.ts') execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)
+    if (childNeedsTsx()) execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)
     const env: Record<string, string> = {}
     for (const name of ENV_ALLOWLIST) if (process.env[name] !== undefined) env[name] = process.env[name] as string
-    const child = fork(fileURLToPath(sourceModule('./host-child.js', import.meta.url)), [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const child = fork(fileURLToPath(childModule('./host-child.js', import.meta.url)), [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
     this.child = child
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => {

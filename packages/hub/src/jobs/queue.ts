@@ -371,6 +371,12 @@ export class TaskQueue {
        WHERE j.id = $1 AND j.status IN ('queued', 'running')`,
       [jobId],
     )
+    // A job that failed here (a replica out of attempts) carries its last task error.
+    await this.db.query(
+      `UPDATE jobs AS j SET error = (SELECT f.error FROM tasks f WHERE f.job_id = j.id AND f.status = 'failed' ORDER BY f.updated_at DESC LIMIT 1), finished_at = coalesce(j.finished_at, now())
+       WHERE j.id = $1 AND j.status = 'failed' AND j.error IS NULL`,
+      [jobId],
+    )
   }
 }
 
