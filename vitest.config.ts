@@ -1,14 +1,21 @@
 import { defineConfig } from 'vitest/config'
 
 // One suite for every package. Devnet tests start real hub and node processes, so files run in
-// at most two workers (the CI machine has two cores) and get generous timeouts.
+// at most two workers (the CI machine has two cores) and get generous timeouts. Two files are
+// timing-sensitive under load (node kills with short leases, repair within grace periods) and
+// heavy themselves (100 sandboxed tasks): they run after the rest, one at a time.
+const EXCLUSIVE = ['packages/hub/test/compute.e2e.test.ts', 'packages/hub/test/durability.e2e.test.ts']
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['packages/*/test/**/*.test.ts'], exclude: EXCLUSIVE, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'exclusive', include: EXCLUSIVE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 })
