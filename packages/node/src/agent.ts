@@ -16,9 +16,13 @@ import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './op
 import { OrderVerifier } from './orders.js'
 import { PieceStore } from './piece-store.js'
 import { createServer } from './server.js'
+import { ObjectCache } from './object-cache.js'
 import { ServingAgent } from './serving.js'
 import { TaskRunner } from './task-runner.js'
 import os from 'node:os'
+
+/** Memory for opened models and modules reused across tasks. */
+const OBJECT_CACHE_BYTES = 256 * 1024 * 1024
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
@@ -139,9 +143,11 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 
     this.startedAt = Date.now()
     const tasks = new TaskClient(new HubClient({ url: config.hubUrl }), identity)
+    const objects = new ObjectCache(OBJECT_CACHE_BYTES)
     const serving = new ServingAgent({
       client: new ServingNodeClient(new HubClient({ url: config.hubUrl }), identity),
       tasks,
+      objects,
       host: new ModelHost({ runTimeoutMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb, onCrash: (reason) => log.warn({ reason }, 'model host crashed; it restarts on the next request') }),
       pollMs: Math.max(config.tasks.pollMs * 2, 1000),
       log,
@@ -193,6 +199,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     this.link.start()
     this.runner = new TaskRunner({
       tasks,
+      objects,
       executors: config.capabilities.executors,
       slots: config.tasks.slots,
       pollMs: config.tasks.pollMs,

@@ -7,11 +7,14 @@ import type { InferResult, ModelHost } from '@w3ai/compute'
 import { W3aiError, type ServingAssignment } from '@w3ai/protocol'
 import type { ServingNodeClient, TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
+import type { ObjectCache } from './object-cache.js'
 
 export interface ServingAgentComponents {
   client: ServingNodeClient
   /** Opens the model input like a task input. */
   tasks: Pick<TaskClient, 'openInput'>
+  /** Opened models shared with the task runner. */
+  objects?: ObjectCache
   host: ModelHost
   /** How often to ask the hub what to serve. */
   pollMs: number
@@ -80,7 +83,7 @@ export class ServingAgent {
   private async load(a: ServingAssignment): Promise<void> {
     const log = this.c.log.child({ deploymentId: a.deploymentId, model: a.model.cid })
     try {
-      const bytes = await this.c.tasks.openInput(a.model)
+      const bytes = this.c.objects === undefined ? await this.c.tasks.openInput(a.model) : await this.c.objects.get(a.model.cid, () => this.c.tasks.openInput(a.model))
       const info = await this.c.host.load(a.deploymentId, bytes, a.maxBatch)
       await this.c.client.report(a.deploymentId, { state: 'ready', io: { inputs: info.inputs, outputs: info.outputs } })
       log.info({ inputs: info.inputs.map((i) => i.name) }, 'model loaded; serving')

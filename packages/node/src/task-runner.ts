@@ -7,6 +7,7 @@ import { runSandboxed, type SandboxLimits } from '@w3ai/compute'
 import { W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
+import type { ObjectCache } from './object-cache.js'
 
 export interface TaskRunnerComponents {
   tasks: TaskClient
@@ -19,6 +20,8 @@ export interface TaskRunnerComponents {
   log: Logger
   /** TEST ONLY: report deliberately wrong results (to exercise verification). */
   corruptResults?: boolean
+  /** Opened models and modules kept across tasks. */
+  objects?: ObjectCache
 }
 
 /**
@@ -140,7 +143,10 @@ export class TaskRunner {
   private async payload(task: ClaimedTask): Promise<unknown> {
     const open = async (role: string): Promise<Buffer | undefined> => {
       const input = task.inputs.find((i) => i.role === role)
-      return input === undefined ? undefined : this.c.tasks.openInput(input)
+      if (input === undefined) return undefined
+      // Models and modules are reused across jobs; data inputs are opened each time.
+      if ((role === 'model' || role === 'module') && this.c.objects !== undefined) return this.c.objects.get(input.cid, () => this.c.tasks.openInput(input))
+      return this.c.tasks.openInput(input)
     }
     const params = (task.params ?? {}) as Record<string, unknown>
     switch (task.executor) {
