@@ -107,7 +107,7 @@ describe('model serving on a real devnet', () => {
     expect(await codeOf(deployments.infer(d.id, tensors(rows(1, 1))))).toBe('DEPLOYMENT_NOT_READY')
   }, 60_000)
 
-  it('keeps answering when a serving node dies, then stops', async () => {
+  it('keeps answering when a serving node dies, heals onto another node, then stops', async () => {
     const d = await deployments.get(deploymentId)
     const victim = devnet.nodes.find((n) => n.id === d.replicas[0]!.nodeId)!
     victim.kill('SIGKILL')
@@ -116,6 +116,21 @@ describe('model serving on a real devnet', () => {
       expect(a.nodeId).not.toBe(victim.id)
     }
     await until(async () => (await deployments.get(deploymentId)).status === 'degraded', 20_000)
+    expect(await codeOf(deployments.heal('d_000000000000000000000000'))).toBe('DEPLOYMENT_NOT_FOUND')
+    // Heal: a new node gets the key and replaces the dead one; the deployment is ready again.
+    await until(async () => (await hub.getNode(victim.id)).status === 'offline', 20_000)
+    const healed = await deployments.heal(deploymentId)
+    expect(healed.replicas.find((r) => r.nodeId === victim.id)?.state).toBe('stopped')
+    const again = await deployments.waitReady(deploymentId, { timeoutMs: 30_000 })
+    const serving = again.replicas.filter((r) => r.state === 'ready').map((r) => r.nodeId)
+    expect(serving).toHaveLength(2)
+    expect(serving).not.toContain(victim.id)
+    expect(await codeOf(deployments.heal(deploymentId))).toBe('DEPLOYMENT_INVALID_STATE')
+    const replacement = serving.find((n) => n !== d.replicas[1]!.nodeId)!
+    await until(async () => {
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => deployments.infer(deploymentId, tensors(rows(1, i)))))
+      return answers.some((a) => a.nodeId === replacement)
+    }, 10_000)
     const stopped = await deployments.stop(deploymentId)
     expect(stopped.status).toBe('stopped')
     expect(await codeOf(deployments.infer(deploymentId, tensors(rows(1, 1))))).toBe('DEPLOYMENT_INVALID_STATE')

@@ -41,7 +41,15 @@ export class DeploymentsClient {
 
   /** Deploys a stored ONNX model: the model key is re-wrapped to the serving nodes, and to no one else. */
   async create(body: DeploymentCreate): Promise<Deployment> {
-    const answer = await this.hub.request<DeploymentCandidates>('POST', '/v1/deployments', body)
+    return this.wrapTo(await this.hub.request<DeploymentCandidates>('POST', '/v1/deployments', body))
+  }
+
+  /** Replaces replicas lost with their nodes: the model key is wrapped to new nodes the hub chose. */
+  async heal(id: string): Promise<Deployment> {
+    return this.wrapTo(await this.hub.request<DeploymentCandidates>('POST', `/v1/deployments/${encodeURIComponent(id)}/replicas`))
+  }
+
+  private async wrapTo(answer: DeploymentCandidates): Promise<Deployment> {
     const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${answer.model}`)
     const objectKey = unwrapKey(detail.wrappedKey, this.identity)
     try {

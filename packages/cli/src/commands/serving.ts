@@ -92,6 +92,19 @@ export function registerServingCommands(model: Command): void {
       )
     })
 
+  withCommon(model.command('heal'))
+    .description('replace the replicas of a deployment whose nodes went offline or could not load it (the model key is wrapped to new nodes)')
+    .argument('<deployment>', 'a deployment id (d_…)')
+    .option('--wait', 'wait until every replica serves again')
+    .option('--timeout <seconds>', `with --wait, stop waiting after this long (default ${DEFAULT_WAIT_TIMEOUT_S})`, parseWaitTimeout)
+    .action(async (id: string, flags: CommonFlags & { wait?: boolean; timeout?: number }) => {
+      const out = createOut(flags.json === true)
+      const client = await deploymentsClient(flags)
+      let d = await client.heal(checkDeploymentId(id))
+      if (flags.wait === true) d = await client.waitReady(d.id, { timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000 })
+      out.result(d, () => describe(d))
+    })
+
   withCommon(model.command('stop'))
     .description('stop a deployment; its nodes unload the model')
     .argument('<deployment>', 'a deployment id (d_…)')

@@ -56,8 +56,14 @@ export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Prom
 
   app.post<{ Params: { id: string }; Body: DeploymentKeys }>(
     '/v1/deployments/:id/keys',
-    { preValidation: sign, schema: { tags: ['serving'], summary: 'The model key wrapped to the chosen nodes; they start loading it', security, params: Params, body: DeploymentKeysSchema, response: { 200: DeploymentSchema, default: ErrorBodySchema } } },
+    { preValidation: sign, schema: { tags: ['serving'], summary: 'The model key wrapped to the chosen nodes (at creation or to replace lost replicas); they start loading it', security, params: Params, body: DeploymentKeysSchema, response: { 200: DeploymentSchema, default: ErrorBodySchema } } },
     async (request) => serving.provideKeys(account(request), request.params.id, request.body),
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/deployments/:id/replicas',
+    { preValidation: sign, schema: { tags: ['serving'], summary: 'Replace replicas lost with their nodes: answers new nodes to wrap the model key to (then POST …/keys)', security, params: Params, response: { 200: DeploymentCandidatesSchema, default: ErrorBodySchema } } },
+    async (request) => serving.offerReplacements(account(request), request.params.id),
   )
 
   app.get(

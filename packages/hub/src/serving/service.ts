@@ -77,10 +77,47 @@ export class ServingService {
     return { deploymentId: id, status: 'awaiting-keys', model: body.model, candidates }
   }
 
-  /** The owner's model key wrapped to candidate nodes: the first `replicas` of them start serving. */
+  /**
+   * Replacement replicas for those lost with their nodes (offline, or failed to load): new candidate
+   * nodes for the owner to wrap the key to, as at creation.
+   */
+  async offerReplacements(owner: string, id: string): Promise<DeploymentCandidates> {
+    const row = await this.owned(owner, id)
+    if (row.status !== 'active') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${row.status}; only an active deployment gets replacement replicas.`)
+    const replicas = await this.c.store.replicas(id)
+    const missing = row.replicas - replicas.filter(isLive).length
+    if (missing <= 0) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} has all ${row.replicas} replica(s) serving or loading; nothing to replace.`)
+    const used = new Set(replicas.map((r) => r.nodeId))
+    const candidates = (await chooseNodes(this.c.router, this.c.jobs, 'onnx', missing + this.c.spareCandidates + used.size)).filter((n) => !used.has(n.nodeId))
+    if (candidates.length < missing) throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${missing} replacement replica(s) need as many other online nodes running onnx; ${candidates.length} are available.`)
+    await this.c.store.offer(id, candidates.map((n) => n.nodeId))
+    return { deploymentId: id, status: 'awaiting-keys', model: row.model, candidates }
+  }
+
+  /** The owner's model key wrapped to candidate nodes: the first `replicas` of them start serving (or replace lost ones). */
   async provideKeys(owner: string, id: string, body: DeploymentKeys): Promise<Deployment> {
     const row = await this.owned(owner, id)
+    if (row.status === 'active' && row.candidates.length > 0) return this.replace(owner, row, body)
     if (row.status !== 'awaiting-keys') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${row.status}, not waiting for keys.`)
+    const keys = this.candidateKeys(row, body)
+    if (keys.length < row.replicas) throw new W3aiError('JOB_KEYS_INCOMPLETE', `The model key reached ${keys.length} node(s); the deployment needs ${row.replicas}.`)
+    if (!(await this.c.store.activate(id, keys.slice(0, row.replicas)))) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is no longer waiting for keys.`)
+    this.changed(id)
+    return this.view(owner, id)
+  }
+
+  private async replace(owner: string, row: DeploymentRow, body: DeploymentKeys): Promise<Deployment> {
+    const replicas = await this.c.store.replicas(row.id)
+    const missing = row.replicas - replicas.filter(isLive).length
+    const keys = this.candidateKeys(row, body).slice(0, Math.max(0, missing))
+    if (keys.length < missing) throw new W3aiError('JOB_KEYS_INCOMPLETE', `The model key reached ${keys.length} new node(s); ${missing} replica(s) are missing.`)
+    await this.c.store.replace(row.id, keys, replicas.filter((r) => !isLive(r) && r.state !== 'stopped').map((r) => r.nodeId))
+    this.changed(row.id)
+    return this.view(owner, row.id)
+  }
+
+  /** The keys for candidate nodes, one per node, in the order given; a key for any other node is refused. */
+  private candidateKeys(row: DeploymentRow, body: DeploymentKeys): DeploymentKeys['keys'] {
     const seen = new Set<string>()
     const keys: DeploymentKeys['keys'] = []
     for (const k of body.keys) {
@@ -89,10 +126,7 @@ export class ServingService {
       seen.add(k.nodeId)
       keys.push(k)
     }
-    if (keys.length < row.replicas) throw new W3aiError('JOB_KEYS_INCOMPLETE', `The model key reached ${keys.length} node(s); the deployment needs ${row.replicas}.`)
-    if (!(await this.c.store.activate(id, keys.slice(0, row.replicas)))) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is no longer waiting for keys.`)
-    this.changed(id)
-    return this.view(owner, id)
+    return keys
   }
 
   async view(owner: string, id: string): Promise<Deployment> {
@@ -214,4 +248,9 @@ export class ServingService {
       await this.c.store.count(id, p.requests, p.failures).catch(this.c.onError)
     }
   }
+}
+
+/** A replica that serves or may still: loaded or loading, on a node that is not offline. */
+function isLive(r: ReplicaRow): boolean {
+  return (r.state === 'ready' || r.state === 'assigned') && r.nodeStatus !== 'offline'
 }

@@ -109,6 +109,26 @@ export class DeploymentStore {
     })
   }
 
+  /** Offers new candidate nodes for replacement replicas (the owner wraps the key to them next). */
+  async offer(id: string, candidates: string[]): Promise<void> {
+    await this.db.query('UPDATE deployments SET candidates = $2::text[], updated_at = now() WHERE id = $1', [id, candidates])
+  }
+
+  /** Adds replicas to an active deployment and retires the ones whose nodes are gone; clears the offer. */
+  async replace(id: string, keys: Array<{ nodeId: string; wrappedKey: unknown }>, retired: string[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const k of keys) {
+        await tx.query(
+          `INSERT INTO deployment_replicas (deployment_id, node_id, wrapped_key) VALUES ($1, $2, $3::jsonb)
+           ON CONFLICT (deployment_id, node_id) DO UPDATE SET wrapped_key = EXCLUDED.wrapped_key, state = 'assigned', error = NULL, updated_at = now()`,
+          [id, k.nodeId, JSON.stringify(k.wrappedKey)],
+        )
+      }
+      if (retired.length > 0) await tx.query(`UPDATE deployment_replicas SET state = 'stopped', updated_at = now() WHERE deployment_id = $1 AND node_id = ANY($2::text[])`, [id, retired])
+      await tx.query(`UPDATE deployments SET candidates = '{}', updated_at = now() WHERE id = $1`, [id])
+    })
+  }
+
   async stop(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const d = await tx.query(`UPDATE deployments SET status = 'stopped', updated_at = now() WHERE id = $1 AND status <> 'stopped'`, [id])
