@@ -194,6 +194,8 @@ describe('w3ai model and job on a devnet of three nodes', () => {
       [['model', 'infer', 'd_000000000000000000000000', '--input', input], 'DEPLOYMENT_NOT_FOUND'],
       [['model', 'infer', served.id, '--input', wrong], 'COMPUTE_SHAPE_MISMATCH'],
       [['model', 'status', 'd_000000000000000000000000'], 'DEPLOYMENT_NOT_FOUND'],
+      [['model', 'heal', 'd_bad'], 'CLI_BAD_ARGUMENT'],
+      [['model', 'heal', served.id], 'DEPLOYMENT_INVALID_STATE'],
     ]
     for (const [args, code] of refused) {
       const r = await owner(...args, '--json')
