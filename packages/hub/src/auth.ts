@@ -3,7 +3,7 @@
  * body digest, timestamp and nonce, then claims the nonce so the request cannot be replayed to
  * this or any other hub of the network.
  */
-import { verifySignedRequest } from '@w3ai/crypto'
+import { idFromPublicKey, verifySignedRequest } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { NonceStore } from './store/nonces.js'
@@ -46,3 +46,9 @@ export function signerOf(request: FastifyRequest): string {
   if (request.signer === undefined) throw new W3aiError('AUTH_MISSING_SIGNATURE')
   return request.signer
 }
+
+/** The account id (`a_…`) of the key that signed the request. */
+export const accountOf = (request: FastifyRequest): string => idFromPublicKey('account', signerOf(request))
+
+/** The node id (`n_…`) of the key that signed the request. */
+export const nodeOf = (request: FastifyRequest): string => idFromPublicKey('node', signerOf(request))

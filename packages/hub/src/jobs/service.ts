@@ -79,10 +79,7 @@ export class JobService {
 
   async submit(owner: string, body: JobSubmit): Promise<JobCandidates | Job> {
     const cids = [...new Set(Object.values(body.inputs))]
-    for (const cid of cids) {
-      if ((await this.c.objects.get(cid)) === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `Input ${cid} is not a stored object.`)
-      if ((await this.c.objects.keyFor(cid, owner)) === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', `Input ${cid} is not yours or shared with you.`)
-    }
+    for (const cid of cids) await this.c.objects.readableBy(cid, owner, 'Input')
     validateJob(body)
     const verify = body.verify ?? 1
     const replicas = verify === 1 && this.random() < this.c.spotCheckRate ? 2 : verify

@@ -1,5 +1,4 @@
 /** Compute jobs (signed by accounts) and task leases (signed by nodes). */
-import { idFromPublicKey } from '@w3ai/crypto'
 import {
   ClaimedTaskSchema,
   ErrorBodySchema,
@@ -20,16 +19,14 @@ import {
   type TaskReport,
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { signerOf } from '../auth.js'
+import type { FastifyInstance } from 'fastify'
+import { accountOf, nodeOf } from '../auth.js'
 import type { HubContext } from '../context.js'
 
 const security = [{ w3aiSignature: [] }]
 const JobParams = Type.Object({ id: JobIdSchema })
 const TaskParams = Type.Object({ id: TaskIdSchema })
 
-const account = (request: FastifyRequest): string => idFromPublicKey('account', signerOf(request))
-const node = (request: FastifyRequest): string => idFromPublicKey('node', signerOf(request))
 
 export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
   const sign = ctx.requireSignature
@@ -48,7 +45,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
       },
     },
     async (request, reply) => {
-      const owner = account(request)
+      const owner = accountOf(request)
       if ((await ctx.accounts.get(owner)) === undefined) throw new W3aiError('ACCOUNT_NOT_FOUND')
       return reply.status(201).send(await jobs.submit(owner, request.body))
     },
@@ -57,32 +54,32 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
   app.post<{ Params: { id: string }; Body: JobKeys }>(
     '/v1/jobs/:id/keys',
     { preValidation: sign, schema: { tags: ['compute'], summary: "Input keys wrapped to the job's nodes; releases the job", security, params: JobParams, body: JobKeysSchema, response: { 200: JobSchema, default: ErrorBodySchema } } },
-    async (request) => jobs.provideKeys(account(request), request.params.id, request.body),
+    async (request) => jobs.provideKeys(accountOf(request), request.params.id, request.body),
   )
 
   app.get(
     '/v1/jobs',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Your jobs, newest first', security, response: { 200: Type.Object({ jobs: Type.Array(JobSchema) }), default: ErrorBodySchema } } },
-    async (request) => ({ jobs: await jobs.list(account(request)) }),
+    async (request) => ({ jobs: await jobs.list(accountOf(request)) }),
   )
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'A job with its result, verification and history (retries, expirations, speculation)', security, params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
-    async (request) => jobs.view(account(request), request.params.id),
+    async (request) => jobs.view(accountOf(request), request.params.id),
   )
 
   app.post<{ Params: { id: string } }>(
     '/v1/jobs/:id/cancel',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Cancel a job', security, params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
-    async (request) => jobs.cancel(account(request), request.params.id),
+    async (request) => jobs.cancel(accountOf(request), request.params.id),
   )
 
   app.post<{ Body: TaskClaim }>(
     '/v1/tasks/claim',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'A node with free capacity leases tasks (signed by the node)', security, body: TaskClaimSchema, response: { 200: Type.Object({ tasks: Type.Array(ClaimedTaskSchema) }), default: ErrorBodySchema } } },
     async (request) => {
-      const nodeId = node(request)
+      const nodeId = nodeOf(request)
       if (!(await ctx.nodes.exists(nodeId))) throw new W3aiError('NODE_NOT_REGISTERED')
       return { tasks: await jobs.claim(nodeId, request.body.executors, request.body.capacity) }
     },
@@ -92,7 +89,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
     '/v1/tasks/:id/renew',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Extend a task lease', security, params: TaskParams, body: TaskReportSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
-      await jobs.renew(node(request), request.params.id, request.body.leaseId)
+      await jobs.renew(nodeOf(request), request.params.id, request.body.leaseId)
       return reply.status(204).send()
     },
   )
@@ -101,7 +98,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
     '/v1/tasks/:id/progress',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Report progress of a running task (e.g. per-epoch metrics)', security, params: TaskParams, body: TaskProgressSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
-      await jobs.progress(node(request), request.params.id, request.body.leaseId, request.body.progress)
+      await jobs.progress(nodeOf(request), request.params.id, request.body.leaseId, request.body.progress)
       return reply.status(204).send()
     },
   )
@@ -109,7 +106,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
   app.post<{ Params: { id: string }; Body: TaskReport }>(
     '/v1/tasks/:id/complete',
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Report a result (committed exactly once per replica)', security, params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
-    async (request) => ({ outcome: await jobs.complete(node(request), request.params.id, request.body.leaseId, request.body.result) }),
+    async (request) => ({ outcome: await jobs.complete(nodeOf(request), request.params.id, request.body.leaseId, request.body.result) }),
   )
 
   app.post<{ Params: { id: string }; Body: TaskReport }>(
@@ -117,7 +114,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
     { preValidation: sign, schema: { tags: ['compute'], summary: 'Report a failed attempt (retried elsewhere while attempts remain)', security, params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
     async (request) => {
       const error = request.body.error ?? { code: 'COMPUTE_FAILED', message: 'The node reported a failure.' }
-      return { outcome: await jobs.fail(node(request), request.params.id, request.body.leaseId, error, request.body.retryable ?? true) }
+      return { outcome: await jobs.fail(nodeOf(request), request.params.id, request.body.leaseId, error, request.body.retryable ?? true) }
     },
   )
 }

@@ -3,7 +3,7 @@
  * wrapped keys; it never sees plaintext or a usable key. All routes are signed by an account.
  */
 import { randomBytes } from 'node:crypto'
-import { idFromPublicKey, verifyObject } from '@w3ai/crypto'
+import { verifyObject } from '@w3ai/crypto'
 import {
   CidSchema,
   ErrorBodySchema,
@@ -29,7 +29,7 @@ import {
 import { decodeManifest, encodeManifest } from '@w3ai/storage'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { signerOf } from '../auth.js'
+import { accountOf } from '../auth.js'
 import type { HubContext } from '../context.js'
 import { issueOrder } from '../storage/orders.js'
 import { countPlaceable, placePieces } from '../storage/placement.js'
@@ -40,10 +40,6 @@ const UploadParams = Type.Object({ id: Type.String({ pattern: '^u_[0-9a-f]{24}$'
 const SegmentParams = Type.Object({ id: Type.String({ pattern: '^u_[0-9a-f]{24}$' }), index: Type.Integer({ minimum: 0, maximum: 10_000_000 }) })
 const CidParams = Type.Object({ cid: Type.String({ maxLength: 200 }) })
 const GB = 1024 ** 3
-
-function accountOf(request: FastifyRequest): string {
-  return idFromPublicKey('account', signerOf(request))
-}
 
 // The Reed–Solomon coder handles up to 24 data and 6 parity shards per segment.
 const MAX_K = 24
@@ -212,11 +208,7 @@ export async function storageRoutes(app: FastifyInstance, ctx: HubContext): Prom
 
   async function readable(request: FastifyRequest, cid: string) {
     checkCid(cid)
-    const object = await ctx.objects.get(cid)
-    if (object === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND')
-    const wrappedKey = await ctx.objects.keyFor(cid, accountOf(request))
-    if (wrappedKey === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED')
-    return { object, wrappedKey }
+    return ctx.objects.readableBy(cid, accountOf(request))
   }
 
   app.get<{ Params: { cid: string } }>(

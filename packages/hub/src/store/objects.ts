@@ -1,5 +1,5 @@
 /** SQL for stored objects, their wrapped keys (who may read) and their pieces' health. */
-import type { Manifest, ObjectSummary, WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Manifest, type ObjectSummary, type WrappedKey } from '@w3ai/protocol'
 import type { Queryable } from '../db/types.js'
 
 interface RawObject {
@@ -121,6 +121,18 @@ export class ObjectStore {
       [accountId, this.graceMs],
     )
     return r.rows.map((row) => toRow(row).summary)
+  }
+
+  /**
+   * A live object and the account's wrapped key for it; STORAGE_OBJECT_NOT_FOUND or
+   * STORAGE_ACCESS_DENIED otherwise (`what`, e.g. "Input", names it in the messages).
+   */
+  async readableBy(cid: string, accountId: string, what?: string): Promise<{ object: ObjectRow; wrappedKey: WrappedKey }> {
+    const object = await this.get(cid)
+    if (object === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', what === undefined ? undefined : `${what} ${cid} is not a stored object.`)
+    const wrappedKey = await this.keyFor(cid, accountId)
+    if (wrappedKey === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', what === undefined ? undefined : `${what} ${cid} is not yours or shared with you.`)
+    return { object, wrappedKey }
   }
 
   async keyFor(cid: string, accountId: string): Promise<WrappedKey | undefined> {
