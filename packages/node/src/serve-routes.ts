@@ -18,10 +18,16 @@ export interface ServeRoutesComponents {
 
 export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
   const now = c.now ?? Date.now
+  // Nonces seen within the clock-skew window (older requests are refused as stale anyway), pruned
+  // at most once per window so the check stays O(1) per request.
   const seen = new Map<string, number>()
+  let nextPrune = 0
   const remember = (nonce: string): boolean => {
     const t = now()
-    if (seen.size > 100_000) for (const [n, at] of seen) if (t - at > 2 * MAX_CLOCK_SKEW_MS) seen.delete(n)
+    if (t >= nextPrune) {
+      for (const [n, at] of seen) if (t - at > 2 * MAX_CLOCK_SKEW_MS) seen.delete(n)
+      nextPrune = t + MAX_CLOCK_SKEW_MS
+    }
     if (seen.has(nonce)) return false
     seen.set(nonce, t)
     return true
@@ -38,12 +44,7 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
       }
     })
 
-    app.addHook('onRequest', async (request) => {
-      ;(request as { startedAt?: number }).startedAt = performance.now()
-    })
-
     app.post<{ Params: { id: string }; Body: { inputs?: unknown } | undefined }>('/:id', async (request, reply) => {
-      const started = (request as { startedAt?: number }).startedAt ?? performance.now()
       const key = c.networkKey()
       if (key === undefined) throw new W3aiError('AUTH_WRONG_IDENTITY', 'This node does not know the network key yet.')
       const verified = verifySignedRequest(request.headers, 'POST', request.url, (request as { rawBody?: Buffer }).rawBody, now())
@@ -56,7 +57,7 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
         throw new W3aiError('VALIDATION_FAILED', 'Send { "inputs": { "<name>": { "type", "dims", "data" } } }.')
       }
       const result = await c.serving.infer(request.params.id, inputs)
-      void reply.header('server-timing', `node;dur=${(performance.now() - started).toFixed(2)}, run;dur=${result.runMs.toFixed(2)}`)
+      void reply.header('server-timing', `node;dur=${reply.elapsedTime.toFixed(2)}, run;dur=${result.runMs.toFixed(2)}`)
       return { outputs: result.outputs, nodeId: c.nodeId(), runMs: Math.round(result.runMs * 1000) / 1000 }
     })
   }

@@ -1,4 +1,4 @@
-/** How the sandbox child is started: which file, which Node flags, which environment. */
+/** How compute's child processes (task sandboxes, the model host) are started: which file, which Node flags, which environment. */
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ResolvedLimits } from './limits.js'
@@ -13,8 +13,16 @@ export interface ChildCommand {
   env: Record<string, string>
 }
 
-/** `executorModule`: the module the child will import; a TypeScript one (a test fixture, a plugin run from source) needs tsx too. */
-export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEnv = process.env, executorModule?: string): ChildCommand {
+/**
+ * `executorModule`: the module the child will import; a TypeScript one (a test fixture, a plugin run
+ * from source) needs tsx too. `entry`: the child's own module (default the sandbox runner).
+ */
+export function childCommand(
+  limits: Pick<ResolvedLimits, 'memoryMb'>,
+  parentEnv: NodeJS.ProcessEnv = process.env,
+  executorModule?: string,
+  entry: string = childModule('./runner.js', import.meta.url),
+): ChildCommand {
   const execArgv = [
     // node:wasi prints an ExperimentalWarning on stderr; logs should carry the task's own output.
     '--no-warnings',
@@ -31,5 +39,5 @@ export function childCommand(limits: ResolvedLimits, parentEnv: NodeJS.ProcessEn
     const value = parentEnv[name]
     if (value !== undefined) env[name] = value
   }
-  return { modulePath: fileURLToPath(childModule('./runner.js', import.meta.url)), execArgv, env }
+  return { modulePath: fileURLToPath(entry), execArgv, env }
 }

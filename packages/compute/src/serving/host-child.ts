@@ -3,15 +3,15 @@
  * away. Models are user-supplied, so they run here and not in the node: a crash or a hang takes
  * down this process only, and the node starts another.
  */
-import { Tensor } from 'onnxruntime-node'
+import type { Tensor } from 'onnxruntime-node'
 import { W3aiError } from '@w3ai/protocol'
 import { createOnnxRunner } from '../onnx/runner.js'
 import { startOrphanGuard } from '../sandbox/orphan-guard.js'
 import type { CheckedTensor } from '../tensor/json-tensor-check.js'
+import { toOrt } from '../tensor/json-tensor.js'
 import type { HostMessage, HostRequest } from './protocol.js'
 
 const runner = createOnnxRunner({ maxCachedModels: Number(process.env.W3AI_HOST_MAX_MODELS ?? 16) })
-const toOrt = (t: CheckedTensor): Tensor => new Tensor(t.type, t.data as Tensor.DataTypeMap[typeof t.type], t.dims)
 const fromOrt = (t: Tensor): CheckedTensor => ({ type: t.type as CheckedTensor['type'], dims: [...t.dims], data: t.data as CheckedTensor['data'] })
 
 function send(message: HostMessage): void {

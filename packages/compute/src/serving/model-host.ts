@@ -6,13 +6,12 @@
  * it held; the next request starts a new one and reloads the model.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { W3aiError, isErrorCode } from '@w3ai/protocol'
 import { executorError } from '../errors.js'
 import { checkFeeds } from '../onnx/check-inputs.js'
 import type { ModelInfo } from '../onnx/runner.js'
-import { childModule, childNeedsTsx } from '../sandbox/child-build.js'
+import { childModule } from '../sandbox/child-build.js'
+import { childCommand } from '../sandbox/spawn.js'
 import { checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, type CheckedTensor, type JsonTensorMap } from '../tensor/json-tensor-check.js'
 import { ortMapToJson } from '../tensor/json-tensor.js'
 import type { HostMessage, HostReply, HostRequest } from './protocol.js'
@@ -54,8 +53,6 @@ interface Model {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-const ENV_ALLOWLIST = ['PATH', 'TMPDIR', 'TMP', 'TEMP', 'HOME', 'LANG', 'TZ', 'SYSTEMROOT']
 
 export class ModelHost {
   private child: ChildProcess | undefined
@@ -147,15 +144,14 @@ export class ModelHost {
   private async runBatch(model: Model, batch: Queued[]): Promise<void> {
     try {
       if (model.loadedIn !== this.generation || this.child === undefined) await this.reload(model)
-      let reply: HostReply & { ok: true }
-      try {
-        reply = await this.call({ op: 'run', cid: model.info.cid, feeds: batch.map((q) => q.feeds) }, this.o.runTimeoutMs ?? 60_000)
-      } catch (err) {
+      const feeds = batch.map((q) => q.feeds)
+      const run = (): Promise<HostReply & { ok: true }> => this.call({ op: 'run', cid: model.info.cid, feeds }, this.o.runTimeoutMs ?? 60_000)
+      const reply = await run().catch(async (err: unknown) => {
         // The host may have dropped the session (its cache is bounded): load it again once.
         if (!(err instanceof W3aiError && err.code === 'COMPUTE_MODEL_NOT_FOUND')) throw err
         await this.reload(model)
-        reply = await this.call({ op: 'run', cid: model.info.cid, feeds: batch.map((q) => q.feeds) }, this.o.runTimeoutMs ?? 60_000)
-      }
+        return run()
+      })
       const outputs = reply.outputs ?? []
       batch.forEach((q, i) => q.resolve({ outputs: ortMapToJson((outputs[i] ?? {}) as never), runMs: reply.runMs ?? 0, batchedWith: batch.length }))
     } catch (err) {
@@ -217,11 +213,8 @@ export class ModelHost {
     if (this.closed) return Promise.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The node is stopping.'))
     if (this.ready !== undefined) return this.ready
     this.generation++
-    const execArgv = ['--no-warnings', `--max-old-space-size=${Math.floor(this.o.memoryMb ?? 2048)}`]
-    if (childNeedsTsx()) execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href)
-    const env: Record<string, string> = {}
-    for (const name of ENV_ALLOWLIST) if (process.env[name] !== undefined) env[name] = process.env[name] as string
-    const child = fork(fileURLToPath(childModule('./host-child.js', import.meta.url)), [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const { modulePath, execArgv, env } = childCommand({ memoryMb: this.o.memoryMb ?? 2048 }, process.env, undefined, childModule('./host-child.js', import.meta.url))
+    const child = fork(modulePath, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
     this.child = child
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => {

@@ -12,7 +12,8 @@ export {
   type CheckedTensor, type JsonTensor, type JsonTensorMap, type TensorData, type TensorType,
 } from './json-tensor-check.js'
 
-const toOrt = (t: CheckedTensor): Tensor => new Tensor(t.type, t.data as Tensor.DataTypeMap[typeof t.type], t.dims)
+/** An onnxruntime Tensor over a checked tensor's typed array (no copy). */
+export const toOrt = (t: CheckedTensor): Tensor => new Tensor(t.type, t.data as Tensor.DataTypeMap[typeof t.type], t.dims)
 
 /** Validates one JSON tensor and builds the onnxruntime Tensor; throws COMPUTE_BAD_INPUT / COMPUTE_SHAPE_MISMATCH / COMPUTE_INPUT_TOO_LARGE. */
 export function jsonToOrt(json: unknown, name = 'tensor', maxElements = DEFAULT_MAX_ELEMENTS): Tensor {
