@@ -42,10 +42,6 @@ export class ServingAgent {
     await this.c.host.close()
   }
 
-  get serving(): string[] {
-    return this.c.host.loaded()
-  }
-
   infer(deploymentId: string, inputs: unknown): Promise<InferResult> {
     return this.c.host.infer(deploymentId, inputs)
   }
@@ -66,7 +62,8 @@ export class ServingAgent {
       return
     }
     const wanted = new Set(assignments.map((a) => a.deploymentId))
-    for (const id of this.c.host.loaded()) {
+    const loaded = new Set(this.c.host.loaded())
+    for (const id of loaded) {
       if (!wanted.has(id)) {
         await this.c.host.unload(id)
         this.c.log.info({ deploymentId: id }, 'model unloaded')
@@ -74,16 +71,17 @@ export class ServingAgent {
     }
     for (const id of this.failed) if (!wanted.has(id)) this.failed.delete(id)
     for (const a of assignments) {
-      if (this.c.host.loaded().includes(a.deploymentId) || this.loading.has(a.deploymentId) || this.failed.has(a.deploymentId)) continue
+      if (loaded.has(a.deploymentId) || this.loading.has(a.deploymentId) || this.failed.has(a.deploymentId)) continue
       const loading = this.load(a).finally(() => this.loading.delete(a.deploymentId))
       this.loading.set(a.deploymentId, loading)
     }
   }
 
   private async load(a: ServingAssignment): Promise<void> {
-    const log = this.c.log.child({ deploymentId: a.deploymentId, model: a.model.cid })
+    const log = this.c.log.child({ deploymentId: a.deploymentId, model: a.model })
     try {
-      const bytes = this.c.objects === undefined ? await this.c.tasks.openInput(a.model) : await this.c.objects.get(a.model.cid, () => this.c.tasks.openInput(a.model))
+      const open = async (): Promise<Buffer> => this.c.tasks.openInput(await this.c.client.model(a.deploymentId))
+      const bytes = this.c.objects === undefined ? await open() : await this.c.objects.get(a.model, open)
       const info = await this.c.host.load(a.deploymentId, bytes, a.maxBatch)
       await this.c.client.report(a.deploymentId, { state: 'ready', io: { inputs: info.inputs, outputs: info.outputs } })
       log.info({ inputs: info.inputs.map((i) => i.name) }, 'model loaded; serving')

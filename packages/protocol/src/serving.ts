@@ -96,14 +96,16 @@ export const InferResponseSchema = Type.Object({
 })
 export type InferResponse = Static<typeof InferResponseSchema>
 
-/** What a node is told to serve: the model and how to fetch and open it. */
+/** What a node is told to serve (polled often, so light: the model is fetched from `/v1/serving/:id/model` once, when loading). */
 export const ServingAssignmentSchema = Type.Object({
   deploymentId: DeploymentIdSchema,
   maxBatch: Type.Integer(),
-  /** Fetched and opened like a task input (role `model`). */
-  model: TaskInputSchema,
+  model: CidSchema,
 })
 export type ServingAssignment = Static<typeof ServingAssignmentSchema>
+
+/** How a serving node fetches and opens its model: like a task input (role `model`). */
+export const ServingModelSchema = TaskInputSchema
 
 export const ServingStateSchema = Type.Object(
   {

@@ -13,6 +13,7 @@ import {
   type ObjectDetail,
   type ServingAssignment,
   type ServingState,
+  type TaskInput,
 } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
 
@@ -106,6 +107,11 @@ export class ServingNodeClient {
 
   async assignments(): Promise<ServingAssignment[]> {
     return (await this.hub.request<{ assignments: ServingAssignment[] }>('GET', '/v1/serving/assignments', undefined, { as: this.node })).assignments
+  }
+
+  /** The model of a deployment this node serves, as a task input it can open. */
+  model(deploymentId: string): Promise<TaskInput> {
+    return this.hub.request<TaskInput>('GET', `/v1/serving/${encodeURIComponent(deploymentId)}/model`, undefined, { as: this.node })
   }
 
   report(deploymentId: string, state: ServingState): Promise<void> {

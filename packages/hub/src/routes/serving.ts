@@ -1,5 +1,4 @@
 /** Model serving: deployments (signed by accounts), inference through the hub, and the nodes' side (signed by nodes). */
-import { idFromPublicKey } from '@w3ai/crypto'
 import {
   DeploymentCandidatesSchema,
   DeploymentCreateSchema,
@@ -11,6 +10,7 @@ import {
   InferResponseSchema,
   MAX_INFER_BODY_BYTES,
   ServingAssignmentSchema,
+  ServingModelSchema,
   ServingStateSchema,
   W3aiError,
   type DeploymentCreate,
@@ -19,22 +19,20 @@ import {
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { signerOf } from '../auth.js'
+import { accountOf, nodeOf } from '../auth.js'
 import type { HubContext } from '../context.js'
 
 const security = [{ w3aiSignature: [] }]
 const Params = Type.Object({ id: DeploymentIdSchema })
-const DEPLOYMENT_ID = /^d_[0-9a-f]{24}$/
+const DEPLOYMENT_ID = new RegExp((DeploymentIdSchema as { pattern: string }).pattern)
 
-const account = (request: FastifyRequest): string => idFromPublicKey('account', signerOf(request))
-const node = (request: FastifyRequest): string => idFromPublicKey('node', signerOf(request))
 
 export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
   const sign = ctx.requireSignature
   const serving = ctx.serving
 
   const member = async (request: FastifyRequest): Promise<string> => {
-    const owner = account(request)
+    const owner = accountOf(request)
     if ((await ctx.accounts.get(owner)) === undefined) throw new W3aiError('ACCOUNT_NOT_FOUND')
     return owner
   }
@@ -57,31 +55,31 @@ export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Prom
   app.post<{ Params: { id: string }; Body: DeploymentKeys }>(
     '/v1/deployments/:id/keys',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'The model key wrapped to the chosen nodes (at creation or to replace lost replicas); they start loading it', security, params: Params, body: DeploymentKeysSchema, response: { 200: DeploymentSchema, default: ErrorBodySchema } } },
-    async (request) => serving.provideKeys(account(request), request.params.id, request.body),
+    async (request) => serving.provideKeys(accountOf(request), request.params.id, request.body),
   )
 
   app.post<{ Params: { id: string } }>(
     '/v1/deployments/:id/replicas',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'Replace replicas lost with their nodes: answers new nodes to wrap the model key to (then POST …/keys)', security, params: Params, response: { 200: DeploymentCandidatesSchema, default: ErrorBodySchema } } },
-    async (request) => serving.offerReplacements(account(request), request.params.id),
+    async (request) => serving.offerReplacements(accountOf(request), request.params.id),
   )
 
   app.get(
     '/v1/deployments',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'Your deployments, newest first', security, response: { 200: Type.Object({ deployments: Type.Array(DeploymentSchema) }), default: ErrorBodySchema } } },
-    async (request) => ({ deployments: await serving.list(account(request)) }),
+    async (request) => ({ deployments: await serving.list(accountOf(request)) }),
   )
 
   app.get<{ Params: { id: string } }>(
     '/v1/deployments/:id',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'A deployment: status, replicas, model inputs and outputs, request counts', security, params: Params, response: { 200: DeploymentSchema, default: ErrorBodySchema } } },
-    async (request) => serving.view(account(request), request.params.id),
+    async (request) => serving.view(accountOf(request), request.params.id),
   )
 
   app.post<{ Params: { id: string } }>(
     '/v1/deployments/:id/stop',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'Stop serving; the nodes unload the model', security, params: Params, response: { 200: DeploymentSchema, default: ErrorBodySchema } } },
-    async (request) => serving.stopDeployment(account(request), request.params.id),
+    async (request) => serving.stopDeployment(accountOf(request), request.params.id),
   )
 
   // Inference bodies can be large and are only forwarded: they are kept as bytes, never parsed here.
@@ -110,7 +108,7 @@ export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Prom
         if (!DEPLOYMENT_ID.test(request.params.id)) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
         const body = request.rawBody
         if (body === undefined || body.length === 0) throw new W3aiError('VALIDATION_FAILED', 'Send the inputs as a JSON body: { "inputs": { "<name>": { "type", "dims", "data" } } }.')
-        const answer = await serving.infer(account(request), request.params.id, body)
+        const answer = await serving.infer(accountOf(request), request.params.id, body)
         const hub = `hub;dur=${reply.elapsedTime.toFixed(2)}`
         return reply
           .status(answer.status)
@@ -126,17 +124,23 @@ export async function servingRoutes(app: FastifyInstance, ctx: HubContext): Prom
     '/v1/serving/assignments',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'The models this node should keep loaded (signed by the node)', security, response: { 200: Type.Object({ assignments: Type.Array(ServingAssignmentSchema) }), default: ErrorBodySchema } } },
     async (request) => {
-      const nodeId = node(request)
+      const nodeId = nodeOf(request)
       if (!(await ctx.nodes.exists(nodeId))) throw new W3aiError('NODE_NOT_REGISTERED')
       return { assignments: await serving.assignments(nodeId) }
     },
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/serving/:id/model',
+    { preValidation: sign, schema: { tags: ['serving'], summary: "How a serving node fetches and opens its deployment's model: manifest, pieces with get orders, the key wrapped to it (signed by the node)", security, params: Params, response: { 200: ServingModelSchema, default: ErrorBodySchema } } },
+    async (request) => serving.model(nodeOf(request), request.params.id),
   )
 
   app.post<{ Params: { id: string }; Body: ServingState }>(
     '/v1/serving/:id/state',
     { preValidation: sign, schema: { tags: ['serving'], summary: 'A node reports that it loaded a model (ready) or could not (failed)', security, params: Params, body: ServingStateSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
-      await serving.report(node(request), request.params.id, request.body)
+      await serving.report(nodeOf(request), request.params.id, request.body)
       return reply.status(204).send()
     },
   )

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import { signRequest, type Identity } from '@w3ai/crypto'
-import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type ServingAssignment, type ServingState, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../store/objects.js'
 import type { JobStore } from '../store/jobs.js'
 import { taskInput } from '../jobs/inputs.js'
@@ -64,8 +64,7 @@ export class ServingService {
   }
 
   async create(owner: string, body: DeploymentCreate): Promise<DeploymentCandidates> {
-    if ((await this.c.objects.get(body.model)) === undefined) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `Model ${body.model} is not a stored object.`)
-    if ((await this.c.objects.keyFor(body.model, owner)) === undefined) throw new W3aiError('STORAGE_ACCESS_DENIED', `Model ${body.model} is not yours or shared with you.`)
+    await this.c.objects.readableBy(body.model, owner, 'Model')
     const replicas = body.replicas ?? 1
     const candidates = await chooseNodes(this.c.router, this.c.jobs, 'onnx', replicas + this.c.spareCandidates)
     if (candidates.length < replicas) {
@@ -146,14 +145,17 @@ export class ServingService {
     return this.view(owner, id)
   }
 
-  /** What a node should keep loaded, each model with what it needs to fetch and open it. */
+  /** What a node should keep loaded (a light list: it polls this). */
   async assignments(nodeId: string): Promise<ServingAssignment[]> {
-    const out: ServingAssignment[] = []
-    for (const { row, replica } of await this.c.store.assignedTo(nodeId)) {
-      const model = await taskInput(this.c.objects, this.c.networkKey, nodeId, 'model', row.model, replica.wrappedKey as WrappedKey)
-      if (model !== undefined) out.push({ deploymentId: row.id, maxBatch: row.maxBatch, model })
-    }
-    return out
+    return (await this.c.store.assignedTo(nodeId)).map(({ row }) => ({ deploymentId: row.id, maxBatch: row.maxBatch, model: row.model }))
+  }
+
+  /** What a serving node needs to fetch and open the model of a deployment it serves: manifest, pieces with get orders, its wrapped key. */
+  async model(nodeId: string, id: string): Promise<TaskInput> {
+    const assigned = (await this.c.store.assignedTo(nodeId)).find(({ row }) => row.id === id)
+    const model = assigned === undefined ? undefined : await taskInput(this.c.objects, this.c.networkKey, nodeId, 'model', assigned.row.model, assigned.replica.wrappedKey as WrappedKey)
+    if (model === undefined) throw new W3aiError('DEPLOYMENT_NOT_FOUND', `This node does not serve deployment ${id}.`)
+    return model
   }
 
   async report(nodeId: string, id: string, state: ServingState): Promise<void> {
