@@ -359,7 +359,7 @@ export class TaskQueue {
 
   /** Rolls a job's status up from its tasks. */
   private async settle(jobId: string): Promise<void> {
-    await this.db.query(
+    const r = await this.db.query<{ status: string }>(
       `UPDATE jobs AS j SET updated_at = now(),
          status = CASE
            WHEN (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') >= j.replicas THEN 'succeeded'
@@ -368,9 +368,11 @@ export class TaskQueue {
            WHEN EXISTS (SELECT 1 FROM tasks WHERE job_id = j.id AND status IN ('leased', 'succeeded')) THEN 'running'
            ELSE j.status END,
          finished_at = CASE WHEN j.finished_at IS NULL AND (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') >= j.replicas THEN now() ELSE j.finished_at END
-       WHERE j.id = $1 AND j.status IN ('queued', 'running')`,
+       WHERE j.id = $1 AND j.status IN ('queued', 'running')
+       RETURNING j.status`,
       [jobId],
     )
+    if (r.rows[0]?.status !== 'failed') return
     // A job that failed here (a replica out of attempts) carries its last task error.
     await this.db.query(
       `UPDATE jobs AS j SET error = (SELECT f.error FROM tasks f WHERE f.job_id = j.id AND f.status = 'failed' ORDER BY f.updated_at DESC LIMIT 1), finished_at = coalesce(j.finished_at, now())
