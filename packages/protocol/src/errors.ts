@@ -9,6 +9,11 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than the hub accepts.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint; see /v1/openapi.json.' },
+  INVALID_STRING: { status: 400, message: 'A string holds a NUL character or an unpaired surrogate, which cannot be stored; remove it.' },
+  INVALID_URL: { status: 400, message: 'The URL is malformed (bad percent-encoding); encode path and query with encodeURIComponent.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send fewer or shorter headers.' },
+  LENGTH_REQUIRED: { status: 411, message: 'Send a Content-Length header with the body (chunked bodies are not accepted here).' },
+  INVALID_CONTENT_LENGTH: { status: 400, message: 'The Content-Length header is malformed or does not match the body sent.' },
   INTERNAL: { status: 500, message: 'The hub failed unexpectedly; the request id is in the logs.' },
 
   AUTH_MISSING_SIGNATURE: { status: 401, message: 'Sign the request: x-w3ai-key, x-w3ai-timestamp, x-w3ai-nonce and x-w3ai-signature headers are required.' },
