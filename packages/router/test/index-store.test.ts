@@ -91,16 +91,15 @@ describe('NodeIndex', () => {
     expect(index.onlineCount).toBe([...truth.values()].filter((t) => t.status === 'online').length)
   })
 
-  it('applies updates without scanning: 300,000 updates on 100,000 nodes finish within a generous bound', () => {
+  // Its speed (load updates/s at scale) is measured by `npm run bench -- router`, not asserted here.
+  it('keeps its counts right through 300,000 updates on 100,000 nodes', () => {
     const index = new NodeIndex()
     for (let i = 0; i < 100_000; i++) index.upsert(node(i))
-    const t0 = performance.now()
     for (let i = 0; i < 100_000; i++) {
       index.updateLoad(`n${i}`, { cpuPercent: 50, runningTasks: 1, memoryUsedGb: 2 })
       index.setStatus(`n${(i * 7) % 100_000}`, 'offline')
       index.setStatus(`n${(i * 7) % 100_000}`, 'online')
     }
-    expect(performance.now() - t0).toBeLessThan(3000)
     expect(index.onlineCount).toBe(100_000)
   })
 })

@@ -323,6 +323,7 @@ describe('Router determinism, scale and options', () => {
     expect(run()).toEqual(run())
   })
 
+  // Placements/s against the full scan are measured by `npm run bench -- router`, not asserted here.
   it('samples a bounded number of nodes per placement at scale, close to the full-scan optimum', () => {
     const r = router({ sampleSize: 32 })
     for (let i = 0; i < 30_000; i++) r.upsert(node(`n${i}`, { region: (['eu-west', 'us-east', 'ap-northeast'] as const)[i % 3], load: { cpuPercent: (i * 37) % 100, runningTasks: i % 5, memoryUsedGb: 0 } }))
@@ -330,13 +331,6 @@ describe('Router determinism, scale and options', () => {
     const sampled = r.place(task)!
     const best = r.placeExhaustive(task)!
     expect(sampled.score).toBeGreaterThan(best.score * 0.95)
-    const t0 = performance.now()
-    for (let i = 0; i < 2000; i++) r.place(task)
-    const sampledMs = performance.now() - t0
-    const t1 = performance.now()
-    for (let i = 0; i < 20; i++) r.placeExhaustive(task)
-    const scanMs = (performance.now() - t1) * 100
-    expect(sampledMs * 5).toBeLessThan(scanMs)
   })
 
   it('validates options with a message naming the bad one', () => {
