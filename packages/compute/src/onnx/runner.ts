@@ -12,6 +12,10 @@ import { batchSizes, concatFeeds, splitOutputs } from './batch.js'
 import { checkFeeds, type ModelIo } from './check-inputs.js'
 import { Lru } from './lru.js'
 import { isCid, modelCid } from './model-cid.js'
+import { disableOrtTelemetry } from './telemetry.js'
+
+// Before any session exists, so onnxruntime's environment starts without telemetry.
+disableOrtTelemetry()
 
 export interface OnnxRunnerOptions {
   /** Folder where model bytes are kept by CID; without it models live only in memory. */
