@@ -22,5 +22,6 @@ export type EventStreamMessage = EventStreamHello | HubEvent
 
 /** Messages the hub sends a node on its heartbeat socket. */
 export type HubToNodeMessage =
-  | { type: 'welcome'; nodeId: string; heartbeatIntervalMs: number; orderKey: string }
+  /** `hubs`: other hubs of this network (base URLs) a node may fail over to; optional. */
+  | { type: 'welcome'; nodeId: string; heartbeatIntervalMs: number; orderKey: string; hubs?: string[] }
   | { type: 'error'; code: string; message: string }
