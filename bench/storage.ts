@@ -61,7 +61,7 @@ async function inProcessLimit(path: string, k: number, total: number): Promise<v
   let pending: Buffer[] = []
   let pendingBytes = 0
   const flush = async (segment: Buffer): Promise<void> => {
-    const { shards } = await encodeSegment(encryptSegment(segment, key, index++), k, total)
+    const { shards } = await encodeSegment(await encryptSegment(segment, key, index++), k, total)
     for (const s of shards) pieceCid(s)
   }
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {

@@ -1,10 +1,10 @@
 /**
  * Content ids: pieces are CIDv1 raw (0x55) over sha2-256, manifests CIDv1 dag-json (0x0129),
- * always written in base32 (`bafk…` and `bagu…`). Hashing uses node:crypto, which is several
- * times faster than a JS sha256 and lets a node hash a piece while streaming it to disk.
+ * always written in base32 (`bafk…` and `bagu…`). Hashing is the platform's (node:crypto in Node,
+ * so a node can hash a piece while streaming it to disk; a JS SHA-256 in browsers).
  */
-import { createHash, type Hash } from 'node:crypto'
 import { W3aiError } from '@w3ai/protocol'
+import { platform } from '#platform'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 
@@ -14,7 +14,7 @@ export const SHA2_256 = 0x12
 
 const CID_TEXT = /^b[a-z2-7]{20,120}$/
 
-/** The CID string of a sha2-256 digest (from any node:crypto Hash) for the given codec. */
+/** The CID string of a sha2-256 digest for the given codec. */
 export function cidFromDigest(digest: Uint8Array, codec: number = RAW_CODEC): string {
   if (digest.byteLength !== 32) throw new Error('a sha2-256 digest is 32 bytes')
   return CID.createV1(codec, Digest.create(SHA2_256, digest)).toString()
@@ -22,12 +22,12 @@ export function cidFromDigest(digest: Uint8Array, codec: number = RAW_CODEC): st
 
 /** The CID of a piece's bytes: CIDv1, raw, sha2-256, base32. */
 export function pieceCid(bytes: Uint8Array): string {
-  return cidFromDigest(createHash('sha256').update(bytes).digest())
+  return cidFromDigest(platform.sha256(bytes))
 }
 
 /** Incremental piece CID: feed chunks as they stream past, then read the CID once. */
 export class PieceHasher {
-  private readonly hash: Hash = createHash('sha256')
+  private readonly hash = platform.createSha256()
   private bytes = 0
 
   /** Adds the next chunk of the piece. */

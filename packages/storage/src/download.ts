@@ -6,9 +6,9 @@
  * download ends in an error, never in wrong bytes. Transports are injected.
  */
 import { W3aiError, type Manifest, type ManifestSegment, type StoredPiece } from '@w3ai/protocol'
+import { platform } from '#platform'
 import { pieceCid } from './cid.js'
 import { DEFAULT_DOWNLOAD_EXTRA, DEFAULT_DOWNLOAD_PREFETCH, ERASURE_LIMITS } from './constants.js'
-import { decodeSegment } from './erasure.js'
 import { decryptSegment } from './keys.js'
 import { validateManifest } from './manifest.js'
 import { firstSuccesses } from './race.js'
@@ -28,7 +28,7 @@ export interface DownloadSegmentOptions {
  * Fetches any k intact pieces of a segment and returns its ciphertext. Fewer than k pieces
  * that match their CIDs → W3aiError('STORAGE_NOT_ENOUGH_PIECES').
  */
-export async function downloadSegment(segment: ManifestSegment, pieces: readonly StoredPiece[], options: DownloadSegmentOptions): Promise<Buffer> {
+export async function downloadSegment(segment: ManifestSegment, pieces: readonly StoredPiece[], options: DownloadSegmentOptions): Promise<Uint8Array> {
   const { k } = options
   const total = options.total ?? k + ERASURE_LIMITS.maxParity
   const expected = new Map(segment.pieces.map((p) => [p.index, p.cid]))
@@ -62,14 +62,14 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
       failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),
     })
   }
-  return decodeSegment(have, k, total, segment.shardSize, segment.cipherSize)
+  return platform.decodeShards(have, k, total, segment.shardSize, segment.cipherSize)
 }
 
 /** Where downloadObject gets each segment's ciphertext (usually downloadSegment over the hub's piece list). */
 export type SegmentSource = (index: number, segment: ManifestSegment, signal: AbortSignal) => Promise<Uint8Array>
 
 /** Where downloadObject writes plaintext, in order; awaited, so it can apply backpressure. */
-export type PlainSink = (chunk: Buffer) => void | Promise<void>
+export type PlainSink = (chunk: Uint8Array) => void | Promise<void>
 
 export interface DownloadObjectOptions {
   /** Segments fetched ahead of the one being written; default 1. */
@@ -107,7 +107,7 @@ export async function downloadObject(manifest: Manifest, objectKey: Uint8Array, 
       const segment = manifest.segments[index] as ManifestSegment
       const cipher = await (pending.shift() as Promise<Uint8Array>)
       if (cipher.byteLength !== segment.cipherSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong ciphertext size.`)
-      const plain = decryptSegment(cipher, objectKey, index)
+      const plain = await decryptSegment(cipher, objectKey, index)
       if (plain.byteLength !== segment.plainSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong plaintext size.`)
       if (plain.byteLength > 0) await sink(plain)
       written += plain.byteLength

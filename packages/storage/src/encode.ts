@@ -4,8 +4,9 @@
  * manifest and request bodies from the segments once their pieces are stored.
  */
 import { STORAGE_DEFAULTS, W3aiError, type Manifest, type ManifestSegment, type SegmentCommit, type SegmentOrdersRequest, type SignedReceipt } from '@w3ai/protocol'
+import { platform } from '#platform'
 import { pieceCid } from './cid.js'
-import { encodeSegment } from './erasure.js'
+import { checkErasureParams } from './erasure-params.js'
 import { encryptSegmentParts } from './keys.js'
 import { validateManifest } from './manifest.js'
 import { merkleRoot } from './merkle.js'
@@ -16,7 +17,7 @@ export interface PreparedShard {
   index: number
   cid: string
   /** The piece bytes (a view into the segment's shared shard buffer). */
-  bytes: Buffer
+  bytes: Uint8Array
   /** Merkle root (hex) the storing node must sign in its receipt. */
   merkleRoot: string
 }
@@ -50,9 +51,10 @@ export interface UploadedPiece {
 
 /** Encrypts and erasure-codes one segment into shards with CIDs and Merkle roots. */
 export async function prepareSegment(plain: Uint8Array, index: number, options: Required<EncodeOptions>): Promise<PreparedSegment> {
-  const parts = encryptSegmentParts(plain, options.objectKey, index)
+  checkErasureParams(options.k, options.total)
+  const parts = await encryptSegmentParts(plain, options.objectKey, index)
   const cipherSize = parts.reduce((sum, p) => sum + p.byteLength, 0)
-  const { shardSize, shards } = await encodeSegment(parts, options.k, options.total)
+  const { shardSize, shards } = await platform.encodeShards(parts, options.k, options.total)
   return {
     index,
     plainSize: plain.byteLength,

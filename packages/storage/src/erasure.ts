@@ -9,8 +9,8 @@
  * repair regenerates byte-identical shards (same CIDs). Limits: k <= 24, total <= k + 6.
  */
 import { createRequire } from 'node:module'
-import { W3aiError } from '@w3ai/protocol'
 import { ERASURE_LIMITS } from './constants.js'
+import { checkErasureParams, checkShards, shardSizeFor } from './erasure-params.js'
 
 interface RonomonReedSolomon {
   MAX_K: number
@@ -51,19 +51,6 @@ export interface EncodedSegment {
   shardSize: number
   /** `total` shards, data first. They are views into two shared buffers: do not mutate them. */
   shards: Buffer[]
-}
-
-/** Throws STORAGE_BAD_REDUNDANCY unless 1 <= k <= 24 and k < total <= k + 6. */
-export function checkErasureParams(k: number, total: number): void {
-  if (!Number.isInteger(k) || !Number.isInteger(total) || k < 1 || k > ERASURE_LIMITS.maxK || total <= k || total > k + M) {
-    throw new W3aiError('STORAGE_BAD_REDUNDANCY', `Erasure coding supports 1 <= k <= ${ERASURE_LIMITS.maxK} and k < total <= k + ${M}; got k=${k}, total=${total}.`)
-  }
-}
-
-/** The shard size for a ciphertext of `cipherSize` bytes split k ways (multiple of 8, at least 8). */
-export function shardSizeFor(cipherSize: number, k: number): number {
-  const align = ERASURE_LIMITS.shardAlign
-  return Math.max(align, Math.ceil(Math.ceil(cipherSize / k) / align) * align)
 }
 
 function context(k: number): Buffer {
@@ -114,21 +101,6 @@ export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], 
   return { shardSize, shards }
 }
 
-function checkShards(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number): number[] {
-  checkErasureParams(k, total)
-  const indices: number[] = []
-  for (const [index, shard] of available) {
-    if (!Number.isInteger(index) || index < 0 || index >= total) throw new Error(`shard index ${index} is outside 0..${total - 1}`)
-    if (shard.byteLength !== shardSize) throw new Error(`shard ${index} is ${shard.byteLength} bytes, expected ${shardSize}`)
-    indices.push(index)
-  }
-  if (indices.length < k) {
-    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', undefined, { have: indices.length, need: k })
-  }
-  // Data shards first: they need no arithmetic; the coder uses the first k sources by index.
-  return indices.sort((a, b) => a - b).slice(0, k)
-}
-
 /**
  * Runs the coder over k chosen shards to fill `wanted` missing indices. Returns the data and
  * parity buffers; slots not chosen, not wanted and above every chosen index are left unfilled.
@@ -159,7 +131,7 @@ async function rebuild(available: ReadonlyMap<number, Uint8Array>, chosen: numbe
  * against their CIDs). Fewer than k → W3aiError('STORAGE_NOT_ENOUGH_PIECES').
  */
 export async function decodeSegment(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number, cipherSize: number): Promise<Buffer> {
-  const chosen = checkShards(available, k, total, shardSize)
+  const chosen = checkShards(available, k, total, shardSize).slice(0, k)
   if (cipherSize > k * shardSize) throw new Error(`a ciphertext of ${cipherSize} bytes does not fit ${k} shards of ${shardSize}`)
   const wanted: number[] = []
   for (let i = 0; i < k; i++) wanted.push(i)
@@ -178,7 +150,7 @@ export async function reconstructShards(
   shardSize: number,
   wanted: readonly number[],
 ): Promise<Map<number, Buffer>> {
-  const chosen = checkShards(available, k, total, shardSize)
+  const chosen = checkShards(available, k, total, shardSize).slice(0, k)
   for (const i of wanted) if (!Number.isInteger(i) || i < 0 || i >= total) throw new Error(`wanted shard ${i} is outside 0..${total - 1}`)
   const { data, parity } = await rebuild(available, chosen, k, shardSize, [...wanted])
   const out = new Map<number, Buffer>()

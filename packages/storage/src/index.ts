@@ -1,7 +1,8 @@
 /**
- * @w3ai/storage: W3S on the client and for hub and nodes — segmenting, per-segment AES-256-GCM,
- * Reed–Solomon erasure coding, piece CIDs and dag-json manifests, Merkle audit proofs, placement,
- * the upload and download pipelines, and CAR export. A pure library: transports are injected.
+ * @w3ai/storage: W3S on the client and for hub and nodes. The storage core of ./portable.ts
+ * (segmenting, per-segment AES-256-GCM, Reed–Solomon erasure coding, piece CIDs and dag-json
+ * manifests, Merkle audit proofs, the upload and download pipelines), plus what only Node needs:
+ * the native coder's repair, placement and CAR export. A pure library: transports are injected.
  *
  * ```ts
  * import { createReadStream, createWriteStream } from 'node:fs'
@@ -27,41 +28,16 @@
  *   (chunk) => new Promise((resolve, reject) => out.write(chunk, (e) => (e ? reject(e) : resolve()))))
  * ```
  */
-export { DEFAULT_DOWNLOAD_EXTRA, DEFAULT_DOWNLOAD_PREFETCH, ERASURE_LIMITS, GCM_TAG_BYTES } from './constants.js'
-export { decryptSegment, deriveSegmentKey, encryptSegment, encryptSegmentParts, generateObjectKey, type SegmentKey } from './keys.js'
-export { checkErasureParams, decodeSegment, encodeSegment, reconstructShards, shardSizeFor, type EncodedSegment } from './erasure.js'
-export { rsDecodeSegment, rsEncode, rsEncodeSegment, rsReconstruct } from './rs-portable.js'
-export { cidFromDigest, DAG_JSON_CODEC, isPieceCid, parseCid, PieceHasher, pieceCid, RAW_CODEC, SHA2_256, verifyPiece } from './cid.js'
-export { decodeManifest, encodeManifest, manifestCid, validateManifest, type EncodedManifest } from './manifest.js'
-export {
-  MerkleBuilder,
-  merkleLeafCount,
-  merkleLeafHash,
-  merkleNodeHash,
-  merkleProof,
-  merkleProofFromStream,
-  merkleProofOfLeaves,
-  merkleRoot,
-  merkleRootOfLeaves,
-  verifyProof,
-} from './merkle.js'
-export { segments } from './segmenter.js'
-export { firstSuccesses, type RaceOptions, type RaceOutcome } from './race.js'
-export {
-  buildManifest,
-  encodeObjectSegments,
-  manifestSegment,
-  prepareSegment,
-  resolveEncodeOptions,
-  segmentCommit,
-  segmentOrdersRequest,
-  type BuildManifestOptions,
-  type EncodeOptions,
-  type PreparedSegment,
-  type PreparedShard,
-  type UploadedPiece,
-} from './encode.js'
-export { uploadSegment, type UploadSegmentOptions } from './upload.js'
-export { downloadObject, downloadSegment, type DownloadObjectOptions, type DownloadSegmentOptions, type PlainSink, type SegmentSource } from './download.js'
+import type { Manifest } from '@w3ai/protocol'
+import { encodeManifest as encodePortable } from './manifest.js'
+
+export * from './portable.js'
+export { decodeSegment, encodeSegment, reconstructShards, type EncodedSegment } from './erasure.js'
 export { choosePlacement, type PlacementCandidate, type PlacementOptions } from './placement.js'
 export { writeCar, type CarBlock, type CarSink } from './car.js'
+
+/** encodeManifest with the bytes as a Buffer (no copy), for Node callers that compare or send them. */
+export function encodeManifest(manifest: Manifest): { bytes: Buffer; cid: string } {
+  const { bytes, cid } = encodePortable(manifest)
+  return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), cid }
+}

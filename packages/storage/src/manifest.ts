@@ -2,21 +2,22 @@
  * The object manifest's canonical encoding: dag-json with piece CIDs as links, so IPFS tools can
  * walk from the manifest to the ciphertext pieces. The object id is the manifest's CIDv1
  * (dag-json, sha2-256). Decoding checks the schema and the arithmetic that downloads rely on.
+ * The schema is checked by TypeBox's interpreter, not its compiler: the dashboard runs this too,
+ * under a Content-Security-Policy without 'unsafe-eval', and manifests are small.
  */
-import { createHash } from 'node:crypto'
 import * as dagJson from '@ipld/dag-json'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { Value } from '@sinclair/typebox/value'
 import { ManifestSchema, W3aiError, type Manifest } from '@w3ai/protocol'
 import { CID } from 'multiformats/cid'
+import { platform } from '#platform'
+import { equalBytes } from './bytes.js'
 import { cidFromDigest, DAG_JSON_CODEC, parseCid, RAW_CODEC } from './cid.js'
 import { GCM_TAG_BYTES } from './constants.js'
-import { checkErasureParams, shardSizeFor } from './erasure.js'
-
-const manifestCheck = TypeCompiler.Compile(ManifestSchema)
+import { checkErasureParams, shardSizeFor } from './erasure-params.js'
 
 export interface EncodedManifest {
   /** The dag-json bytes (what the hub stores and CAR files carry). */
-  bytes: Buffer
+  bytes: Uint8Array
   /** The object id: CIDv1 dag-json sha2-256, base32. */
   cid: string
 }
@@ -27,8 +28,8 @@ function invalid(reason: string): W3aiError {
 
 /** Checks a manifest's schema and consistency; throws W3aiError('STORAGE_MANIFEST_INVALID'). */
 export function validateManifest(manifest: unknown): asserts manifest is Manifest {
-  if (!manifestCheck.Check(manifest)) {
-    const first = manifestCheck.Errors(manifest).First()
+  if (!Value.Check(ManifestSchema, manifest)) {
+    const first = Value.Errors(ManifestSchema, manifest).First()
     throw invalid(first === undefined ? 'schema mismatch' : `${first.path || '/'} ${first.message}`)
   }
   const { k, n, total } = manifest.erasure
@@ -64,7 +65,7 @@ export function validateManifest(manifest: unknown): asserts manifest is Manifes
 
 /** The CID of manifest bytes as received (the hub recomputes the object id this way). */
 export function manifestCid(bytes: Uint8Array): string {
-  return cidFromDigest(createHash('sha256').update(bytes).digest(), DAG_JSON_CODEC)
+  return cidFromDigest(platform.sha256(bytes), DAG_JSON_CODEC)
 }
 
 /** Validates and encodes a manifest to dag-json; returns the bytes and the object id. */
@@ -74,8 +75,7 @@ export function encodeManifest(manifest: Manifest): EncodedManifest {
     ...manifest,
     segments: manifest.segments.map((seg) => ({ ...seg, pieces: seg.pieces.map((p) => ({ index: p.index, cid: CID.parse(p.cid) })) })),
   }
-  const encoded = dagJson.encode(node)
-  const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength)
+  const bytes = dagJson.encode(node)
   return { bytes, cid: manifestCid(bytes) }
 }
 
@@ -106,6 +106,6 @@ export function decodeManifest(bytes: Uint8Array): Manifest {
   const manifest = linksToStrings(node)
   validateManifest(manifest)
   // One manifest, one encoding, one id: reject bytes that are not the canonical form.
-  if (!encodeManifest(manifest).bytes.equals(bytes)) throw invalid('not in canonical dag-json form')
+  if (!equalBytes(encodeManifest(manifest).bytes, bytes)) throw invalid('not in canonical dag-json form')
   return manifest
 }

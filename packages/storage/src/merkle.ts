@@ -5,30 +5,31 @@
  * hash sha256(0x01 || left || right), the domain bytes keeping a leaf from posing as a node. An odd
  * node at the end of a level is promoted unchanged.
  */
-import { hash } from 'node:crypto'
 import type { AuditProof } from '@w3ai/protocol'
+import { platform } from '#platform'
+import { fromBase64Url, fromHex, toBase64Url, toHex } from './bytes.js'
 
 const HEX64 = /^[0-9a-f]{64}$/
 const B64URL = /^[A-Za-z0-9_-]*$/
 
 // Hashing is the hot path (a hash per 4 KiB): copying a leaf behind its prefix byte and hashing
 // it in one shot costs about 60% of a createHash().update().update().digest() chain.
-let leafScratch = Buffer.alloc(1 + 4096)
-const nodeScratch = Buffer.alloc(65, 1)
+let leafScratch = new Uint8Array(1 + 4096)
+const nodeScratch = new Uint8Array(65).fill(1)
 
 /** sha256(0x00 || leaf). */
-export function merkleLeafHash(leaf: Uint8Array): Buffer {
-  if (leafScratch.length < 1 + leaf.byteLength) leafScratch = Buffer.alloc(1 + leaf.byteLength)
+export function merkleLeafHash(leaf: Uint8Array): Uint8Array {
+  if (leafScratch.length < 1 + leaf.byteLength) leafScratch = new Uint8Array(1 + leaf.byteLength)
   leafScratch.set(leaf, 1)
-  return hash('sha256', leafScratch.subarray(0, 1 + leaf.byteLength), 'buffer')
+  return platform.sha256(leafScratch.subarray(0, 1 + leaf.byteLength))
 }
 
 /** sha256(0x01 || left || right). */
-export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (left.byteLength !== 32 || right.byteLength !== 32) throw new RangeError('Merkle nodes are 32-byte hashes')
   nodeScratch.set(left, 1)
   nodeScratch.set(right, 33)
-  return hash('sha256', nodeScratch, 'buffer')
+  return platform.sha256(nodeScratch)
 }
 
 /** Number of leaves of a piece of `size` bytes (at least one). */
@@ -36,34 +37,34 @@ export function merkleLeafCount(size: number, leafSize: number): number {
   return Math.max(1, Math.ceil(size / leafSize))
 }
 
-function nextLevel(level: readonly Buffer[]): Buffer[] {
-  const up: Buffer[] = []
-  for (let i = 0; i + 1 < level.length; i += 2) up.push(merkleNodeHash(level[i] as Buffer, level[i + 1] as Buffer))
-  if (level.length % 2 === 1) up.push(level[level.length - 1] as Buffer)
+function nextLevel(level: readonly Uint8Array[]): Uint8Array[] {
+  const up: Uint8Array[] = []
+  for (let i = 0; i + 1 < level.length; i += 2) up.push(merkleNodeHash(level[i] as Uint8Array, level[i + 1] as Uint8Array))
+  if (level.length % 2 === 1) up.push(level[level.length - 1] as Uint8Array)
   return up
 }
 
 /** The root over a list of leaf hashes. */
-export function merkleRootOfLeaves(leafHashes: readonly Buffer[]): Buffer {
+export function merkleRootOfLeaves(leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) throw new Error('a Merkle tree has at least one leaf')
   let level = leafHashes
   while (level.length > 1) level = nextLevel(level)
-  return level[0] as Buffer
+  return level[0] as Uint8Array
 }
 
 /** The audit path of leaf `leafIndex`, given every leaf hash and the leaf's bytes. */
-export function merkleProofOfLeaves(leafHashes: readonly Buffer[], leafIndex: number, leaf: Uint8Array): AuditProof {
+export function merkleProofOfLeaves(leafHashes: readonly Uint8Array[], leafIndex: number, leaf: Uint8Array): AuditProof {
   if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leafHashes.length) throw new RangeError(`leaf ${leafIndex} is outside 0..${leafHashes.length - 1}`)
   const path: AuditProof['path'] = []
   let level = leafHashes
   let i = leafIndex
   while (level.length > 1) {
-    if (i % 2 === 1) path.push({ hash: (level[i - 1] as Buffer).toString('hex'), left: true })
-    else if (i + 1 < level.length) path.push({ hash: (level[i + 1] as Buffer).toString('hex'), left: false })
+    if (i % 2 === 1) path.push({ hash: toHex(level[i - 1] as Uint8Array), left: true })
+    else if (i + 1 < level.length) path.push({ hash: toHex(level[i + 1] as Uint8Array), left: false })
     level = nextLevel(level)
     i >>= 1
   }
-  return { leafIndex, leaf: Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64url'), path }
+  return { leafIndex, leaf: toBase64Url(leaf), path }
 }
 
 /**
@@ -71,10 +72,10 @@ export function merkleProofOfLeaves(leafHashes: readonly Buffer[], leafIndex: nu
  * root. Keeps the leaf hashes (32 bytes per leaf) so proofs can be made without rehashing.
  */
 export class MerkleBuilder {
-  private readonly partial: Buffer
+  private readonly partial: Uint8Array
   private fill = 0
-  private readonly hashes: Buffer[] = []
-  private captured: Buffer | undefined
+  private readonly hashes: Uint8Array[] = []
+  private captured: Uint8Array | undefined
   private done = false
 
   /** `captureLeaf` keeps a copy of that leaf's bytes, for answering one audit while streaming. */
@@ -83,11 +84,11 @@ export class MerkleBuilder {
     private readonly captureLeaf = -1,
   ) {
     if (!Number.isInteger(leafSize) || leafSize < 1) throw new RangeError('leafSize must be a positive integer')
-    this.partial = Buffer.allocUnsafe(leafSize)
+    this.partial = new Uint8Array(leafSize)
   }
 
   private push(leaf: Uint8Array): void {
-    if (this.hashes.length === this.captureLeaf) this.captured = Buffer.from(leaf)
+    if (this.hashes.length === this.captureLeaf) this.captured = leaf.slice()
     this.hashes.push(merkleLeafHash(leaf))
   }
 
@@ -124,17 +125,17 @@ export class MerkleBuilder {
   /** The root as hex; no more data may be added afterwards. */
   root(): string {
     this.finish()
-    return merkleRootOfLeaves(this.hashes).toString('hex')
+    return toHex(merkleRootOfLeaves(this.hashes))
   }
 
   /** Every leaf hash, in order (finishes the tree). */
-  leafHashes(): readonly Buffer[] {
+  leafHashes(): readonly Uint8Array[] {
     this.finish()
     return this.hashes
   }
 
   /** The bytes of the leaf named in the constructor, once it has streamed past. */
-  capturedLeaf(): Buffer | undefined {
+  capturedLeaf(): Uint8Array | undefined {
     return this.captured
   }
 }
@@ -179,8 +180,8 @@ function expectedSides(leafIndex: number, count: number): boolean[] {
 export function verifyProof(root: string, proof: AuditProof, leafSize: number, pieceSize?: number): boolean {
   try {
     if (!HEX64.test(root) || typeof proof.leaf !== 'string' || !B64URL.test(proof.leaf) || !Array.isArray(proof.path)) return false
-    const leaf = Buffer.from(proof.leaf, 'base64url')
-    if (leaf.length > leafSize || leaf.toString('base64url') !== proof.leaf) return false
+    const leaf = fromBase64Url(proof.leaf)
+    if (leaf.length > leafSize || toBase64Url(leaf) !== proof.leaf) return false
     if (pieceSize !== undefined) {
       const count = merkleLeafCount(pieceSize, leafSize)
       if (!Number.isInteger(proof.leafIndex) || proof.leafIndex < 0 || proof.leafIndex >= count) return false
@@ -192,10 +193,10 @@ export function verifyProof(root: string, proof: AuditProof, leafSize: number, p
     let hash = merkleLeafHash(leaf)
     for (const step of proof.path) {
       if (typeof step?.hash !== 'string' || !HEX64.test(step.hash) || typeof step.left !== 'boolean') return false
-      const sibling = Buffer.from(step.hash, 'hex')
+      const sibling = fromHex(step.hash)
       hash = step.left ? merkleNodeHash(sibling, hash) : merkleNodeHash(hash, sibling)
     }
-    return hash.toString('hex') === root
+    return toHex(hash) === root
   } catch {
     return false
   }

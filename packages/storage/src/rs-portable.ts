@@ -13,6 +13,7 @@
  * m = 6 column of the table is needed here.
  */
 import { ERASURE_LIMITS } from './constants.js'
+import { shardSizeFor } from './erasure-params.js'
 
 const M = ERASURE_LIMITS.maxParity
 
@@ -304,15 +305,6 @@ export function rsReconstruct(available: ReadonlyMap<number, Uint8Array>, k: num
     out.set(i, have !== undefined ? have.slice() : (rsEncode(full, [i])[0] as Uint8Array))
   }
   return out
-}
-
-/**
- * The shard size for a ciphertext of `cipherSize` bytes split k ways (a multiple of 8, at least
- * 8). The same rule as erasure.ts's shardSizeFor, repeated so browsers need not load that module.
- */
-export function shardSizeFor(cipherSize: number, k: number): number {
-  const align = ERASURE_LIMITS.shardAlign
-  return Math.max(align, Math.ceil(Math.ceil(cipherSize / k) / align) * align)
 }
 
 /** Splits a ciphertext into `total` shards (data first, zero-padded), as encodeSegment does. */

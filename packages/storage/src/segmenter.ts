@@ -4,18 +4,18 @@
  */
 
 /**
- * Yields Buffers of exactly `segmentSize` bytes, the last one shorter. An empty input yields one
- * empty segment, so every object has at least one. Each yielded Buffer is fresh (safe to keep).
+ * Yields arrays of exactly `segmentSize` bytes, the last one shorter. An empty input yields one
+ * empty segment, so every object has at least one. Each yielded array is fresh (safe to keep).
  */
-export async function* segments(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, segmentSize: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* segments(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, segmentSize: number): AsyncGenerator<Uint8Array, void, undefined> {
   if (!Number.isInteger(segmentSize) || segmentSize < 1) throw new RangeError('segmentSize must be a positive integer')
-  let current: Buffer | undefined
+  let current: Uint8Array | undefined
   let fill = 0
   let yielded = false
   for await (const chunk of source) {
     let off = 0
     while (off < chunk.byteLength) {
-      current ??= Buffer.allocUnsafe(segmentSize)
+      current ??= new Uint8Array(segmentSize)
       const take = Math.min(segmentSize - fill, chunk.byteLength - off)
       // Copy rather than alias: sources such as sockets may reuse their chunk buffers.
       current.set(chunk.subarray(off, off + take), fill)
@@ -30,5 +30,5 @@ export async function* segments(source: AsyncIterable<Uint8Array> | Iterable<Uin
     }
   }
   if (current !== undefined) yield current.subarray(0, fill)
-  else if (!yielded) yield Buffer.alloc(0)
+  else if (!yielded) yield new Uint8Array(0)
 }

@@ -9,9 +9,11 @@ import { firstSuccesses } from './race.js'
 
 export interface UploadSegmentOptions {
   /** Sends one piece to its node with its order; resolves with the node's signed receipt. */
-  putPiece(placement: PiecePlacement, bytes: Buffer, signal: AbortSignal): Promise<SignedReceipt>
+  putPiece(placement: PiecePlacement, bytes: Uint8Array, signal: AbortSignal): Promise<SignedReceipt>
   /** Receipts to wait for (the redundancy n). */
   needed: number
+  /** Called with the count of matching receipts each time one arrives (progress). */
+  onStored?: (count: number) => void
   /** Most uploads in flight at once; default all placements. */
   concurrency?: number
   signal?: AbortSignal
@@ -35,17 +37,22 @@ export async function uploadSegment(prepared: PreparedSegment, placements: reado
     seen.add(placement.index)
     jobs.push({ placement, shard })
   }
+  let stored = 0
   const raceOptions = {
     items: jobs,
     needed: options.needed,
     concurrency: options.concurrency ?? jobs.length,
     run: (job: (typeof jobs)[number], signal: AbortSignal) => options.putPiece(job.placement, job.shard.bytes, signal),
     // A receipt for other bytes than we sent is as good as no receipt.
-    accept: (job: (typeof jobs)[number], signed: SignedReceipt) =>
-      signed.receipt.pieceCid === job.shard.cid &&
-      signed.receipt.size === job.shard.bytes.byteLength &&
-      signed.receipt.merkleRoot === job.shard.merkleRoot &&
-      signed.receipt.nodeId === job.placement.nodeId,
+    accept: (job: (typeof jobs)[number], signed: SignedReceipt) => {
+      const ok =
+        signed.receipt.pieceCid === job.shard.cid &&
+        signed.receipt.size === job.shard.bytes.byteLength &&
+        signed.receipt.merkleRoot === job.shard.merkleRoot &&
+        signed.receipt.nodeId === job.placement.nodeId
+      if (ok) options.onStored?.(++stored)
+      return ok
+    },
   }
   const { successes, failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
   if (successes.length < options.needed) {

@@ -67,7 +67,7 @@ export class FakeNetwork {
   constructor(private readonly leafSize = 4096) {}
 
   /** Stores a piece as a node would and answers its receipt. */
-  async put(placement: PiecePlacement, bytes: Buffer): Promise<SignedReceipt> {
+  async put(placement: PiecePlacement, bytes: Uint8Array): Promise<SignedReceipt> {
     let store = this.stores.get(placement.nodeId)
     if (store === undefined) this.stores.set(placement.nodeId, (store = new Map()))
     store.set(placement.cid, Buffer.from(bytes))

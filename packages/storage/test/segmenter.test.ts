@@ -37,7 +37,7 @@ describe('segmenter', () => {
         yield reused
       }
     }
-    const out: Buffer[] = []
+    const out: Uint8Array[] = []
     for await (const s of segments(source(), 16)) out.push(s)
     expect(Buffer.concat(out)).toEqual(Buffer.from([...Array(8).fill(0), ...Array(8).fill(1), ...Array(8).fill(2), ...Array(8).fill(3)]))
   })

@@ -1,0 +1,36 @@
+/**
+ * What the storage core needs from the machine it runs on. Node gets node:crypto and the native
+ * Reed–Solomon addon (platform/node.ts); browsers get a JS SHA-256, WebCrypto and the portable
+ * coder (platform/web.ts). package.json's `#platform` import picks one by the `browser`
+ * condition, so the core itself is one implementation and the two give byte-identical results.
+ */
+
+/** An incremental SHA-256. */
+export interface Sha256 {
+  update(chunk: Uint8Array): void
+  /** The 32-byte digest; the hash cannot be used afterwards. */
+  digest(): Uint8Array
+}
+
+export interface EncodedShards {
+  shardSize: number
+  /** `total` shards, data first. They may share buffers: do not mutate them. */
+  shards: Uint8Array[]
+}
+
+export interface Platform {
+  /** SHA-256 of `bytes`, synchronously (Merkle trees hash once per 4 KiB leaf). */
+  sha256(bytes: Uint8Array): Uint8Array
+  createSha256(): Sha256
+  randomBytes(size: number): Uint8Array
+  /** HKDF-SHA256 with an empty salt. */
+  hkdfSha256(ikm: Uint8Array, info: string, length: number): Promise<Uint8Array>
+  /** AES-256-GCM: the ciphertext (in one or more parts) followed by the 16-byte tag. */
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array): Promise<Uint8Array[]>
+  /** Opens ciphertext || tag; rejects when it does not authenticate. */
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, cipher: Uint8Array): Promise<Uint8Array>
+  /** Reed–Solomon: splits a ciphertext (its parts in order) into `total` shards, zero-padded. */
+  encodeShards(cipher: readonly Uint8Array[], k: number, total: number): Promise<EncodedShards>
+  /** Rebuilds a ciphertext from any k of its shards (index → bytes, already verified). */
+  decodeShards(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number, cipherSize: number): Promise<Uint8Array>
+}
