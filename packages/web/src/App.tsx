@@ -4,6 +4,7 @@
  * jobs tab (also loaded on first visit) the user's compute jobs.
  */
 import { lazy, Suspense, useMemo, useState } from 'react'
+import { GetStarted } from './components/GetStarted.js'
 import { Header } from './components/Header.js'
 import type { Filters } from './components/NodeFilters.js'
 import { NodeTable } from './components/NodeTable.js'
@@ -42,6 +43,7 @@ export function App() {
       <Header hubId={hubId} health={health} streamState={live.streamState} />
       <Tabs tab={tab} onSelect={setTab} />
       <main className="content">
+        <GetStarted tab={tab} onSelect={setTab} jobVersion={live.jobVersion} />
         {tab === 'network' ? (
           <>
             <Overview counts={counts} capacity={summary?.capacity ?? null} />

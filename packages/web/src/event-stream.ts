@@ -2,6 +2,12 @@
  * Client for the hub's event stream (`/v1/events`, WebSocket). Keeps one socket open, reconnects
  * with backoff when it drops, and reports `live` only once the hub's `hello` (full state) arrived,
  * so the UI never claims to be live while showing stale data.
+ *
+ * Anonymous subscribers get node events only; a signed subscription also gets the subscriber's own
+ * job and deployment events. `authorize` gives the signature's query parameters (`key`,
+ * `timestamp`, `nonce`, `signature`: a signed `GET /v1/events` with an empty body), asked afresh
+ * for every connection, or null to subscribe anonymously; `reconnect()` starts over when the
+ * identity changes.
  */
 import type { EventStreamMessage } from '@w3ai/protocol'
 import { backoffDelay, type BackoffOptions } from './backoff.js'
@@ -23,8 +29,12 @@ export interface EventStreamComponents {
   clearTimer: (handle: unknown) => void
 }
 
+/** Query parameters that sign a subscription; null subscribes anonymously. */
+export type Authorize = () => Promise<Record<string, string> | null>
+
 export interface EventStreamOptions extends BackoffOptions {
   url: string
+  authorize?: Authorize
   onMessage: (message: EventStreamMessage) => void
   onState: (state: StreamState) => void
 }
@@ -41,12 +51,20 @@ export function eventsUrl(loc: { protocol: string; host: string }): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/v1/events`
 }
 
+/** `url` with `params` added to its query. */
+export function withQuery(url: string, params: Record<string, string> | null): string {
+  if (params === null || Object.keys(params).length === 0) return url
+  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(params).toString()}`
+}
+
 export class EventStream {
   private socket: SocketLike | null = null
   private timer: unknown = null
   private attempt = 0
   private running = false
   private state: StreamState = 'reconnecting'
+  /** Bumped by stop() and reconnect(): a connection still being authorized is then abandoned. */
+  private generation = 0
 
   constructor(
     private readonly options: EventStreamOptions,
@@ -61,12 +79,27 @@ export class EventStream {
 
   stop(): void {
     this.running = false
+    this.drop()
+  }
+
+  /** Starts a new connection now (the subscriber changed): re-authorized, backoff reset. */
+  reconnect(): void {
+    if (!this.running) return
+    this.drop()
+    this.attempt = 0
+    this.setState('reconnecting')
+    this.connect()
+  }
+
+  private drop(): void {
+    this.generation++
     if (this.timer !== null) this.components.clearTimer(this.timer)
     this.timer = null
     const socket = this.socket
     this.socket = null
     if (socket !== null) {
       socket.onclose = null
+      socket.onmessage = null
       socket.close()
     }
   }
@@ -74,9 +107,24 @@ export class EventStream {
   private connect(): void {
     this.timer = null
     if (!this.running) return
+    const authorize = this.options.authorize
+    if (authorize === undefined) {
+      this.open(this.options.url)
+      return
+    }
+    const generation = this.generation
+    // A signing failure (no usable key) falls back to the anonymous stream rather than none.
+    authorize()
+      .catch(() => null)
+      .then((params) => {
+        if (generation === this.generation && this.running) this.open(withQuery(this.options.url, params))
+      })
+  }
+
+  private open(url: string): void {
     let socket: SocketLike
     try {
-      socket = this.components.openSocket(this.options.url)
+      socket = this.components.openSocket(url)
     } catch {
       this.scheduleReconnect()
       return

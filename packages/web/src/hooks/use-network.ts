@@ -2,11 +2,14 @@
  * Live network state from the hub's event stream. `statusVersion` changes whenever counts may have
  * changed (hello, registration, status) and `loadVersion` on every load batch, so dependants such
  * as the summary know when to refresh without diffing node maps; `jobVersion` and `jobStamps`
- * follow `job.updated` events for the jobs page.
+ * follow `job.updated` events for the jobs page (a signed subscription: the hub sends an account
+ * only its own job and deployment events, and none to an anonymous page).
  */
 import { useEffect, useReducer, useState } from 'react'
 import type { EventStreamMessage } from '@w3ai/protocol'
 import { EventStream, eventsUrl, type StreamState } from '../event-stream.js'
+import { signedSubscription } from '../events-auth.js'
+import { getIdentity, subscribeIdentity } from '../storage/session.js'
 import { stampJob, type JobStamps } from '../jobs/updates.js'
 import { applyMessage, EMPTY_NETWORK, type NetworkState } from '../node-state.js'
 
@@ -48,6 +51,12 @@ export function useNetwork(): LiveNetwork {
   useEffect(() => {
     const stream = new EventStream({
       url: eventsUrl(window.location),
+      // Signed with the account identity when one is loaded: the stream then carries our own job
+      // and deployment events too. Signed afresh (new timestamp and nonce) for every connection.
+      authorize: async () => {
+        const identity = getIdentity()
+        return identity === null ? null : signedSubscription(identity)
+      },
       onMessage: dispatch,
       onState: (state) => {
         setStreamState(state)
@@ -55,7 +64,18 @@ export function useNetwork(): LiveNetwork {
       },
     })
     stream.start()
-    return () => stream.stop()
+    // A different identity (created, loaded, restored or forgotten) subscribes again as itself.
+    let subscriber = getIdentity()?.id ?? null
+    const unsubscribe = subscribeIdentity(() => {
+      const id = getIdentity()?.id ?? null
+      if (id === subscriber) return
+      subscriber = id
+      stream.reconnect()
+    })
+    return () => {
+      unsubscribe()
+      stream.stop()
+    }
   }, [])
 
   return { ...live, streamState, connection }

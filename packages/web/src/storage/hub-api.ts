@@ -2,7 +2,7 @@
  * The hub's storage API from the page: signed JSON requests to the page's own origin (the hub
  * serves the dashboard). Only ciphertext metadata crosses: CIDs, sizes, receipts, wrapped keys.
  */
-import type { Account, Manifest, ObjectDetail, ObjectSummary, PiecePlacement, SegmentCommit, SegmentOrdersRequest, Upload, UploadCreate } from '@w3ai/protocol'
+import type { Account, AccountCreate, Manifest, ObjectDetail, ObjectSummary, PiecePlacement, SegmentCommit, SegmentOrdersRequest, Upload, UploadCreate } from '@w3ai/protocol'
 import { toBase64Url } from './bytes.js'
 import type { BrowserIdentity } from './identity.js'
 import { signRequest } from './signed-request.js'
@@ -47,6 +47,27 @@ export class StorageApi {
 
   me(): Promise<Account> {
     return this.request('GET', '/v1/accounts/me')
+  }
+
+  /** Registers the signing key's account (as `w3ai account create` does); ACCOUNT_EXISTS when it is. */
+  createAccount(body: AccountCreate): Promise<Account> {
+    return this.request('POST', '/v1/accounts', body)
+  }
+
+  /** The signing key's account at this hub, registered first when the hub does not know it yet. */
+  async ensureAccount(encryptionKey: string, name?: string): Promise<{ account: Account; created: boolean }> {
+    try {
+      return { account: await this.me(), created: false }
+    } catch (err) {
+      if (!(err instanceof HubError && err.code === 'ACCOUNT_NOT_FOUND')) throw err
+    }
+    try {
+      return { account: await this.createAccount({ encryptionKey, ...(name === undefined ? {} : { name }) }), created: true }
+    } catch (err) {
+      // Another tab registered it meanwhile.
+      if (err instanceof HubError && err.code === 'ACCOUNT_EXISTS') return { account: await this.me(), created: false }
+      throw err
+    }
   }
 
   list(): Promise<ObjectSummary[]> {

@@ -1,22 +1,78 @@
 /**
- * The loaded identity, kept in this tab's memory only (module state, not storage): it outlives
- * switching dashboard tabs but not a reload. Components subscribe with useSyncExternalStore.
+ * The loaded account identity: held in module state for the page (components subscribe with
+ * useSyncExternalStore) and kept in IndexedDB (keep.ts) so it survives a reload until the user
+ * forgets it. `restoreIdentity()` runs once at start-up; until it settles `ready` is false, so the
+ * page does not offer to create an identity it is about to restore.
  */
 import type { BrowserIdentity } from './identity.js'
+import { clearKept, loadKept, saveKept } from './keep.js'
 
-let current: BrowserIdentity | null = null
+export interface IdentitySession {
+  identity: BrowserIdentity | null
+  /** The keys were exported (downloaded as identity.json or imported from one). */
+  exported: boolean
+  /** The start-up restore settled. */
+  ready: boolean
+  /** Why the identity could not be kept in this browser (it still works for this tab). */
+  keepError: string | null
+}
+
+let current: IdentitySession = { identity: null, exported: false, ready: false, keepError: null }
 const listeners = new Set<() => void>()
+let restoring: Promise<void> | null = null
 
-export function getIdentity(): BrowserIdentity | null {
+function update(next: Partial<IdentitySession>): void {
+  current = { ...current, ...next }
+  for (const listener of listeners) listener()
+}
+
+export function getSession(): IdentitySession {
   return current
 }
 
-export function setIdentity(identity: BrowserIdentity | null): void {
-  current = identity
-  for (const listener of listeners) listener()
+export function getIdentity(): BrowserIdentity | null {
+  return current.identity
 }
 
 export function subscribeIdentity(listener: () => void): () => void {
   listeners.add(listener)
   return () => listeners.delete(listener)
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+/** Loads the identity kept in this browser, once; later calls share the first. */
+export function restoreIdentity(): Promise<void> {
+  restoring ??= loadKept().then(
+    (kept) => {
+      // An identity set meanwhile (created or imported during the restore) wins.
+      if (current.identity === null && kept !== null) update({ identity: kept.identity, exported: kept.exported, ready: true })
+      else update({ ready: true })
+    },
+    (err: unknown) => update({ ready: true, keepError: message(err) }),
+  )
+  return restoring
+}
+
+/** Uses `identity` from now on and keeps it in this browser; `null` forgets it here. */
+export async function setIdentity(identity: BrowserIdentity | null, exported = false): Promise<void> {
+  update({ identity, exported: identity !== null && exported, ready: true, keepError: null })
+  try {
+    if (identity === null) await clearKept()
+    else await saveKept({ identity, exported })
+  } catch (err) {
+    update({ keepError: message(err) })
+  }
+}
+
+/** Records that the current identity's keys were saved to a file. */
+export async function markExported(): Promise<void> {
+  const identity = current.identity
+  if (identity === null) return
+  update({ exported: true })
+  try {
+    await saveKept({ identity, exported: true })
+  } catch (err) {
+    update({ keepError: message(err) })
+  }
 }

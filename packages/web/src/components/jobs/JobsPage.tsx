@@ -1,10 +1,10 @@
 /**
- * The jobs tab: with the account identity loaded (the storage page's card and signing), the
- * account's jobs kept current by `job.updated` events (plus a slow poll in case the stream is
+ * The jobs tab: with the account identity loaded (the storage page's card and signing), a form
+ * to run a job, the account's jobs kept current by `job.updated` events (plus a slow poll in case the stream is
  * down), and the selected job in detail.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { NodeInfo } from '@w3ai/protocol'
+import type { Job, NodeInfo } from '@w3ai/protocol'
 import { useHubData } from '../../hooks/use-hub-data.js'
 import { useIdentity } from '../../hooks/use-identity.js'
 import { useRefresh } from '../../hooks/use-refresh.js'
@@ -12,6 +12,7 @@ import { JobsApi } from '../../jobs/api.js'
 import { planRefresh, type JobStamps } from '../../jobs/updates.js'
 import { IdentityCard } from '../storage/IdentityCard.js'
 import { DeploymentTable } from './DeploymentTable.js'
+import { RunJobCard } from './RunJobCard.js'
 import { JobDetail } from './JobDetail.js'
 import { JobTable } from './JobTable.js'
 
@@ -93,15 +94,23 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
     requestDeployments(0)
   }
   const job = selected !== null && detail.data?.id === selected ? detail.data : null
+  const onSubmitted = (submitted: Job): void => {
+    setSelected(submitted.id)
+    requestList(0)
+    requestDetail(0)
+  }
 
   return (
     <div className="storage jobs-page" data-testid="jobs-tab">
-      {identity === null && <IdentityCard identity={identity} purpose="to see your compute jobs" />}
-      {identity !== null && (
-        <div className="jobs-top">
-          <IdentityCard identity={identity} purpose="to see your compute jobs" compact />
+      {identity === null && <IdentityCard purpose="to run and see your compute jobs" />}
+      {identity !== null && api !== null && jobsApi !== null && (
+        <>
+          <div className="storage-top">
+            <IdentityCard purpose="to run and see your compute jobs" compact />
+            <RunJobCard api={api} jobs={jobsApi} identity={identity} onSubmitted={onSubmitted} />
+          </div>
           <JobTable jobs={jobs.data} error={jobs.error} selected={selected} onSelect={setSelected} onRefresh={refresh} />
-        </div>
+        </>
       )}
       {identity !== null && (deployments.data?.length ?? 0) > 0 && <DeploymentTable deployments={deployments.data ?? []} nodes={nodes} />}
       {identity !== null && job !== null && <JobDetail job={job} nodes={nodes} hubId={hubId} />}

@@ -55,7 +55,7 @@ export default function StoragePage({ nodes, hubId }: StoragePageProps) {
   return (
     <div className="storage">
       <div className="storage-top">
-        <IdentityCard identity={identity} />
+        <IdentityCard />
         {api !== null && identity !== null && <UploadCard api={api} identity={identity} onUploaded={refresh} />}
       </div>
       {identity !== null && (
