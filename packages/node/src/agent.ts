@@ -14,7 +14,7 @@ import { BYTES_PER_GB, PIECES_DIR } from './constants.js'
 import { CpuSampler, DiskUsageTracker, bytesToGb, directorySize, machineDefaults, scaledMemoryUsedGb } from './measure.js'
 import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './options.js'
 import { OrderVerifier } from './orders.js'
-import { PieceStore } from './piece-store.js'
+import { DiskPieceStore } from './piece-store.js'
 import { createServer } from './server.js'
 import { ObjectCache } from './object-cache.js'
 import { ServingAgent } from './serving.js'
@@ -52,7 +52,7 @@ export interface NodeAgent extends EventEmitter<NodeAgentEvents> {
    */
   readonly orderKey: string | undefined
   /** The piece store under `<home>/pieces`; available after start(). */
-  readonly pieces: PieceStore
+  readonly pieces: DiskPieceStore
 }
 
 class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
@@ -63,7 +63,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private runner: TaskRunner | undefined
   private serving: ServingAgent | undefined
   private disk: DiskUsageTracker | undefined
-  private store: PieceStore | undefined
+  private store: DiskPieceStore | undefined
   private hubOrderKey: string | undefined
   private logger: Logger | undefined
   private endpoint: string | undefined
@@ -93,7 +93,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     return this.hubOrderKey ?? this.config?.orderKey
   }
 
-  get pieces(): PieceStore {
+  get pieces(): DiskPieceStore {
     if (this.store === undefined) throw new Error('the node agent is not started')
     return this.store
   }
@@ -133,7 +133,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     const log = logger ?? pino({ enabled: false })
 
     const piecesDir = join(config.home, PIECES_DIR)
-    const store = new PieceStore({ dir: piecesDir, capacityBytes: config.capabilities.diskGb * BYTES_PER_GB })
+    const store = new DiskPieceStore({ dir: piecesDir, capacityBytes: config.capabilities.diskGb * BYTES_PER_GB })
     this.store = store
     await store.start()
     // The store counts its own bytes exactly and at once; the walk covers the rest of the home.

@@ -16,11 +16,9 @@
 export { createNodeAgent, VERSION, type NodeAgent, type NodeAgentEvents } from './agent.js'
 export type { NodeAgentConfig, NodeAgentOptions } from './options.js'
 export type { NodeHealth } from './server.js'
-export { PieceStore, type ByteRange, type PieceStat, type PieceStoreComponents, type PieceUsage, type PutResult } from './piece-store.js'
+export { DiskPieceStore, type ByteRange, type PieceStat, type PieceStoreComponents, type PieceUsage, type PutResult } from './piece-store.js'
 export { OrderVerifier, decodeOrderHeader, encodeOrderHeader, type OrderAction, type OrderVerifierComponents } from './orders.js'
 export { pieceRoutes, parseRange, type PieceRoutesComponents } from './pieces-routes.js'
-export { parsePieceCid, pieceCidFromSha256 } from './cid.js'
-export { MerkleBuilder, leafCount, proveLeaf } from './merkle.js'
 export type { HubLinkState } from './hub-link.js'
 export { Backoff, type BackoffOptions } from './backoff.js'
 export {

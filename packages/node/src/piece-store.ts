@@ -1,17 +1,17 @@
 /**
- * Content-addressed piece files under `<home>/pieces`. A piece is streamed into a temporary file
- * while its sha256 and Merkle root are computed, checked against its CID, and only then renamed
- * into place, so a piece file that exists is always whole and always matches its name.
+ * Content-addressed piece files under `<home>/pieces`, readable by the node's user only (0700
+ * directories, 0600 files). A piece is streamed into a temporary file while its sha256 and Merkle
+ * root are computed, checked against its CID, and only then renamed into place, so a piece file
+ * that exists is always whole and always matches its name. Hashing and Merkle trees are the
+ * storage core's, the same code clients use to address and check pieces.
  */
-import { createHash } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, open, readdir, rename, rm, statfs, unlink, type FileHandle } from 'node:fs/promises'
+import { chmod, lstat, mkdir, open, readdir, rename, rm, statfs, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { randomBytes } from 'node:crypto'
 import { STORAGE_DEFAULTS, W3aiError, type AuditProof } from '@w3ai/protocol'
-import { parsePieceCid } from './cid.js'
-import { MerkleBuilder, leafCount, proveLeaf } from './merkle.js'
+import { MerkleBuilder, merkleLeafCount, merkleProofFromStream, parseCid, PieceHasher, RAW_CODEC } from '@w3ai/storage'
 
 /** Where unfinished uploads live; on the same filesystem as the pieces so rename is atomic. */
 const TEMP_DIR = '.tmp'
@@ -34,7 +34,7 @@ export interface PutResult {
   size: number
   /** 64 hex characters. */
   merkleRoot: string
-  /** False when the piece was already stored (then nothing was read from the source). */
+  /** False when the piece was already stored (its bytes were still received and hashed, not written). */
   created: boolean
 }
 
@@ -55,7 +55,8 @@ export interface PieceUsage {
   bytes: number
 }
 
-export class PieceStore {
+/** The node's piece store: piece files on a local disk (the hub keeps piece records, not bytes). */
+export class DiskPieceStore {
   private readonly dir: string
   private readonly tempDir: string
   private readonly capacityBytes: number
@@ -85,6 +86,8 @@ export class PieceStore {
     this.starting ??= (async () => {
       await rm(this.tempDir, { recursive: true, force: true })
       await mkdir(this.tempDir, { recursive: true, mode: 0o700 })
+      // Also tightens a directory an older version (or the operator) made readable to others.
+      await chmod(this.dir, 0o700)
       const { pieces, bytes } = await this.scan()
       this.pieces = pieces
       this.bytes = bytes
@@ -100,7 +103,7 @@ export class PieceStore {
 
   /** The file of a piece; it exists only while the piece is stored. */
   pathOf(cid: string): string {
-    parsePieceCid(cid)
+    parseCid(cid, RAW_CODEC)
     // The leading characters of a raw sha2-256 CID are the same for every piece (bafkrei…);
     // the ones before the last (which holds 3 bits and padding) are digest bits, so they shard evenly.
     return join(this.dir, cid.slice(-3, -1), cid)
@@ -129,7 +132,9 @@ export class PieceStore {
   /**
    * Stores the bytes of `source` as piece `cid`. Refuses (and keeps nothing) when the bytes exceed
    * `maxSize` (STORAGE_PIECE_TOO_LARGE), the share or the disk (STORAGE_NODE_FULL), or do not hash
-   * to the CID (STORAGE_PIECE_HASH_MISMATCH). An already stored piece is not read again.
+   * to the CID (STORAGE_PIECE_HASH_MISMATCH). A piece already stored is still read and hashed in
+   * full (a receipt vouches for the bytes of this request, never for a CID alone), then not
+   * written again.
    */
   put(cid: string, source: AsyncIterable<Uint8Array> | Readable, maxSize: number, signal?: AbortSignal): Promise<PutResult> {
     const task = this.doPut(cid, source, maxSize, signal)
@@ -182,7 +187,7 @@ export class PieceStore {
   async merkleRoot(cid: string): Promise<string> {
     const builder = new MerkleBuilder(this.leafSize)
     try {
-      for await (const chunk of createReadStream(this.pathOf(cid))) builder.update(chunk as Buffer)
+      for await (const chunk of createReadStream(this.pathOf(cid))) builder.update(chunk as Uint8Array)
     } catch (err) {
       if (isNotFound(err)) throw notFound(cid)
       throw err
@@ -194,12 +199,13 @@ export class PieceStore {
   async prove(cid: string, leafIndex: number): Promise<AuditProof> {
     const st = await this.stat(cid)
     if (st === undefined) throw notFound(cid)
-    const leaves = leafCount(st.size, this.leafSize)
+    const leaves = merkleLeafCount(st.size, this.leafSize)
     if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leaves) {
       throw new W3aiError('VALIDATION_FAILED', `leafIndex must be 0..${leaves - 1} for this piece of ${st.size} bytes.`)
     }
     try {
-      return await proveLeaf(this.pathOf(cid), leafIndex, this.leafSize)
+      const chunks = createReadStream(this.pathOf(cid), { highWaterMark: Math.max(64 * 1024, this.leafSize) })
+      return await merkleProofFromStream(chunks, leafIndex, this.leafSize)
     } catch (err) {
       if (isNotFound(err)) throw notFound(cid)
       throw err
@@ -207,59 +213,62 @@ export class PieceStore {
   }
 
   private async doPut(cid: string, source: AsyncIterable<Uint8Array> | Readable, maxSize: number, signal?: AbortSignal): Promise<PutResult> {
-    const { sha256: expected } = parsePieceCid(cid)
-    const existing = await this.stat(cid)
-    if (existing !== undefined) {
-      if (existing.size > maxSize) throw tooLarge(maxSize)
-      return { cid, size: existing.size, merkleRoot: await this.merkleRoot(cid), created: false }
-    }
-
+    parseCid(cid, RAW_CODEC)
+    // A piece already held is received and checked like any other, only not written: without the
+    // bytes, a receipt would let anyone who can name a CID claim a copy of it (issue 8 A1).
+    const held = (await this.stat(cid)) !== undefined
     const abort = signal === undefined ? this.closing.signal : AbortSignal.any([signal, this.closing.signal])
     const temp = join(this.tempDir, `${cid.slice(-12)}.${randomBytes(6).toString('hex')}`)
-    let written = 0
+    let received = 0
+    let reserved = 0
     let committed = false
     let fh: FileHandle | undefined
     try {
       abort.throwIfAborted()
-      fh = await open(temp, 'wx', 0o600)
-      const hash = createHash('sha256')
+      if (!held) fh = await open(temp, 'wx', 0o600)
+      const hasher = new PieceHasher()
       const merkle = new MerkleBuilder(this.leafSize)
       for await (const chunk of abortable(source, abort)) {
-        if (written + chunk.length > maxSize) throw tooLarge(maxSize)
-        if (this.bytes + this.inflightBytes + chunk.length > this.capacityBytes) throw full()
-        hash.update(chunk)
+        if (received + chunk.length > maxSize) throw tooLarge(maxSize)
+        hasher.update(chunk)
         merkle.update(chunk)
-        written += chunk.length
+        received += chunk.length
+        if (fh === undefined) continue
+        if (this.bytes + this.inflightBytes + chunk.length > this.capacityBytes) throw full()
+        reserved += chunk.length
         this.inflightBytes += chunk.length
         await fh.write(chunk)
       }
-      // A receipt promises the bytes are kept: make them durable before the piece exists.
-      await fh.sync()
-      await fh.close()
-      fh = undefined
-      if (!hash.digest().equals(expected)) {
-        throw new W3aiError('STORAGE_PIECE_HASH_MISMATCH', `The ${written} bytes received do not hash to ${cid}.`)
+      if (fh !== undefined) {
+        // A receipt promises the bytes are kept: make them durable before the piece exists.
+        await fh.sync()
+        await fh.close()
+        fh = undefined
+      }
+      if (hasher.cid() !== cid) {
+        throw new W3aiError('STORAGE_PIECE_HASH_MISMATCH', `The ${received} bytes received do not hash to ${cid}.`)
       }
       const merkleRoot = merkle.root()
       const created = await this.withLock(cid, async () => {
         if ((await this.stat(cid)) !== undefined) return false
+        if (held) throw new W3aiError('STORAGE_PIECE_NOT_FOUND', `Piece ${cid} was deleted while it was being received; send it again.`)
         const path = this.pathOf(cid)
         await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
         await rename(temp, path)
         committed = true
         this.pieces++
-        this.bytes += written
+        this.bytes += received
         return true
       })
       if (created) this.onChange()
-      return { cid, size: written, merkleRoot, created }
+      return { cid, size: received, merkleRoot, created }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw full()
       throw err
     } finally {
-      this.inflightBytes -= written
+      this.inflightBytes -= reserved
       await fh?.close().catch(() => undefined)
-      if (!committed) await rm(temp, { force: true })
+      if (!committed && !held) await rm(temp, { force: true })
     }
   }
 

@@ -7,15 +7,15 @@ import type { IncomingMessage } from 'node:http'
 import { signObject, type Identity } from '@w3ai/crypto'
 import { HEADER_ORDER, W3aiError, type PieceOrder, type PieceReceipt, type SignedReceipt } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
+import { parseCid, RAW_CODEC } from '@w3ai/storage'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { parsePieceCid } from './cid.js'
 import { allowCrossOrigin } from './cors.js'
 import { MAX_PIECE_BYTES } from './constants.js'
 import type { OrderAction, OrderVerifier } from './orders.js'
-import type { ByteRange, PieceStore } from './piece-store.js'
+import type { ByteRange, DiskPieceStore } from './piece-store.js'
 
 export interface PieceRoutesComponents {
-  store: PieceStore
+  store: DiskPieceStore
   orders: OrderVerifier
   /** Signs receipts; its id is the node id. */
   identity: Pick<Identity, 'id' | 'signingKey'>
@@ -39,7 +39,8 @@ export function pieceRoutes(c: PieceRoutesComponents): FastifyPluginAsync {
     /** Verified orders by request; filled by the onRequest hook before any body is read. */
     const orders = new WeakMap<FastifyRequest, { cid: string; order: PieceOrder }>()
     const authorize = (action: OrderAction) => async (req: FastifyRequest): Promise<void> => {
-      const { cid } = parsePieceCid((req.params as CidParams).cid)
+      const { cid } = req.params as CidParams
+      parseCid(cid, RAW_CODEC)
       orders.set(req, { cid, order: c.orders.verify(req.headers[HEADER_ORDER], action, cid) })
     }
     const authorized = (req: FastifyRequest): { cid: string; order: PieceOrder } => {

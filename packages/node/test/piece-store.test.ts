@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { W3aiError, type ErrorCode } from '@w3ai/protocol'
-import { pieceCidFromSha256 } from '../src/cid.js'
-import { PieceStore, type PieceStoreComponents } from '../src/piece-store.js'
+import { cidFromDigest } from '@w3ai/storage'
+import { DiskPieceStore, type PieceStoreComponents } from '../src/piece-store.js'
 import { chunksOf, cidOf, naiveRoot, verifyProof } from './pieces-kit.js'
 
 const MiB = 1024 * 1024
@@ -24,9 +24,9 @@ async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | string> {
 describe('piece store', () => {
   let root: string
   let n = 0
-  const stores: PieceStore[] = []
-  const open = async (extra: Partial<PieceStoreComponents> = {}, dir = join(root, `s${n++}`)): Promise<{ store: PieceStore; dir: string }> => {
-    const store = new PieceStore({ dir, capacityBytes: 64 * MiB, ...extra })
+  const stores: DiskPieceStore[] = []
+  const open = async (extra: Partial<PieceStoreComponents> = {}, dir = join(root, `s${n++}`)): Promise<{ store: DiskPieceStore; dir: string }> => {
+    const store = new DiskPieceStore({ dir, capacityBytes: 64 * MiB, ...extra })
     stores.push(store)
     await store.start()
     return { store, dir }
@@ -113,23 +113,58 @@ describe('piece store', () => {
     expect(await store.hasRoomFor(1001)).toBe(false)
   })
 
-  it('answers a second put of a stored piece without reading it', async () => {
-    const { store } = await open()
+  it('reads and hashes a second put of a stored piece in full, without writing it again', async () => {
+    const { store, dir } = await open()
     const bytes = randomBytes(9000)
     const cid = await cidOf(bytes)
     const first = await store.put(cid, chunksOf(bytes, 4096), MiB)
-    let read = false
+    const storedAt = (await stat(store.pathOf(cid))).mtimeMs
+    let read = 0
     const second = await store.put(
       cid,
       (async function* () {
-        read = true
-        yield bytes
+        for await (const chunk of chunksOf(bytes, 1000)) {
+          read += chunk.length
+          yield chunk
+        }
       })(),
       MiB,
     )
     expect(second).toEqual({ ...first, created: false })
-    expect(read).toBe(false)
+    expect(read).toBe(bytes.length)
+    expect((await stat(store.pathOf(cid))).mtimeMs).toBe(storedAt)
     expect(store.usage()).toEqual({ pieces: 1, bytes: 9000 })
+    expect(await tempFiles(dir)).toEqual([])
+  })
+
+  it('refuses a put of a stored piece with no bytes, too few or other bytes, and keeps the piece', async () => {
+    const { store } = await open()
+    const bytes = randomBytes(9000)
+    const cid = await cidOf(bytes)
+    await store.put(cid, chunksOf(bytes, 4096), MiB)
+    const other = Buffer.from(bytes)
+    other[100] = (other[100] ?? 0) ^ 1
+    for (const body of [Buffer.alloc(0), bytes.subarray(0, 4096), other]) {
+      expect(await codeOf(store.put(cid, chunksOf(body, 4096), MiB))).toBe('STORAGE_PIECE_HASH_MISMATCH')
+    }
+    expect(await codeOf(store.put(cid, chunksOf(Buffer.concat([bytes, bytes]), 4096), 9000))).toBe('STORAGE_PIECE_TOO_LARGE')
+    expect(await readFile(store.pathOf(cid))).toEqual(bytes)
+    expect(store.usage()).toEqual({ pieces: 1, bytes: 9000 })
+  })
+
+  it('keeps its directories and files to the node user (0700 and 0600), tightening an existing directory', async () => {
+    const dir = join(root, `s${n++}`)
+    await mkdir(dir, { mode: 0o755 })
+    await chmod(dir, 0o755)
+    const { store } = await open({}, dir)
+    const bytes = randomBytes(5000)
+    const cid = await cidOf(bytes)
+    await store.put(cid, chunksOf(bytes, 4096), MiB)
+    const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777
+    expect(await mode(dir)).toBe(0o700)
+    expect(await mode(join(dir, '.tmp'))).toBe(0o700)
+    expect(await mode(join(store.pathOf(cid), '..'))).toBe(0o700)
+    expect(await mode(store.pathOf(cid))).toBe(0o600)
   })
 
   it('stores one copy when the same piece is put concurrently', async () => {
@@ -221,7 +256,7 @@ describe('piece store', () => {
     const block = randomBytes(MiB)
     const hash = createHash('sha256')
     for (let i = 0; i < size / MiB; i++) hash.update(block)
-    const cid = pieceCidFromSha256(hash.digest())
+    const cid = cidFromDigest(hash.digest())
     const js = (): number => process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed
     let peak = 0
     // Fresh buffers, as a socket delivers them: a store that kept references to chunks would grow.

@@ -175,6 +175,35 @@ describe('node piece API', () => {
     expect(await tempFiles(node)).toEqual([])
   })
 
+  it('gives no receipt for a piece it already holds unless the request carries its bytes (issue 8 A1)', async () => {
+    const bytes = randomBytes(3 * 4096 + 5)
+    const cid = await cidOf(bytes)
+    const stored = (await (await put(cid, bytes)).json()) as SignedReceipt
+    const other = Buffer.from(bytes)
+    other[7] = (other[7] ?? 0) ^ 1
+    // A sharee who can name the CID but does not have the bytes: no body at all, an empty one
+    // (Content-Length 0), a prefix, or the right length with other bytes.
+    const attempts: Array<() => Promise<Response>> = [
+      () => fetch(url(cid), { method: 'PUT', headers: { [HEADER_ORDER]: header({ action: 'put', pieceCid: cid }) } }),
+      () => put(cid, new Uint8Array(0)),
+      () => put(cid, bytes.subarray(0, 4096)),
+      () => put(cid, other),
+    ]
+    for (const attempt of attempts) {
+      const res = await attempt()
+      expect(res.status).toBe(400)
+      const body = (await res.json()) as { error?: { code: string }; receipt?: unknown }
+      expect(body.receipt).toBeUndefined()
+      expect(body.error?.code).toBe('STORAGE_PIECE_HASH_MISMATCH')
+    }
+    expect(Buffer.from(await (await get(cid)).arrayBuffer())).toEqual(bytes)
+    // Whoever does send the bytes gets a receipt, though the node keeps its one copy.
+    const again = await put(cid, bytes)
+    expect(again.status).toBe(201)
+    expect(((await again.json()) as SignedReceipt).receipt).toMatchObject({ pieceCid: cid, size: bytes.length, merkleRoot: stored.receipt.merkleRoot })
+    expect(await tempFiles(node)).toEqual([])
+  })
+
   it('refuses a piece over the order maxSize, declared or streamed', async () => {
     const bytes = randomBytes(64 * 1024)
     const cid = await cidOf(bytes)
