@@ -1,9 +1,16 @@
 /**
  * HubClient: the typed client for the hub's REST API and WebSockets. Requests are signed with the
  * given identity (always, when one is set); errors come back as W3aiError with the hub's code.
+ * A brief HUB_UNREACHABLE is ridden out: idempotent requests (GET, and the POSTs the hub treats
+ * idempotently) are retried with backoff and jitter, signed afresh each time; any request is
+ * retried when the connection was refused, since then it never reached the hub.
  */
-import { signRequest, type Identity } from '@w3ai/crypto'
+import { signRequest, type Identity, type SignOptions } from '@w3ai/crypto'
 import {
+  HEADER_KEY,
+  HEADER_NONCE,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
   W3aiError,
   isErrorCode,
   type Account,
@@ -18,6 +25,7 @@ import {
   type NodeRegistration,
 } from '@w3ai/protocol'
 import WebSocket from 'ws'
+import { Backoff, notDelivered, retry, socketErrorCode, type BackoffOptions, type RetryOptions } from './retry.js'
 
 export type Signer = Pick<Identity, 'publicKey' | 'signingKey'>
 
@@ -29,6 +37,13 @@ export interface HubClientOptions {
   /** Per-request timeout in ms (default 15000). */
   timeoutMs?: number
   fetch?: typeof fetch
+  /** How requests ride out a brief HUB_UNREACHABLE (default: 8 attempts, backoff 250 ms doubling to 5 s); false: one attempt. */
+  retry?: RetryOptions | false
+  /**
+   * Retry before the hub has answered this client once (default true). A command-line tool sets
+   * false: a hub that never answered is more likely not running than restarting, so say so at once.
+   */
+  retryBeforeFirstAnswer?: boolean
 }
 
 export interface RequestOptions {
@@ -37,6 +52,54 @@ export interface RequestOptions {
   as?: Signer
   /** Send unsigned even when the client has an identity. */
   unsigned?: boolean
+  /**
+   * Whether sending the request twice does no harm, so it may be retried after a lost connection
+   * (default: GET and HEAD, and the POSTs in IDEMPOTENT_POSTS).
+   */
+  idempotent?: boolean
+}
+
+/** POST routes the hub treats idempotently: asking again for a segment's orders, committing a segment again. */
+export const IDEMPOTENT_POSTS: readonly RegExp[] = [/^\/v1\/storage\/uploads\/[^/?]+\/segments\/\d+\/(orders|commit)$/]
+
+/** Whether a request may be sent again after a lost connection (see RequestOptions.idempotent). */
+export function isIdempotent(method: string, path: string): boolean {
+  const m = method.toUpperCase()
+  if (m === 'GET' || m === 'HEAD') return true
+  const bare = path.split('?')[0] ?? path
+  return m === 'POST' && IDEMPOTENT_POSTS.some((re) => re.test(bare))
+}
+
+export interface EventsOptions {
+  /** Sign the subscription as this identity (default: the client's): the hub adds your own job and deployment events. */
+  as?: Signer
+  /** Subscribe anonymously (node events only) even when the client has an identity. */
+  unsigned?: boolean
+  /** Reconnect when the socket drops, with backoff, signing each subscription afresh (default: no). */
+  reconnect?: boolean | BackoffOptions
+  /** Called for every (re)opened socket. */
+  onOpen?: () => void
+  /** Called once when the stream ends for good: closed by you, refused by the hub, or dropped without `reconnect`. */
+  onClose?: () => void
+}
+
+/** The subscription path of the event stream; the query carries a signature over GET /v1/events with an empty body. */
+export function eventsPath(signer?: Signer, options: SignOptions = {}): string {
+  if (signer === undefined) return EVENTS_PATH
+  const h = signRequest(signer, 'GET', EVENTS_PATH, undefined, options)
+  const q = new URLSearchParams({ key: h[HEADER_KEY], timestamp: h[HEADER_TIMESTAMP], nonce: h[HEADER_NONCE], signature: h[HEADER_SIGNATURE] })
+  return `${EVENTS_PATH}?${q.toString()}`
+}
+const EVENTS_PATH = '/v1/events'
+
+/** HUB_UNREACHABLE that remembers whether the request may have reached the hub. */
+class Unreachable extends W3aiError {
+  constructor(
+    message: string,
+    readonly delivered: boolean,
+  ) {
+    super('HUB_UNREACHABLE', message)
+  }
 }
 
 export class HubClient {
@@ -44,12 +107,18 @@ export class HubClient {
   readonly identity: Signer | undefined
   private readonly timeoutMs: number
   private readonly fetchImpl: typeof fetch
+  private readonly retryOptions: RetryOptions
+  private readonly retryBeforeFirstAnswer: boolean
+  /** Whether the hub has answered this client at least once. */
+  private answered = false
 
   constructor(options: HubClientOptions) {
     this.url = options.url.replace(/\/+$/, '')
     this.identity = options.identity
     this.timeoutMs = options.timeoutMs ?? 15_000
     this.fetchImpl = options.fetch ?? fetch
+    this.retryOptions = options.retry === false ? { attempts: 1 } : (options.retry ?? {})
+    this.retryBeforeFirstAnswer = options.retryBeforeFirstAnswer ?? true
   }
 
   /** Builds the path with its query string; the signature covers exactly this string. */
@@ -64,11 +133,30 @@ export class HubClient {
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
     const fullPath = HubClient.pathWithQuery(path, options.query)
     const text = body === undefined ? undefined : JSON.stringify(body)
+    const signer = options.unsigned === true ? undefined : (options.as ?? this.identity)
+    const idempotent = options.idempotent ?? isIdempotent(method, fullPath)
+    let attempts = 0
+    try {
+      return await retry(
+        () => {
+          attempts++
+          return this.send<T>(method, fullPath, text, signer)
+        },
+        { ...this.retryOptions, retryOn: (err) => err instanceof Unreachable && (this.answered || this.retryBeforeFirstAnswer) && (idempotent || !err.delivered) },
+      )
+    } catch (err) {
+      if (err instanceof Unreachable && attempts > 1) throw new W3aiError('HUB_UNREACHABLE', `${err.message} (${attempts} attempts)`)
+      throw err
+    }
+  }
+
+  /** One attempt, signed now (a fresh nonce and timestamp each time). */
+  private async send<T>(method: string, fullPath: string, text: string | undefined, signer: Signer | undefined): Promise<T> {
     const headers: Record<string, string> = {}
     if (text !== undefined) headers['content-type'] = 'application/json'
-    const signer = options.unsigned === true ? undefined : (options.as ?? this.identity)
     if (signer !== undefined) Object.assign(headers, signRequest(signer, method, fullPath, text))
     let res: Response
+    let raw: string
     try {
       res = await this.fetchImpl(this.url + fullPath, {
         method,
@@ -76,10 +164,15 @@ export class HubClient {
         body: text,
         signal: AbortSignal.timeout(this.timeoutMs),
       })
+      raw = await res.text()
     } catch (err) {
-      throw new W3aiError('HUB_UNREACHABLE', `The hub at ${this.url} could not be reached (${(err as Error).message}); is it running?`)
+      if (err instanceof Error && err.name === 'TimeoutError') {
+        throw new Unreachable(`The hub at ${this.url} did not answer within ${this.timeoutMs} ms.`, true)
+      }
+      const cause = socketErrorCode(err) ?? (err as Error).message
+      throw new Unreachable(`The hub at ${this.url} could not be reached (${cause}); is it running?`, !notDelivered(err))
     }
-    const raw = await res.text()
+    this.answered = true
     let parsed: unknown = undefined
     if (raw !== '') {
       try {
@@ -91,6 +184,8 @@ export class HubClient {
     if (!res.ok) {
       const e = (parsed as Partial<ErrorBody> | undefined)?.error
       if (e !== undefined && isErrorCode(e.code)) throw new W3aiError(e.code, e.message, e.details)
+      // A proxy in front of the hub answers these when the hub is down or restarting.
+      if (res.status === 502 || res.status === 503 || res.status === 504) throw new Unreachable(`The hub at ${this.url} is unavailable (HTTP ${res.status}).`, true)
       throw new W3aiError('INTERNAL', `The hub answered ${res.status}: ${raw.slice(0, 200)}`)
     }
     return parsed as T
@@ -161,18 +256,61 @@ export class HubClient {
     return this.openSocket('/v1/nodes/heartbeat', as)
   }
 
-  /** Follows the event stream; returns a function that closes it. */
-  events(onMessage: (msg: EventStreamMessage) => void, onClose?: () => void): () => void {
-    const ws = new WebSocket(this.wsUrl('/v1/events'))
-    ws.on('message', (data) => {
-      try {
-        onMessage(JSON.parse(String(data)) as EventStreamMessage)
-      } catch {
-        // a malformed frame from the hub is dropped; the stream goes on
-      }
-    })
-    ws.on('error', () => undefined)
-    if (onClose !== undefined) ws.on('close', onClose)
-    return () => ws.close()
+  /**
+   * Follows the event stream; returns a function that closes it. Node events reach everyone; a
+   * subscription signed by an account (the client's identity unless `unsigned`) also carries
+   * that account's job and deployment events. The second argument may be `onClose` alone.
+   */
+  events(onMessage: (msg: EventStreamMessage) => void, options: EventsOptions | (() => void) = {}): () => void {
+    const opts: EventsOptions = typeof options === 'function' ? { onClose: options } : options
+    const signer = opts.unsigned === true ? undefined : (opts.as ?? this.identity)
+    const backoff = opts.reconnect === undefined || opts.reconnect === false ? undefined : new Backoff(opts.reconnect === true ? {} : opts.reconnect)
+    let ws: WebSocket | undefined
+    let timer: NodeJS.Timeout | undefined
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      if (timer !== undefined) clearTimeout(timer)
+      opts.onClose?.()
+    }
+    const connect = (): void => {
+      timer = undefined
+      // Signed at every (re)connect: the hub refuses a nonce it has seen and a stale timestamp.
+      const socket = new WebSocket(this.wsUrl(eventsPath(signer)))
+      ws = socket
+      socket.on('open', () => {
+        backoff?.reset()
+        opts.onOpen?.()
+      })
+      socket.on('message', (data) => {
+        try {
+          onMessage(JSON.parse(String(data)) as EventStreamMessage)
+        } catch {
+          // a malformed frame from the hub is dropped; the stream goes on
+        }
+      })
+      socket.on('error', () => undefined)
+      let refused = false
+      socket.on('unexpected-response', (_req, res) => {
+        // 4xx: the hub refused this subscription (bad signature, unknown account): retrying will not help.
+        refused = (res.statusCode ?? 0) >= 400 && (res.statusCode ?? 0) < 500
+        res.resume()
+        socket.terminate()
+      })
+      socket.on('close', (code) => {
+        if (ended || ws !== socket) return
+        // 1008 and 4xxx: the hub closed the stream on purpose (policy, authentication).
+        if (backoff === undefined || refused || code === 1008 || (code >= 4000 && code < 5000)) return end()
+        timer = setTimeout(connect, backoff.next())
+      })
+    }
+    connect()
+    return () => {
+      if (ended) return
+      const socket = ws
+      end()
+      socket?.close()
+    }
   }
 }

@@ -6,9 +6,21 @@
  * const { nodes } = await hub.listNodes({ status: 'online' })
  * ```
  */
-export { HubClient, type HubClientOptions, type RequestOptions, type Signer } from './client.js'
+export { eventsPath, HubClient, IDEMPOTENT_POSTS, isIdempotent, type EventsOptions, type HubClientOptions, type RequestOptions, type Signer } from './client.js'
 export { simulateNode, type SimulatedNode } from './sim-node.js'
 export { auditPiece, deletePiece, getPiece, putPiece, type PieceTarget } from './pieces.js'
 export { DEFAULT_REDUNDANCY, StorageClient, type ChunkSink, type GetOptions, type PutOptions, type TransferProgress } from './storage.js'
-export { JobsClient, TaskClient } from './jobs.js'
-export { DeploymentsClient, encodeTensors, ServingNodeClient, type TensorMap } from './serving.js'
+export { JobsClient, TaskClient, type WaitOptions } from './jobs.js'
+export { DeploymentsClient, encodeTensors, ServingNodeClient, type TensorMap, type WaitReadyOptions } from './serving.js'
+export {
+  Backoff,
+  backoffDelay,
+  isTransient,
+  notDelivered,
+  retry,
+  retryingPut,
+  whileUnreachable,
+  type BackoffOptions,
+  type FollowOptions,
+  type RetryOptions,
+} from './retry.js'

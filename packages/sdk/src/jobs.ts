@@ -8,6 +8,18 @@ import { downloadObject, downloadSegment } from '@w3ai/storage'
 import type { HubClient } from './client.js'
 import type { PutOptions, StorageClient } from './storage.js'
 import { getPiece } from './pieces.js'
+import { whileUnreachable, type FollowOptions } from './retry.js'
+
+export interface WaitOptions {
+  /** Between polls, in ms (default 250). */
+  intervalMs?: number
+  /** Give up after this long, in ms (default 10 minutes); the job goes on. */
+  timeoutMs?: number
+  /** Told of every change. */
+  onUpdate?: (job: Job) => void
+  /** While the hub is unreachable the wait goes on following until its deadline: how (backoff, onUnreachable). */
+  follow?: FollowOptions
+}
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -63,12 +75,15 @@ export class JobsClient {
     return this.hub.request<Job>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`)
   }
 
-  /** Polls until the job finishes (or `timeoutMs` passes), reporting every change. */
-  async wait(id: string, options: { intervalMs?: number; timeoutMs?: number; onUpdate?: (job: Job) => void } = {}): Promise<Job> {
+  /**
+   * Polls until the job finishes (or `timeoutMs` passes), reporting every change. A hub that
+   * goes away meanwhile is waited for (with backoff) until the deadline, then followed again.
+   */
+  async wait(id: string, options: WaitOptions = {}): Promise<Job> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
     let last = ''
     for (;;) {
-      const job = await this.get(id)
+      const job = await whileUnreachable(() => this.get(id), deadline, options.follow)
       const stamp = `${job.status}:${job.history.length}`
       if (stamp !== last) options.onUpdate?.(job)
       last = stamp

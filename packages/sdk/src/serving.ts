@@ -16,6 +16,18 @@ import {
   type TaskInput,
 } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
+import { whileUnreachable, type FollowOptions } from './retry.js'
+
+export interface WaitReadyOptions {
+  /** Between polls, in ms (default 250). */
+  intervalMs?: number
+  /** Give up after this long, in ms (default 5 minutes). */
+  timeoutMs?: number
+  /** Told of every change. */
+  onUpdate?: (d: Deployment) => void
+  /** While the hub is unreachable the wait goes on following until its deadline: how (backoff, onUnreachable). */
+  follow?: FollowOptions
+}
 
 type Typed = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array
 
@@ -78,12 +90,15 @@ export class DeploymentsClient {
     return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs: encodeTensors(inputs) })
   }
 
-  /** Polls until every replica serves (`ready`), reporting each change; fails if the deployment fails or stops. */
-  async waitReady(id: string, options: { intervalMs?: number; timeoutMs?: number; onUpdate?: (d: Deployment) => void } = {}): Promise<Deployment> {
+  /**
+   * Polls until every replica serves (`ready`), reporting each change; fails if the deployment
+   * fails or stops. A hub that goes away meanwhile is waited for until the deadline.
+   */
+  async waitReady(id: string, options: WaitReadyOptions = {}): Promise<Deployment> {
     const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000)
     let last = ''
     for (;;) {
-      const d = await this.get(id)
+      const d = await whileUnreachable(() => this.get(id), deadline, options.follow)
       const stamp = `${d.status}:${d.replicas.map((r) => r.state).join(',')}`
       if (stamp !== last) options.onUpdate?.(d)
       last = stamp
