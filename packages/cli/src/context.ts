@@ -1,6 +1,7 @@
 /** What every command resolves first: the home, the hub URL, and the output mode. */
 import { readIdentity, resolveHome, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
+import { HubClient, type HubClientOptions } from '@w3ai/sdk'
 import { parseUrl } from './args.js'
 import { devnetFilePath, readDevnetFile } from './devnet-file.js'
 
@@ -41,4 +42,26 @@ export async function accountIdentityOf(flags: CommonFlags, env: NodeJS.ProcessE
   const identity = await readIdentity(home)
   if (identity === undefined) throw new W3aiError('IDENTITY_NOT_FOUND', `No identity in ${home}; run \`w3ai account create\`.`)
   return asAccountIdentity(identity, home)
+}
+
+/** Notes on stderr (none with --json) while the hub is unreachable and a request is retried. */
+export function unreachableNote(flags: CommonFlags): (error: unknown, delayMs: number) => void {
+  return (error, delayMs) => {
+    if (flags.json === true) return
+    const reason = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`${reason} Trying again in ${(delayMs / 1000).toFixed(1)} s.\n`)
+  }
+}
+
+/** The hub client of a command: the hub of `flags`, signing as `identity`, retrying through a brief outage. */
+export async function hubClientOf(flags: CommonFlags, identity?: Identity, options: Omit<HubClientOptions, 'url' | 'identity'> = {}): Promise<HubClient> {
+  const note = unreachableNote(flags)
+  return new HubClient({
+    url: await hubUrlOf(flags),
+    ...(identity === undefined ? {} : { identity }),
+    ...options,
+    retry: { onRetry: (err, _retry, delayMs) => note(err, delayMs) },
+    // A hub that never answered is likelier stopped than restarting: say HUB_UNREACHABLE at once.
+    retryBeforeFirstAnswer: false,
+  })
 }

@@ -1,10 +1,9 @@
 /** `w3ai account create|show`: the account identity in the home and its record at the hub. */
 import type { Command } from 'commander'
 import { generateIdentity, readIdentity, writeIdentity } from '@w3ai/crypto'
-import { HubClient } from '@w3ai/sdk'
 import { W3aiError, type Account } from '@w3ai/protocol'
 import { parseName } from '../args.js'
-import { accountIdentityOf, asAccountIdentity, homeOf, hubUrlOf, type CommonFlags } from '../context.js'
+import { accountIdentityOf, asAccountIdentity, homeOf, hubClientOf, type CommonFlags } from '../context.js'
 import { createOut } from '../output.js'
 import { withCommon } from './common.js'
 import { join } from 'node:path'
@@ -29,7 +28,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--name <name>', 'display name', parseName('--name'))
     .action(async (flags: CommonFlags & { name?: string }) => {
       const home = homeOf(flags)
-      const hub = new HubClient({ url: await hubUrlOf(flags) })
+      const hub = await hubClientOf(flags)
       let identity = await readIdentity(home)
       const newIdentity = identity === undefined
       if (identity === undefined) {
@@ -54,7 +53,7 @@ export function registerAccountCommands(program: Command): void {
     .description('show the account of <home>/identity.json as the hub knows it')
     .action(async (flags: CommonFlags) => {
       const identity = await accountIdentityOf(flags)
-      const hub = new HubClient({ url: await hubUrlOf(flags) })
+      const hub = await hubClientOf(flags)
       const record = await hub.me(identity)
       const file = join(homeOf(flags), IDENTITY_FILE)
       createOut(flags.json === true).result({ ...record, identityFile: file }, () => describe(record, false, file))

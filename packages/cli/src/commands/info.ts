@@ -1,9 +1,8 @@
 /** Read-only views of the network: `w3ai status` and `w3ai nodes`. */
 import type { Command } from 'commander'
-import { HubClient } from '@w3ai/sdk'
 import type { Executor, NodeInfo, NodeListQuery, NodeStatus } from '@w3ai/protocol'
 import { parseExecutor, parseRegion, parseStatus } from '../args.js'
-import { hubUrlOf, type CommonFlags } from '../context.js'
+import { hubClientOf, type CommonFlags } from '../context.js'
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
 
@@ -35,8 +34,8 @@ export function registerInfoCommands(program: Command): void {
   withCommon(program.command('status'))
     .description('hub health and a summary of the network')
     .action(async (flags: CommonFlags) => {
-      const url = await hubUrlOf(flags)
-      const client = new HubClient({ url })
+      const client = await hubClientOf(flags)
+      const url = client.url
       const [health, summary] = await Promise.all([client.health(), client.networkSummary()])
       createOut(flags.json === true).result({ hub: url, health, summary }, () => {
         const c = summary.capacity
@@ -56,7 +55,7 @@ export function registerInfoCommands(program: Command): void {
     .option('--region <region>', 'only this region', parseRegion)
     .option('--executor <executor>', 'only nodes offering this executor', parseExecutor)
     .action(async (flags: NodesFlags) => {
-      const client = new HubClient({ url: await hubUrlOf(flags) })
+      const client = await hubClientOf(flags)
       const query: Omit<NodeListQuery, 'cursor'> = {}
       if (flags.status !== undefined) query.status = flags.status
       if (flags.region !== undefined) query.region = flags.region

@@ -5,11 +5,11 @@
  * is checked before the first request, so a mistake never leaves a job behind.
  */
 import type { Command } from 'commander'
-import { HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
+import { JobsClient, StorageClient } from '@w3ai/sdk'
 import { STORAGE_DEFAULTS, type Job, type JobSubmit } from '@w3ai/protocol'
 import { checkCid, checkJobId, parseMaxAttempts, parsePriority, parseRedundancy, parseTolerance, parseVerify, parseWaitTimeout } from '../args.js'
 import { DEFAULT_WAIT_TIMEOUT_S, EXIT_FAILURE, JOB_POLL_MS } from '../constants.js'
-import { accountIdentityOf, hubUrlOf, type CommonFlags } from '../context.js'
+import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
 import { jobReporter } from '../job-progress.js'
 import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
@@ -29,7 +29,7 @@ interface RunFlags extends CommonFlags {
 /** The identity first (a missing one is the likelier mistake), then the hub. */
 async function jobsClient(flags: CommonFlags): Promise<JobsClient> {
   const identity = await accountIdentityOf(flags)
-  return new JobsClient(new HubClient({ url: await hubUrlOf(flags), identity }), identity)
+  return new JobsClient(await hubClientOf(flags, identity), identity)
 }
 
 /** The flags every `job run` executor takes. */
@@ -71,7 +71,12 @@ async function submitAndReport(body: JobSubmit, flags: RunFlags, afterSuccess?: 
   const reporter = jobReporter({ quiet: out.json })
   let job: Job
   try {
-    job = await client.wait(submitted.id, { intervalMs: JOB_POLL_MS, timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000, onUpdate: reporter.onUpdate })
+    job = await client.wait(submitted.id, {
+      intervalMs: JOB_POLL_MS,
+      timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000,
+      onUpdate: reporter.onUpdate,
+      follow: { onUnreachable: unreachableNote(flags) },
+    })
   } finally {
     reporter.done()
   }
@@ -124,7 +129,7 @@ function registerRunCommands(job: Command): void {
       const redundancy = redundancyOf(flags)
       const store = async (job: Job): Promise<Record<string, unknown>> => {
         const identity = await accountIdentityOf(flags)
-        const hub = new HubClient({ url: await hubUrlOf(flags), identity })
+        const hub = await hubClientOf(flags, identity)
         const stored = await new JobsClient(hub, identity).storeTrainedModel(job, new StorageClient(hub, identity), redundancy === undefined ? {} : { redundancy })
         return { model: stored }
       }

@@ -4,10 +4,10 @@
  * the input and output tensors `w3ai job run onnx --input` must name.
  */
 import type { Command } from 'commander'
-import { HubClient, StorageClient } from '@w3ai/sdk'
+import { StorageClient } from '@w3ai/sdk'
 import { STORAGE_DEFAULTS, W3aiError, type ObjectSummary } from '@w3ai/protocol'
 import { parseObjectName, parseRedundancy, parseRepair } from '../args.js'
-import { accountIdentityOf, hubUrlOf, type CommonFlags } from '../context.js'
+import { accountIdentityOf, hubClientOf, type CommonFlags } from '../context.js'
 import { createOut } from '../output.js'
 import { transferReporter } from '../transfer-progress.js'
 import { withCommon } from './common.js'
@@ -84,7 +84,7 @@ export function registerModelCommands(program: Command): void {
       await checkInputFile(file)
       const signature = await inspectOnnx(file)
       const identity = await accountIdentityOf(flags)
-      const client = new StorageClient(new HubClient({ url: await hubUrlOf(flags), identity }), identity)
+      const client = new StorageClient(await hubClientOf(flags, identity), identity)
       const reporter = transferReporter({ quiet: out.json })
       let summary: ObjectSummary
       try {

@@ -5,18 +5,18 @@
  * nodes the hub chose, and to no one else.
  */
 import type { Command } from 'commander'
-import { DeploymentsClient, HubClient } from '@w3ai/sdk'
+import { DeploymentsClient } from '@w3ai/sdk'
 import { MAX_INFER_BODY_BYTES, W3aiError, type Deployment } from '@w3ai/protocol'
 import { checkCid, checkDeploymentId, parseMaxBatch, parseReplicas, parseWaitTimeout } from '../args.js'
 import { DEFAULT_WAIT_TIMEOUT_S } from '../constants.js'
-import { accountIdentityOf, hubUrlOf, type CommonFlags } from '../context.js'
+import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
 import { checkTensors, readJsonFile } from './job-inputs.js'
 
 async function deploymentsClient(flags: CommonFlags): Promise<DeploymentsClient> {
   const identity = await accountIdentityOf(flags)
-  return new DeploymentsClient(new HubClient({ url: await hubUrlOf(flags), identity, timeoutMs: 120_000 }), identity)
+  return new DeploymentsClient(await hubClientOf(flags, identity, { timeoutMs: 120_000 }), identity)
 }
 
 const readyCount = (d: Deployment): string => `${d.replicas.filter((r) => r.state === 'ready' && r.nodeStatus === 'online').length}/${d.replicas.length}`
@@ -49,6 +49,7 @@ export function registerServingCommands(model: Command): void {
       if (flags.wait === true) {
         d = await client.waitReady(d.id, {
           timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000,
+          follow: { onUnreachable: unreachableNote(flags) },
           onUpdate: (u) => {
             if (!out.json) process.stderr.write(`${u.id}: ${u.status} (${readyCount(u)} replicas serving)\n`)
           },
@@ -101,7 +102,7 @@ export function registerServingCommands(model: Command): void {
       const out = createOut(flags.json === true)
       const client = await deploymentsClient(flags)
       let d = await client.heal(checkDeploymentId(id))
-      if (flags.wait === true) d = await client.waitReady(d.id, { timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000 })
+      if (flags.wait === true) d = await client.waitReady(d.id, { timeoutMs: (flags.timeout ?? DEFAULT_WAIT_TIMEOUT_S) * 1000, follow: { onUnreachable: unreachableNote(flags) } })
       out.result(d, () => describe(d))
     })
 

@@ -7,10 +7,10 @@ import { once } from 'node:events'
 import { open, rename, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
-import { HubClient, StorageClient, type ChunkSink } from '@w3ai/sdk'
+import { StorageClient, type ChunkSink } from '@w3ai/sdk'
 import { STORAGE_DEFAULTS, W3aiError, type Redundancy } from '@w3ai/protocol'
 import { checkCid, parseAccountId, parseObjectName, parseRedundancy, parseRepair, parseSegmentSize } from '../args.js'
-import { accountIdentityOf, hubUrlOf, type CommonFlags } from '../context.js'
+import { accountIdentityOf, hubClientOf, type CommonFlags } from '../context.js'
 import { createOut, formatBytes, table } from '../output.js'
 import { transferReporter, type TransferReporter } from '../transfer-progress.js'
 import { withCommon } from './common.js'
@@ -27,7 +27,7 @@ interface PutFlags extends CommonFlags {
 /** The identity first (a missing one is the likelier mistake), then the hub. */
 async function storageClient(flags: CommonFlags): Promise<StorageClient> {
   const identity = await accountIdentityOf(flags)
-  const hub = new HubClient({ url: await hubUrlOf(flags), identity })
+  const hub = await hubClientOf(flags, identity)
   return new StorageClient(hub, identity)
 }
 
