@@ -40,8 +40,9 @@ export interface HubClientOptions {
   /** How requests ride out a brief HUB_UNREACHABLE (default: 8 attempts, backoff 250 ms doubling to 5 s); false: one attempt. */
   retry?: RetryOptions | false
   /**
-   * Retry before the hub has answered this client once (default true). A command-line tool sets
-   * false: a hub that never answered is more likely not running than restarting, so say so at once.
+   * Retry a refused connection before the hub has answered this client once (default true). A
+   * command-line tool sets false: a hub that refuses the very first connection is more likely not
+   * running than restarting, so say so at once.
    */
   retryBeforeFirstAnswer?: boolean
 }
@@ -142,7 +143,7 @@ export class HubClient {
           attempts++
           return this.send<T>(method, fullPath, text, signer)
         },
-        { ...this.retryOptions, retryOn: (err) => err instanceof Unreachable && (this.answered || this.retryBeforeFirstAnswer) && (idempotent || !err.delivered) },
+        { ...this.retryOptions, retryOn: (err) => err instanceof Unreachable && (this.answered || this.retryBeforeFirstAnswer || err.delivered) && (idempotent || !err.delivered) },
       )
     } catch (err) {
       if (err instanceof Unreachable && attempts > 1) throw new W3aiError('HUB_UNREACHABLE', `${err.message} (${attempts} attempts)`)
