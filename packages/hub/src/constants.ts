@@ -1,5 +1,5 @@
 /** Hub defaults; every option of createHub is optional and documented here. */
-import { DEFAULT_HUB_PORT } from '@w3ai/protocol'
+import { DEFAULT_HUB_PORT, MAX_BODY_BYTES } from '@w3ai/protocol'
 
 export const HUB_DEFAULTS = {
   port: DEFAULT_HUB_PORT,
@@ -12,6 +12,8 @@ export const HUB_DEFAULTS = {
   staleAfterMs: 10_000,
   /** How often stale nodes and expired nonces are swept. */
   sweepIntervalMs: 2000,
+  /** Body limit of every route that does not name its own (bytes). */
+  bodyLimit: MAX_BODY_BYTES,
   /** Event-stream clients further behind than this many bytes are disconnected. */
   maxClientBacklogBytes: 8 * 1024 * 1024,
   logLevel: 'info',
@@ -35,12 +37,4 @@ export const HUB_DEFAULTS = {
   inferTimeoutMs: 60_000,
   /** How long a hub reuses its view of a deployment's replicas when routing requests. */
   servingCacheMs: 500,
-} as const
-
-/** Storage settings that may also come from the environment (devnets and tests shorten them). */
-export const STORAGE_ENV = {
-  storageQuotaBytes: 'W3AI_STORAGE_QUOTA_BYTES',
-  repairGraceMs: 'W3AI_STORAGE_REPAIR_GRACE_MS',
-  auditIntervalMs: 'W3AI_STORAGE_AUDIT_INTERVAL_MS',
-  repairIntervalMs: 'W3AI_STORAGE_REPAIR_INTERVAL_MS',
 } as const

@@ -1,6 +1,7 @@
 /**
- * @w3ai/hub: the coordinator — node registry, accounts, liveness, event stream, OpenAPI, metrics
- * and the dashboard, over PGlite or PostgreSQL.
+ * @w3ai/hub: the coordinator — node registry, accounts, liveness, event stream, storage, compute
+ * and serving, OpenAPI, metrics and the dashboard, over PGlite or PostgreSQL. Each domain is an
+ * encapsulated Fastify plugin under `src/domains/<name>/`; `createHub` composes them.
  *
  * ```ts
  * const hub = createHub({ home: '/tmp/w3ai', port: 0 })
@@ -9,8 +10,10 @@
  * await hub.stop()
  * ```
  */
-export { createHub, type Hub, type HubOptions } from './server.js'
+export { createHub, type Hub } from './server.js'
+export { loadConfig, HubConfigError, STORAGE_ENV, COMPUTE_ENV, type HubOptions, type HubConfig, type StorageSettings, type ComputeSettings } from './config.js'
 export { HUB_DEFAULTS } from './constants.js'
+export { Lifecycle, type Startable } from './lifecycle.js'
 export { openDatabase, migrate } from './db/open.js'
 export { parseDatabaseUrl } from './db/postgres.js'
 export type { Database, Queryable, QueryResult } from './db/types.js'

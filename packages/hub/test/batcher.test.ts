@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Batcher } from '../src/batcher.js'
+import { Batcher } from '../src/infra/batcher.js'
 
 describe('batcher (group commit)', () => {
   it('gives each caller its own result while running few batches', async () => {

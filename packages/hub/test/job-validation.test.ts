@@ -1,7 +1,7 @@
 import { ERROR_CODES, W3aiError, type Job, type JobSubmit } from '@w3ai/protocol'
 import { JobsClient } from '@w3ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_INLINE_ELEMENTS, MAX_PARAMS_BYTES, MAX_WASM_ARGS, MAX_WASM_ARG_CHARS, validateJob } from '../src/jobs/validate.js'
+import { MAX_INLINE_ELEMENTS, MAX_PARAMS_BYTES, MAX_WASM_ARGS, MAX_WASM_ARG_CHARS, validateJob } from '../src/domains/compute/validate.js'
 import { backends, codeOf } from './helpers.js'
 import { chunks, startStorageNet, type StorageNet } from './storage-net.js'
 

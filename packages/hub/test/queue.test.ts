@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase, type Database } from '../src/index.js'
-import { TaskQueue } from '../src/jobs/queue.js'
+import { TaskQueue } from '../src/domains/compute/queue.js'
 import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
 
 let n = 0

@@ -23,6 +23,7 @@ export class Batcher<In, Out> {
   private running = false
   private scheduled = false
   private readonly maxItems: number
+  private idle: Array<() => void> = []
 
   constructor(private readonly options: BatcherOptions<In, Out>) {
     this.maxItems = options.maxItems ?? 500
@@ -77,6 +78,13 @@ export class Batcher<In, Out> {
       }
     } finally {
       this.running = false
+      if (this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve()
     }
+  }
+
+  /** Resolves once every item added so far has been run (for a clean stop). */
+  async stop(): Promise<void> {
+    if (!this.running && !this.scheduled && this.queue.length === 0) return
+    await new Promise<void>((resolve) => this.idle.push(resolve))
   }
 }

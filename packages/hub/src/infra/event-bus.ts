@@ -3,7 +3,7 @@
  * LISTEN/NOTIFY so every hub of the network sees every other hub's events.
  */
 import type { HubEvent } from '@w3ai/protocol'
-import type { Database } from './db/types.js'
+import type { Database } from '../db/types.js'
 
 type Subscriber = (event: HubEvent) => void
 

@@ -1,6 +1,5 @@
 /** Prometheus metrics of one hub (a registry per hub, so several hubs can share a process in tests). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { NodeStore } from './store/nodes.js'
 
 export interface HubMetrics {
   registry: Registry
@@ -13,7 +12,8 @@ export interface HubMetrics {
   eventClients: Gauge
 }
 
-export function createMetrics(nodes: NodeStore): HubMetrics {
+/** `nodeCounts` is read on every scrape. */
+export function createMetrics(nodeCounts: () => Promise<{ online: number; suspect: number; offline: number }>): HubMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'w3ai_hub_' })
   new Gauge({
@@ -22,7 +22,7 @@ export function createMetrics(nodes: NodeStore): HubMetrics {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const { nodes: counts } = await nodes.summary()
+      const counts = await nodeCounts()
       this.set({ status: 'online' }, counts.online)
       this.set({ status: 'suspect' }, counts.suspect)
       this.set({ status: 'offline' }, counts.offline)

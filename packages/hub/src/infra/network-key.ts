@@ -3,7 +3,7 @@
  * database (a piece order from any hub is valid at every node).
  */
 import { generateIdentity, identityFromFile, identityToFile, type Identity } from '@w3ai/crypto'
-import type { Queryable } from './db/types.js'
+import type { Queryable } from '../db/types.js'
 
 export async function loadNetworkKey(db: Queryable): Promise<Identity> {
   const read = async (): Promise<Identity | undefined> => {

@@ -1,6 +1,6 @@
 /** SQL for user accounts, keyed by their ed25519 public key. */
 import type { Account } from '@w3ai/protocol'
-import type { Queryable } from '../db/types.js'
+import type { Queryable } from '../../db/types.js'
 
 interface AccountRow {
   id: string

@@ -2,7 +2,7 @@
 import type { Identity } from '@w3ai/crypto'
 import type { TaskInput, WrappedKey } from '@w3ai/protocol'
 import { issueOrder } from '../storage/orders.js'
-import type { ObjectStore } from '../store/objects.js'
+import type { ObjectStore } from '../storage/object-store.js'
 
 export async function taskInput(objects: ObjectStore, networkKey: Identity, nodeId: string, role: string, cid: string, wrappedKey: WrappedKey): Promise<TaskInput | undefined> {
   const manifest = await objects.manifest(cid)

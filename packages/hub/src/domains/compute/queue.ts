@@ -6,7 +6,7 @@
  * result commit exactly once, whichever copy finishes first. Same SQL on PGlite and PostgreSQL.
  */
 import { randomBytes } from 'node:crypto'
-import type { Database, Queryable } from '../db/types.js'
+import type { Database, Queryable } from '../../db/types.js'
 
 export interface QueueOptions {
   /** How long a claim holds a task before it is re-dispatched (default 30 s). */

@@ -1,4 +1,4 @@
-/** Compute jobs (signed by accounts) and task leases (signed by nodes). */
+/** Compute routes: jobs (signed by accounts) and task leases (signed by nodes); thin handlers over the job service. */
 import {
   ClaimedTaskSchema,
   ErrorBodySchema,
@@ -11,7 +11,6 @@ import {
   TaskIdSchema,
   TaskProgressSchema,
   TaskReportSchema,
-  W3aiError,
   type JobKeys,
   type JobSubmit,
   type TaskClaim,
@@ -19,75 +18,70 @@ import {
   type TaskReport,
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
-import { accountOf, nodeOf } from '../auth.js'
-import type { HubContext } from '../context.js'
+import type { FastifyPluginAsync } from 'fastify'
+import { accountOf, nodeOf } from '../../shell/auth.js'
+import type { ComputePluginOptions } from './plugin.js'
 
-const security = [{ w3aiSignature: [] }]
+const signed = { auth: 'signed' } as const
 const JobParams = Type.Object({ id: JobIdSchema })
 const TaskParams = Type.Object({ id: TaskIdSchema })
 
-
-export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
-  const sign = ctx.requireSignature
-  const jobs = ctx.jobService
-
+export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, { jobs, accounts, nodes }) => {
   app.post<{ Body: JobSubmit }>(
-    '/v1/jobs',
+    '/jobs',
     {
-      preValidation: sign,
+      config: signed,
       schema: {
         tags: ['compute'],
         summary: 'Submit a job; with inputs, answers the chosen nodes to wrap the input keys to',
-        security,
         body: JobSubmitSchema,
         response: { 201: Type.Union([JobCandidatesSchema, JobSchema]), default: ErrorBodySchema },
       },
     },
     async (request, reply) => {
       const owner = accountOf(request)
-      if ((await ctx.accounts.get(owner)) === undefined) throw new W3aiError('ACCOUNT_NOT_FOUND')
+      await accounts.requireAccount(owner)
       return reply.status(201).send(await jobs.submit(owner, request.body))
     },
   )
 
   app.post<{ Params: { id: string }; Body: JobKeys }>(
-    '/v1/jobs/:id/keys',
-    { preValidation: sign, schema: { tags: ['compute'], summary: "Input keys wrapped to the job's nodes; releases the job", security, params: JobParams, body: JobKeysSchema, response: { 200: JobSchema, default: ErrorBodySchema } } },
+    '/jobs/:id/keys',
+    { config: signed, schema: { tags: ['compute'], summary: "Input keys wrapped to the job's nodes; releases the job", params: JobParams, body: JobKeysSchema, response: { 200: JobSchema, default: ErrorBodySchema } } },
     async (request) => jobs.provideKeys(accountOf(request), request.params.id, request.body),
   )
 
   app.get(
-    '/v1/jobs',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Your jobs, newest first', security, response: { 200: Type.Object({ jobs: Type.Array(JobSchema) }), default: ErrorBodySchema } } },
+    '/jobs',
+    { config: signed, schema: { tags: ['compute'], summary: 'Your jobs, newest first', response: { 200: Type.Object({ jobs: Type.Array(JobSchema) }), default: ErrorBodySchema } } },
     async (request) => ({ jobs: await jobs.list(accountOf(request)) }),
   )
 
   app.get<{ Params: { id: string } }>(
-    '/v1/jobs/:id',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'A job with its result, verification and history (retries, expirations, speculation)', security, params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
+    '/jobs/:id',
+    { config: signed, schema: { tags: ['compute'], summary: 'A job with its result, verification and history (retries, expirations, speculation)', params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
     async (request) => jobs.view(accountOf(request), request.params.id),
   )
 
   app.post<{ Params: { id: string } }>(
-    '/v1/jobs/:id/cancel',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Cancel a job', security, params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
+    '/jobs/:id/cancel',
+    { config: signed, schema: { tags: ['compute'], summary: 'Cancel a job', params: JobParams, response: { 200: JobSchema, default: ErrorBodySchema } } },
     async (request) => jobs.cancel(accountOf(request), request.params.id),
   )
 
   app.post<{ Body: TaskClaim }>(
-    '/v1/tasks/claim',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'A node with free capacity leases tasks (signed by the node)', security, body: TaskClaimSchema, response: { 200: Type.Object({ tasks: Type.Array(ClaimedTaskSchema) }), default: ErrorBodySchema } } },
+    '/tasks/claim',
+    { config: signed, schema: { tags: ['compute'], summary: 'A node with free capacity leases tasks (signed by the node)', body: TaskClaimSchema, response: { 200: Type.Object({ tasks: Type.Array(ClaimedTaskSchema) }), default: ErrorBodySchema } } },
     async (request) => {
       const nodeId = nodeOf(request)
-      if (!(await ctx.nodes.exists(nodeId))) throw new W3aiError('NODE_NOT_REGISTERED')
+      await nodes.requireNode(nodeId)
       return { tasks: await jobs.claim(nodeId, request.body.executors, request.body.capacity) }
     },
   )
 
   app.post<{ Params: { id: string }; Body: TaskReport }>(
-    '/v1/tasks/:id/renew',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Extend a task lease', security, params: TaskParams, body: TaskReportSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
+    '/tasks/:id/renew',
+    { config: signed, schema: { tags: ['compute'], summary: 'Extend a task lease', params: TaskParams, body: TaskReportSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
       await jobs.renew(nodeOf(request), request.params.id, request.body.leaseId)
       return reply.status(204).send()
@@ -95,8 +89,8 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
   )
 
   app.post<{ Params: { id: string }; Body: TaskProgress }>(
-    '/v1/tasks/:id/progress',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Report progress of a running task (e.g. per-epoch metrics)', security, params: TaskParams, body: TaskProgressSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
+    '/tasks/:id/progress',
+    { config: signed, schema: { tags: ['compute'], summary: 'Report progress of a running task (e.g. per-epoch metrics)', params: TaskParams, body: TaskProgressSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
       await jobs.progress(nodeOf(request), request.params.id, request.body.leaseId, request.body.progress)
       return reply.status(204).send()
@@ -104,14 +98,14 @@ export async function jobRoutes(app: FastifyInstance, ctx: HubContext): Promise<
   )
 
   app.post<{ Params: { id: string }; Body: TaskReport }>(
-    '/v1/tasks/:id/complete',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Report a result (committed exactly once per replica)', security, params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
+    '/tasks/:id/complete',
+    { config: signed, schema: { tags: ['compute'], summary: 'Report a result (committed exactly once per replica)', params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
     async (request) => ({ outcome: await jobs.complete(nodeOf(request), request.params.id, request.body.leaseId, request.body.result) }),
   )
 
   app.post<{ Params: { id: string }; Body: TaskReport }>(
-    '/v1/tasks/:id/fail',
-    { preValidation: sign, schema: { tags: ['compute'], summary: 'Report a failed attempt (retried elsewhere while attempts remain)', security, params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
+    '/tasks/:id/fail',
+    { config: signed, schema: { tags: ['compute'], summary: 'Report a failed attempt (retried elsewhere while attempts remain)', params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
     async (request) => {
       const error = request.body.error ?? { code: 'COMPUTE_FAILED', message: 'The node reported a failure.' }
       return { outcome: await jobs.fail(nodeOf(request), request.params.id, request.body.leaseId, error, request.body.retryable ?? true) }

@@ -5,9 +5,9 @@
  */
 import type { HubEvent, JobExecutor, NodeInfo } from '@w3ai/protocol'
 import { createRouter, type Router, type RouterOptions } from '@w3ai/router'
-import type { EventBus } from '../events.js'
-import type { JobStore } from '../store/jobs.js'
-import type { NodeStore } from '../store/nodes.js'
+import type { EventBus } from '../../infra/event-bus.js'
+import type { JobStore } from './store.js'
+import type { NodeStore } from '../nodes/store.js'
 
 export class HubRouter {
   readonly router: Router

@@ -1,6 +1,6 @@
 /** SQL for the job views and the verification bookkeeping around the task queue. */
 import type { Job, JobExecutor } from '@w3ai/protocol'
-import type { Queryable } from '../db/types.js'
+import type { Queryable } from '../../db/types.js'
 
 interface RawJob {
   id: string

@@ -6,9 +6,9 @@
  */
 import type { HeartbeatMessage, NodeLoad, NodeStatus } from '@w3ai/protocol'
 import { PhiAccrualDetector, statusForPhi, type StatusThresholds, DEFAULT_THRESHOLDS } from '@w3ai/router'
-import type { EventBus } from './events.js'
-import type { NodeStore } from './store/nodes.js'
-import type { NonceStore } from './store/nonces.js'
+import type { EventBus } from '../../infra/event-bus.js'
+import type { NodeStore } from './store.js'
+import type { NonceStore } from '../../infra/nonces.js'
 
 export interface LivenessComponents {
   nodes: NodeStore

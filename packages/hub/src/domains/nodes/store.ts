@@ -1,7 +1,7 @@
 /** SQL for the node registry. The database is the source of truth; every hub reads it. */
 import type { NodeInfo, NodeListQuery, NodeLoad, NodeRegistration, NodeStatus, NetworkSummary } from '@w3ai/protocol'
-import { Batcher } from '../batcher.js'
-import type { Queryable } from '../db/types.js'
+import { Batcher } from '../../infra/batcher.js'
+import type { Queryable } from '../../db/types.js'
 
 interface NodeRow {
   id: string
@@ -55,6 +55,12 @@ export class NodeStore {
   private readonly registered = new Set<string>()
 
   constructor(private readonly db: Queryable) {}
+
+  /** Waits for batched registrations and status changes still in flight. */
+  async stop(): Promise<void> {
+    await this.upserts.stop()
+    await this.onlines.stop()
+  }
 
   /** Inserts or updates a node's registration; returns the node and whether it is new. */
   upsert(id: string, publicKey: string, reg: NodeRegistration, hubId: string): Promise<{ node: NodeInfo; created: boolean }> {

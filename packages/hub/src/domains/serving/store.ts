@@ -1,6 +1,6 @@
 /** SQL for deployments and their replicas (which node serves which model, with its wrapped key). */
 import type { Deployment, DeploymentStatus, ReplicaState, ServingState } from '@w3ai/protocol'
-import type { Database } from '../db/types.js'
+import type { Database } from '../../db/types.js'
 
 interface RawDeployment {
   id: string

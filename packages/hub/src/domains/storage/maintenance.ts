@@ -10,17 +10,17 @@ import { verifyObject, type Identity } from '@w3ai/crypto'
 import { STORAGE_DEFAULTS, W3aiError } from '@w3ai/protocol'
 import { auditPiece, deletePiece, getPiece, putPiece } from '@w3ai/sdk'
 import { pieceCid, reconstructShards, verifyProof } from '@w3ai/storage'
-import type { Queryable } from '../db/types.js'
-import type { EventBus } from '../events.js'
-import type { ObjectStore } from '../store/objects.js'
-import type { NodeStore } from '../store/nodes.js'
-import type { PieceRef, PieceStore } from '../store/pieces.js'
+import type { Queryable } from '../../db/types.js'
+import type { EventBus } from '../../infra/event-bus.js'
+import type { ObjectStore } from './object-store.js'
+import type { NodeStore } from '../nodes/store.js'
+import type { PieceRef, PieceRecordStore } from './piece-record-store.js'
 import { issueOrder } from './orders.js'
 import { placePieces } from './placement.js'
 
 export interface MaintenanceComponents {
   db: Queryable
-  pieces: PieceStore
+  pieces: PieceRecordStore
   objects: ObjectStore
   nodes: NodeStore
   networkKey: Identity

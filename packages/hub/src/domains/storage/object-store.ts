@@ -1,6 +1,6 @@
 /** SQL for stored objects, their wrapped keys (who may read) and their pieces' health. */
 import { W3aiError, type Manifest, type ObjectSummary, type WrappedKey } from '@w3ai/protocol'
-import type { Queryable } from '../db/types.js'
+import type { Queryable } from '../../db/types.js'
 
 interface RawObject {
   cid: string

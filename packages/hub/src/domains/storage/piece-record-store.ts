@@ -1,6 +1,6 @@
 /** SQL for piece upkeep: deletion from nodes, audits and repair. */
-import type { Queryable } from '../db/types.js'
-import { HEALTHY_SQL } from './objects.js'
+import type { Queryable } from '../../db/types.js'
+import { HEALTHY_SQL } from './object-store.js'
 
 export interface PieceRef {
   uploadId: string
@@ -44,7 +44,7 @@ export interface SegmentToRepair {
   healthy: number
 }
 
-export class PieceStore {
+export class PieceRecordStore {
   constructor(private readonly db: Queryable, private readonly graceMs: number) {}
 
   /** Pieces of deleted objects still on online nodes. */

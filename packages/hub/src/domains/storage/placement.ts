@@ -1,6 +1,6 @@
 /** Candidate nodes for new pieces: online, with free disk, spread over regions (@w3ai/storage decides). */
 import { choosePlacement } from '@w3ai/storage'
-import type { Queryable } from '../db/types.js'
+import type { Queryable } from '../../db/types.js'
 
 export interface PlacementTarget {
   id: string

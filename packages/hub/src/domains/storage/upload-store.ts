@@ -1,6 +1,6 @@
 /** SQL for uploads in progress: the upload, what was ordered per segment, what was committed. */
 import type { Redundancy } from '@w3ai/protocol'
-import type { Queryable } from '../db/types.js'
+import type { Queryable } from '../../db/types.js'
 
 export interface UploadRow {
   id: string

@@ -1,29 +1,29 @@
-/** Health, network summary, OpenAPI document and Prometheus metrics. */
+/** Health, network summary, OpenAPI document and Prometheus metrics (all public). */
 import { ErrorBodySchema, HealthSchema, NetworkSummarySchema } from '@w3ai/protocol'
-import type { FastifyInstance } from 'fastify'
-import type { HubContext } from '../context.js'
+import type { FastifyPluginAsync } from 'fastify'
+import type { SystemPluginOptions } from './plugin.js'
 
-export async function systemRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
+export const systemRoutes: FastifyPluginAsync<SystemPluginOptions> = async (app, o) => {
   app.get('/v1/health', { schema: { tags: ['system'], summary: 'Hub health', response: { 200: HealthSchema } } }, async () => ({
     status: 'ok' as const,
-    version: ctx.version,
-    hubId: ctx.hubId,
-    database: ctx.db.kind,
-    orderKey: ctx.networkKey.publicKey,
-    uptimeSec: (Date.now() - ctx.startedAt) / 1000,
+    version: o.version,
+    hubId: o.hubId,
+    database: o.database,
+    orderKey: o.orderKey,
+    uptimeSec: (Date.now() - o.startedAt) / 1000,
     time: new Date().toISOString(),
   }))
 
   app.get(
     '/v1/network/summary',
     { schema: { tags: ['system'], summary: 'Node counts by status and capacity of online nodes', response: { 200: NetworkSummarySchema, default: ErrorBodySchema } } },
-    async () => ctx.nodes.summary(),
+    async () => o.networkSummary(),
   )
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const text = await ctx.metrics.registry.metrics()
-    return reply.type(ctx.metrics.registry.contentType).send(text)
+    const text = await o.metrics.metrics()
+    return reply.type(o.metrics.contentType).send(text)
   })
 }

@@ -1,0 +1,140 @@
+/**
+ * Hub configuration: HubOptions and the environment, read once, validated and frozen. A bad value
+ * stops the hub at start with an error that names it; nothing falls back silently.
+ */
+import { fileURLToPath } from 'node:url'
+import { HUB_DEFAULTS } from './constants.js'
+
+export interface HubOptions {
+  /** w3ai home; PGlite data lives under `<home>/hub/db` unless databaseUrl is set. */
+  home: string
+  /** TCP port (default 7420; 0 picks a free one). */
+  port?: number
+  /** Address to bind (default 127.0.0.1). */
+  host?: string
+  /** PostgreSQL URL (a `schema=NAME` query parameter selects a schema); when absent, embedded PGlite is used. */
+  databaseUrl?: string
+  /** Heartbeat interval the hub tells nodes to use (default 1000 ms). */
+  heartbeatIntervalMs?: number
+  /** A node no hub has heard from for this long is offline (default 10000 ms). */
+  staleAfterMs?: number
+  /** Directory of the built dashboard (default: packages/web/dist). */
+  webRoot?: string
+  /** pino level, or false for no logs (default 'info'). Logs go to stdout. */
+  logLevel?: string | false
+  /** Compute settings (task leases, spot checks, stragglers); leaseMs and spotCheckRate may also come from the environment (COMPUTE_ENV). */
+  compute?: Partial<ComputeSettings>
+  /** Storage settings; each may also come from the environment (STORAGE_ENV). */
+  storage?: Partial<StorageSettings>
+  /** Environment to read settings from (default process.env). */
+  env?: NodeJS.ProcessEnv
+}
+
+export interface StorageSettings {
+  storageQuotaBytes: number
+  repairGraceMs: number
+  auditIntervalMs: number
+  repairIntervalMs: number
+}
+
+export interface ComputeSettings {
+  leaseMs: number
+  spotCheckRate: number
+  stragglerAfterMs: number
+}
+
+/** The validated, frozen configuration every part of the hub reads. */
+export interface HubConfig {
+  readonly home: string
+  readonly port: number
+  readonly host: string
+  readonly databaseUrl: string | undefined
+  readonly heartbeatIntervalMs: number
+  readonly staleAfterMs: number
+  readonly webRoot: string
+  readonly logLevel: string | false
+  readonly storage: Readonly<StorageSettings>
+  readonly compute: Readonly<ComputeSettings>
+}
+
+/** Storage settings that may also come from the environment (devnets and tests shorten them). */
+export const STORAGE_ENV: Record<keyof StorageSettings, string> = {
+  storageQuotaBytes: 'W3AI_STORAGE_QUOTA_BYTES',
+  repairGraceMs: 'W3AI_STORAGE_REPAIR_GRACE_MS',
+  auditIntervalMs: 'W3AI_STORAGE_AUDIT_INTERVAL_MS',
+  repairIntervalMs: 'W3AI_STORAGE_REPAIR_INTERVAL_MS',
+}
+
+/** Compute settings that may also come from the environment. */
+export const COMPUTE_ENV: Partial<Record<keyof ComputeSettings, string>> = {
+  leaseMs: 'W3AI_TASK_LEASE_MS',
+  spotCheckRate: 'W3AI_SPOT_CHECK_RATE',
+}
+
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+export class HubConfigError extends Error {
+  constructor(message: string) {
+    super(`Invalid hub configuration: ${message}`)
+    this.name = 'HubConfigError'
+  }
+}
+
+interface Range {
+  min: number
+  max: number
+  integer?: boolean
+}
+
+function check(name: string, value: unknown, range: Range): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= range.min && value <= range.max && (range.integer !== true || Number.isInteger(value))
+  if (!ok) throw new HubConfigError(`${name} is ${JSON.stringify(value)}; it must be ${range.integer === true ? 'an integer' : 'a number'} from ${range.min} to ${range.max}.`)
+  return value as number
+}
+
+/** An option, else the environment variable, else the default; whichever is used must be valid. */
+function pick(option: number | undefined, optionName: string, envName: string | undefined, env: NodeJS.ProcessEnv, fallback: number, range: Range): number {
+  if (option !== undefined) return check(optionName, option, range)
+  const raw = envName === undefined ? undefined : env[envName]
+  if (raw === undefined || raw === '') return fallback
+  const parsed = /^\s*-?[0-9.eE+]+\s*$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isFinite(parsed)) throw new HubConfigError(`${envName}=${JSON.stringify(raw)} is not a number.`)
+  return check(envName!, parsed, range)
+}
+
+const MS = { min: 1, max: 7 * 24 * 3600_000, integer: true }
+
+/** Validates HubOptions and the environment once; throws HubConfigError naming the bad value. */
+export function loadConfig(options: HubOptions): HubConfig {
+  if (typeof options.home !== 'string' || options.home === '') throw new HubConfigError('home must be a directory path.')
+  const env = options.env ?? process.env
+  const logLevel = options.logLevel ?? HUB_DEFAULTS.logLevel
+  if (logLevel !== false && !LOG_LEVELS.has(logLevel)) throw new HubConfigError(`logLevel ${JSON.stringify(logLevel)} is not one of ${[...LOG_LEVELS].join(', ')} or false.`)
+  if (options.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(options.databaseUrl)) throw new HubConfigError('databaseUrl must start with postgres:// or postgresql://.')
+  const s = options.storage ?? {}
+  const c = options.compute ?? {}
+  const storage: StorageSettings = {
+    storageQuotaBytes: pick(s.storageQuotaBytes, 'storage.storageQuotaBytes', STORAGE_ENV.storageQuotaBytes, env, HUB_DEFAULTS.storageQuotaBytes, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),
+    repairGraceMs: pick(s.repairGraceMs, 'storage.repairGraceMs', STORAGE_ENV.repairGraceMs, env, HUB_DEFAULTS.repairGraceMs, { ...MS, min: 0 }),
+    auditIntervalMs: pick(s.auditIntervalMs, 'storage.auditIntervalMs', STORAGE_ENV.auditIntervalMs, env, HUB_DEFAULTS.auditIntervalMs, MS),
+    repairIntervalMs: pick(s.repairIntervalMs, 'storage.repairIntervalMs', STORAGE_ENV.repairIntervalMs, env, HUB_DEFAULTS.repairIntervalMs, MS),
+  }
+  const compute: ComputeSettings = {
+    leaseMs: pick(c.leaseMs, 'compute.leaseMs', COMPUTE_ENV.leaseMs, env, HUB_DEFAULTS.taskLeaseMs, MS),
+    spotCheckRate: pick(c.spotCheckRate, 'compute.spotCheckRate', COMPUTE_ENV.spotCheckRate, env, HUB_DEFAULTS.spotCheckRate, { min: 0, max: 1 }),
+    stragglerAfterMs: pick(c.stragglerAfterMs, 'compute.stragglerAfterMs', undefined, env, HUB_DEFAULTS.stragglerAfterMs, MS),
+  }
+  return Object.freeze({
+    home: options.home,
+    port: check('port', options.port ?? HUB_DEFAULTS.port, { min: 0, max: 65535, integer: true }),
+    host: options.host ?? HUB_DEFAULTS.host,
+    databaseUrl: options.databaseUrl,
+    heartbeatIntervalMs: check('heartbeatIntervalMs', options.heartbeatIntervalMs ?? HUB_DEFAULTS.heartbeatIntervalMs, MS),
+    staleAfterMs: check('staleAfterMs', options.staleAfterMs ?? HUB_DEFAULTS.staleAfterMs, MS),
+    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    logLevel,
+    storage: Object.freeze(storage),
+    compute: Object.freeze(compute),
+  })
+}

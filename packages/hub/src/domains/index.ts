@@ -1,0 +1,114 @@
+/**
+ * The hub's domains, built over shared infrastructure: each returns the services other domains
+ * may use and the background parts the lifecycle starts and stops. createHub registers the
+ * plugins with exactly the options each declares.
+ */
+import type { Identity } from '@w3ai/crypto'
+import type { HubConfig } from '../config.js'
+import { HUB_DEFAULTS } from '../constants.js'
+import type { Database } from '../db/types.js'
+import type { EventBus } from '../infra/event-bus.js'
+import type { HubMetrics } from '../infra/metrics.js'
+import type { NonceStore } from '../infra/nonces.js'
+import { AccountService } from './accounts/service.js'
+import { AccountStore } from './accounts/store.js'
+import { HubRouter } from './compute/routing.js'
+import { JobService } from './compute/service.js'
+import { JobStore } from './compute/store.js'
+import { TaskQueue } from './compute/queue.js'
+import { EventAudience } from './events/service.js'
+import { Liveness } from './nodes/liveness.js'
+import { NodeService } from './nodes/service.js'
+import { NodeStore } from './nodes/store.js'
+import { DeploymentStore } from './serving/store.js'
+import { ServingService } from './serving/service.js'
+import { StorageMaintenance } from './storage/maintenance.js'
+import { ObjectStore } from './storage/object-store.js'
+import { PieceRecordStore } from './storage/piece-record-store.js'
+import { StorageService } from './storage/service.js'
+import { UploadStore } from './storage/upload-store.js'
+
+export interface Infrastructure {
+  config: HubConfig
+  hubId: string
+  db: Database
+  bus: EventBus
+  nonces: NonceStore
+  metrics: HubMetrics
+  networkKey: Identity
+  onError: (err: unknown) => void
+  log: (msg: string, fields?: Record<string, unknown>) => void
+}
+
+/** Builds every domain's stores and services; nothing starts here. */
+export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
+  const { config, db, bus, metrics, networkKey, onError, hubId } = infra
+  const accounts = new AccountService(new AccountStore(db), () => metrics.registrations.inc({ kind: 'account' }))
+  const nodes = new NodeService({ store: nodeStore, hubId, publish: (e) => bus.publish(e), onRegistered: () => metrics.registrations.inc({ kind: 'node' }) })
+  const liveness = new Liveness({
+    nodes: nodeStore,
+    nonces: infra.nonces,
+    bus,
+    hubId,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    tickMs: Math.min(HUB_DEFAULTS.livenessTickMs, config.heartbeatIntervalMs),
+    sweepIntervalMs: HUB_DEFAULTS.sweepIntervalMs,
+    staleAfterMs: config.staleAfterMs,
+    onError,
+    onHeartbeat: () => metrics.heartbeats.inc(),
+  })
+  const objects = new ObjectStore(db, config.storage.repairGraceMs)
+  const maintenance = new StorageMaintenance({
+    db,
+    pieces: new PieceRecordStore(db, config.storage.repairGraceMs),
+    objects,
+    nodes: nodeStore,
+    networkKey,
+    bus,
+    collectIntervalMs: HUB_DEFAULTS.collectIntervalMs,
+    auditIntervalMs: config.storage.auditIntervalMs,
+    repairIntervalMs: config.storage.repairIntervalMs,
+    auditsPerRound: HUB_DEFAULTS.auditsPerRound,
+    onError,
+    log: infra.log,
+  })
+  const storage = new StorageService({ db, uploads: new UploadStore(db), objects, nodes: nodeStore, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
+  const router = new HubRouter(nodeStore, bus)
+  const jobStore = new JobStore(db)
+  const { leaseMs, spotCheckRate, stragglerAfterMs } = config.compute
+  const jobs = new JobService({
+    router,
+    queue: new TaskQueue(db, { leaseMs }),
+    jobs: jobStore,
+    objects,
+    networkKey,
+    spotCheckRate,
+    maxTieBreakers: 2,
+    stragglerAfterMs,
+    upkeepIntervalMs: Math.min(1000, leaseMs),
+    assignmentTimeoutMs: Math.min(5000, leaseMs),
+    strandedFailAfterMs: HUB_DEFAULTS.strandedFailAfterMs,
+    announce: (jobId) => bus.publish({ type: 'job.updated', jobId }),
+    onError,
+  })
+  const deployments = new DeploymentStore(db)
+  const serving = new ServingService({
+    store: deployments,
+    jobs: jobStore,
+    objects,
+    networkKey,
+    router,
+    announce: (deploymentId) => bus.publish({ type: 'deployment.updated', deploymentId }),
+    requestTimeoutMs: HUB_DEFAULTS.inferTimeoutMs,
+    cacheMs: HUB_DEFAULTS.servingCacheMs,
+    spareCandidates: 2,
+    onError,
+  })
+  const audience = new EventAudience({
+    job: async (id) => (await jobStore.get(id))?.owner,
+    deployment: async (id) => (await deployments.get(id))?.owner,
+  })
+  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience }
+}
+
+export type Domains = ReturnType<typeof buildDomains>
