@@ -1,6 +1,7 @@
-/** Where devnet nodes pretend to be and what they pretend to have, so the map and router have variety. */
-import type { Gpu } from '@w3ai/protocol'
-
+/**
+ * Where devnet nodes say they are, so the map and the router's geo scoring have variety. Only
+ * places are made up; resources are the machine's own (see machineShare in devnet.ts).
+ */
 export interface City {
   city: string
   region: string
@@ -23,29 +24,7 @@ export const CITIES: readonly City[] = [
   { city: 'Stockholm', region: 'eu-north', lat: 59.33, lon: 18.07 },
 ]
 
-export interface NodeProfile {
-  cpu: number
-  memoryGb: number
-  diskGb: number
-  gpus: Gpu[]
-}
-
-const PROFILES: readonly NodeProfile[] = [
-  { cpu: 8, memoryGb: 32, diskGb: 250, gpus: [{ model: 'NVIDIA RTX 4090', memoryGb: 24 }] },
-  { cpu: 4, memoryGb: 16, diskGb: 100, gpus: [] },
-  { cpu: 16, memoryGb: 64, diskGb: 500, gpus: [{ model: 'NVIDIA A100', memoryGb: 80 }] },
-  { cpu: 2, memoryGb: 4, diskGb: 50, gpus: [] },
-  { cpu: 12, memoryGb: 48, diskGb: 400, gpus: [{ model: 'NVIDIA RTX 3090', memoryGb: 24 }] },
-  { cpu: 6, memoryGb: 24, diskGb: 200, gpus: [] },
-  { cpu: 10, memoryGb: 8, diskGb: 150, gpus: [] },
-]
-
 /** Node i's city: cycles through the list. */
 export function cityFor(i: number): City {
   return CITIES[i % CITIES.length] as City
-}
-
-/** Node i's resources: cycles through profiles of a different length, so city and profile mix. */
-export function profileFor(i: number): NodeProfile {
-  return PROFILES[i % PROFILES.length] as NodeProfile
 }

@@ -9,10 +9,11 @@
  * await devnet.stop()
  * ```
  */
+import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { HubClient } from '@w3ai/sdk'
 import { W3aiError, type NodeInfo, type NodeStatus } from '@w3ai/protocol'
-import { cityFor, profileFor } from './cities.js'
+import { cityFor } from './cities.js'
 import { DEFAULT_NODES, LOGS_DIR, MAX_NODES, ONLINE_TIMEOUT_MS, POLL_MS } from './constants.js'
 import { assertNoRunningDevnet, readDevnetFile, removeDevnetFile, writeDevnetFile, type DevnetFile } from './devnet-file.js'
 import { startHubProcess, startNodeProcess, type HubProcess, type NodeProcess, type NodeProcessOptions } from './processes.js'
@@ -91,7 +92,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     // allSettled: a failed node must not leave its siblings starting unseen while we clean up.
     const results = await Promise.allSettled(
       Array.from({ length: count }, async (_, i) => {
-        const node = await startNodeProcess({ ...devnetNodeOptions(home, i, hubUrl), ...common })
+        const node = await startNodeProcess({ ...devnetNodeOptions(home, i, hubUrl, count), ...common })
         nodes[i] = node
         progress({ phase: 'node', index: i, id: node.id })
       }),
@@ -128,19 +129,36 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   }
 }
 
-/** How devnet node `index` is started: its home, log, city and resources. Reuse it to restart one by hand. */
-export function devnetNodeOptions(devnetHome: string, index: number, hubUrl: string): NodeProcessOptions {
+/** What one of `count` nodes on this machine offers: an equal share of its cores and memory. */
+export interface MachineShare {
+  cpu: number
+  memoryGb: number
+}
+
+/**
+ * An equal share of this machine's cores and memory for each of `count` devnet nodes, so the
+ * network advertises what the machine has, no more (and no GPUs: the executors run on CPUs).
+ */
+export function machineShare(count: number, machine = { cores: availableParallelism(), memoryBytes: totalmem() }): MachineShare {
+  const n = Math.max(1, count)
+  const floor2 = (x: number): number => Math.max(0.01, Math.floor(x * 100) / 100)
+  return { cpu: floor2(machine.cores / n), memoryGb: floor2(machine.memoryBytes / 1024 ** 3 / n) }
+}
+
+/**
+ * How node `index` of a devnet of `count` nodes is started: its home, log, city and its share of
+ * the machine (disk: the node measures its home's free space). Reuse it to restart one by hand.
+ */
+export function devnetNodeOptions(devnetHome: string, index: number, hubUrl: string, count: number): NodeProcessOptions {
   const city = cityFor(index)
-  const profile = profileFor(index)
+  const share = machineShare(count)
   return {
     hubUrl,
     home: join(devnetHome, 'nodes', String(index)),
     logFile: join(devnetHome, LOGS_DIR, `node-${index}.log`),
     name: `node-${index}`,
-    cpu: profile.cpu,
-    memoryGb: profile.memoryGb,
-    diskGb: profile.diskGb,
-    gpus: profile.gpus,
+    cpu: share.cpu,
+    memoryGb: share.memoryGb,
     location: { lat: city.lat, lon: city.lon },
     region: city.region,
     city: city.city,

@@ -10,7 +10,7 @@
  * ```
  */
 export { main, buildProgram, VERSION } from './main.js'
-export { startDevnet, devnetNodeOptions, waitForStatus, type Devnet, type DevnetOptions, type DevnetProgress } from './devnet.js'
+export { startDevnet, devnetNodeOptions, machineShare, waitForStatus, type Devnet, type DevnetOptions, type DevnetProgress, type MachineShare } from './devnet.js'
 export {
   startHubProcess,
   startNodeProcess,
@@ -20,6 +20,6 @@ export {
   type NodeProcessOptions,
 } from './processes.js'
 export { readDevnetFile, devnetFilePath, type DevnetFile } from './devnet-file.js'
-export { CITIES, cityFor, profileFor, type City, type NodeProfile } from './cities.js'
+export { CITIES, cityFor, type City } from './cities.js'
 export { W3AI_BIN } from './child.js'
 export * from './constants.js'

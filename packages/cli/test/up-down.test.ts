@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Account, NetworkSummary, NodeInfo } from '@w3ai/protocol'
@@ -56,11 +57,13 @@ describe('w3ai up --detach / down', () => {
       expect(n.status).toBe('online')
       expect(n).toHaveProperty('load')
       expect(n.location.region).toBe(n.region)
-      expect(n.capabilities.cpuCores).toBeGreaterThanOrEqual(2)
-      expect(n.capabilities.cpuCores).toBeLessThanOrEqual(16)
+      expect(n.capabilities.cpuCores).toBeGreaterThan(0)
+      // Honest resources: no GPU this machine does not have, no more cores or memory than it has.
+      expect(n.capabilities.gpus).toEqual([])
     }
+    expect(nodes.reduce((a, n) => a + n.capabilities.cpuCores, 0)).toBeLessThanOrEqual(availableParallelism())
+    expect(nodes.reduce((a, n) => a + n.capabilities.memoryGb, 0)).toBeLessThanOrEqual(totalmem() / 1024 ** 3)
     expect(new Set(nodes.map((n) => n.region)).size).toBe(3)
-    expect(nodes.some((n) => n.capabilities.gpus.length > 0)).toBe(true)
     const filtered = parseJson<NodeInfo[]>((await cli('nodes', '--json', '--region', 'us-east')).stdout)
     expect(filtered.map((n) => n.region)).toEqual(['us-east'])
     const human = await cli('nodes')
@@ -95,7 +98,7 @@ describe('w3ai up --detach / down', () => {
     const client = new HubClient({ url: devnet.hub.url })
     process.kill(victim.pid, 'SIGKILL')
     await until(async () => ((await client.getNode(victim.id)).status !== 'online' ? true : undefined), 10_000, 'node left online')
-    const restarted = await startNodeProcess({ ...devnetNodeOptions(home.path, 1, devnet.hub.url), env: testEnv() })
+    const restarted = await startNodeProcess({ ...devnetNodeOptions(home.path, 1, devnet.hub.url, devnet.nodes.length), env: testEnv() })
     extra.push(restarted)
     expect(restarted.id).toBe(victim.id)
     const node = await until(async () => {
