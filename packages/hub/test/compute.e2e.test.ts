@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { startDevnet, startNodeProcess, type Devnet, type NodeProcess } from '@w3ai/cli'
+import { startDevnet, type Devnet } from '@w3ai/cli'
+import { createNodeAgent, sandboxExecute, type ExecuteTask } from '@w3ai/node'
 import { generateIdentity } from '@w3ai/crypto'
 import { HubClient, JobsClient, StorageClient } from '@w3ai/sdk'
 import type { Job } from '@w3ai/protocol'
@@ -24,7 +25,7 @@ describe('compute jobs on a real devnet', () => {
   let storage: StorageClient
   let jobs: JobsClient
   let hub: HubClient
-  const extra: NodeProcess[] = []
+  const extra: Array<{ stop(): Promise<void> }> = []
 
   const store = async (bytes: Uint8Array): Promise<string> =>
     (await storage.put(chunks(bytes), bytes.length, { redundancy: { k: 2, n: 3, repairThreshold: 3 } })).cid
@@ -169,8 +170,14 @@ describe('compute jobs on a real devnet', () => {
   }, 400_000)
 
   it('outvotes a node that corrupts its results (verify 2) and lowers its reputation', async () => {
-    const liar = await startNodeProcess({ hubUrl: devnet.hubUrl, home: join(home.dir, 'nodes', 'liar'), diskGb: 20, region: 'eu-west', location: { lat: 48.85, lon: 2.35 }, logLevel: 'warn', env: { W3AI_TEST_CORRUPT_RESULTS: '1' } })
+    // A Byzantine node: a real agent whose executor runs the task, then nudges every number and reverses every string.
+    const lie: ExecuteTask = async (task, context) => corrupt(await sandboxExecute(task, context))
+    const liar = createNodeAgent(
+      { hubUrl: devnet.hubUrl, home: join(home.dir, 'nodes', 'liar'), diskGb: 20, region: 'eu-west', location: { lat: 48.85, lon: 2.35 }, logLevel: 'warn', tasks: { slots: 1, pollMs: 200, timeMs: 15_000 } },
+      { execute: lie },
+    )
     extra.push(liar)
+    await liar.start()
     await until(async () => (await hub.getNode(liar.id)).status === 'online', 20_000)
     // Leave the liar and two honest nodes, so it takes part in most verified jobs.
     const alive = devnet.nodes.filter((n) => n.alive)
@@ -190,6 +197,15 @@ describe('compute jobs on a real devnet', () => {
     expect(rep.score).toBeLessThan(1)
   }, 300_000)
 })
+
+/** A wrong answer of the same shape: every number nudged, every string reversed. */
+function corrupt(value: unknown): unknown {
+  if (typeof value === 'number') return value + 1
+  if (typeof value === 'string') return [...value].reverse().join('') + '!'
+  if (Array.isArray(value)) return value.map(corrupt)
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, corrupt(v)]))
+  return value
+}
 
 /** Upper-cases stdin after a few seconds of busy work: a task long enough to kill its node. */
 const slowUppercaseWat = uppercaseWat().replace(

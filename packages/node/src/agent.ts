@@ -1,6 +1,6 @@
 /** The node agent: identity, HTTP endpoint, measurements and the hub link under one lifecycle. */
 import { EventEmitter } from 'node:events'
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
@@ -10,7 +10,9 @@ import { W3aiError, type HeartbeatMessage, type NodeInfo, type NodeRegistration 
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { HubLink, type HubLinkState } from './hub-link.js'
-import { BYTES_PER_GB, PIECES_DIR } from './constants.js'
+import { BYTES_PER_GB, OUTBOX_DIR, PIECES_DIR } from './constants.js'
+import { HubPool } from './hub-pool.js'
+import { Outbox } from './outbox.js'
 import { CpuSampler, DiskUsageTracker, bytesToGb, directorySize, machineDefaults, scaledMemoryUsedGb } from './measure.js'
 import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './options.js'
 import { OrderVerifier } from './orders.js'
@@ -18,6 +20,7 @@ import { DiskPieceStore } from './piece-store.js'
 import { createServer } from './server.js'
 import { ObjectCache } from './object-cache.js'
 import { ServingAgent } from './serving.js'
+import type { ExecuteTask } from './task-executor.js'
 import { TaskRunner } from './task-runner.js'
 import os from 'node:os'
 
@@ -26,9 +29,15 @@ const OBJECT_CACHE_BYTES = 256 * 1024 * 1024
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
+/** Parts of the agent that can be replaced (tests inject a faulty or counting executor). */
+export interface NodeAgentComponents {
+  /** How a claimed task runs (default: a fresh sandboxed child process per task). */
+  execute?: ExecuteTask
+}
+
 export interface NodeAgentEvents {
   registered: [node: NodeInfo]
-  connected: [info: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined }]
+  connected: [info: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined; hub: string }]
   disconnected: [info: { code: number; reason: string }]
   heartbeat: [message: HeartbeatMessage]
 }
@@ -53,6 +62,12 @@ export interface NodeAgent extends EventEmitter<NodeAgentEvents> {
   readonly orderKey: string | undefined
   /** The piece store under `<home>/pieces`; available after start(). */
   readonly pieces: DiskPieceStore
+  /** The hub the node talks to now (it moves on when one cannot be reached). */
+  readonly hubUrl: string
+  /** Tasks held now (claimed and not yet reported). */
+  readonly runningTasks: number
+  /** Finished tasks whose result the hub has not acknowledged yet (kept under `<home>/outbox`). */
+  readonly pendingReports: number
 }
 
 class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
@@ -61,6 +76,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private server: FastifyInstance | undefined
   private link: HubLink | undefined
   private runner: TaskRunner | undefined
+  private outbox: Outbox | undefined
+  private hubs: HubPool | undefined
   private serving: ServingAgent | undefined
   private disk: DiskUsageTracker | undefined
   private store: DiskPieceStore | undefined
@@ -71,8 +88,23 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private starting: Promise<void> | undefined
   private stopping: Promise<void> | undefined
 
-  constructor(private readonly options: NodeAgentOptions) {
+  constructor(
+    private readonly options: NodeAgentOptions,
+    private readonly components: NodeAgentComponents,
+  ) {
     super()
+  }
+
+  get hubUrl(): string {
+    return this.hubs?.current ?? this.config?.hubUrl ?? ''
+  }
+
+  get runningTasks(): number {
+    return this.runner?.running ?? 0
+  }
+
+  get pendingReports(): number {
+    return this.outbox?.pending ?? 0
   }
 
   get id(): string {
@@ -120,6 +152,9 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 
   private async doStart(): Promise<void> {
     await mkdir(this.options.home, { recursive: true, mode: 0o700 })
+    // The home holds the node's secret key and users' pieces: readable by the node's user only,
+    // also when it existed before with wider permissions.
+    await chmod(this.options.home, 0o700)
     const { identity } = await loadOrCreateIdentity(this.options.home, 'node')
     if (identity.kind !== 'node') {
       throw new W3aiError('IDENTITY_CORRUPT', `The identity in ${this.options.home} is an ${identity.kind} identity, not a node's; use another home.`)
@@ -142,10 +177,20 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     await this.disk.refresh()
 
     this.startedAt = Date.now()
-    const tasks = new TaskClient(new HubClient({ url: config.hubUrl }), identity)
+    const hubs = new HubPool(config.hubs, log)
+    this.hubs = hubs
+    // Every request follows the pool: it goes to the current hub and fails over on its own. The
+    // agent's loops (claims, renewals, reports, reconnects) retry with their own backoff, so a
+    // request is tried once (on each hub) rather than held for the client's retries.
+    const clientOptions = { url: config.hubUrl, fetch: hubs.fetch, retry: false as const }
+    const hubClient = (): HubClient => new HubClient(clientOptions)
+    const tasks = new TaskClient(hubClient(), identity)
+    const outbox = new Outbox({ dir: join(config.home, OUTBOX_DIR), tasks, retry: config.reportRetry, log })
+    this.outbox = outbox
+    await outbox.start()
     const objects = new ObjectCache(OBJECT_CACHE_BYTES)
     const serving = new ServingAgent({
-      client: new ServingNodeClient(new HubClient({ url: config.hubUrl }), identity),
+      client: new ServingNodeClient(hubClient(), identity),
       tasks,
       objects,
       host: new ModelHost({ runTimeoutMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb, onCrash: (reason) => log.warn({ reason }, 'model host crashed; it restarts on the next request') }),
@@ -170,7 +215,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     const memoryGb = config.capabilities.memoryGb
 
     this.link = new HubLink({
-      client: new HubClient({ url: config.hubUrl }),
+      client: hubClient(),
+      hubs,
       identity,
       registration: () => this.registration(config),
       load: () => ({
@@ -187,7 +233,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       },
       onConnected: (info) => {
         if (info.orderKey !== undefined) this.hubOrderKey = info.orderKey
-        log.info({ hub: config.hubUrl, heartbeatIntervalMs: info.heartbeatIntervalMs }, 'connected to the hub')
+        log.info({ hub: info.hub, heartbeatIntervalMs: info.heartbeatIntervalMs }, 'connected to the hub')
         this.emit('connected', info)
       },
       onDisconnected: (info) => {
@@ -199,18 +245,18 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     this.link.start()
     this.runner = new TaskRunner({
       tasks,
+      outbox,
       objects,
+      ...(this.components.execute === undefined ? {} : { execute: this.components.execute }),
       executors: config.capabilities.executors,
       slots: config.tasks.slots,
       pollMs: config.tasks.pollMs,
       limits: { timeMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb },
       log,
-      corruptResults: config.tasks.corruptResults,
     })
     if (config.tasks.enabled) this.runner.start()
     if (config.tasks.enabled && config.capabilities.executors.includes('onnx')) serving.start()
-    if (config.tasks.corruptResults) log.warn('TEST MODE: this node reports corrupted task results')
-    log.info({ url: this.endpoint, hub: config.hubUrl }, 'node started')
+    log.info({ url: this.endpoint, hubs: config.hubs }, 'node started')
   }
 
   private registration(config: NodeAgentConfig): NodeRegistration {
@@ -231,13 +277,14 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       nodeId: this.id,
       version: VERSION,
       uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
-      hub: { url: this.config?.hubUrl ?? '', state: this.hubState, connected: this.connected },
+      hub: { url: this.hubUrl, state: this.hubState, connected: this.connected },
       pieces: { count: this.store?.usage().pieces ?? 0, bytes: this.store?.usage().bytes ?? 0 },
     }
   }
 
   private async close(): Promise<void> {
     await this.runner?.stop()
+    await this.outbox?.stop()
     await this.serving?.stop()
     await this.link?.stop()
     // Uploads in flight would hold the server open: abort them (their temporary files go too).
@@ -249,6 +296,6 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 }
 
 /** Creates an agent; nothing happens until start(). */
-export function createNodeAgent(options: NodeAgentOptions): NodeAgent {
-  return new Agent(options)
+export function createNodeAgent(options: NodeAgentOptions, components: NodeAgentComponents = {}): NodeAgent {
+  return new Agent(options, components)
 }

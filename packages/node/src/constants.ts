@@ -11,6 +11,10 @@ export const DEFAULT_EXECUTORS: readonly Executor[] = ['onnx', 'train', 'wasm']
 export const DEFAULT_LOCATION = { lat: 0, lon: 0, region: 'local' } as const
 /** Reconnect backoff: first delay, ceiling, and the random share added or removed (0..1). */
 export const DEFAULT_RECONNECT = { initialMs: 250, maxMs: 5000, jitter: 0.2 } as const
+/** Backoff between tries to hand a finished task's report to a hub that cannot take it now. */
+export const DEFAULT_REPORT_RETRY = { initialMs: 500, maxMs: 10_000, jitter: 0.2 } as const
+/** Directory under the home that keeps task reports until a hub acknowledges them. */
+export const OUTBOX_DIR = 'outbox'
 /** Heartbeat period used until the hub's welcome message says otherwise. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1000
 /** How often the size of the home directory is re-measured (walking a tree is not free). */

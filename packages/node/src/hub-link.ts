@@ -1,21 +1,26 @@
 /**
- * The node's connection to its hub: register, hold the heartbeat socket, and when anything fails
- * wait (exponential backoff with jitter) and try again, forever, until stopped.
+ * The node's connection to its hubs: register, hold the heartbeat socket, and when anything fails
+ * wait (exponential backoff with jitter) and try again, forever, until stopped. A hub that cannot
+ * be reached (or whose socket dies) is left for the next hub of the pool.
  */
 import type { Identity } from '@w3ai/crypto'
-import type { HubClient } from '@w3ai/sdk'
+import { HubClient } from '@w3ai/sdk'
 import { W3aiError, type HeartbeatMessage, type HubToNodeMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
 import type { Logger } from 'pino'
 import type WebSocket from 'ws'
 import { Backoff, type BackoffOptions } from './backoff.js'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, MIN_SILENCE_MS, PONG_TIMEOUT_INTERVALS } from './constants.js'
+import type { HubPool } from './hub-pool.js'
 
 export type HubLinkState = 'idle' | 'registering' | 'connecting' | 'connected' | 'waiting' | 'stopped'
 
 export type Load = Omit<HeartbeatMessage, 'type' | 'seq'>
 
 export interface HubLinkComponents {
+  /** Registers the node; its requests follow the pool (fails over by itself). */
   client: HubClient
+  /** The hubs; the heartbeat socket goes to the current one. */
+  hubs: HubPool
   identity: Identity
   registration: () => NodeRegistration
   load: () => Load
@@ -23,9 +28,11 @@ export interface HubLinkComponents {
   logger: Logger
   onRegistered: (node: NodeInfo) => void
   /** `orderKey` is the network key that signs piece orders (absent from hubs without storage). */
-  onConnected: (welcome: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined }) => void
+  onConnected: (welcome: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined; hub: string }) => void
   onDisconnected: (info: { code: number; reason: string }) => void
   onHeartbeat: (message: HeartbeatMessage) => void
+  /** Clock for the silence check (default Date.now). */
+  now?: () => number
 }
 
 /** How a heartbeat session ended. */
@@ -35,6 +42,8 @@ interface SessionEnd {
   welcomed: boolean
   /** The hub does not know this node (close 4404 or a refused upgrade): register again. */
   unregistered: boolean
+  /** The hub answered (a refusal, a close frame): it is alive, so the node stays with it. */
+  answered: boolean
 }
 
 const CLOSE_NOT_REGISTERED = 4404
@@ -81,8 +90,11 @@ export class HubLink {
         }
         if (this.stopped) break
         this.state = 'connecting'
-        const end = await this.session()
+        const hub = this.c.hubs.current
+        const end = await this.session(hub)
         if (end.unregistered) needsRegistration = true
+        // No connection, or one that died without a close frame: try the next hub.
+        if (!end.answered) this.c.hubs.failed(hub)
         // Replaced means another agent with this identity connected: back off instead of fighting it.
         if (end.code === CLOSE_REPLACED) this.c.logger.warn('another connection with this node identity replaced ours; is the same home used twice?')
         else if (end.welcomed) this.backoff.reset()
@@ -109,14 +121,22 @@ export class HubLink {
   }
 
   /** One heartbeat socket from open to close. Never rejects. */
-  private session(): Promise<SessionEnd> {
+  private session(hub: string): Promise<SessionEnd> {
     return new Promise((resolve) => {
-      const ws = this.c.client.openHeartbeatSocket(this.c.identity)
+      const ws = new HubClient({ url: hub }).openHeartbeatSocket(this.c.identity)
       this.socket = ws
       let welcomed = false
       let unregistered = false
+      let answered = false
       let timer: NodeJS.Timeout | undefined
-      let lastPongAt = Date.now()
+      // Liveness counts from when the hub last showed signs of life: the socket opening, the
+      // welcome, any message or pong. A slow hub may take long to welcome a node; that time is
+      // not silence on an established connection.
+      const now = this.c.now ?? Date.now
+      let lastHeardAt = now()
+      const heard = (): void => {
+        lastHeardAt = now()
+      }
       let settled = false
       const finish = (code: number, reason: string): void => {
         if (settled) return
@@ -124,13 +144,13 @@ export class HubLink {
         clearInterval(timer)
         this.socket = undefined
         if (welcomed) this.c.onDisconnected({ code, reason })
-        resolve({ code, reason, welcomed, unregistered })
+        resolve({ code, reason, welcomed, unregistered, answered })
       }
 
-      ws.on('pong', () => {
-        lastPongAt = Date.now()
-      })
+      ws.on('open', heard)
+      ws.on('pong', heard)
       ws.on('message', (data) => {
+        heard()
         let msg: HubToNodeMessage
         try {
           msg = JSON.parse(String(data)) as HubToNodeMessage
@@ -142,11 +162,12 @@ export class HubLink {
           this.state = 'connected'
           const intervalMs = msg.heartbeatIntervalMs > 0 ? msg.heartbeatIntervalMs : DEFAULT_HEARTBEAT_INTERVAL_MS
           const orderKey = typeof msg.orderKey === 'string' && msg.orderKey !== '' ? msg.orderKey : undefined
-          this.c.onConnected({ nodeId: msg.nodeId, heartbeatIntervalMs: intervalMs, orderKey })
+          if (Array.isArray(msg.hubs)) this.c.hubs.learn(msg.hubs)
+          this.c.onConnected({ nodeId: msg.nodeId, heartbeatIntervalMs: intervalMs, orderKey, hub })
           const silenceMs = Math.max(MIN_SILENCE_MS, intervalMs * PONG_TIMEOUT_INTERVALS)
           const beat = (): void => {
             if (ws.readyState !== ws.OPEN) return
-            if (Date.now() - lastPongAt > silenceMs) {
+            if (now() - lastHeardAt > silenceMs) {
               this.c.logger.warn({ silenceMs }, 'hub stopped answering pings; reconnecting')
               ws.terminate()
               return
@@ -162,6 +183,7 @@ export class HubLink {
         }
       })
       ws.on('unexpected-response', (_req, res) => {
+        answered = true
         // The hub refused the upgrade with an HTTP error; its body carries the code.
         let body = ''
         res.setEncoding('utf8')
@@ -187,6 +209,8 @@ export class HubLink {
       })
       ws.on('close', (code, reason) => {
         if (code === CLOSE_NOT_REGISTERED) unregistered = true
+        // 1006: no close frame (refused, reset, terminated after silence); anything else came from the hub.
+        if (code !== 1006) answered = true
         finish(code, reason.toString())
       })
     })

@@ -13,7 +13,9 @@
  * await agent.stop()
  * ```
  */
-export { createNodeAgent, VERSION, type NodeAgent, type NodeAgentEvents } from './agent.js'
+export { createNodeAgent, VERSION, type NodeAgent, type NodeAgentComponents, type NodeAgentEvents } from './agent.js'
+export { sandboxExecute, type ExecuteTask, type TaskContext } from './task-executor.js'
+export { HubPool } from './hub-pool.js'
 export type { NodeAgentConfig, NodeAgentOptions } from './options.js'
 export type { NodeHealth } from './server.js'
 export { DiskPieceStore, type ByteRange, type PieceStat, type PieceStoreComponents, type PieceUsage, type PutResult } from './piece-store.js'

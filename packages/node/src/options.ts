@@ -10,15 +10,25 @@ import {
   DEFAULT_LOG_LEVEL,
   DEFAULT_PORT,
   DEFAULT_RECONNECT,
+  DEFAULT_REPORT_RETRY,
 } from './constants.js'
+import { normalizeHubUrl } from './hub-pool.js'
 import type { BackoffOptions } from './backoff.js'
 import type { MachineShare } from './measure.js'
 
 export interface NodeAgentOptions {
   /** Directory holding `identity.json` (created, mode 0600) and the node's data. Required. */
   home: string
-  /** Base URL of the hub, e.g. http://127.0.0.1:7420. Required. */
-  hubUrl: string
+  /**
+   * Base URL of the hub, e.g. http://127.0.0.1:7420; several may be given comma-separated. Required
+   * unless `hubs` is given.
+   */
+  hubUrl?: string
+  /**
+   * Hubs of one network in the order they are tried; the node moves to the next when the current
+   * one cannot be reached (default: `hubUrl`). Hubs named in a welcome message are added.
+   */
+  hubs?: string[]
   /** Address for the node's HTTP endpoint (default 127.0.0.1). */
   host?: string
   /** Port for the node's HTTP endpoint (default 0: a free port). */
@@ -45,6 +55,8 @@ export interface NodeAgentOptions {
   city?: string
   /** Reconnect backoff (default 250 ms doubling to 5000 ms, ±20 % jitter). */
   reconnect?: Partial<BackoffOptions>
+  /** Backoff between tries to hand a task's result to an unreachable hub (default 500 ms doubling to 10 s, ±20 %). */
+  reportRetry?: Partial<BackoffOptions>
   /** How often the home's size is re-measured (default 5000 ms). */
   diskScanIntervalMs?: number
   /** pino level, or false for no logs (default 'info'). */
@@ -65,13 +77,13 @@ export interface TaskSettings {
   pollMs: number
   timeMs: number
   memoryMb: number
-  /** TEST ONLY: report corrupted results, to exercise verification (also W3AI_TEST_CORRUPT_RESULTS=1). */
-  corruptResults: boolean
 }
 
 export interface NodeAgentConfig {
   readonly home: string
+  /** The first hub (the one tried first). */
   readonly hubUrl: string
+  readonly hubs: readonly string[]
   readonly host: string
   readonly port: number
   readonly publicUrl: string | undefined
@@ -79,6 +91,7 @@ export interface NodeAgentConfig {
   readonly capabilities: NodeRegistration['capabilities']
   readonly location: NodeRegistration['location']
   readonly reconnect: BackoffOptions
+  readonly reportRetry: BackoffOptions
   readonly diskScanIntervalMs: number
   readonly logLevel: string | false
   readonly orderKey: string | undefined
@@ -92,19 +105,24 @@ function bad(message: string, details?: unknown): W3aiError {
 /** Applies defaults (machine measurements for resources) and checks the result once. */
 export function resolveConfig(options: NodeAgentOptions, machine: MachineShare): NodeAgentConfig {
   if (typeof options.home !== 'string' || options.home === '') throw bad('home is required')
-  let hubUrl: URL
-  try {
-    hubUrl = new URL(options.hubUrl)
-  } catch {
-    throw bad(`hubUrl ${JSON.stringify(options.hubUrl)} is not a URL`)
+  const rawHubs = options.hubs ?? (typeof options.hubUrl === 'string' ? options.hubUrl.split(',') : [])
+  const hubs: string[] = []
+  for (const raw of rawHubs) {
+    if (typeof raw !== 'string' || raw.trim() === '') continue
+    const url = normalizeHubUrl(raw)
+    if (url === undefined) throw bad(`hub URL ${JSON.stringify(raw)} is not an http(s) URL`)
+    if (!hubs.includes(url)) hubs.push(url)
   }
-  if (hubUrl.protocol !== 'http:' && hubUrl.protocol !== 'https:') throw bad('hubUrl must be http(s)')
+  if (hubs.length === 0) throw bad('hubUrl (or hubs) is required')
   const port = options.port ?? DEFAULT_PORT
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`port ${port} is not 0..65535`)
 
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect }
-  if (!(reconnect.initialMs > 0) || !(reconnect.maxMs >= reconnect.initialMs) || !(reconnect.jitter >= 0 && reconnect.jitter <= 1)) {
-    throw bad('reconnect needs 0 < initialMs <= maxMs and 0 <= jitter <= 1')
+  const reportRetry = { ...DEFAULT_REPORT_RETRY, ...options.reportRetry }
+  for (const [name, b] of [['reconnect', reconnect], ['reportRetry', reportRetry]] as const) {
+    if (!(b.initialMs > 0) || !(b.maxMs >= b.initialMs) || !(b.jitter >= 0 && b.jitter <= 1)) {
+      throw bad(`${name} needs 0 < initialMs <= maxMs and 0 <= jitter <= 1`)
+    }
   }
   const diskScanIntervalMs = options.diskScanIntervalMs ?? DEFAULT_DISK_SCAN_INTERVAL_MS
   if (!(diskScanIntervalMs > 0)) throw bad('diskScanIntervalMs must be positive')
@@ -145,7 +163,6 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
     pollMs: t.pollMs ?? envNumber('W3AI_TASK_POLL_MS') ?? 1000,
     timeMs: t.timeMs ?? envNumber('W3AI_TASK_TIME_MS') ?? 10 * 60_000,
     memoryMb: t.memoryMb ?? 1024,
-    corruptResults: t.corruptResults ?? process.env.W3AI_TEST_CORRUPT_RESULTS === '1',
   })
   if (!(Number.isInteger(tasks.slots) && tasks.slots >= 1 && tasks.pollMs >= 10 && tasks.timeMs >= 100 && tasks.memoryMb >= 128)) {
     throw bad('tasks needs integer slots >= 1, pollMs >= 10, timeMs >= 100 and memoryMb >= 128')
@@ -154,7 +171,8 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
   return Object.freeze({
     tasks,
     home: options.home,
-    hubUrl: hubUrl.href.replace(/\/+$/, ''),
+    hubUrl: hubs[0]!,
+    hubs: Object.freeze(hubs),
     host: options.host ?? DEFAULT_HOST,
     port,
     publicUrl: options.publicUrl,
@@ -162,6 +180,7 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
     capabilities,
     location,
     reconnect,
+    reportRetry,
     diskScanIntervalMs,
     logLevel: options.logLevel ?? DEFAULT_LOG_LEVEL,
     orderKey: options.orderKey,

@@ -1,25 +1,33 @@
 /**
  * The node's task loop: while it has free slots it claims tasks from the hub, opens their inputs
  * with the keys wrapped to this node for that job, runs each in a sandboxed child process with
- * time and memory limits, renews the lease while it runs, and reports the result or the failure.
+ * time and memory limits, renews the lease while it runs, and reports the result or the failure
+ * through the outbox (kept until the hub acknowledges it).
+ *
+ * One claim loop: a single timer, re-armed (never added to) when a task finishes, and at most
+ * `slots` tasks held at once (claimed, running, or waiting for the hub to take their result).
  */
-import { runSandboxed, type SandboxLimits } from '@w3ai/compute'
+import type { SandboxLimits } from '@w3ai/compute'
 import { W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 import type { ObjectCache } from './object-cache.js'
+import type { Outbox, Outcome } from './outbox.js'
+import { RUNNABLE_EXECUTORS, sandboxExecute, type ExecuteTask } from './task-executor.js'
 
 export interface TaskRunnerComponents {
-  tasks: TaskClient
+  tasks: Pick<TaskClient, 'claim' | 'renew' | 'openInput'>
+  /** Takes progress and outcomes and keeps them until the hub acknowledges them. */
+  outbox: Pick<Outbox, 'progress' | 'finish'>
   executors: string[]
-  /** Tasks run at once. */
+  /** Tasks held at once. */
   slots: number
   /** How often to ask for work while there is room. */
   pollMs: number
   limits: SandboxLimits
   log: Logger
-  /** TEST ONLY: report deliberately wrong results (to exercise verification). */
-  corruptResults?: boolean
+  /** How a task runs (default sandboxExecute); tests pass a faulty or counting one. */
+  execute?: ExecuteTask
   /** Opened models and modules kept across tasks. */
   objects?: ObjectCache
 }
@@ -42,59 +50,78 @@ const PERMANENT: ReadonlySet<string> = new Set<ErrorCode>([
   'COMPUTE_EXIT_CODE',
   'COMPUTE_UNKNOWN_EXECUTOR',
 ])
-const RUNNABLE = new Set(['onnx', 'train', 'wasm'])
 /** Most an idle node stretches its claim interval, as a multiple of pollMs. */
 const IDLE_BACKOFF = 8
 
 export class TaskRunner {
   private timer: NodeJS.Timeout | undefined
   private readonly inFlight = new Map<string, AbortController>()
+  private readonly execute: ExecuteTask
   private stopped = true
-  private polling = false
+  private polling: Promise<void> | undefined
+  /** A slot freed while a claim was under way: claim again as soon as it returns. */
+  private pollAgain = false
   private idlePolls = 0
 
-  constructor(private readonly c: TaskRunnerComponents) {}
+  constructor(private readonly c: TaskRunnerComponents) {
+    this.execute = c.execute ?? sandboxExecute
+  }
 
+  /** Tasks held now (claimed and not yet reported). */
   get running(): number {
     return this.inFlight.size
   }
 
   start(): void {
+    if (!this.stopped) return
     this.stopped = false
     this.schedule(0)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    clearTimeout(this.timer)
+    this.timer = undefined
     for (const ctrl of this.inFlight.values()) ctrl.abort(new Error('node stopping'))
-    while (this.inFlight.size > 0 || this.polling) await new Promise((r) => setTimeout(r, 20))
+    await this.polling
+    while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 20))
   }
 
+  /** (Re)arms the one claim timer; a claim under way re-arms it itself when it returns. */
   private schedule(ms: number): void {
     if (this.stopped) return
-    this.timer = setTimeout(() => void this.poll(), ms)
+    if (this.polling !== undefined) {
+      if (ms === 0) this.pollAgain = true
+      return
+    }
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.polling = this.poll().finally(() => {
+        this.polling = undefined
+        const again = this.pollAgain
+        this.pollAgain = false
+        // Nothing for this node: ask less often (up to IDLE_BACKOFF × pollMs), so idle nodes do not load the hub.
+        this.schedule(again ? 0 : this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, this.idlePolls - 1)))
+      })
+    }, ms)
     this.timer.unref()
   }
 
   private async poll(): Promise<void> {
     const free = this.c.slots - this.inFlight.size
-    const executors = this.c.executors.filter((e) => RUNNABLE.has(e))
-    if (free > 0 && executors.length > 0) {
-      this.polling = true
-      try {
-        const tasks = await this.c.tasks.claim(executors, free)
-        for (const task of tasks) this.launch(task)
-        // Nothing for this node: ask less often (up to IDLE_BACKOFF × pollMs), so idle nodes do not load the hub.
-        this.idlePolls = tasks.length === 0 ? this.idlePolls + 1 : 0
-      } catch (err) {
-        this.idlePolls++
-        this.c.log.debug({ err: String(err) }, 'claim failed; will retry')
-      } finally {
-        this.polling = false
-      }
+    const executors = this.c.executors.filter((e) => RUNNABLE_EXECUTORS.has(e))
+    if (free <= 0 || executors.length === 0) return
+    try {
+      const tasks = await this.c.tasks.claim(executors, free)
+      for (const task of tasks.slice(0, free)) this.launch(task)
+      // A hub that leased more than asked for gets the extra tasks back at once.
+      for (const task of tasks.slice(free)) void this.c.outbox.finish(task, { kind: 'fail', error: { code: 'NODE_BUSY', message: 'More tasks were leased than this node asked for.' }, retryable: true })
+      this.idlePolls = tasks.length === 0 ? this.idlePolls + 1 : 0
+    } catch (err) {
+      this.idlePolls++
+      this.c.log.debug({ err: String(err) }, 'claim failed; will retry')
     }
-    this.schedule(this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, this.idlePolls - 1)))
   }
 
   private launch(task: ClaimedTask): void {
@@ -102,7 +129,7 @@ export class TaskRunner {
     this.inFlight.set(task.id, ctrl)
     void this.run(task, ctrl).finally(() => {
       this.inFlight.delete(task.id)
-      if (!this.stopped) this.schedule(0)
+      this.schedule(0)
     })
   }
 
@@ -116,60 +143,39 @@ export class TaskRunner {
     }, Math.max(250, leaseMs / 3))
     try {
       log.info({ attempt: task.attempt }, 'task started')
-      const payload = await this.payload(task)
-      // Reports go out in order, and all of them before the result (after it the lease is gone).
-      let reports: Promise<void> = Promise.resolve()
-      const onProgress = (data: unknown): void => {
-        reports = reports.then(() => this.c.tasks.progress(task, flatProgress(data))).catch(() => undefined)
+      let outcome: Outcome
+      try {
+        const onProgress = (data: unknown): void => this.c.outbox.progress(task, flatProgress(data))
+        const result = await this.execute(task, { open: (role) => this.open(task, role), limits: this.c.limits, signal: ctrl.signal, onProgress })
+        if (ctrl.signal.aborted) throw ctrl.signal.reason
+        outcome = { kind: 'complete', result }
+      } catch (err) {
+        if (ctrl.signal.aborted) {
+          // Stopping: the lease expires and the hub re-dispatches the task. Lease lost: nobody listens.
+          log.info({ reason: String((ctrl.signal.reason as Error)?.message ?? ctrl.signal.reason) }, 'task abandoned')
+          return
+        }
+        const code = (err as { code?: unknown }).code
+        const error = { code: typeof code === 'string' ? code : 'COMPUTE_EXECUTOR_FAILED', message: String((err as Error).message ?? err).slice(0, 2000) }
+        log.warn(error, 'task failed')
+        outcome = { kind: 'fail', error, retryable: !PERMANENT.has(error.code) }
       }
-      const { result } = await runSandboxed({ executor: task.executor, payload, limits: this.c.limits, signal: ctrl.signal, onProgress })
-      let out = shapeResult(task.executor, result)
-      if (this.c.corruptResults === true) out = corrupt(out)
-      await reports
-      if (!ctrl.signal.aborted) await this.c.tasks.complete(task, out)
-      log.info('task done')
-    } catch (err) {
-      if (ctrl.signal.aborted && this.stopped) return // the lease expires and the hub re-dispatches it
-      const code = (err as { code?: unknown }).code
-      const error = { code: typeof code === 'string' ? code : 'COMPUTE_EXECUTOR_FAILED', message: String((err as Error).message ?? err).slice(0, 2000) }
-      log.warn(error, 'task failed')
-      await this.c.tasks.fail(task, error, !PERMANENT.has(error.code)).catch(() => undefined)
+      // The slot stays taken until the hub has the outcome (or it is kept for later), so a node
+      // never holds more than `slots` leases.
+      const delivered = await this.c.outbox.finish(task, outcome)
+      log.info({ outcome: outcome.kind, delivered }, delivered ? 'task done' : 'task done; result kept until the hub takes it')
     } finally {
       clearInterval(renew)
     }
   }
 
-  /** What the executor needs, with every stored input fetched, verified and decrypted. */
-  private async payload(task: ClaimedTask): Promise<unknown> {
-    const open = async (role: string): Promise<Buffer | undefined> => {
-      const input = task.inputs.find((i) => i.role === role)
-      if (input === undefined) return undefined
-      // Models and modules are reused across jobs; data inputs are opened each time.
-      if ((role === 'model' || role === 'module') && this.c.objects !== undefined) return this.c.objects.get(input.cid, () => this.c.tasks.openInput(input))
-      return this.c.tasks.openInput(input)
-    }
-    const params = (task.params ?? {}) as Record<string, unknown>
-    switch (task.executor) {
-      case 'wasm': {
-        const module = await open('module')
-        if (module === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'A wasm job needs a module input.')
-        return { module, stdin: (await open('input')) ?? new Uint8Array(), args: Array.isArray(params.args) ? params.args.map(String) : [] }
-      }
-      case 'onnx': {
-        const model = await open('model')
-        if (model === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'An onnx job needs a model input.')
-        const stored = await open('input')
-        const inputs = stored === undefined ? params.tensors : JSON.parse(stored.toString('utf8'))
-        return { model, inputs }
-      }
-      case 'train': {
-        const dataset = await open('dataset')
-        if (dataset === undefined) throw new W3aiError('COMPUTE_BAD_INPUT', 'A train job needs a dataset input.')
-        return { spec: params.spec, dataset, ...(params.csv === undefined ? {} : { csv: params.csv }) }
-      }
-      default:
-        throw new W3aiError('VALIDATION_FAILED', `This node cannot run ${task.executor} tasks.`)
-    }
+  /** One stored input of a task, fetched, verified and decrypted; undefined when the task has none. */
+  private async open(task: ClaimedTask, role: string): Promise<Buffer | undefined> {
+    const input = task.inputs.find((i) => i.role === role)
+    if (input === undefined) return undefined
+    // Models and modules are reused across jobs; data inputs are opened each time.
+    if ((role === 'model' || role === 'module') && this.c.objects !== undefined) return this.c.objects.get(input.cid, () => this.c.tasks.openInput(input))
+    return this.c.tasks.openInput(input)
   }
 }
 
@@ -183,22 +189,4 @@ function flatProgress(data: unknown): Record<string, number | string | boolean |
     else if (typeof v === 'string') out[k.slice(0, 64)] = v.slice(0, 200)
   }
   return out
-}
-
-/** Results travel as JSON: bytes become base64. */
-function shapeResult(executor: string, result: unknown): unknown {
-  if (executor === 'wasm') {
-    const r = result as { stdout: Uint8Array; stderr: string; stderrTruncated: boolean }
-    return { stdout: Buffer.from(r.stdout).toString('base64'), stderr: r.stderr, stderrTruncated: r.stderrTruncated }
-  }
-  return result
-}
-
-/** TEST ONLY: a Byzantine node's answer — every number nudged, every string reversed. */
-function corrupt(value: unknown): unknown {
-  if (typeof value === 'number') return value + 1
-  if (typeof value === 'string') return [...value].reverse().join('') + '!'
-  if (Array.isArray(value)) return value.map(corrupt)
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, corrupt(v)]))
-  return value
 }

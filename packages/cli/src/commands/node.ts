@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { Executor, Gpu } from '@w3ai/protocol'
-import { parseCpu, parseDisk, parseExecutors, parseGpu, parseHost, parseLocation, parseLogLevel, parseMemory, parseName, parsePort, parseRegion } from '../args.js'
+import { parseCpu, parseDisk, parseExecutors, parseGpu, parseHost, parseLocation, parseLogLevel, parseMemory, parseName, parsePort, parseRegion, parseUrl } from '../args.js'
 import { hubUrlOf, homeOf, type CommonFlags } from '../context.js'
 import { printReady, untilStopRequested } from '../lifecycle.js'
 import { explainListenError, withCommon } from './common.js'
@@ -23,9 +23,26 @@ interface NodeStartFlags extends CommonFlags {
   logLevel?: string | false
 }
 
+/** `URL1,URL2,…`: the hubs of one network, tried in order (each checked like --hub). */
+function parseHubList(flag: string): (value: string) => string {
+  return (value) => value.split(',').map((u) => u.trim()).filter((u) => u !== '').map(parseUrl(flag)).join(',')
+}
+
+/** --hub, else W3AI_HUB (both may list several hubs), else the devnet's hub. */
+async function hubsOf(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const raw = flags.hub ?? (env.W3AI_HUB === '' ? undefined : env.W3AI_HUB)
+  const list = raw === undefined ? await hubUrlOf(flags, env) : parseHubList(flags.hub === undefined ? 'W3AI_HUB' : '--hub')(raw)
+  return list.split(',')
+}
+
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('run a node agent')
-  withCommon(node.command('start'))
+  const start = withCommon(node.command('start'))
+  // A node may take several hubs of one network and fails over between them.
+  const hubOption = start.options.find((o) => o.long === '--hub')
+  hubOption?.argParser(parseHubList('--hub'))
+  if (hubOption !== undefined) hubOption.description = 'hub URL, or several comma-separated to fail over between (default: $W3AI_HUB, else the devnet recorded in the home)'
+  start
     .description('run a node agent in the foreground (stops on Ctrl-C / SIGTERM); --home is the node\'s own home (default <W3AI_HOME or ~/.w3ai>/node); prints `W3AI_READY {"id","url"}` once serving')
     .option('--cpu <cores>', 'CPU cores offered (default: all)', parseCpu)
     .option('--memory <gb>', 'memory offered in GB (default: all)', parseMemory)
@@ -40,13 +57,13 @@ export function registerNodeCommands(program: Command): void {
     .option('--name <name>', 'display name (default: the node id)', parseName('--name'))
     .option('--log-level <level>', 'log level or silent (default: $W3AI_LOG_LEVEL, else info)', parseLogLevel)
     .action(async (flags: NodeStartFlags) => {
-      const hubUrl = await hubUrlOf(flags)
+      const hubs = await hubsOf(flags)
       const home = flags.home === undefined ? join(homeOf(flags), 'node') : homeOf(flags)
       const stopRequested = untilStopRequested()
       const { createNodeAgent } = await import('@w3ai/node')
       const agent = createNodeAgent({
         home,
-        hubUrl,
+        hubs,
         logLevel: logLevelOf(flags.logLevel),
         ...(flags.host === undefined ? {} : { host: flags.host }),
         ...(flags.port === undefined ? {} : { port: flags.port }),
