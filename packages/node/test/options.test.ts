@@ -23,8 +23,17 @@ describe('agent options', () => {
     expect(c.location).toEqual({ lat: 48.85, lon: 2.35, region: 'eu-west', city: 'Paris' })
   })
 
+  it('takes several hubs, as a list or comma-separated, in order and without repeats', () => {
+    expect(resolveConfig({ home: '/h', hubUrl: 'http://a:1/, http://b:2,http://a:1' }, machine).hubs).toEqual(['http://a:1', 'http://b:2'])
+    const c = resolveConfig({ home: '/h', hubs: ['https://hub-1.example', 'https://hub-2.example/'] }, machine)
+    expect(c.hubs).toEqual(['https://hub-1.example', 'https://hub-2.example'])
+    expect(c.hubUrl).toBe('https://hub-1.example')
+  })
+
   it.each([
     [{ hubUrl: 'not a url' }],
+    [{ hubUrl: 'http://a:1,ftp://b' }],
+    [{ hubUrl: '' }],
     [{ port: 70000 }],
     [{ cpu: 0 }],
     [{ location: { lat: 91, lon: 0 } }],
