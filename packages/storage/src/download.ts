@@ -21,6 +21,10 @@ export interface DownloadSegmentOptions {
   total?: number
   /** Pieces requested beyond k; default 2. */
   extra?: number
+  /** Called for each verified piece taken for the decode (progress). */
+  onPiece?: (piece: StoredPiece) => void
+  /** Called for each piece that could not be read or did not match its CID (another is asked instead). */
+  onFailure?: (piece: StoredPiece, error: unknown) => void
   signal?: AbortSignal
 }
 
@@ -43,20 +47,28 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
     needed: k,
     concurrency: k + (options.extra ?? DEFAULT_DOWNLOAD_EXTRA),
     run: async (piece: StoredPiece, signal: AbortSignal): Promise<Uint8Array> => {
-      const bytes = await options.getPiece(piece, signal)
-      if (bytes.byteLength !== segment.shardSize || pieceCid(bytes) !== piece.cid) throw new Error(`piece ${piece.index} from ${piece.nodeId} does not match its CID`)
-      return bytes
+      try {
+        const bytes = await options.getPiece(piece, signal)
+        if (bytes.byteLength !== segment.shardSize || pieceCid(bytes) !== piece.cid) throw new Error(`piece ${piece.index} from ${piece.nodeId} does not match its CID`)
+        return bytes
+      } catch (err) {
+        // Pieces cut off because k others already arrived did not fail.
+        if (!signal.aborted) options.onFailure?.(piece, err)
+        throw err
+      }
     },
     accept: (piece: StoredPiece, bytes: Uint8Array): boolean => {
       // A second copy of an index we already hold adds nothing to the decode.
       if (have.has(piece.index)) return false
       have.set(piece.index, bytes)
+      options.onPiece?.(piece)
       return true
     },
   }
   const { failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
   if (have.size < k) {
-    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', undefined, {
+    const reasons = failures.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)))
+    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', `Only ${have.size} of the ${k} pieces needed could be read${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {
       have: have.size,
       need: k,
       failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),

@@ -6,7 +6,8 @@
  * under a Content-Security-Policy without 'unsafe-eval', and manifests are small.
  */
 import * as dagJson from '@ipld/dag-json'
-import { Value } from '@sinclair/typebox/value'
+import { Errors } from '@sinclair/typebox/errors'
+import { Check } from '@sinclair/typebox/value'
 import { ManifestSchema, W3aiError, type Manifest } from '@w3ai/protocol'
 import { CID } from 'multiformats/cid'
 import { platform } from '#platform'
@@ -28,8 +29,8 @@ function invalid(reason: string): W3aiError {
 
 /** Checks a manifest's schema and consistency; throws W3aiError('STORAGE_MANIFEST_INVALID'). */
 export function validateManifest(manifest: unknown): asserts manifest is Manifest {
-  if (!Value.Check(ManifestSchema, manifest)) {
-    const first = Value.Errors(ManifestSchema, manifest).First()
+  if (!Check(ManifestSchema, manifest)) {
+    const first = Errors(ManifestSchema, manifest).First()
     throw invalid(first === undefined ? 'schema mismatch' : `${first.path || '/'} ${first.message}`)
   }
   const { k, n, total } = manifest.erasure

@@ -1,23 +1,38 @@
 /**
- * The browser storage client (src/storage, WebCrypto + portable coder) against the Node libraries
- * it must interoperate with: the same signed requests, wrapped keys, segment ciphertexts, piece
- * CIDs, Merkle roots and manifest bytes. Node's WebCrypto runs the browser code unchanged here;
- * the browser test (storage.e2e) then proves the same end to end in Chromium.
+ * The browser storage client against what it must interoperate with. Signed requests and wrapped
+ * keys are the dashboard's own code (WebCrypto) checked against @w3ai/crypto. Segments, pieces,
+ * Merkle roots and manifests come from the shared storage core, run here on its browser platform
+ * (JS SHA-256, WebCrypto, the portable coder) and held to the fixed wire vectors the Node side is
+ * held to. Node's WebCrypto runs the browser code unchanged; storage.e2e proves it in Chromium.
  */
-import { randomBytes } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { describe, expect, it, vi } from 'vitest'
 import * as nodeCrypto from '@w3ai/crypto'
 import * as protocol from '@w3ai/protocol'
-import * as nodeStorage from '@w3ai/storage'
-import { pieceCid } from '../src/storage/cid.js'
-import { prepareSegment } from '../src/storage/encode-segment.js'
+import * as core from '@w3ai/storage/portable'
 import { importIdentity } from '../src/storage/identity.js'
-import { buildManifest, encodeManifest } from '../src/storage/manifest.js'
-import { merkleRoot } from '../src/storage/merkle.js'
-import { decryptSegment, encryptSegment } from '../src/storage/segment-crypto.js'
 import { signRequest } from '../src/storage/signed-request.js'
 import * as wire from '../src/storage/wire.js'
 import { unwrapKey, wrapKey } from '../src/storage/wrap.js'
+
+// What a browser build resolves `#platform` to (the `browser` condition), in place of Node's.
+vi.mock('../../storage/src/platform/node.js', () => import('../../storage/src/platform/web.js'))
+
+interface Vectors {
+  segments: Array<{ plainSize: number; cipherSize: number; shardSize: number; shards: Array<{ index: number; cid: string; merkleRoot: string }> }>
+  manifestCid: string
+  piece: { cid: string; root4096: string; root64: string }
+  proofs: protocol.AuditProof[]
+}
+const vectors = JSON.parse(readFileSync(new URL('../../storage/test/fixtures/wire-vectors.json', import.meta.url), 'utf8')) as Vectors
+
+/** The deterministic bytes the vectors were made from (as in storage/test/wire-vectors.test.ts). */
+function pattern(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size)
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed * 17 + (i >> 8)) & 255
+  return out
+}
 
 const bytes = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size))
 const identityText = (identity = nodeCrypto.generateIdentity('account')): string => JSON.stringify(nodeCrypto.identityToFile(identity))
@@ -28,7 +43,6 @@ describe('browser storage client, byte-compatible with the Node libraries', () =
     expect([wire.HEADER_KEY, wire.HEADER_TIMESTAMP, wire.HEADER_NONCE, wire.HEADER_SIGNATURE]).toEqual([protocol.HEADER_KEY, protocol.HEADER_TIMESTAMP, protocol.HEADER_NONCE, protocol.HEADER_SIGNATURE])
     expect(wire.HEADER_ORDER).toBe(protocol.HEADER_ORDER)
     expect(wire.WRAP_ALG).toBe(nodeCrypto.WRAP_ALG)
-    expect([wire.RAW_CODEC, wire.DAG_JSON_CODEC, wire.SHA2_256]).toEqual([nodeStorage.RAW_CODEC, nodeStorage.DAG_JSON_CODEC, nodeStorage.SHA2_256])
   })
 
   it('imports an identity file written by the CLI, and refuses a tampered or node one', async () => {
@@ -65,45 +79,48 @@ describe('browser storage client, byte-compatible with the Node libraries', () =
     await expect(unwrapKey(await wrapKey(key, node.encryptionKey), stranger)).rejects.toThrow(/not wrapped to your identity/)
   })
 
-  it('encrypts segments exactly as keys.ts, and refuses altered ciphertext', async () => {
+  it('runs the storage core on the browser platform', async () => {
+    const { platform } = await import('../../storage/src/platform/node.js')
+    const web = await import('../../storage/src/platform/web.js')
+    expect(platform).toBe(web.platform)
+  })
+
+  it('encrypts and codes segments into the pieces of the fixed vectors, and builds the same manifest', async () => {
+    const options = { objectKey: pattern(32, 1), segmentSize: 40_000, k: 4, total: 8, merkleLeafSize: 4096 }
+    const segments = await Promise.all([pattern(40_000, 2), pattern(1234, 3)].map((plain, i) => core.prepareSegment(plain, i, options)))
+    expect(segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, shards: s.shards.map(({ index, cid, merkleRoot }) => ({ index, cid, merkleRoot })) }))).toEqual(
+      vectors.segments,
+    )
+    const manifest = core.buildManifest({
+      segmentSize: 40_000,
+      k: 4,
+      n: 6,
+      total: 8,
+      merkleLeafSize: 4096,
+      segments: segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, pieces: s.shards.slice(0, 6).map(({ index, cid }) => ({ index, cid })) })),
+    })
+    expect(core.encodeManifest(manifest).cid).toBe(vectors.manifestCid)
+  })
+
+  it('addresses pieces and proves leaves as the fixed vectors say', () => {
+    const piece = pattern(5 * 4096 + 100, 9)
+    expect(core.pieceCid(piece)).toBe(vectors.piece.cid)
+    expect(core.merkleRoot(piece, 4096)).toBe(vectors.piece.root4096)
+    expect(core.merkleRoot(piece, 64)).toBe(vectors.piece.root64)
+    for (const proof of vectors.proofs) expect(core.merkleProof(piece, proof.leafIndex, 4096)).toEqual(proof)
+  })
+
+  it('decrypts what Node encrypted, and refuses altered ciphertext', async () => {
     const objectKey = bytes(32)
     for (const [index, size] of [[0, 0], [1, 1], [7, 100_000]] as const) {
       const plain = bytes(size)
-      const cipher = await encryptSegment(plain, objectKey, index)
-      expect(Buffer.from(cipher).equals(nodeStorage.encryptSegment(plain, objectKey, index))).toBe(true)
-      expect(Buffer.from(await decryptSegment(cipher, objectKey, index)).equals(plain)).toBe(true)
-      cipher[0] = (cipher[0] as number) ^ 1
-      await expect(decryptSegment(cipher, objectKey, index)).rejects.toThrow(/integrity/)
+      const okm = Buffer.from(hkdfSync('sha256', objectKey, Buffer.alloc(0), `w3s/segment/${index}`, 44))
+      const cipher = createCipheriv('aes-256-gcm', okm.subarray(0, 32), okm.subarray(32))
+      const sealed = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()])
+      expect(Buffer.from(await core.encryptSegment(plain, objectKey, index)).equals(sealed)).toBe(true)
+      expect(Buffer.from(await core.decryptSegment(sealed, objectKey, index)).equals(plain)).toBe(true)
+      sealed[0] = (sealed[0] as number) ^ 1
+      await expect(core.decryptSegment(sealed, objectKey, index)).rejects.toMatchObject({ code: 'STORAGE_INTEGRITY' })
     }
-  })
-
-  it('computes the same piece CIDs and Merkle roots', async () => {
-    for (const size of [0, 1, 4096, 4097, 5 * 4096 + 1, 100_000]) {
-      const piece = bytes(size)
-      expect(await pieceCid(piece)).toBe(nodeStorage.pieceCid(piece))
-      expect(merkleRoot(piece, 4096)).toBe(nodeStorage.merkleRoot(piece, 4096))
-      expect(merkleRoot(piece, 64)).toBe(nodeStorage.merkleRoot(piece, 64))
-    }
-  })
-
-  it('prepares segments piece for piece like the Node pipeline, and encodes the same manifest', async () => {
-    const objectKey = bytes(32)
-    const code = { k: 4, total: 8, merkleLeafSize: 4096 }
-    const plains = [bytes(64 * 1024), bytes(12_345)]
-    const mine = await Promise.all(plains.map((p, i) => prepareSegment(p, i, objectKey, code)))
-    const theirs = await Promise.all(plains.map((p, i) => nodeStorage.prepareSegment(Buffer.from(p), i, { objectKey, segmentSize: 64 * 1024, ...code })))
-    for (const [i, seg] of mine.entries()) {
-      const ref = theirs[i]!
-      expect({ plain: seg.plainSize, cipher: seg.cipherSize, shard: seg.shardSize }).toEqual({ plain: ref.plainSize, cipher: ref.cipherSize, shard: ref.shardSize })
-      expect(seg.shards.map((s) => [s.index, s.cid, s.merkleRoot])).toEqual(ref.shards.map((s) => [s.index, s.cid, s.merkleRoot]))
-    }
-    // Receipts arrive in any order; the browser sorts pieces into the canonical ascending order.
-    const segments = (order: (pieces: Array<{ index: number; cid: string }>) => Array<{ index: number; cid: string }>) =>
-      mine.map((seg) => ({ plainSize: seg.plainSize, cipherSize: seg.cipherSize, shardSize: seg.shardSize, pieces: order(seg.shards.slice(1, 7).map((s) => ({ index: s.index, cid: s.cid }))) }))
-    const options = { segmentSize: 64 * 1024, k: 4, n: 6, total: 8, merkleLeafSize: 4096 }
-    const encoded = await encodeManifest(buildManifest({ ...options, segments: segments((p) => p.reverse()) }))
-    const reference = nodeStorage.encodeManifest(nodeStorage.buildManifest({ ...options, segments: segments((p) => p) }))
-    expect(encoded.cid).toBe(reference.cid)
-    expect(Buffer.from(encoded.bytes).equals(reference.bytes)).toBe(true)
   })
 })

@@ -79,7 +79,7 @@ describe('browser download pipeline', () => {
     const { cid, detail, pieces } = await storedObject(randomBytes(SEGMENT), owner)
     for (const p of detail.segments[0]!.pieces.slice(0, 3)) pieces.delete(`${p.endpoint}/v1/pieces/${p.cid}`)
     serve(pieces)
-    await expect(downloadObject(apiFor(detail), identity, cid)).rejects.toThrow(/Segment 0: only \d of the 4 pieces needed/)
+    await expect(downloadObject(apiFor(detail), identity, cid)).rejects.toMatchObject({ code: 'STORAGE_NOT_ENOUGH_PIECES', message: expect.stringMatching(/Only \d of the 4 pieces needed could be read/) })
   })
 
   it('refuses a manifest that does not hash to the object id', async () => {

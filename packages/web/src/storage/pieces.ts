@@ -27,8 +27,10 @@ async function failure(res: Response, what: string): Promise<Error> {
 }
 
 /** Stores a piece at its node; resolves with the node's signed receipt. */
-export async function putPiece(t: PieceTarget, bytes: Bytes, signal: AbortSignal): Promise<SignedReceipt> {
-  const res = await fetch(url(t), { method: 'PUT', headers: { [HEADER_ORDER]: orderHeader(t.order), 'content-type': 'application/octet-stream' }, body: bytes, signal })
+export async function putPiece(t: PieceTarget, bytes: Uint8Array, signal: AbortSignal): Promise<SignedReceipt> {
+  // A view into a segment's shard buffer: fetch sends just the view's bytes.
+  const body = bytes as Bytes
+  const res = await fetch(url(t), { method: 'PUT', headers: { [HEADER_ORDER]: orderHeader(t.order), 'content-type': 'application/octet-stream' }, body, signal })
   if (res.status !== 201) throw await failure(res, `storing piece ${t.cid}`)
   return (await res.json()) as SignedReceipt
 }
