@@ -303,17 +303,11 @@ describe('w3ai model and job on a devnet of three nodes', () => {
     expect(human!.stdout).toMatch(/^submitted j_[0-9a-f]{24} \((queued|running)\)$/m)
   })
 
-  it('runs an ONNX model to its result with --wait --json, when the nodes run tasks', async (ctx) => {
+  it('runs an ONNX model to its result with --wait --json', async () => {
     const tensors = join(files, 'tensors.json')
     const wrong = join(files, 'wrong.json')
     await Promise.all([writeFile(tensors, JSON.stringify(TENSORS)), writeFile(wrong, JSON.stringify({ x: TENSORS.a }))])
-    // The nodes' task runner is newer than this CLI: without one, jobs stay queued and this is skipped.
-    const probe = await ok<Job>(owner('job', 'run', 'onnx', '--model', modelCid, '--input', tensors, '--json'))
-    const leased = async (): Promise<true | undefined> => ((await ok<Job>(owner('job', 'status', probe.id, '--json'))).history.some((e) => e.kind === 'leased') ? true : undefined)
-    if (!(await until(leased, 10_000).catch(() => false))) {
-      await owner('job', 'cancel', probe.id)
-      ctx.skip()
-    }
+    // Devnet nodes run tasks: a job that is never leased is a failure here, not a reason to skip.
     const good = await owner('job', 'run', 'onnx', '--model', modelCid, '--input', tensors, '--wait', '--json', '--timeout', '60')
     expect(good.code, good.stdout + good.stderr).toBe(0)
     expect(parseJson<Job>(good.stdout)).toMatchObject({ status: 'succeeded', error: null, result: { outputs: { sum: { type: 'float32', dims: [1, 3], data: [11, 22, 33] } } } })
