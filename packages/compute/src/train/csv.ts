@@ -2,8 +2,9 @@
  * CSV datasets: numeric feature columns and one label column (by header name or index, default
  * the last). The header is detected when absent from the options: a first row whose feature
  * fields are not all numbers is a header. Labels that are not numbers become class ids in sorted
- * name order. Quoted fields with embedded delimiters are not supported; such files are refused.
+ * name order. Parsing (quotes, embedded delimiters and line breaks, BOM) is csv-parse's (RFC 4180).
  */
+import { CsvError, parse } from 'csv-parse/sync'
 import { executorError } from '../errors.js'
 import { maybeGunzip, type Dataset } from './dataset.js'
 
@@ -19,11 +20,21 @@ function bad(message: string, details: Record<string, unknown> = {}): never {
   throw executorError('COMPUTE_BAD_DATASET', `Malformed CSV: ${message}`, details)
 }
 
-function splitRow(line: string, delimiter: string): string[] {
-  return line.split(delimiter).map((field) => {
-    const t = field.trim()
-    return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).trim() : t
-  })
+interface Row {
+  /** The line the record ends on, from 1. */
+  line: number
+  fields: string[]
+}
+
+/** The file's records, blank lines left out; unbalanced quotes and the like are COMPUTE_BAD_DATASET. */
+function readRows(text: string, delimiter: string): Row[] {
+  try {
+    const records = parse(text, { delimiter, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as Array<{ info: { lines: number }; record: string[] }>
+    return records.map((r) => ({ line: r.info.lines, fields: r.record }))
+  } catch (err) {
+    if (err instanceof CsvError) bad(`${err.message}.`, { code: err.code })
+    throw err
+  }
 }
 
 const isNumber = (text: string) => text !== '' && Number.isFinite(Number(text))
@@ -32,12 +43,11 @@ const isNumber = (text: string) => text !== '' && Number.isFinite(Number(text))
 export function parseCsv(bytes: Uint8Array, options: CsvOptions = {}): Dataset {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(maybeGunzip(bytes, 'The CSV'))
   const delimiter = options.delimiter ?? ','
-  const lines = text.split(/\r?\n/)
-  while (lines.length > 0 && (lines[lines.length - 1] as string).trim() === '') lines.pop()
-  if (lines.length === 0) bad('the file is empty.')
-  const firstRow = splitRow(lines[0] as string, delimiter)
+  const rows = readRows(text, delimiter)
+  if (rows.length === 0) bad('the file is empty.')
+  const firstRow = (rows[0] as Row).fields
   let width = firstRow.length
-  if (width < 2 && lines.length < 2) bad(`expected at least 2 columns (features and a label), found ${width} in row 1.`)
+  if (width < 2 && rows.length < 2) bad(`expected at least 2 columns (features and a label), found ${width} in row 1.`)
 
   let labelIndex: number
   let hasHeader = options.header
@@ -54,8 +64,8 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions = {}): Dataset {
   hasHeader ??= firstRow.some((field, j) => j !== labelIndex && !isNumber(field))
   // scikit-learn's CSVs start with "count, features, class names…", narrower than the data rows:
   // the data rows, not such a header, decide the width when the label is chosen by index.
-  if (hasHeader && typeof options.labelColumn !== 'string' && lines.length > 1) {
-    width = splitRow(lines[1] as string, delimiter).length
+  if (hasHeader && typeof options.labelColumn !== 'string' && rows.length > 1) {
+    width = (rows[1] as Row).fields.length
     const given = options.labelColumn ?? -1
     if (given >= width || given < -width) bad(`labelColumn ${given} is outside the ${width} columns.`)
     labelIndex = given < 0 ? width + given : given
@@ -63,14 +73,13 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions = {}): Dataset {
   if (width < 2) bad(`expected at least 2 columns (features and a label), found ${width}.`)
 
   const start = hasHeader ? 1 : 0
-  const count = lines.length - start
+  const count = rows.length - start
   if (count < 1) bad('there are no data rows.')
   const featureCount = width - 1
   const features = new Float32Array(count * featureCount)
   const rawLabels: string[] = new Array<string>(count)
   for (let r = 0; r < count; r++) {
-    const lineNo = r + start + 1
-    const fields = splitRow(lines[r + start] as string, delimiter)
+    const { line: lineNo, fields } = rows[r + start] as Row
     if (fields.length !== width) bad(`row ${lineNo} has ${fields.length} fields, expected ${width}.`, { row: lineNo })
     let k = 0
     for (let j = 0; j < width; j++) {
