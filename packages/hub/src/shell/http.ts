@@ -29,7 +29,7 @@ export function createHttp(logLevel: string | false): FastifyInstance {
     // Errors Fastify raises before routing (a malformed URL) get the standard body too.
     frameworkErrors: (err, request, reply) => {
       const e = toW3aiError(err)
-      void (reply as FastifyReply).status(e.status).send(e.toBody(request.id))
+      void (reply as FastifyReply).status(e.status).header(HEADER_REQUEST_ID, request.id).send(e.toBody(request.id))
     },
   })
 

@@ -46,7 +46,8 @@ export function installStringGuard(app: FastifyInstance): void {
 /** Ends the connection after a refusal made before the body was read, so the body is never read. */
 export function closeAfterEarlyRefusal(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && request.headers['content-length'] !== undefined && request.body === undefined && request.rawBody === undefined && !request.raw.complete) {
+    const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined
+    if (reply.statusCode >= 400 && hasBody && request.rawBody === undefined && !request.raw.complete) {
       void reply.header('connection', 'close')
     }
     return payload
