@@ -25,6 +25,13 @@ export class Lifecycle {
     return component
   }
 
+  /** Adds a component that is already running (a database opened while composing): it is stopped with the rest, last of those added before it. */
+  adopt<T extends Startable>(name: string, component: T): T {
+    this.add(name, component)
+    this.started.push(this.components[this.components.length - 1]!)
+    return component
+  }
+
   get status(): typeof this.state {
     return this.state
   }
@@ -35,10 +42,10 @@ export class Lifecycle {
     this.state = 'starting'
     try {
       for (const entry of this.components) {
+        if (this.started.includes(entry)) continue
         await entry.component.start?.()
         this.started.push(entry)
       }
-      // Components added while starting (by a component's start) start too.
       this.state = 'started'
     } catch (err) {
       await this.stop()

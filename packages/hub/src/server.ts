@@ -67,7 +67,7 @@ export function createHub(options: HubOptions): Hub {
     const life = new Lifecycle((err, name) => http.log.error({ err: loggableError(err), component: name }, 'stop failed'))
     lifecycle = life
     const db = await openDatabase({ home: config.home, databaseUrl: config.databaseUrl })
-    life.add('database', { stop: () => db.close() })
+    life.adopt('database', { stop: () => db.close() })
     const nodeStore = life.add('node store', new NodeStore(db))
     const nonces = life.add('nonces', createNonceStore(db))
     const bus = life.add('event bus', new EventBus(db, hubId, 'w3ai_events', onError))
