@@ -1,14 +1,17 @@
 /**
  * A stand-in hub for dashboard tests that must not depend on the real one: serves the built
  * dashboard and the unsigned read endpoints, and plays event-stream messages on demand. It can
- * also drop and refuse stream connections, which a real devnet cannot do on cue.
+ * also drop and refuse stream connections, which a real devnet cannot do on cue. Accounts are
+ * registered and read with signed requests (checked by @w3ai/crypto's verifier), an account has
+ * no objects, jobs or deployments, and every stream connection's URL is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { EventStreamMessage, HubEvent, NetworkSummary, NodeInfo, NodeStatus } from '@w3ai/protocol'
+import { idFromPublicKey, verifySignedRequest } from '@w3ai/crypto'
+import type { Account, EventStreamMessage, HubEvent, NetworkSummary, NodeInfo, NodeStatus } from '@w3ai/protocol'
 
 export interface FakeHubOptions {
   /** Directory of the built dashboard. */
@@ -21,6 +24,10 @@ export interface FakeHub {
   readonly url: string
   readonly hubId: string
   readonly nodes: Map<string, NodeInfo>
+  /** Accounts registered through POST /v1/accounts, by id. */
+  readonly accounts: Map<string, Account>
+  /** The request URL (path and query) of every event-stream connection, in order. */
+  readonly streamUrls: string[]
   /** Changes state and broadcasts the matching event, as the real hub would. */
   emit(event: HubEvent): void
   setStatus(id: string, status: NodeStatus): void
@@ -64,11 +71,53 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     }
   }
 
+  const accounts = new Map<string, Account>()
+  const streamUrls: string[] = []
+  const refuse = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { error: { code, message } })
+  /** The signed account routes the dashboard's identity and pages use. */
+  const signed = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
+    const route = `${req.method} ${pathname}`
+    const routes = ['POST /v1/accounts', 'GET /v1/accounts/me', 'GET /v1/storage/objects', 'GET /v1/jobs', 'GET /v1/deployments']
+    if (!routes.includes(route)) return false
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks).toString('utf8')
+    let publicKey: string
+    try {
+      publicKey = verifySignedRequest(req.headers, req.method ?? 'GET', req.url ?? '/', body).publicKey
+    } catch (err) {
+      refuse(res, 401, (err as { code?: string }).code ?? 'AUTH_BAD_SIGNATURE', (err as Error).message)
+      return true
+    }
+    const id = idFromPublicKey('account', publicKey)
+    if (route === 'POST /v1/accounts') {
+      if (accounts.has(id)) refuse(res, 409, 'ACCOUNT_EXISTS', 'exists')
+      else {
+        const { encryptionKey = null, name = null } = JSON.parse(body || '{}') as { encryptionKey?: string; name?: string }
+        const account: Account = { id, publicKey, encryptionKey, name, createdAt: new Date().toISOString() } as Account
+        accounts.set(id, account)
+        send(res, 201, account)
+      }
+      return true
+    }
+    const account = accounts.get(id)
+    if (account === undefined) refuse(res, 404, 'ACCOUNT_NOT_FOUND', 'no such account')
+    else if (route === 'GET /v1/accounts/me') send(res, 200, account)
+    else if (route === 'GET /v1/storage/objects') send(res, 200, { objects: [] })
+    else if (route === 'GET /v1/jobs') send(res, 200, { jobs: [] })
+    else send(res, 200, { deployments: [] })
+    return true
+  }
+
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname
     const handler = api[pathname]
     if (handler !== undefined) send(res, 200, handler())
-    else void serveStatic(req, res, pathname)
+    else
+      void signed(req, res, pathname).then(
+        (handled) => (handled ? undefined : serveStatic(req, res, pathname)),
+        () => refuse(res, 500, 'INTERNAL', 'fake hub failure'),
+      )
   })
 
   const wss = new WebSocketServer({ noServer: true })
@@ -78,6 +127,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n')
       return
     }
+    streamUrls.push(req.url)
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
@@ -98,6 +148,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     url: `http://127.0.0.1:${port}`,
     hubId,
     nodes,
+    accounts,
+    streamUrls,
     emit(event) {
       if (event.type === 'node.registered') nodes.set(event.node.id, event.node)
       if (event.type === 'node.status') {
