@@ -52,6 +52,17 @@ describe('refusals before the body is read', { timeout: 15_000 }, () => {
     expect(errorOf(small.body).code).toBe('PAYLOAD_TOO_LARGE')
   })
 
+  it('refuses an unsigned request on every route the API document marks signed', async () => {
+    const doc = (await (await fetch(t.hub.url + '/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+    const signed = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.security !== undefined).map(([method]) => [method.toUpperCase(), path] as const))
+    expect(signed.length).toBeGreaterThan(25)
+    for (const [method, path] of signed) {
+      const url = path.replace('{id}', 'x').replace('{index}', '0').replace('{cid}', 'x')
+      const res = await t.hub.app.inject({ method, url, headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { payload: '{}' }) })
+      expect([res.statusCode, errorOf(res.body).code], `${method} ${path}`).toEqual([401, 'AUTH_MISSING_SIGNATURE'])
+    }
+  })
+
   it('refuses a large-body route without a Content-Length (chunked) with LENGTH_REQUIRED, unread', async () => {
     const answer = await rawRequest(t.hub.url, head(INFER, { ...signRequest(alice, 'POST', INFER, 'x'), 'Transfer-Encoding': 'chunked' }))
     expect(answer.status).toBe(411)
