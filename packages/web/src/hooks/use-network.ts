@@ -9,7 +9,7 @@ import { useEffect, useReducer, useState } from 'react'
 import type { EventStreamMessage } from '@w3ai/protocol'
 import { EventStream, eventsUrl, type StreamState } from '../event-stream.js'
 import { signedSubscription } from '../events-auth.js'
-import { getIdentity, subscribeIdentity } from '../storage/session.js'
+import { getIdentity, restoreIdentity, subscribeIdentity } from '../storage/session.js'
 import { stampJob, type JobStamps } from '../jobs/updates.js'
 import { applyMessage, EMPTY_NETWORK, type NetworkState } from '../node-state.js'
 
@@ -49,12 +49,18 @@ export function useNetwork(): LiveNetwork {
   const [connection, setConnection] = useState(0)
 
   useEffect(() => {
+    /** Who the current connection was signed as; undefined while it is being authorized. */
+    let signedAs: string | null | undefined
     const stream = new EventStream({
       url: eventsUrl(window.location),
       // Signed with the account identity when one is loaded: the stream then carries our own job
-      // and deployment events too. Signed afresh (new timestamp and nonce) for every connection.
+      // and deployment events too. Signed afresh (new timestamp and nonce) for every connection,
+      // after the identity kept in this browser is restored, so a returning user connects once.
       authorize: async () => {
+        signedAs = undefined
+        await restoreIdentity()
         const identity = getIdentity()
+        signedAs = identity?.id ?? null
         return identity === null ? null : signedSubscription(identity)
       },
       onMessage: dispatch,
@@ -64,13 +70,10 @@ export function useNetwork(): LiveNetwork {
       },
     })
     stream.start()
-    // A different identity (created, loaded, restored or forgotten) subscribes again as itself.
-    let subscriber = getIdentity()?.id ?? null
+    // A different identity (created, loaded or forgotten) subscribes again as itself.
     const unsubscribe = subscribeIdentity(() => {
       const id = getIdentity()?.id ?? null
-      if (id === subscriber) return
-      subscriber = id
-      stream.reconnect()
+      if (signedAs !== undefined && id !== signedAs) stream.reconnect()
     })
     return () => {
       unsubscribe()
