@@ -105,22 +105,22 @@ export function GetStarted({ tab, onSelect, jobVersion }: GetStartedProps) {
             <div className="step-text">
               <strong>{step.title}</strong>
               <span className="note">{step.text}</span>
+              {i === next && i === 0 && (
+                <button type="button" className="primary" data-testid="get-started-create" disabled={busy} onClick={() => void create()}>
+                  {busy ? 'Creating…' : 'Create identity'}
+                </button>
+              )}
+              {i === next && i === 1 && tab !== 'storage' && (
+                <button type="button" className="primary" data-testid="get-started-upload" onClick={() => onSelect('storage')}>
+                  Go to Storage
+                </button>
+              )}
+              {i === next && i === 2 && tab !== 'jobs' && (
+                <button type="button" className="primary" data-testid="get-started-run" onClick={() => onSelect('jobs')}>
+                  Go to Jobs
+                </button>
+              )}
             </div>
-            {i === next && i === 0 && (
-              <button type="button" className="primary" data-testid="get-started-create" disabled={busy} onClick={() => void create()}>
-                {busy ? 'Creating…' : 'Create identity'}
-              </button>
-            )}
-            {i === next && i === 1 && tab !== 'storage' && (
-              <button type="button" className="primary" data-testid="get-started-upload" onClick={() => onSelect('storage')}>
-                Go to Storage
-              </button>
-            )}
-            {i === next && i === 2 && tab !== 'jobs' && (
-              <button type="button" className="primary" data-testid="get-started-run" onClick={() => onSelect('jobs')}>
-                Go to Jobs
-              </button>
-            )}
           </li>
         ))}
       </ol>
@@ -129,7 +129,11 @@ export function GetStarted({ tab, onSelect, jobVersion }: GetStartedProps) {
           {error}
         </p>
       )}
-      {next === 0 && <p className="note get-started-foot">Already use the CLI? Load your ~/.w3ai/identity.json on the Storage tab instead.</p>}
+      {next === 0 && (
+        <p className="note get-started-foot">
+          Already use the CLI? Load your <code>~/.w3ai/identity.json</code> {tab === 'network' ? 'on the Storage tab' : 'in the Identity card below'} instead.
+        </p>
+      )}
     </section>
   )
 }

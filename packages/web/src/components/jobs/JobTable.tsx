@@ -29,7 +29,7 @@ export function JobTable({ jobs, error, selected, onSelect, onRefresh }: JobTabl
       {error !== null && <p className="error">{error}</p>}
       {jobs !== null && jobs.length === 0 ? (
         <p className="empty">
-          No jobs yet: submit one with <code>w3ai job run</code> or the SDK's <code>JobsClient</code>.
+          No jobs yet: run one with the form above, <code>w3ai job run</code> or the SDK's <code>JobsClient</code>.
         </p>
       ) : (
         <div className="table-scroll">
