@@ -5,52 +5,21 @@
  * signed receipts stop verifying.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { AuditProof } from '@w3ai/protocol'
 import { describe, expect, it } from 'vitest'
-import { buildManifest, encodeManifest, merkleProof, merkleRoot, parseCid, pieceCid, prepareSegment, toHex, verifyProof } from '../src/portable.js'
-
-interface Vectors {
-  segments: Array<{ plainSize: number; cipherSize: number; shardSize: number; shards: Array<{ index: number; cid: string; merkleRoot: string }> }>
-  manifestCid: string
-  manifestSha256: string
-  piece: { cid: string; root4096: string; root64: string }
-  proofs: AuditProof[]
-  emptyPiece: { cid: string; root: string }
-  parsed: string
-}
-
-const vectors = JSON.parse(readFileSync(new URL('./fixtures/wire-vectors.json', import.meta.url), 'utf8')) as Vectors
-
-/** The deterministic bytes the vectors were made from. */
-function pattern(size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size)
-  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 17 + (i >> 8)) & 255
-  return bytes
-}
+import { encodeManifest, merkleProof, merkleRoot, parseCid, pieceCid, prepareSegment, toHex, verifyProof } from '../src/portable.js'
+import { summary, vectorManifest, vectorOptions, vectorPiece, vectorPlains, vectors } from './wire-vectors-kit.js'
 
 describe('wire formats, against fixed vectors', () => {
-  it('encrypts and erasure-codes segments into the same pieces, CIDs and Merkle roots', async () => {
-    const options = { objectKey: pattern(32, 1), segmentSize: 40_000, k: 4, total: 8, merkleLeafSize: 4096 }
-    const segments = await Promise.all([pattern(40_000, 2), pattern(1234, 3)].map((plain, i) => prepareSegment(plain, i, options)))
-    expect(segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, shards: s.shards.map(({ index, cid, merkleRoot }) => ({ index, cid, merkleRoot })) }))).toEqual(
-      vectors.segments,
-    )
-    const manifest = buildManifest({
-      segmentSize: 40_000,
-      k: 4,
-      n: 6,
-      total: 8,
-      merkleLeafSize: 4096,
-      segments: segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, pieces: s.shards.slice(0, 6).map(({ index, cid }) => ({ index, cid })) })),
-    })
-    const { bytes, cid } = encodeManifest(manifest)
+  it('encrypts and erasure-codes segments into the same pieces, CIDs and Merkle roots, and the same manifest', async () => {
+    const segments = await Promise.all(vectorPlains().map((plain, i) => prepareSegment(plain, i, vectorOptions)))
+    expect(summary(segments)).toEqual(vectors.segments)
+    const { bytes, cid } = encodeManifest(vectorManifest(segments))
     expect(cid).toBe(vectors.manifestCid)
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(vectors.manifestSha256)
   })
 
   it('addresses pieces and builds Merkle trees and audit proofs as before', () => {
-    const piece = pattern(5 * 4096 + 100, 9)
+    const piece = vectorPiece()
     expect(pieceCid(piece)).toBe(vectors.piece.cid)
     expect(merkleRoot(piece, 4096)).toBe(vectors.piece.root4096)
     expect(merkleRoot(piece, 64)).toBe(vectors.piece.root64)

@@ -6,11 +6,11 @@
  * held to. Node's WebCrypto runs the browser code unchanged; storage.e2e proves it in Chromium.
  */
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import * as nodeCrypto from '@w3ai/crypto'
 import * as protocol from '@w3ai/protocol'
 import * as core from '@w3ai/storage/portable'
+import { summary, vectorManifest, vectorOptions, vectorPiece, vectorPlains, vectors } from '../../storage/test/wire-vectors-kit.js'
 import { importIdentity } from '../src/storage/identity.js'
 import { signRequest } from '../src/storage/signed-request.js'
 import * as wire from '../src/storage/wire.js'
@@ -18,21 +18,6 @@ import { unwrapKey, wrapKey } from '../src/storage/wrap.js'
 
 // What a browser build resolves `#platform` to (the `browser` condition), in place of Node's.
 vi.mock('../../storage/src/platform/node.js', () => import('../../storage/src/platform/web.js'))
-
-interface Vectors {
-  segments: Array<{ plainSize: number; cipherSize: number; shardSize: number; shards: Array<{ index: number; cid: string; merkleRoot: string }> }>
-  manifestCid: string
-  piece: { cid: string; root4096: string; root64: string }
-  proofs: protocol.AuditProof[]
-}
-const vectors = JSON.parse(readFileSync(new URL('../../storage/test/fixtures/wire-vectors.json', import.meta.url), 'utf8')) as Vectors
-
-/** The deterministic bytes the vectors were made from (as in storage/test/wire-vectors.test.ts). */
-function pattern(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size)
-  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed * 17 + (i >> 8)) & 255
-  return out
-}
 
 const bytes = (size: number): Uint8Array<ArrayBuffer> => new Uint8Array(randomBytes(size))
 const identityText = (identity = nodeCrypto.generateIdentity('account')): string => JSON.stringify(nodeCrypto.identityToFile(identity))
@@ -86,24 +71,13 @@ describe('browser storage client, byte-compatible with the Node libraries', () =
   })
 
   it('encrypts and codes segments into the pieces of the fixed vectors, and builds the same manifest', async () => {
-    const options = { objectKey: pattern(32, 1), segmentSize: 40_000, k: 4, total: 8, merkleLeafSize: 4096 }
-    const segments = await Promise.all([pattern(40_000, 2), pattern(1234, 3)].map((plain, i) => core.prepareSegment(plain, i, options)))
-    expect(segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, shards: s.shards.map(({ index, cid, merkleRoot }) => ({ index, cid, merkleRoot })) }))).toEqual(
-      vectors.segments,
-    )
-    const manifest = core.buildManifest({
-      segmentSize: 40_000,
-      k: 4,
-      n: 6,
-      total: 8,
-      merkleLeafSize: 4096,
-      segments: segments.map((s) => ({ plainSize: s.plainSize, cipherSize: s.cipherSize, shardSize: s.shardSize, pieces: s.shards.slice(0, 6).map(({ index, cid }) => ({ index, cid })) })),
-    })
-    expect(core.encodeManifest(manifest).cid).toBe(vectors.manifestCid)
+    const segments = await Promise.all(vectorPlains().map((plain, i) => core.prepareSegment(plain, i, vectorOptions)))
+    expect(summary(segments)).toEqual(vectors.segments)
+    expect(core.encodeManifest(vectorManifest(segments)).cid).toBe(vectors.manifestCid)
   })
 
   it('addresses pieces and proves leaves as the fixed vectors say', () => {
-    const piece = pattern(5 * 4096 + 100, 9)
+    const piece = vectorPiece()
     expect(core.pieceCid(piece)).toBe(vectors.piece.cid)
     expect(core.merkleRoot(piece, 4096)).toBe(vectors.piece.root4096)
     expect(core.merkleRoot(piece, 64)).toBe(vectors.piece.root64)
