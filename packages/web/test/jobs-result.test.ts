@@ -5,7 +5,9 @@ const b64 = (text: string | Uint8Array) => Buffer.from(text).toString('base64')
 
 describe('summarizeResult', () => {
   it('lists ONNX output names with their dims', () => {
-    expect(summarizeResult('onnx', { outputs: { y: { type: 'float32', dims: [2, 3], data: [1, 2, 3, 4, 5, 6] } } })).toEqual({ kind: 'onnx', outputs: [{ name: 'y', dims: [2, 3], type: 'float32' }] })
+    expect(summarizeResult('onnx', { outputs: { y: { type: 'float32', dims: [2, 3], data: [1, 2, 3, 4, 5, 6] } } })).toEqual({ kind: 'onnx', outputs: [{ name: 'y', dims: [2, 3], type: 'float32', values: [1, 2, 3, 4, 5, 6], more: 0 }] })
+    const big = summarizeResult('onnx', { outputs: { p: { type: 'float32', dims: [1, 20], data: Array.from({ length: 20 }, (_, i) => i) } } })
+    expect(big).toMatchObject({ kind: 'onnx', outputs: [{ values: Array.from({ length: 12 }, (_, i) => i), more: 8 }] })
   })
 
   it("decodes a wasm module's stdout when it is printable text, and not otherwise", () => {

@@ -2,7 +2,7 @@
  * The newcomer's first minute, in Chromium on a 5-node devnet (what `npm start` runs): a fresh page
  * shows Get started; one click creates an identity in the browser and registers its account; a
  * file is uploaded; the Run a job form runs a built-in WASI program over it on a node, and the job
- * shows up and finishes live. The identity survives a reload (IndexedDB), subscribes to the event
+ * shows up and finishes live; an uploaded ONNX model runs on the form's inline input tensors. The identity survives a reload (IndexedDB), subscribes to the event
  * stream signed, saves as an identity.json the CLI keystore and SDK use, is forgotten, and loads
  * back from that file. Screenshots land in a temp directory whose path is logged.
  *
@@ -17,6 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startDevnet, type Devnet } from '@w3ai/cli'
 import { IDENTITY_FILE, readIdentity } from '@w3ai/crypto'
 import { HubClient, StorageClient } from '@w3ai/sdk'
+import { linearModel, randomDense } from '../../compute/test/helpers/onnx-models.js'
 import { ensureBuilt, HAS_CHROMIUM, launchBrowser, SKIP_REASON } from './browser.js'
 
 const NODES = 5
@@ -129,6 +130,30 @@ describe.skipIf(!HAS_CHROMIUM)('a newcomer on a 5-node devnet', () => {
     const objects = await new StorageClient(new HubClient({ url: devnet!.hubUrl, identity }), identity).list()
     expect(objects.filter((o) => o.name === 'w3ai-count-words.wasm')).toHaveLength(1)
   })
+
+  it('runs an ONNX model it uploads on inline input tensors and shows the outputs', async () => {
+    const layer = randomDense(4, 2, 3)
+    await page.getByTestId('tab-storage').click()
+    await page.getByTestId('upload-file').setInputFiles({ name: 'linear.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(linearModel(layer)) })
+    await expect.poll(() => page.getByTestId('upload-progress').getAttribute('data-phase'), { timeout: 60_000 }).toBe('done')
+    const modelRow = page.getByTestId('object-row').filter({ hasText: 'linear.onnx' })
+    await expect.poll(() => modelRow.count(), { timeout: 10_000 }).toBe(1)
+    const model = (await modelRow.getAttribute('data-cid')) as string
+    await page.getByTestId('tab-jobs').click()
+    await page.getByTestId('run-program').selectOption('onnx')
+    await expect.poll(() => page.getByTestId('run-code').locator(`option[value="${model}"]`).count(), { timeout: 10_000 }).toBe(1)
+    await page.getByTestId('run-code').selectOption(model)
+    const rows = await page.getByTestId('job-row').count()
+    await page.getByTestId('run-submit').click() // the form's example input: x = [[1, 2, 3, 4]]
+    await expect.poll(() => page.getByTestId('job-row').count(), { timeout: 30_000 }).toBe(rows + 1)
+    await expect.poll(() => page.getByTestId('job-detail').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded')
+    const shown = (await page.getByTestId('onnx-values').textContent())!.replace(/^\s*=\s*/, '').split(',').map(Number)
+    const x = [1, 2, 3, 4]
+    const expected = layer.b.map((b, j) => b + x.reduce((sum, xi, i) => sum + xi * layer.w[i]![j]!, 0))
+    expect(shown).toHaveLength(2)
+    shown.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 4))
+    await shot('4-onnx-job.png')
+  }, 120_000)
 
   /** Clicks Save identity.json, writes the download to the CLI home, and loads it with the CLI keystore. */
   async function saveIdentity() {

@@ -1,5 +1,5 @@
 /**
- * A job's result in a form worth showing: ONNX output names and shapes, a WASI module's stdout
+ * A job's result in a form worth showing: ONNX output names, shapes and first values, a WASI module's stdout
  * (as text when it is printable), a training run's final metrics. Results are untrusted JSON, so
  * every field is checked before use.
  */
@@ -7,12 +7,14 @@ import { epochsOf, type EpochPoint } from './history.js'
 
 export type ResultSummary =
   | { kind: 'none' }
-  | { kind: 'onnx'; outputs: Array<{ name: string; dims: number[]; type: string | null }> }
+  | { kind: 'onnx'; outputs: Array<{ name: string; dims: number[]; type: string | null; values: number[]; more: number }> }
   | { kind: 'wasm'; bytes: number; text: string | null; stderr: string; stderrTruncated: boolean }
   | { kind: 'train'; final: EpochPoint | null; epochs: number; samples: { train: number; validation: number } | null; backend: string | null; durationMs: number | null; classes: string[] | null }
   | { kind: 'other'; json: string }
 
 const MAX_JSON = 2000
+/** Output values shown per tensor; the rest are counted. */
+export const MAX_VALUES = 12
 
 export function summarizeResult(executor: string, result: unknown): ResultSummary {
   if (result === null || result === undefined) return { kind: 'none' }
@@ -22,7 +24,14 @@ export function summarizeResult(executor: string, result: unknown): ResultSummar
       kind: 'onnx',
       outputs: Object.entries(r.outputs).map(([name, t]) => {
         const tensor = isRecord(t) ? t : {}
-        return { name, dims: Array.isArray(tensor.dims) ? tensor.dims.filter((d): d is number => typeof d === 'number') : [], type: typeof tensor.type === 'string' ? tensor.type : null }
+        const data = Array.isArray(tensor.data) ? tensor.data.filter((v): v is number => typeof v === 'number') : []
+        return {
+          name,
+          dims: Array.isArray(tensor.dims) ? tensor.dims.filter((d): d is number => typeof d === 'number') : [],
+          type: typeof tensor.type === 'string' ? tensor.type : null,
+          values: data.slice(0, MAX_VALUES),
+          more: Math.max(0, data.length - MAX_VALUES),
+        }
       }),
     }
   }

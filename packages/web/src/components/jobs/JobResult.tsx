@@ -13,6 +13,13 @@ export function JobResult({ summary }: { summary: ResultSummary }) {
           {summary.outputs.map((o) => (
             <li key={o.name}>
               <code>{o.name}</code> [{o.dims.join(' × ')}]{o.type === null ? '' : <span className="muted"> {o.type}</span>}
+              {o.values.length > 0 && (
+                <code className="tensor-values" data-testid="onnx-values" data-output={o.name}>
+                  {' = '}
+                  {o.values.map((v) => Number(v.toPrecision(6))).join(', ')}
+                  {o.more > 0 ? ` … (${o.more} more)` : ''}
+                </code>
+              )}
             </li>
           ))}
         </ul>
