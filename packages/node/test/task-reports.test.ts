@@ -3,7 +3,7 @@
  * directory) until the hub takes it: delivered once when the hub is back, without running the task
  * again, and delivered by the next start when the node stopped first.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClaimedTask } from '@w3ai/protocol'
@@ -34,6 +34,18 @@ function gatedExecutor() {
     return { done: t.id }
   }
   return { runs, execute, release: () => release() }
+}
+
+/** Every path under `dir` whose mode lets other users (group or world) in. */
+async function openToOthers(dir: string): Promise<string[]> {
+  const found: string[] = []
+  if (((await stat(dir)).mode & 0o077) !== 0) found.push(dir)
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) found.push(...(await openToOthers(path)))
+    else if (((await stat(path)).mode & 0o077) !== 0) found.push(path)
+  }
+  return found
 }
 
 describe('task results while the hub is unreachable', () => {
@@ -116,5 +128,17 @@ describe('task results while the hub is unreachable', () => {
     expect(await outboxFiles()).toEqual([])
     expect(ex.runs).toEqual(['t_b'])
     expect(again.runs).toEqual([])
+  })
+
+  it('leaves nothing under its home readable by other users, even a home that was created open', async () => {
+    await mkdir(join(root, 'node'), { mode: 0o755 })
+    const ex = gatedExecutor()
+    hub.queue.push(task('t_c'))
+    await start(ex.execute)
+    await until(() => ex.runs.length === 1)
+    await hub.down()
+    ex.release()
+    await until(async () => (await outboxFiles()).length === 1)
+    expect(await openToOthers(join(root, 'node'))).toEqual([])
   })
 })
