@@ -183,18 +183,6 @@ export class DiskPieceStore {
     })
   }
 
-  /** The Merkle root of a stored piece, recomputed from its bytes. */
-  async merkleRoot(cid: string): Promise<string> {
-    const builder = new MerkleBuilder(this.leafSize)
-    try {
-      for await (const chunk of createReadStream(this.pathOf(cid))) builder.update(chunk as Uint8Array)
-    } catch (err) {
-      if (isNotFound(err)) throw notFound(cid)
-      throw err
-    }
-    return builder.root()
-  }
-
   /** The audit proof of one leaf; VALIDATION_FAILED when the piece has no such leaf. */
   async prove(cid: string, leafIndex: number): Promise<AuditProof> {
     const st = await this.stat(cid)
