@@ -66,7 +66,7 @@ describe.each(backends())('liveness on %s', (backend) => {
   })
   afterAll(async () => t?.close())
 
-  it('marks a heartbeating node online, streams its load, and takes it offline within 10 s of silence', async () => {
+  it('marks a heartbeating node online, streams its load, and takes it offline after its heartbeats stop', async () => {
     const client = new HubClient({ url: t.hub.url })
     const events: Array<{ type: string; id?: string; status?: string }> = []
     let hello: NodeInfo[] | undefined
@@ -87,10 +87,8 @@ describe.each(backends())('liveness on %s', (backend) => {
     await until(async () => events.some((e) => e.type === 'node.load'), 5000)
     expect(events).toContainEqual({ type: 'node.status', id: sim.node.id, status: 'online' })
 
-    const killedAt = Date.now()
     sim.close()
     await until(async () => (await client.getNode(sim.node.id)).status !== 'online', 10_000)
-    expect(Date.now() - killedAt).toBeLessThan(10_000)
     await until(async () => (await client.getNode(sim.node.id)).status === 'offline', 10_000)
     await until(async () => events.some((e) => e.id === sim.node.id && e.status === 'offline'), 3000)
     close()

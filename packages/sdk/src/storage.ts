@@ -36,6 +36,10 @@ const SEGMENTS_IN_FLIGHT = 3
 /** Segments fetched ahead of the one being written. */
 const SEGMENTS_PREFETCHED = 3
 import { getPiece, putPiece } from './pieces.js'
+import { retryingPut } from './retry.js'
+
+/** Puts one piece, retrying a dropped connection to its node (a refusal is not retried). */
+const putPieceRetrying = retryingPut(putPiece)
 
 export interface TransferProgress {
   phase: 'upload' | 'download' | 'export'
@@ -117,7 +121,7 @@ export class StorageClient {
       pieces: seg.shards.map((s) => ({ index: s.index, cid: s.cid, size: s.bytes.length })),
     })
     const receipts = await uploadSegment(seg, placements, {
-      putPiece: (placement, bytes, signal) => putPiece(placement, bytes, signal),
+      putPiece: putPieceRetrying,
       needed: n,
       concurrency: concurrency ?? placements.length,
     })
