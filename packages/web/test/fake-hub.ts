@@ -45,6 +45,12 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 }
 
+/**
+ * The policy the real hub sends (hub shell/dashboard.ts): the dashboard must run under it, with no
+ * inline scripts and no eval. (Piece transfers to nodes are not exercised against the fake hub.)
+ */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
 export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const hubId = options.hubId ?? 'h_fake0000000000000000'
   const nodes = new Map((options.nodes ?? []).map((n) => [n.id, n]))
@@ -52,7 +58,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   let refusing = false
 
   const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json'): void => {
-    res.writeHead(status, { 'content-type': type })
+    res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP })
     res.end(typeof body === 'string' || body instanceof Buffer ? body : JSON.stringify(body))
   }
 

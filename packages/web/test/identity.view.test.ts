@@ -25,6 +25,8 @@ describe.skipIf(!HAS_CHROMIUM)('identity in the browser (fake hub)', () => {
   let page: Page
   let dir: string
   let created = ''
+  /** Anything the hub's Content-Security-Policy (sent by the fake hub too) blocked. */
+  const violations: string[] = []
 
   const idShown = () => page.getByTestId('identity-id').textContent()
   const lastStream = () => new URL(hub.streamUrls.at(-1)!, 'http://x')
@@ -43,6 +45,9 @@ describe.skipIf(!HAS_CHROMIUM)('identity in the browser (fake hub)', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
     page = await context.newPage()
     page.on('pageerror', (err) => console.error('page error:', err))
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text())
+    })
     await page.goto(hub.url)
   })
 
@@ -128,5 +133,9 @@ describe.skipIf(!HAS_CHROMIUM)('identity in the browser (fake hub)', () => {
     await page.getByTestId('identity-file').setInputFiles({ name: 'identity.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(identityToFile(node))) })
     await expect.poll(() => page.getByTestId('identity-error').textContent(), { timeout: 5000 }).toMatch(/account identity/)
     expect(await idShown()).toBe(cli.id)
+  })
+
+  it("ran all of it under the hub's Content-Security-Policy without a violation", () => {
+    expect(violations).toEqual([])
   })
 })
