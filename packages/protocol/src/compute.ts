@@ -18,7 +18,7 @@ export const JobSubmitSchema = Type.Object(
   {
     executor: JobExecutorSchema,
     /** W3S objects the task reads, by role (onnx: model[, input]; wasm: module, input; train: dataset). */
-    inputs: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), CidSchema, { maxProperties: 8 }),
+    inputs: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), CidSchema, { maxProperties: 8, additionalProperties: false }),
     /** Executor parameters (onnx: inline tensors; train: the layer spec; wasm: args). */
     params: Type.Optional(Type.Unknown()),
     /** Independent runs on distinct nodes whose results must agree (1 = no verification). */

@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   DEPLOYMENT_INVALID_STATE: { status: 409, message: 'The deployment is not in a state that allows this (see its status).' },
   DEPLOYMENT_NOT_READY: { status: 503, message: 'No serving node of this deployment is ready; wait until its status is ready, or add replicas.' },
   INFERENCE_FAILED: { status: 502, message: 'Every serving node that was tried failed to answer; see details.' },
+  LEASE_EXPIRED: { status: 408, message: 'The node running this task stopped renewing its lease (it died, stalled or lost the hub); the task went back to the queue for another node.' },
+  NODE_BUSY: { status: 503, message: 'The node had no free task slot for this task and gave it back; another node (or the same one later) takes it.' },
   TASK_LEASE_LOST: { status: 409, message: 'This node no longer holds the task (its lease expired or the job was cancelled); drop the work.' },
 
   HUB_UNREACHABLE: { status: 503, message: 'The hub could not be reached; is it running? (`w3ai up` or `w3ai hub start`).' },

@@ -41,12 +41,7 @@ describe('the error code table', () => {
     // Socket, HTTP parser and library codes compared in client code are not w3ai codes.
     const foreign = /^(E[A-Z]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+|HPE_[A-Z_]+|CSV_[A-Z_]+)$/
     const unknown = [...used].filter((c) => !foreign.test(c) && !isErrorCode(c)).sort()
-    // Known gaps (issue 8), codes that reach users in job history without a table entry: the hub's
-    // LEASE_EXPIRED task event and the node's NODE_BUSY task failure. Listed so they stay visible;
-    // once the table has them this list must shrink (the second expectation fails until it does).
-    const KNOWN_GAPS = ['LEASE_EXPIRED', 'NODE_BUSY']
-    expect(unknown.filter((c) => !KNOWN_GAPS.includes(c))).toEqual([])
-    expect(KNOWN_GAPS.filter((c) => isErrorCode(c))).toEqual([])
+    expect(unknown).toEqual([])
   })
 
   it('documents every code in docs/api.md with its status and message', async () => {

@@ -78,10 +78,14 @@ describe('wire schemas', () => {
     })
   }
 
-  // Found while writing these tests: Type.Record with a key pattern becomes patternProperties
-  // without additionalProperties: false, so Ajv (and the hub) accept {"inputs": {"Model": 123}}.
-  // The fix belongs in protocol/src/compute.ts (additionalProperties: false on the record).
-  it.todo('JobSubmit refuses input roles outside ^[a-z][a-z0-9_-]{0,31}$ and their non-CID values')
+  // Type.Record with a key pattern becomes patternProperties; without additionalProperties: false
+  // the schema (and so the hub's Ajv) accepted {"inputs": {"Model": 123}}.
+  it('JobSubmit refuses input roles outside ^[a-z][a-z0-9_-]{0,31}$ and their non-CID values', () => {
+    expect(Value.Check(JobSubmitSchema, { executor: 'onnx', inputs: { model: CID, input: CID } })).toBe(true)
+    for (const inputs of [{ Model: 123 }, { Model: CID }, { model: CID, '1x': CID }, { model: CID, x: 123 }, { ['a'.repeat(33)]: CID }]) {
+      expect(Value.Check(JobSubmitSchema, { executor: 'onnx', inputs }), JSON.stringify(inputs)).toBe(false)
+    }
+  })
 
   it('PieceOrder accepts a well-formed order and refuses unknown actions, fields and short serials', () => {
     const order = { v: 1, action: 'put', pieceCid: CID, nodeId: 'n_' + '0'.repeat(20), maxSize: 1024, expiresAt: 1_700_000_000_000, serial: 's'.repeat(16) }
