@@ -58,7 +58,7 @@ export class HubPool {
   failed(url: string): void {
     if (this.urls.length < 2 || this.current !== url) return
     this.index = (this.index + 1) % this.urls.length
-    this.log?.warn({ from: url, to: this.current }, 'hub unreachable; switching to the next hub')
+    this.log?.info({ from: url, to: this.current }, 'hub unreachable; switching to the next hub')
   }
 
   /** Adds hubs named by a hub (its welcome message); malformed entries are ignored. */
