@@ -116,6 +116,14 @@ export class Outbox {
     return done
   }
 
+  /** Drops an abandoned attempt's queued progress (its lease is lost or expiring: nobody listens). */
+  abandon(task: TaskRef): void {
+    const slot = this.slots.get(keyOf(task))
+    if (slot === undefined || slot.entry.outcome !== undefined) return
+    slot.entry.progress = []
+    void this.flush(slot)
+  }
+
   private slot(task: TaskRef, loaded?: Entry): Slot {
     const key = keyOf(task)
     let slot = this.slots.get(key)

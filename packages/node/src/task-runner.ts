@@ -18,7 +18,7 @@ import { RUNNABLE_EXECUTORS, sandboxExecute, type ExecuteTask } from './task-exe
 export interface TaskRunnerComponents {
   tasks: Pick<TaskClient, 'claim' | 'renew' | 'openInput'>
   /** Takes progress and outcomes and keeps them until the hub acknowledges them. */
-  outbox: Pick<Outbox, 'progress' | 'finish'>
+  outbox: Pick<Outbox, 'progress' | 'finish' | 'abandon'>
   executors: string[]
   /** Tasks held at once. */
   slots: number
@@ -153,6 +153,7 @@ export class TaskRunner {
         if (ctrl.signal.aborted) {
           // Stopping: the lease expires and the hub re-dispatches the task. Lease lost: nobody listens.
           log.info({ reason: String((ctrl.signal.reason as Error)?.message ?? ctrl.signal.reason) }, 'task abandoned')
+          this.c.outbox.abandon(task)
           return
         }
         const code = (err as { code?: unknown }).code

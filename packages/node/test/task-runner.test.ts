@@ -47,6 +47,7 @@ function fakeHub(count: number) {
   }
   const outbox = {
     progress: () => undefined,
+    abandon: () => undefined,
     async finish(t: ClaimedTask, outcome: Outcome): Promise<boolean> {
       state.held--
       state.reported.push({ id: t.id, outcome })
