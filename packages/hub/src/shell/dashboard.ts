@@ -23,7 +23,10 @@ export const CSP_DIRECTIVES = {
   styleSrc: ["'self'", "'unsafe-inline'"],
   imgSrc: ["'self'", 'data:', 'blob:'],
   fontSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'", 'ws:', 'wss:'],
+  // The page moves pieces straight to and from edge nodes, which anyone runs at any address: it
+  // may connect anywhere over HTTP(S) and WebSockets, but loads scripts, frames and forms only
+  // from the hub.
+  connectSrc: ["'self'", 'http:', 'https:', 'ws:', 'wss:'],
   objectSrc: ["'none'"],
   baseUri: ["'self'"],
   formAction: ["'self'"],
