@@ -135,6 +135,19 @@ describe.skipIf(!HAS_CHROMIUM)('identity in the browser (fake hub)', () => {
     expect(await idShown()).toBe(cli.id)
   })
 
+  it('tells the other tabs: an identity created or forgotten in one is created or forgotten in all', async () => {
+    const other = await context.newPage()
+    await other.goto(hub.url + '/#storage')
+    await expect.poll(() => other.getByTestId('identity-id').textContent(), { timeout: 10_000 }).toBe(await idShown())
+    await page.getByTestId('identity-forget').click()
+    await page.getByTestId('identity-create').waitFor({ timeout: 5000 })
+    await other.getByTestId('identity-create').waitFor({ timeout: 10_000 })
+    await other.getByTestId('identity-create').click()
+    await expect.poll(() => other.getByTestId('identity-id').textContent(), { timeout: 10_000 }).toMatch(/^a_/)
+    await expect.poll(idShown, { timeout: 10_000 }).toBe(await other.getByTestId('identity-id').textContent())
+    await other.close()
+  })
+
   it("ran all of it under the hub's Content-Security-Policy without a violation", () => {
     expect(violations).toEqual([])
   })

@@ -2,7 +2,9 @@
  * The loaded account identity: held in module state for the page (components subscribe with
  * useSyncExternalStore) and kept in IndexedDB (keep.ts) so it survives a reload until the user
  * forgets it. `restoreIdentity()` runs once at start-up; until it settles `ready` is false, so the
- * page does not offer to create an identity it is about to restore.
+ * page does not offer to create an identity it is about to restore. Other tabs of the dashboard
+ * hear of every change (BroadcastChannel) and read the kept identity again, so no tab goes on
+ * signing with an identity forgotten elsewhere.
  */
 import type { BrowserIdentity } from './identity.js'
 import { clearKept, loadKept, saveKept } from './keep.js'
@@ -41,6 +43,17 @@ export function subscribeIdentity(listener: () => void): () => void {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
+const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('w3ai-identity')
+if (channel !== null) {
+  channel.onmessage = () => {
+    loadKept().then(
+      (kept) => update({ identity: kept?.identity ?? null, exported: kept?.exported ?? false, ready: true }),
+      (err: unknown) => update({ keepError: message(err) }),
+    )
+  }
+}
+const tellOtherTabs = (): void => channel?.postMessage('changed')
+
 /** Loads the identity kept in this browser, once; later calls share the first. */
 export function restoreIdentity(): Promise<void> {
   restoring ??= loadKept().then(
@@ -60,6 +73,7 @@ export async function setIdentity(identity: BrowserIdentity | null, exported = f
   try {
     if (identity === null) await clearKept()
     else await saveKept({ identity, exported })
+    tellOtherTabs()
   } catch (err) {
     update({ keepError: message(err) })
   }
@@ -72,6 +86,7 @@ export async function markExported(): Promise<void> {
   update({ exported: true })
   try {
     await saveKept({ identity, exported: true })
+    tellOtherTabs()
   } catch (err) {
     update({ keepError: message(err) })
   }
