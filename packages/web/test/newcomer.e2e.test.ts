@@ -128,7 +128,7 @@ describe.skipIf(!HAS_CHROMIUM)('a newcomer on a 5-node devnet', () => {
     await expect.poll(() => page.getByTestId('job-row').count(), { timeout: 30_000 }).toBe(2)
     const identity = await saveIdentity()
     const objects = await new StorageClient(new HubClient({ url: devnet!.hubUrl, identity }), identity).list()
-    expect(objects.filter((o) => o.name === 'w3ai-count-words.wasm')).toHaveLength(1)
+    expect([...objects].filter((o) => o.name === 'w3ai-count-words.wasm')).toHaveLength(1)
   })
 
   it('runs an ONNX model it uploads on inline input tensors and shows the outputs', async () => {

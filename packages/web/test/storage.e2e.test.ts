@@ -135,7 +135,7 @@ describe.skipIf(!HAS_CHROMIUM)('storage tab on a 6-node devnet', () => {
     await page.getByTestId('upload-file').setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) })
     await expect.poll(() => phase('upload-progress'), { timeout: 30_000 }).toBe('done')
     const listed = await storage.list()
-    const empty = listed.find((o) => o.name === 'empty.txt')
+    const empty = [...listed].find((o) => o.name === 'empty.txt')
     expect(empty?.size).toBe(0)
     await row(empty!.cid).waitFor({ timeout: 10_000 })
     expect((await downloadInPage(empty!.cid)).length).toBe(0)
