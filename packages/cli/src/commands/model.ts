@@ -46,6 +46,8 @@ function values(names: readonly string[], metadata: readonly ValueMetadata[] | u
 
 /** Loads the model with onnxruntime (loaded on demand: other commands need not pay for it); else CLI_BAD_ARGUMENT. */
 export async function inspectOnnx(path: string): Promise<ModelSignature> {
+  // onnxruntime's telemetry would leave files in the temporary directory (compute/src/onnx/telemetry.ts).
+  process.env.ORT_DISABLE_TELEMETRY ||= '1'
   const ort = await import('onnxruntime-node').catch((err: unknown) => {
     throw new W3aiError('INTERNAL', `onnxruntime-node cannot be loaded on this machine, so the model cannot be checked: ${(err as Error).message}`)
   })
