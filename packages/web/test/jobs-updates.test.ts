@@ -7,22 +7,22 @@ function stamps(...ids: string[]): JobStamps {
 
 describe('job update stamps', () => {
   it("refetches the list (and the open job) for the account's own jobs", () => {
-    expect(planRefresh(stamps('j_mine'), 0, new Set(['j_mine']), 'j_mine')).toEqual({ list: true, listLazy: false, detail: true })
-    expect(planRefresh(stamps('j_mine'), 0, new Set(['j_mine', 'j_open']), 'j_open')).toEqual({ list: true, listLazy: false, detail: false })
+    expect(planRefresh(stamps('j_mine'), 0, new Set(['j_mine']), 'j_mine')).toEqual({ list: true, detail: true })
+    expect(planRefresh(stamps('j_mine'), 0, new Set(['j_mine', 'j_open']), 'j_open')).toEqual({ list: true, detail: false })
   })
 
-  it("looks at unknown ids only lazily: they are mostly other accounts' jobs", () => {
-    expect(planRefresh(stamps('j_other'), 0, new Set(['j_mine']), 'j_mine')).toEqual({ list: false, listLazy: true, detail: false })
+  it('refetches the list at once for an id it does not know: the signed stream carries only our jobs, so it is a new one', () => {
+    expect(planRefresh(stamps('j_new'), 0, new Set(['j_mine']), 'j_mine')).toEqual({ list: true, detail: false })
   })
 
   it('treats the upkeep announcement as touching every job', () => {
-    expect(planRefresh(stamps(ANY_JOB), 0, new Set(), 'j_open')).toEqual({ list: true, listLazy: false, detail: true })
+    expect(planRefresh(stamps(ANY_JOB), 0, new Set(), 'j_open')).toEqual({ list: true, detail: true })
   })
 
   it('ignores events already acted on', () => {
     const s = stamps('j_mine', 'j_other')
-    expect(planRefresh(s, 2, new Set(['j_mine']), 'j_mine')).toEqual({ list: false, listLazy: false, detail: false })
-    expect(planRefresh(stampJob(s, 'j_mine', 3), 2, new Set(['j_mine']), null)).toEqual({ list: true, listLazy: false, detail: false })
+    expect(planRefresh(s, 2, new Set(['j_mine']), 'j_mine')).toEqual({ list: false, detail: false })
+    expect(planRefresh(stampJob(s, 'j_mine', 3), 2, new Set(['j_mine']), null)).toEqual({ list: true, detail: false })
   })
 
   it('keeps only the most recent ids', () => {

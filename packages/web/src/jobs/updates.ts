@@ -1,8 +1,8 @@
 /**
- * Which jobs the public event stream said changed (`job.updated` carries only an id; the owner
- * refetches details with a signed GET). The stream carries every account's jobs, so the page
- * decides what is worth a fetch: its own jobs now, ids it does not know (perhaps a job it just
- * submitted from the CLI) a little later, and `*` (the hub's upkeep touched several) like its own.
+ * Which jobs the event stream said changed (`job.updated` carries only an id; the page refetches
+ * details with a signed GET). The stream is subscribed signed and carries only the account's own
+ * jobs, so every event is worth a list fetch: an id the page does not know yet is a job just
+ * submitted elsewhere (the CLI, another tab), and `*` means the hub's upkeep touched several.
  */
 
 /** Job id → the update counter at its latest event. Bounded: the oldest ids fall off. */
@@ -25,29 +25,20 @@ export function stampJob(stamps: JobStamps, jobId: string, version: number): Job
 }
 
 export interface RefreshPlan {
-  /** One of the account's jobs (or `*`) changed: refetch the list soon. */
+  /** One of the account's jobs, a new one, or `*` changed: refetch the list soon. */
   list: boolean
-  /** Only unknown ids changed (other accounts' jobs, or a new one of ours): refetch, but lazily. */
-  listLazy: boolean
   /** The job on display changed. */
   detail: boolean
 }
 
 /** What to refetch after the events since counter `since`. */
 export function planRefresh(stamps: JobStamps, since: number, mine: ReadonlySet<string>, selected: string | null): RefreshPlan {
-  const plan: RefreshPlan = { list: false, listLazy: false, detail: false }
+  const plan: RefreshPlan = { list: false, detail: false }
   for (const [id, version] of stamps) {
     if (version <= since) continue
-    if (id === ANY_JOB) {
-      plan.list = true
-      plan.detail ||= selected !== null
-    } else if (mine.has(id)) {
-      plan.list = true
-      plan.detail ||= id === selected
-    } else {
-      plan.listLazy = true
-    }
+    plan.list = true // ours, or a new job of ours the list does not show yet
+    if (id === ANY_JOB) plan.detail ||= selected !== null
+    else if (mine.has(id)) plan.detail ||= id === selected
   }
-  if (plan.list) plan.listLazy = false
   return plan
 }

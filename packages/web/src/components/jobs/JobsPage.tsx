@@ -18,8 +18,6 @@ import { JobTable } from './JobTable.js'
 
 /** A burst of events for one job (epochs, a lease, a result) costs one fetch. */
 const EVENT_DEBOUNCE_MS = 150
-/** Events for ids not in our list are mostly other accounts' jobs: look, but not often. */
-const UNKNOWN_JOB_DELAY_MS = 2000
 /** Poll fallbacks: the stream is live and jobs are running / all finished / the stream is down. */
 const ACTIVE_POLL_MS = 10_000
 const IDLE_POLL_MS = 30_000
@@ -67,7 +65,6 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
     const plan = planRefresh(jobStamps, seen.current, mine, selected)
     seen.current = jobVersion
     if (plan.list) requestList(EVENT_DEBOUNCE_MS)
-    if (plan.listLazy) requestList(UNKNOWN_JOB_DELAY_MS)
     if (plan.detail) requestDetail(EVENT_DEBOUNCE_MS)
   }, [jobVersion])
 
