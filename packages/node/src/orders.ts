@@ -89,6 +89,11 @@ export class OrderVerifier {
     this.spent.delete(order.serial)
   }
 
+  /** The network's order key, which also signs the hubs' requests to list this node's pieces. */
+  networkKey(): string | undefined {
+    return this.c.orderKey()
+  }
+
   /** How many serials are remembered (for tests and metrics). */
   get spentCount(): number {
     return this.spent.size

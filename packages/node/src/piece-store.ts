@@ -50,6 +50,12 @@ export interface ByteRange {
   end: number
 }
 
+export interface PieceListing {
+  pieces: Array<{ cid: string; storedAt: number }>
+  /** The cursor for the next page, or null after the last. */
+  next: string | null
+}
+
 export interface PieceUsage {
   pieces: number
   bytes: number
@@ -104,9 +110,31 @@ export class DiskPieceStore {
   /** The file of a piece; it exists only while the piece is stored. */
   pathOf(cid: string): string {
     parseCid(cid, RAW_CODEC)
-    // The leading characters of a raw sha2-256 CID are the same for every piece (bafkrei…);
-    // the ones before the last (which holds 3 bits and padding) are digest bits, so they shard evenly.
-    return join(this.dir, cid.slice(-3, -1), cid)
+    return join(this.dir, shardOf(cid), cid)
+  }
+
+  /**
+   * Up to `limit` stored pieces after the piece `after` (a cursor: the last CID of the previous
+   * page), with when each was stored. Pages follow the on-disk order (shard, then CID), so a page
+   * reads only the shards it needs however many pieces the node holds.
+   */
+  async list(after: string | undefined, limit: number): Promise<PieceListing> {
+    const startShard = after === undefined ? '' : shardOf(after)
+    const shards = (await readdir(this.dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && d.name !== TEMP_DIR && d.name >= startShard)
+      .map((d) => d.name)
+      .sort()
+    const pieces: PieceListing['pieces'] = []
+    for (const shard of shards) {
+      const names = (await readdir(join(this.dir, shard))).filter((n) => after === undefined || shard > startShard || n > after).sort()
+      for (const cid of names) {
+        const st = await this.stat(cid).catch(() => undefined)
+        if (st === undefined) continue
+        pieces.push({ cid, storedAt: st.storedAt })
+        if (pieces.length === limit) return { pieces, next: cid }
+      }
+    }
+    return { pieces, next: null }
   }
 
   usage(): PieceUsage {
@@ -290,6 +318,15 @@ export class DiskPieceStore {
     }
     return { pieces, bytes }
   }
+}
+
+/**
+ * The directory of a piece. The leading characters of a raw sha2-256 CID are the same for every
+ * piece (bafkrei…); the ones before the last (which holds 3 bits and padding) are digest bits, so
+ * they shard evenly.
+ */
+function shardOf(cid: string): string {
+  return cid.slice(-3, -1)
 }
 
 /**

@@ -4,8 +4,8 @@
  * streamed between the socket and the disk; no piece is ever held in memory.
  */
 import type { IncomingMessage } from 'node:http'
-import { signObject, type Identity } from '@w3ai/crypto'
-import { HEADER_ORDER, W3aiError, type PieceOrder, type PieceReceipt, type SignedReceipt } from '@w3ai/protocol'
+import { signObject, verifySignedRequest, type Identity } from '@w3ai/crypto'
+import { HEADER_ORDER, MAX_CLOCK_SKEW_MS, PIECE_LIST_MAX, W3aiError, type PieceOrder, type PieceReceipt, type SignedReceipt } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
 import { parseCid, RAW_CODEC } from '@w3ai/storage'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
@@ -27,6 +27,13 @@ interface CidParams {
 }
 
 const AuditBodySchema = Type.Object({ leafIndex: Type.Integer({ minimum: 0 }) })
+const ListQuerySchema = Type.Object(
+  {
+    after: Type.Optional(Type.String({ pattern: '^b[a-z2-7]{20,100}$' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PIECE_LIST_MAX })),
+  },
+  { additionalProperties: false },
+)
 
 /** Encapsulated plugin; mount it with `{ prefix: '/v1/pieces' }`. */
 export function pieceRoutes(c: PieceRoutesComponents): FastifyPluginAsync {
@@ -54,6 +61,25 @@ export function pieceRoutes(c: PieceRoutesComponents): FastifyPluginAsync {
       const found = orders.get(req)
       if (found !== undefined) c.orders.release(found.order)
     })
+
+    // GET /v1/pieces: the pieces this node holds, paged, for the hubs' orphan collector. Only a
+    // request signed by the network key (the one that signs piece orders), fresh and not replayed.
+    const seen = new Map<string, number>()
+    const listSigned = async (req: FastifyRequest): Promise<void> => {
+      const key = c.orders.networkKey()
+      if (key === undefined) throw new W3aiError('AUTH_WRONG_IDENTITY', 'This node does not know the network key yet.')
+      const verified = verifySignedRequest(req.headers, 'GET', req.url, undefined, now())
+      if (verified.publicKey !== key) throw new W3aiError('AUTH_WRONG_IDENTITY', "Only a hub of this network may list this node's pieces.")
+      const t = now()
+      for (const [nonce, at] of seen) if (t - at > 2 * MAX_CLOCK_SKEW_MS) seen.delete(nonce)
+      if (seen.has(verified.nonce)) throw new W3aiError('AUTH_REPLAYED_NONCE')
+      seen.set(verified.nonce, t)
+    }
+    app.get<{ Querystring: { after?: string; limit?: number } }>(
+      '/',
+      { onRequest: listSigned, schema: { querystring: ListQuerySchema } },
+      async (req) => c.store.list(req.query.after, req.query.limit ?? PIECE_LIST_MAX),
+    )
 
     app.put<{ Params: CidParams }>('/:cid', { onRequest: [authorize('put'), octetStreamOnly], bodyLimit: MAX_PIECE_BYTES }, async (req, reply) => {
       const { cid, order } = authorized(req)

@@ -126,6 +126,19 @@ export type PieceReceipt = Static<typeof PieceReceiptSchema>
 export const SignedReceiptSchema = Type.Object({ receipt: PieceReceiptSchema, signature: B64 }, { additionalProperties: false })
 export type SignedReceipt = Static<typeof SignedReceiptSchema>
 
+/** Most pieces one page of a node's piece list (`GET /v1/pieces`) holds. */
+export const PIECE_LIST_MAX = 1000
+
+/** A page of the pieces a node holds, with when each was stored; hubs compare it with their records. */
+export const PieceListingSchema = Type.Object(
+  {
+    pieces: Type.Array(Type.Object({ cid: CidSchema, storedAt: Type.Integer({ description: 'ms since the epoch' }) }, { additionalProperties: false }), { maxItems: PIECE_LIST_MAX }),
+    next: Type.Union([CidSchema, Type.Null()], { description: 'cursor for the next page (`after`), null after the last' }),
+  },
+  { additionalProperties: false },
+)
+export type PieceListing = Static<typeof PieceListingSchema>
+
 /** Answer of a node to an audit challenge: the leaf and its Merkle path to the root. */
 export const AuditProofSchema = Type.Object({
   leafIndex: Type.Integer({ minimum: 0 }),

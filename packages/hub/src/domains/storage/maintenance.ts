@@ -1,6 +1,8 @@
 /**
  * Storage upkeep, run by every hub (work is claimed row by row, so hubs may overlap harmlessly):
- * - collector: deletes the pieces of deleted objects from their nodes;
+ * - collector: deletes the pieces of deleted objects from their nodes, unless another object
+ *   still references the same CID on the same node;
+ * - orphan sweep: deletes pieces nodes hold that no record references, after a grace period;
  * - auditor: challenges nodes for random Merkle leaves of random pieces and scores them;
  * - repairer: when a segment's healthy pieces fall below its repair threshold, fetches k pieces,
  *   regenerates the missing ones (Reed–Solomon, on ciphertext: nothing is decrypted) and places
@@ -16,6 +18,7 @@ import type { ObjectStore } from './object-store.js'
 import type { NodeStore } from '../nodes/store.js'
 import type { PieceRef, PieceRecordStore } from './piece-record-store.js'
 import { issueOrder } from './orders.js'
+import { listNodePieces } from './orphans.js'
 import { placePieces } from './placement.js'
 
 export interface MaintenanceComponents {
@@ -32,22 +35,42 @@ export interface MaintenanceComponents {
   repairIntervalMs: number
   /** Pieces challenged per audit round. */
   auditsPerRound: number
+  /** How often the orphan sweep runs (ms; default ORPHAN_DEFAULTS.intervalMs). */
+  orphanIntervalMs?: number
+  /** Unreferenced pieces stored longer ago than this are deleted (ms; default ORPHAN_DEFAULTS.graceMs). */
+  orphanGraceMs?: number
+  now?: () => number
   onError: (err: unknown) => void
   log: (msg: string, fields?: Record<string, unknown>) => void
 }
 
 const NODE_TIMEOUT_MS = 15_000
+
+export const ORPHAN_DEFAULTS = {
+  intervalMs: 5 * 60_000,
+  /** Longer than any upload takes between a piece's put and its commit or order. */
+  graceMs: 60 * 60_000,
+  /** Nodes whose piece lists are read per sweep. */
+  nodesPerRound: 4,
+  /** Pages of one node's list read per sweep (a page holds up to PIECE_LIST_MAX pieces). */
+  pagesPerNode: 20,
+} as const
 const GB = 1024 ** 3
 
 export class StorageMaintenance {
   private timers: NodeJS.Timeout[] = []
   private busy = new Set<string>()
+  /** Where each node's piece list was left by the last orphan sweep. */
+  private readonly orphanCursor = new Map<string, string>()
   private stopped = true
+  /** Set by stop() so long sweeps end early. */
+  private stopping = false
 
   constructor(private readonly c: MaintenanceComponents) {}
 
   start(): void {
     this.stopped = false
+    this.stopping = false
     const every = (name: string, ms: number, fn: () => Promise<void>): void => {
       const t = setInterval(() => void this.run(name, fn), ms)
       t.unref()
@@ -56,10 +79,12 @@ export class StorageMaintenance {
     every('collect', this.c.collectIntervalMs, () => this.collect())
     every('audit', this.c.auditIntervalMs, () => this.audit())
     every('repair', this.c.repairIntervalMs, () => this.repair())
+    every('orphans', this.c.orphanIntervalMs ?? ORPHAN_DEFAULTS.intervalMs, async () => void (await this.sweepOrphans()))
   }
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.stopping = true
     for (const t of this.timers.splice(0)) clearInterval(t)
     while (this.busy.size > 0) await new Promise((r) => setTimeout(r, 20))
   }
@@ -85,7 +110,12 @@ export class StorageMaintenance {
     return { cid: p.cid, endpoint, order: issueOrder(this.c.networkKey, action, p.cid, nodeId, p.size) }
   }
 
+  /**
+   * Removes deleted pieces from their nodes. Pieces are counted per (CID, node): a row whose bytes
+   * another object or upload still references on that node is only forgotten (issue 8 A1).
+   */
   async collect(): Promise<void> {
+    await this.c.pieces.forgetReferenced(500)
     for (const p of await this.c.pieces.deleted(50)) {
       try {
         await deletePiece(this.target(p, 'delete'), AbortSignal.timeout(NODE_TIMEOUT_MS))
@@ -94,6 +124,39 @@ export class StorageMaintenance {
         this.c.log('piece delete failed; will retry', { cid: p.cid, nodeId: p.nodeId, err: String(err) })
       }
     }
+  }
+
+  /**
+   * Releases abandoned uploads' pieces to the collector, then reads the piece lists of a few
+   * online nodes and deletes what no record references and was stored before the grace period.
+   * A node's list is read from where the previous sweep stopped.
+   */
+  async sweepOrphans(): Promise<number> {
+    await this.c.pieces.releaseAbandonedUploads()
+    const now = this.c.now ?? Date.now
+    const graceMs = this.c.orphanGraceMs ?? ORPHAN_DEFAULTS.graceMs
+    let deleted = 0
+    for (const node of await this.c.pieces.onlineNodes(ORPHAN_DEFAULTS.nodesPerRound)) {
+      let after = this.orphanCursor.get(node.id) ?? null
+      try {
+        for (let page = 0; page < ORPHAN_DEFAULTS.pagesPerNode && !this.stopping; page++) {
+          const listing = await listNodePieces(node.endpoint, this.c.networkKey, after, AbortSignal.timeout(NODE_TIMEOUT_MS))
+          const old = listing.pieces.filter((p) => p.storedAt < now() - graceMs).map((p) => p.cid)
+          for (const cid of await this.c.pieces.unreferenced(node.id, old)) {
+            await deletePiece({ cid, endpoint: node.endpoint, order: issueOrder(this.c.networkKey, 'delete', cid, node.id, 0) }, AbortSignal.timeout(NODE_TIMEOUT_MS))
+            deleted++
+          }
+          after = listing.next
+          if (after === null) break
+        }
+        if (after === null) this.orphanCursor.delete(node.id)
+        else this.orphanCursor.set(node.id, after)
+      } catch (err) {
+        this.c.log('orphan sweep of a node failed; will retry', { nodeId: node.id, err: String(err) })
+      }
+    }
+    if (deleted > 0) this.c.log('orphan pieces deleted', { deleted })
+    return deleted
   }
 
   async audit(): Promise<void> {

@@ -37,6 +37,15 @@ const toRef = (p: RawPiece): PieceRef => ({
 
 const PIECE_COLUMNS = 'p.upload_id, p.seg, p.piece_index, p.cid, p.node_id, n.endpoint, p.size, p.merkle_root'
 
+/**
+ * Whether piece `p` (its CID on its node) is referenced by anything but itself: a piece row not
+ * deleted (live objects, uploads in progress), or a put order of an upload still open.
+ */
+export const REFERENCED_SQL = `(EXISTS (SELECT 1 FROM pieces q WHERE q.cid = p.cid AND q.node_id = p.node_id AND q.status <> 'deleted')
+  OR EXISTS (SELECT 1 FROM upload_segments us JOIN uploads u ON u.id = us.upload_id
+             WHERE NOT us.committed AND u.completed_at IS NULL AND u.expires_at > now()
+               AND us.placements @> jsonb_build_array(jsonb_build_object('cid', p.cid, 'nodeId', p.node_id))))`
+
 export interface SegmentToRepair {
   objectCid: string
   uploadId: string
@@ -47,18 +56,76 @@ export interface SegmentToRepair {
 export class PieceRecordStore {
   constructor(private readonly db: Queryable, private readonly graceMs: number) {}
 
-  /** Pieces of deleted objects still on online nodes. */
+  /**
+   * Deleted pieces on online nodes that nothing else references, so the node may drop them: no
+   * other row (a live object's piece, a committed segment of an upload in progress) holds the
+   * same CID on the same node, and no open upload was ordered to put it there.
+   */
   async deleted(limit: number): Promise<PieceRef[]> {
     const r = await this.db.query<RawPiece>(
       `SELECT ${PIECE_COLUMNS} FROM pieces p JOIN nodes n ON n.id = p.node_id
-       WHERE p.status = 'deleted' AND n.status = 'online' LIMIT $1`,
+       WHERE p.status = 'deleted' AND n.status = 'online' AND NOT ${REFERENCED_SQL} LIMIT $1`,
       [limit],
     )
     return r.rows.map(toRef)
   }
 
+  /**
+   * Forgets rows of deleted pieces whose CID another row or open upload still references on the
+   * same node: the node keeps the bytes for them. Returns how many rows went.
+   */
+  async forgetReferenced(limit: number): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM pieces WHERE (upload_id, seg, piece_index) IN (
+         SELECT p.upload_id, p.seg, p.piece_index FROM pieces p WHERE p.status = 'deleted' AND ${REFERENCED_SQL} LIMIT $1)`,
+      [limit],
+    )
+    return r.rowCount
+  }
+
   async forget(p: Pick<PieceRef, 'uploadId' | 'seg' | 'index'>): Promise<void> {
     await this.db.query('DELETE FROM pieces WHERE upload_id = $1 AND seg = $2 AND piece_index = $3', [p.uploadId, p.seg, p.index])
+  }
+
+  /**
+   * Of `cids` held by node `nodeId`, those no record references there: no piece row of any status
+   * (deleted rows are the collector's) and no put order of an open upload.
+   */
+  async unreferenced(nodeId: string, cids: string[]): Promise<string[]> {
+    if (cids.length === 0) return []
+    const r = await this.db.query<{ cid: string }>(
+      `SELECT c.cid FROM jsonb_array_elements_text($2::jsonb) AS c(cid)
+       WHERE NOT EXISTS (SELECT 1 FROM pieces q WHERE q.cid = c.cid AND q.node_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM upload_segments us JOIN uploads u ON u.id = us.upload_id
+                         WHERE NOT us.committed AND u.completed_at IS NULL AND u.expires_at > now()
+                           AND us.placements @> jsonb_build_array(jsonb_build_object('cid', c.cid, 'nodeId', $1::text)))`,
+      [nodeId, JSON.stringify(cids)],
+    )
+    return r.rows.map((x) => x.cid)
+  }
+
+  /**
+   * Uploads that expired unfinished: their committed pieces are marked deleted (the collector
+   * removes those nothing else references), and uploads with no pieces left go. Returns how many
+   * pieces were released.
+   */
+  async releaseAbandonedUploads(): Promise<number> {
+    const r = await this.db.query(
+      `UPDATE pieces SET status = 'deleted', updated_at = now()
+       WHERE status <> 'deleted' AND object_cid IS NULL
+         AND upload_id IN (SELECT id FROM uploads WHERE completed_at IS NULL AND expires_at < now())`,
+    )
+    await this.db.query(
+      `DELETE FROM uploads u WHERE u.completed_at IS NULL AND u.expires_at < now()
+         AND NOT EXISTS (SELECT 1 FROM pieces p WHERE p.upload_id = u.id)`,
+    )
+    return r.rowCount
+  }
+
+  /** Up to `limit` online nodes, at random, with their endpoints (the orphan sweep visits a few per round). */
+  async onlineNodes(limit: number): Promise<Array<{ id: string; endpoint: string }>> {
+    const r = await this.db.query<{ id: string; endpoint: string }>(`SELECT id, endpoint FROM nodes WHERE status = 'online' ORDER BY random() LIMIT $1`, [limit])
+    return r.rows
   }
 
   /** Random healthy pieces on online nodes, least recently audited first among the sample. */
