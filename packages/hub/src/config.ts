@@ -2,6 +2,7 @@
  * Hub configuration: HubOptions and the environment, read once, validated and frozen. A bad value
  * stops the hub at start with an error that names it; nothing falls back silently.
  */
+import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HUB_DEFAULTS } from './constants.js'
 
@@ -26,6 +27,17 @@ export interface HubOptions {
   compute?: Partial<ComputeSettings>
   /** Storage settings; each may also come from the environment (STORAGE_ENV). */
   storage?: Partial<StorageSettings>
+  /**
+   * The file holding the network's order-signing key (mode 0600; created on the network's first
+   * start). Default `<home>/hub/network-key.json`, or W3AI_NETWORK_KEY_FILE. Hubs sharing one
+   * database must each be given a copy of the same file.
+   */
+  networkKeyFile?: string
+  /**
+   * The URL other hubs give nodes for this hub (the welcome's `hubs`). Default W3AI_PUBLIC_URL,
+   * else the URL the hub is bound to.
+   */
+  publicUrl?: string
   /** Environment to read settings from (default process.env). */
   env?: NodeJS.ProcessEnv
 }
@@ -49,6 +61,10 @@ export interface HubConfig {
   readonly port: number
   readonly host: string
   readonly databaseUrl: string | undefined
+  /** Absolute path of the network key file. */
+  readonly networkKeyFile: string
+  /** This hub's public URL without a trailing slash; undefined: the bound URL. */
+  readonly publicUrl: string | undefined
   readonly heartbeatIntervalMs: number
   readonly staleAfterMs: number
   readonly webRoot: string
@@ -105,6 +121,43 @@ function pick(option: number | undefined, optionName: string, envName: string | 
 
 const MS = { min: 1, max: 7 * 24 * 3600_000, integer: true }
 
+/** Environment variables for the settings that are not numbers. */
+export const HUB_ENV = {
+  networkKeyFile: 'W3AI_NETWORK_KEY_FILE',
+  publicUrl: 'W3AI_PUBLIC_URL',
+} as const
+
+/** An option, else a non-empty environment variable, with the name to report it by. */
+function text(option: string | undefined, optionName: string, envName: string, env: NodeJS.ProcessEnv): { value: string; name: string } | undefined {
+  if (option !== undefined) return { value: option, name: optionName }
+  const raw = env[envName]
+  return raw === undefined || raw === '' ? undefined : { value: raw, name: envName }
+}
+
+function networkKeyFileOf(options: HubOptions, env: NodeJS.ProcessEnv): string {
+  const given = text(options.networkKeyFile, 'networkKeyFile', HUB_ENV.networkKeyFile, env)
+  if (given === undefined) return join(resolve(options.home), 'hub', 'network-key.json')
+  if (given.value.trim() === '' || given.value.includes('\0') || given.value.endsWith('/')) {
+    throw new HubConfigError(`${given.name} ${JSON.stringify(given.value)} is not a file path.`)
+  }
+  return isAbsolute(given.value) ? given.value : resolve(given.value)
+}
+
+function publicUrlOf(options: HubOptions, env: NodeJS.ProcessEnv): string | undefined {
+  const given = text(options.publicUrl, 'publicUrl', HUB_ENV.publicUrl, env)
+  if (given === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(given.value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new HubConfigError(`${given.name} ${JSON.stringify(given.value)} must be an http:// or https:// URL without query, fragment or credentials.`)
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
 /** Validates HubOptions and the environment once; throws HubConfigError naming the bad value. */
 export function loadConfig(options: HubOptions): HubConfig {
   if (typeof options.home !== 'string' || options.home === '') throw new HubConfigError('home must be a directory path.')
@@ -130,6 +183,8 @@ export function loadConfig(options: HubOptions): HubConfig {
     port: check('port', options.port ?? HUB_DEFAULTS.port, { min: 0, max: 65535, integer: true }),
     host: options.host ?? HUB_DEFAULTS.host,
     databaseUrl: options.databaseUrl,
+    networkKeyFile: networkKeyFileOf(options, env),
+    publicUrl: publicUrlOf(options, env),
     heartbeatIntervalMs: check('heartbeatIntervalMs', options.heartbeatIntervalMs ?? HUB_DEFAULTS.heartbeatIntervalMs, MS),
     staleAfterMs: check('staleAfterMs', options.staleAfterMs ?? HUB_DEFAULTS.staleAfterMs, MS),
     webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,

@@ -11,9 +11,12 @@
  * ```
  */
 export { createHub, type Hub } from './server.js'
-export { loadConfig, HubConfigError, STORAGE_ENV, COMPUTE_ENV, type HubOptions, type HubConfig, type StorageSettings, type ComputeSettings } from './config.js'
+export { loadConfig, HubConfigError, STORAGE_ENV, COMPUTE_ENV, HUB_ENV, type HubOptions, type HubConfig, type StorageSettings, type ComputeSettings } from './config.js'
 export { HUB_DEFAULTS } from './constants.js'
 export { Lifecycle, type Startable } from './lifecycle.js'
 export { openDatabase, migrate } from './db/open.js'
+export { HubRegistry, type HubRegistryOptions } from './db/hub-registry.js'
+export { restrictTree } from './db/private-files.js'
+export { loadNetworkKey, readNetworkKeyFile, NetworkKeyError } from './infra/network-key.js'
 export { parseDatabaseUrl } from './db/postgres.js'
 export type { Database, Queryable, QueryResult } from './db/types.js'

@@ -4,17 +4,21 @@
  * it declares. Every long-running part starts and stops through one Lifecycle.
  */
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import { W3AI_VERSION } from '@w3ai/protocol'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type HubOptions } from './config.js'
 import { HUB_DEFAULTS } from './constants.js'
+import { HubRegistry } from './db/hub-registry.js'
 import { openDatabase } from './db/open.js'
+import { privateDir } from './db/private-files.js'
 import { buildDomains } from './domains/index.js'
 import { accountsPlugin } from './domains/accounts/plugin.js'
 import { computePlugin } from './domains/compute/plugin.js'
 import { eventsPlugin } from './domains/events/plugin.js'
+import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
 import { servingPlugin } from './domains/serving/plugin.js'
@@ -66,13 +70,17 @@ export function createHub(options: HubOptions): Hub {
     const onError = (err: unknown): void => http.log.error({ err: loggableError(err) }, 'background task failed')
     const life = new Lifecycle((err, name) => http.log.error({ err: loggableError(err), component: name }, 'stop failed'))
     lifecycle = life
+    // The hub's directory holds its database and (by default) the network key: its user's alone.
+    await privateDir(config.home)
+    await privateDir(join(config.home, 'hub'))
     const db = await openDatabase({ home: config.home, databaseUrl: config.databaseUrl })
     life.adopt('database', { stop: () => db.close() })
     const nodeStore = life.add('node store', new NodeStore(db))
     const nonces = life.add('nonces', createNonceStore(db))
     const bus = life.add('event bus', new EventBus(db, hubId, 'w3ai_events', onError))
     const metrics = createMetrics(async () => (await nodeStore.summary()).nodes)
-    const networkKey = await loadNetworkKey(db)
+    const networkKey = await loadNetworkKey(db, config.networkKeyFile)
+    const hubs = new HubRegistry(db, hubId, () => config.publicUrl ?? url, { onError })
     const d = buildDomains({ config, hubId, db, bus, nonces, metrics, networkKey, onError, log: (msg, fields) => http.log.info(fields ?? {}, msg) }, nodeStore)
     life.add('router', d.router)
 
@@ -92,7 +100,16 @@ export function createHub(options: HubOptions): Hub {
       networkSummary: () => nodeStore.summary(),
       metrics: metrics.registry,
     })
-    await http.register(nodesPlugin, { nodes: d.nodes, store: nodeStore, liveness: d.liveness, heartbeatIntervalMs: config.heartbeatIntervalMs, orderKey: networkKey.publicKey, heartbeatSockets: metrics.heartbeatSockets })
+    const nodesOptions: HeartbeatRoutesOptions = {
+      nodes: d.nodes,
+      store: nodeStore,
+      liveness: d.liveness,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      orderKey: networkKey.publicKey,
+      heartbeatSockets: metrics.heartbeatSockets,
+      otherHubs: () => hubs.others(),
+    }
+    await http.register(nodesPlugin, nodesOptions)
     await http.register(accountsPlugin, { accounts: d.accounts })
     await http.register(eventsPlugin, { hubId, bus, audience: d.audience, verifier, allNodes: () => nodeStore.all(), eventClients: metrics.eventClients, maxClientBacklogBytes: HUB_DEFAULTS.maxClientBacklogBytes })
     await http.register(storagePlugin, { storage: d.storage })
@@ -109,6 +126,8 @@ export function createHub(options: HubOptions): Hub {
       },
       stop: () => http.close(),
     })
+    // After http: the registry records the bound URL unless a public URL was configured.
+    life.add('hub registry', hubs)
     life.add('liveness', d.liveness)
     life.add('storage maintenance', d.maintenance)
     life.add('jobs', d.jobs)

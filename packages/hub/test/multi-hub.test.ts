@@ -1,26 +1,72 @@
-import type { EventStreamMessage } from '@w3ai/protocol'
+import { join } from 'node:path'
+import type { EventStreamMessage, HubToNodeMessage } from '@w3ai/protocol'
 import { HubClient, simulateNode } from '@w3ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHub, type Hub } from '../src/index.js'
+import { createHub, NetworkKeyError, type Hub } from '../src/index.js'
 import { freshDatabaseUrl, sampleRegistration, startTestHub, tempHome, until, type TestHub } from './helpers.js'
 
-/** Two stateless hubs over one PostgreSQL serve one network. Needs W3AI_TEST_DATABASE_URL. */
+/**
+ * Two stateless hubs over one PostgreSQL serve one network. They share the network key through a
+ * key file the operator copies to each (here one file both are given). Needs W3AI_TEST_DATABASE_URL.
+ */
 describe.skipIf(!process.env.W3AI_TEST_DATABASE_URL)('two hubs on one PostgreSQL', () => {
   let a: TestHub
   let b: Hub
   let cleanupB: () => Promise<void>
+  let cleanupKey: () => Promise<void>
+  let networkKeyFile: string
 
   beforeAll(async () => {
-    a = await startTestHub('postgres', { databaseUrl: freshDatabaseUrl('postgres'), staleAfterMs: 3000 })
+    const keyHome = await tempHome()
+    cleanupKey = keyHome.cleanup
+    networkKeyFile = join(keyHome.dir, 'network-key.json')
+    a = await startTestHub('postgres', { databaseUrl: freshDatabaseUrl('postgres'), staleAfterMs: 3000, networkKeyFile })
     const home = await tempHome()
     cleanupB = home.cleanup
-    b = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl! })
+    b = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl!, networkKeyFile })
     await b.start()
   })
   afterAll(async () => {
     await b?.stop()
     await cleanupB?.()
     await a?.close() // drops the shared schema too
+    await cleanupKey?.()
+  })
+
+  it('refuses a third hub that does not hold the network key, saying how to share it', async () => {
+    const home = await tempHome()
+    const c = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl! })
+    const err = await c.start().then(() => undefined, (e: unknown) => e)
+    await c.stop()
+    await home.cleanup()
+    expect(err).toBeInstanceOf(NetworkKeyError)
+    expect(String(err)).toMatch(/--network-key-file/)
+  })
+
+  it('names the other hub in the welcome a node gets (B5), and stops naming a hub that stopped', async () => {
+    const welcomeFrom = async (hubUrl: string): Promise<HubToNodeMessage> => {
+      const sim = await simulateNode(hubUrl, sampleRegistration({ name: 'welcomed' }) as never)
+      const ws = new HubClient({ url: hubUrl, identity: sim.identity }).openHeartbeatSocket()
+      try {
+        return await new Promise<HubToNodeMessage>((resolve, reject) => {
+          ws.once('message', (data) => resolve(JSON.parse(String(data)) as HubToNodeMessage))
+          ws.once('error', reject)
+        })
+      } finally {
+        ws.close()
+      }
+    }
+    const fromA = await welcomeFrom(a.hub.url)
+    expect(fromA).toMatchObject({ type: 'welcome', hubs: [b.url] })
+    const fromB = await welcomeFrom(b.url)
+    expect(fromB).toMatchObject({ type: 'welcome', hubs: [a.hub.url] })
+    const home = await tempHome()
+    const c = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl!, networkKeyFile, publicUrl: 'https://hub-c.example.org/' })
+    await c.start()
+    expect(((await welcomeFrom(a.hub.url)) as { hubs?: string[] }).hubs?.sort()).toEqual([b.url, 'https://hub-c.example.org'].sort())
+    await c.stop()
+    await home.cleanup()
+    expect(((await welcomeFrom(a.hub.url)) as { hubs?: string[] }).hubs).toEqual([b.url])
   })
 
   it('shows a node connected to one hub, with live status and load, through the other', async () => {
@@ -55,7 +101,7 @@ describe.skipIf(!process.env.W3AI_TEST_DATABASE_URL)('two hubs on one PostgreSQL
 
   it('takes offline the nodes of a hub that died', async () => {
     const home = await tempHome()
-    const c = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl! })
+    const c = createHub({ home: home.dir, port: 0, logLevel: false, databaseUrl: a.databaseUrl!, networkKeyFile })
     await c.start()
     const sim = await simulateNode(c.url, sampleRegistration({ name: 'orphan' }) as never)
     await sim.connect()

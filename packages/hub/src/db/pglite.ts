@@ -1,6 +1,7 @@
 /** Embedded PostgreSQL (PGlite, WASM) persisted to a directory: the single-machine default. */
-import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { privateDir, restrictTree } from './private-files.js'
 import type { Database, Queryable, QueryResult } from './types.js'
 
 function wrap(q: { query: PGlite['query'] }): Queryable {
@@ -13,10 +14,14 @@ function wrap(q: { query: PGlite['query'] }): Queryable {
 }
 
 export async function openPglite(dataDir: string): Promise<Database> {
-  await mkdir(dataDir, { recursive: true })
+  // The directory and everything in it belongs to the hub's user alone (issue 8 A2).
+  await privateDir(dirname(dataDir))
+  await privateDir(dataDir)
   // Relaxed durability: writes are not awaited to disk one by one (3x faster); a clean stop
   // flushes everything, a crash may lose the last moments. Production runs PostgreSQL.
   const db = await PGlite.create(dataDir, { relaxedDurability: true })
+  // PGlite copies its initial database in with 0666 files; PostgreSQL itself creates 0600 ones.
+  await restrictTree(dataDir)
   const base = wrap(db)
   return {
     kind: 'pglite',
@@ -36,6 +41,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     },
     async close() {
       await db.close()
+      await restrictTree(dataDir)
     },
   }
 }

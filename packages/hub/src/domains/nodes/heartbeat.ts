@@ -17,7 +17,12 @@ function send(socket: WebSocket, msg: HubToNodeMessage): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg))
 }
 
-export const heartbeatRoutes: FastifyPluginAsync<NodesPluginOptions> = async (app, o) => {
+export interface HeartbeatRoutesOptions extends NodesPluginOptions {
+  /** The other live hubs of this network, named in the welcome so nodes can fail over to them. */
+  otherHubs?: () => Promise<readonly string[]>
+}
+
+export const heartbeatRoutes: FastifyPluginAsync<HeartbeatRoutesOptions> = async (app, o) => {
   app.get('/heartbeat', { websocket: true, config: { auth: 'signed' }, schema: { hide: true } }, async (socket, request) => {
     const nodeId = nodeOf(request)
     const log = request.log.child({ nodeId })
@@ -27,6 +32,11 @@ export const heartbeatRoutes: FastifyPluginAsync<NodesPluginOptions> = async (ap
     socket.on('message', onEarly)
     socket.on('error', (err) => log.debug({ code: (err as { code?: string }).code }, 'heartbeat socket error'))
     const connection: { socket: WebSocket } = { socket }
+    // Read before connecting: from the connection on, nothing may wait before 'close' is handled.
+    const hubs = (await o.otherHubs?.().catch((err: unknown) => {
+      log.warn({ code: (err as { code?: string }).code }, 'could not read the other hubs for the welcome')
+      return []
+    })) ?? []
     const connected = await o.liveness.connect(nodeId, connection)
     if (connected === undefined) {
       send(socket, { type: 'error', code: 'NODE_NOT_REGISTERED', message: 'Register the node (POST /v1/nodes) first.' })
@@ -35,7 +45,7 @@ export const heartbeatRoutes: FastifyPluginAsync<NodesPluginOptions> = async (ap
     }
     o.heartbeatSockets.inc()
     ;(connected.replaced as { socket?: WebSocket } | undefined)?.socket?.close(CLOSE_REPLACED, 'replaced by a newer connection')
-    send(socket, { type: 'welcome', nodeId, heartbeatIntervalMs: o.heartbeatIntervalMs, orderKey: o.orderKey })
+    send(socket, { type: 'welcome', nodeId, heartbeatIntervalMs: o.heartbeatIntervalMs, orderKey: o.orderKey, ...(hubs.length === 0 ? {} : { hubs: [...hubs] }) })
     log.info('node connected')
 
     const onMessage = (data: Buffer): void => {
