@@ -101,6 +101,18 @@ describe.each(backends())('piece references on %s', (backend) => {
     expect((await pieces.deleted(50)).map((p) => [p.cid, p.nodeId])).toEqual([[same, 'n_a']])
   })
 
+  it("judges a piece's node by the shared heartbeat record, not by the status a hub last wrote", async () => {
+    const uploadId = await storeObject(db, { objectCid: 'bafyobj', owner: 'a_one', pieces: [{ cid: cid(), nodeId: 'n_a' }, { cid: cid(), nodeId: 'n_b' }] })
+    // n_a was marked offline long ago by a hub that lost its socket; another hub still records its
+    // heartbeats. n_b was marked offline long ago and nobody has heard from it since.
+    await db.query(`UPDATE nodes SET status = 'offline', status_changed_at = now() - interval '2 hours', last_seen_at = now() WHERE id = 'n_a'`)
+    await db.query(`UPDATE nodes SET status = 'offline', status_changed_at = now() - interval '2 hours', last_seen_at = now() - interval '2 hours' WHERE id = 'n_b'`)
+
+    const health = new Map((await objects.pieces('bafyobj')).map((p) => [p.nodeId, p.healthy]))
+    expect(health).toEqual(new Map([['n_a', true], ['n_b', false]]))
+    expect((await pieces.segment(uploadId, 0)).map((p) => [p.nodeId, p.healthy])).toEqual([['n_a', true], ['n_b', false]])
+  })
+
   it('keeps a piece an upload in progress was ordered to put on that node', async () => {
     const same = cid()
     await storeObject(db, { objectCid: 'bafygone', owner: 'a_one', pieces: [{ cid: same, nodeId: 'n_a' }] })

@@ -36,10 +36,13 @@ export interface PieceLocation {
 }
 
 /**
- * A piece counts as healthy while it passed its audits and its node is online, or has been
- * offline for less than the grace period (a reboot should not trigger repair).
+ * A piece counts as healthy while it passed its audits and its node is not offline, or was heard
+ * from within the grace period (a reboot should not trigger repair). "Heard from" is the shared
+ * heartbeat record (`last_seen_at`, written by whichever hub the node heartbeats to), not when some
+ * hub last changed the node's status: a hub that lost the node's socket (or died) may mark it
+ * offline while the node heartbeats to another hub (issue 8 B5).
  */
-export const HEALTHY_SQL = `(p.status = 'healthy' AND (n.status <> 'offline' OR n.status_changed_at > now() - ($GRACE::text || ' milliseconds')::interval))`
+export const HEALTHY_SQL = `(p.status = 'healthy' AND (n.status <> 'offline' OR coalesce(n.last_seen_at, n.status_changed_at) > now() - ($GRACE::text || ' milliseconds')::interval))`
 
 const SUMMARY_COLUMNS = `o.cid, o.upload_id, o.owner, o.name, o.size, o.segments, o.k, o.n, o.repair_threshold, o.manifest, o.created_at`
 
