@@ -49,7 +49,7 @@ const TYPES: Record<string, string> = {
  * The policy the real hub sends (hub shell/dashboard.ts): the dashboard must run under it, with no
  * inline scripts and no eval. (Piece transfers to nodes are not exercised against the fake hub.)
  */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' http: https: ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const hubId = options.hubId ?? 'h_fake0000000000000000'
