@@ -35,6 +35,10 @@ export function renderApiDoc(doc: OpenApiDocument): string {
   out.push('(ms since the epoch, within 60 s of the hub clock), `x-w3ai-nonce` (16-64 base64url characters, never reused)')
   out.push('and `x-w3ai-signature`: ed25519 over the lines `W3AI-ED25519-V1`, METHOD, PATH (with query), hex SHA-256')
   out.push('of the body, TIMESTAMP and NONCE, joined by `\\n`. Every answer carries `x-request-id`.', '')
+  out.push('Lists (`GET /v1/jobs`, `/v1/deployments`, `/v1/storage/objects`, `/v1/nodes`) answer a page: their items and')
+  out.push('`nextCursor`, null on the last page. Ask for the next page with `?cursor=` that value (opaque; a cursor the hub')
+  out.push('did not give out is `INVALID_CURSOR`) and size pages with `?limit=` (1..500, default 100). Pages are keyset')
+  out.push('positions, not offsets: items added meanwhile are never repeated and never push others out of a later page.', '')
   out.push('| method | path | auth | summary |', '| --- | --- | --- | --- |')
   const entries = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
   for (const { path, method, op } of entries) {

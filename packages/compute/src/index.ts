@@ -62,7 +62,13 @@ export { exportToOnnx, type OnnxExportOptions } from './export/onnx-export.js'
 export * from './sandbox/index.js'
 export * from './wasm/index.js'
 
-// Sandbox adapters of the onnx and train executors (registered in BUILTIN_EXECUTORS).
+// Executor descriptors: one per executor (roles, validation, resources, sandbox entry, payload, comparison).
+export {
+  BUILTIN_DESCRIPTORS, ExecutorDescriptors, builtinExecutors,
+  type ExecutorDescriptor, type ExecutorResources, type InputRoles, type OpenInput,
+} from './executors/registry.js'
+
+// Sandbox adapters of the onnx and train executors (their descriptors name them as sandbox entries).
 export { onnxTaskExecutor, type OnnxTask } from './executors/onnx-task.js'
 export { trainTaskExecutor, type TrainTask, type TrainTaskResult } from './executors/train-task.js'
 

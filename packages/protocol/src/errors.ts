@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such endpoint; see /v1/openapi.json.' },
   INVALID_STRING: { status: 400, message: 'A string holds a NUL character or an unpaired surrogate, which cannot be stored; remove it.' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is not one this list gave out; pass the nextCursor of the previous page unchanged, or start again without one.' },
   INVALID_URL: { status: 400, message: 'The URL is malformed (bad percent-encoding); encode path and query with encodeURIComponent.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send fewer or shorter headers.' },
   LENGTH_REQUIRED: { status: 411, message: 'Send a Content-Length header with the body (chunked bodies are not accepted here).' },

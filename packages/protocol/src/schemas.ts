@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { EXECUTORS, NODE_STATUSES } from './constants.js'
+import { NextCursorSchema, PAGE_QUERY_FIELDS } from './paging.js'
 
 const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: '32 bytes, base64url without padding' })
 export const NodeIdSchema = Type.String({ pattern: '^n_[0-9a-f]{20}$', description: 'n_ + 20 hex digits of SHA-256(public key)' })
@@ -90,8 +91,7 @@ export const NodeListQuerySchema = Type.Object(
     status: Type.Optional(NodeStatusSchema),
     region: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' })),
     executor: Type.Optional(ExecutorSchema),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    cursor: Type.Optional(Type.String({ pattern: '^n_[0-9a-f]{20}$', description: 'id of the last node of the previous page' })),
+    ...PAGE_QUERY_FIELDS,
   },
   { additionalProperties: false },
 )
@@ -99,7 +99,7 @@ export const NodeListQuerySchema = Type.Object(
 export const NodeListSchema = Type.Object({
   nodes: Type.Array(NodeSchema),
   total: Type.Integer({ description: 'nodes matching the filter, over all pages' }),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: NextCursorSchema,
 })
 
 /** Messages a node sends on its heartbeat WebSocket. */

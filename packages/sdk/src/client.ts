@@ -11,6 +11,7 @@ import {
   HEADER_NONCE,
   HEADER_SIGNATURE,
   HEADER_TIMESTAMP,
+  MAX_PAGE_LIMIT,
   W3aiError,
   isErrorCode,
   type Account,
@@ -204,15 +205,21 @@ export class HubClient {
     return this.request('GET', '/v1/nodes', undefined, { query: { ...query } })
   }
 
-  /** Every node matching the filter, following the cursor over all pages. */
+  /** Every node matching the filter, in id order, following the cursors page by page: `for await (const node of hub.iterateNodes())`. */
+  async *iterateNodes(query: NodeListQuery = {}): AsyncGenerator<NodeInfo, void, undefined> {
+    let cursor = query.cursor
+    for (;;) {
+      const page = await this.listNodes({ ...query, ...(cursor === undefined ? {} : { cursor }) })
+      yield* page.nodes
+      if (page.nextCursor === null) return
+      cursor = page.nextCursor
+    }
+  }
+
+  /** Every node matching the filter, following the cursor over all pages (MAX_PAGE_LIMIT at a time unless `limit` says). */
   async allNodes(query: Omit<NodeListQuery, 'cursor'> = {}): Promise<NodeInfo[]> {
     const out: NodeInfo[] = []
-    let cursor: string | undefined
-    do {
-      const page = await this.listNodes({ ...query, limit: query.limit ?? 1000, ...(cursor === undefined ? {} : { cursor }) })
-      out.push(...page.nodes)
-      cursor = page.nextCursor ?? undefined
-    } while (cursor !== undefined)
+    for await (const node of this.iterateNodes({ ...query, limit: query.limit ?? MAX_PAGE_LIMIT })) out.push(node)
     return out
   }
 

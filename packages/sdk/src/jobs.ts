@@ -3,11 +3,12 @@
  * and from the node side (claim tasks, open their inputs, report results).
  */
 import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
-import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobSubmit, type ObjectDetail, type TaskInput } from '@w3ai/protocol'
+import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobList, type JobSubmit, type ObjectDetail, type PageQuery, type TaskInput } from '@w3ai/protocol'
 import { downloadObject, downloadSegment } from '@w3ai/storage'
 import type { HubClient } from './client.js'
 import type { PutOptions, StorageClient } from './storage.js'
 import { getPiece } from './pieces.js'
+import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 import { whileUnreachable, type FollowOptions } from './retry.js'
 
 export interface WaitOptions {
@@ -67,8 +68,15 @@ export class JobsClient {
     return this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
   }
 
-  list(): Promise<Job[]> {
-    return this.hub.request<{ jobs: Job[] }>('GET', '/v1/jobs').then((r) => r.jobs)
+  /** One page of your jobs, newest first (`limit` 1..500, default 100; `cursor` from the previous page's `nextCursor`). */
+  async list(query: PageQuery = {}): Promise<ListPage<Job>> {
+    const r = await this.hub.request<JobList>('GET', '/v1/jobs', undefined, { query: pageQuery(query) })
+    return listPage(r.jobs, r.nextCursor)
+  }
+
+  /** Every job of yours, newest first, following the cursors page by page: `for await (const job of jobs.all())`. */
+  all(query: PageQuery = {}): AsyncGenerator<Job, void, undefined> {
+    return followPages((q) => this.list(q), query)
   }
 
   cancel(id: string): Promise<Job> {

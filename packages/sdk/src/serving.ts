@@ -9,13 +9,16 @@ import {
   type Deployment,
   type DeploymentCandidates,
   type DeploymentCreate,
+  type DeploymentList,
   type InferResponse,
   type ObjectDetail,
+  type PageQuery,
   type ServingAssignment,
   type ServingState,
   type TaskInput,
 } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
+import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 import { whileUnreachable, type FollowOptions } from './retry.js'
 
 export interface WaitReadyOptions {
@@ -77,8 +80,15 @@ export class DeploymentsClient {
     return this.hub.request<Deployment>('GET', `/v1/deployments/${encodeURIComponent(id)}`)
   }
 
-  async list(): Promise<Deployment[]> {
-    return (await this.hub.request<{ deployments: Deployment[] }>('GET', '/v1/deployments')).deployments
+  /** One page of your deployments, newest first (`limit` 1..500, default 100; `cursor` from the previous page's `nextCursor`). */
+  async list(query: PageQuery = {}): Promise<ListPage<Deployment>> {
+    const r = await this.hub.request<DeploymentList>('GET', '/v1/deployments', undefined, { query: pageQuery(query) })
+    return listPage(r.deployments, r.nextCursor)
+  }
+
+  /** Every deployment of yours, newest first, following the cursors page by page. */
+  all(query: PageQuery = {}): AsyncGenerator<Deployment, void, undefined> {
+    return followPages((q) => this.list(q), query)
   }
 
   stop(id: string): Promise<Deployment> {

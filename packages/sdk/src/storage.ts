@@ -13,7 +13,9 @@ import {
   W3aiError,
   type Account,
   type ObjectDetail,
+  type ObjectList,
   type ObjectSummary,
+  type PageQuery,
   type Redundancy,
   type Upload,
 } from '@w3ai/protocol'
@@ -28,6 +30,7 @@ import {
   writeCar,
 } from '@w3ai/storage'
 import type { HubClient } from './client.js'
+import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 
 type ManifestSegmentInput = Parameters<typeof buildManifest>[0]['segments'][number]
 type EncodedObjectSegment = Parameters<typeof uploadSegment>[0]
@@ -187,8 +190,15 @@ export class StorageClient {
     }
   }
 
-  list(): Promise<ObjectSummary[]> {
-    return this.hub.request<{ objects: ObjectSummary[] }>('GET', '/v1/storage/objects').then((r) => r.objects)
+  /** One page of the objects you own or that were shared with you, newest first (`limit` 1..500, default 100; `cursor` from the previous page). */
+  async list(query: PageQuery = {}): Promise<ListPage<ObjectSummary>> {
+    const r = await this.hub.request<ObjectList>('GET', '/v1/storage/objects', undefined, { query: pageQuery(query) })
+    return listPage(r.objects, r.nextCursor)
+  }
+
+  /** Every object you may read, newest first, following the cursors page by page. */
+  all(query: PageQuery = {}): AsyncGenerator<ObjectSummary, void, undefined> {
+    return followPages((q) => this.list(q), query)
   }
 
   info(cid: string): Promise<ObjectDetail> {

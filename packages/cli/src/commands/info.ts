@@ -1,10 +1,12 @@
 /** Read-only views of the network: `w3ai status` and `w3ai nodes`. */
 import type { Command } from 'commander'
 import type { Executor, NodeInfo, NodeListQuery, NodeStatus } from '@w3ai/protocol'
+import { listPage } from '@w3ai/sdk'
 import { parseExecutor, parseRegion, parseStatus } from '../args.js'
 import { hubClientOf, type CommonFlags } from '../context.js'
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
+import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 
 interface NodesFlags extends CommonFlags {
   status?: NodeStatus
@@ -49,22 +51,30 @@ export function registerInfoCommands(program: Command): void {
       })
     })
 
-  withCommon(program.command('nodes'))
-    .description('list nodes known to the hub (--json prints an array)')
+  withListOptions(withCommon(program.command('nodes')))
+    .description('list nodes known to the hub, by id: the first 100, --limit N or --all (--json prints an array)')
     .option('--status <status>', 'online, suspect or offline', parseStatus)
     .option('--region <region>', 'only this region', parseRegion)
     .option('--executor <executor>', 'only nodes offering this executor', parseExecutor)
-    .action(async (flags: NodesFlags) => {
+    .action(async (flags: NodesFlags & ListFlags) => {
       const client = await hubClientOf(flags)
-      const query: Omit<NodeListQuery, 'cursor'> = {}
+      const query: Omit<NodeListQuery, 'cursor' | 'limit'> = {}
       if (flags.status !== undefined) query.status = flags.status
       if (flags.region !== undefined) query.region = flags.region
       if (flags.executor !== undefined) query.executor = flags.executor
-      const nodes = await client.allNodes(query)
+      const listed = await listWith(flags, {
+        list: async (page) => {
+          const r = await client.listNodes({ ...query, ...page })
+          return listPage(r.nodes, r.nextCursor)
+        },
+        all: (page) => client.iterateNodes({ ...query, ...page }),
+      })
+      const nodes = listed.items
       createOut(flags.json === true).result(nodes, () =>
         nodes.length === 0
           ? 'no nodes'
           : table(['ID', 'NAME', 'STATUS', 'REGION', 'CITY', 'CPU', 'MEM GB', 'DISK GB', 'GPUS', 'LOAD'], nodes.map(nodeRow)),
       )
+      moreNote(listed, 'nodes', 'w3ai nodes')
     })
 }

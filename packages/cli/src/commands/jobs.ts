@@ -15,6 +15,7 @@ import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
 import { checkInlineSize, onnxInput, readJsonObject } from './job-inputs.js'
 import { describeHistory, describeJob, jobError, jobRow, JOB_COLUMNS } from './job-views.js'
+import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 import { redundancyOf } from './storage.js'
 
 interface RunFlags extends CommonFlags {
@@ -177,10 +178,12 @@ export function registerJobCommands(program: Command): void {
       createOut(flags.json === true).result(cancelled, () => `cancelled ${cancelled.id}`)
     })
 
-  withCommon(job.command('ls'))
-    .description('your jobs, newest first (--json prints an array)')
-    .action(async (flags: CommonFlags) => {
-      const jobs = await (await jobsClient(flags)).list()
+  withListOptions(withCommon(job.command('ls')))
+    .description('your jobs, newest first: the first 100, --limit N or --all (--json prints an array)')
+    .action(async (flags: CommonFlags & ListFlags) => {
+      const listed = await listWith(flags, await jobsClient(flags))
+      const jobs = listed.items
       createOut(flags.json === true).result(jobs, () => (jobs.length === 0 ? 'no jobs' : table(JOB_COLUMNS, jobs.map(jobRow))))
+      moreNote(listed, 'jobs', 'w3ai job ls')
     })
 }

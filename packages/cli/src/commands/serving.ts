@@ -13,6 +13,7 @@ import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } fro
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
 import { checkTensors, readJsonFile } from './job-inputs.js'
+import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 
 async function deploymentsClient(flags: CommonFlags): Promise<DeploymentsClient> {
   const identity = await accountIdentityOf(flags)
@@ -58,12 +59,14 @@ export function registerServingCommands(model: Command): void {
       out.result(d, () => describe(d))
     })
 
-  withCommon(model.command('deployments'))
-    .description('your deployments, newest first (--json: the list)')
-    .action(async (flags: CommonFlags) => {
+  withListOptions(withCommon(model.command('deployments')))
+    .description('your deployments, newest first: the first 100, --limit N or --all (--json: the list)')
+    .action(async (flags: CommonFlags & ListFlags) => {
       const out = createOut(flags.json === true)
-      const list = await (await deploymentsClient(flags)).list()
+      const listed = await listWith(flags, await deploymentsClient(flags))
+      const list = listed.items
       out.result(list, () => (list.length === 0 ? 'no deployments' : table(['ID', 'STATUS', 'SERVING', 'REQUESTS', 'MODEL'], list.map((d) => [d.id, d.status, readyCount(d), String(d.stats.requests), d.model]))))
+      moreNote(listed, 'deployments', 'w3ai model deployments')
     })
 
   withCommon(model.command('status'))

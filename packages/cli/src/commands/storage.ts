@@ -16,6 +16,7 @@ import { transferReporter, type TransferReporter } from '../transfer-progress.js
 import { withCommon } from './common.js'
 import { checkInputFile, checkOutputFile } from './storage-files.js'
 import { describeObject, describeSummary, objectRow, objectView, OBJECT_COLUMNS } from './storage-views.js'
+import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 
 interface PutFlags extends CommonFlags {
   redundancy?: { k: number; n: number }
@@ -145,11 +146,13 @@ export function registerStorageCommands(program: Command): void {
       out.result({ cid: summary.cid, size: summary.size, path }, () => `saved ${formatBytes(summary.size)} to ${path}`)
     })
 
-  withCommon(storage.command('ls'))
-    .description('objects you own or that were shared with you (--json prints an array)')
-    .action(async (flags: CommonFlags) => {
-      const objects = await (await storageClient(flags)).list()
+  withListOptions(withCommon(storage.command('ls')))
+    .description('objects you own or that were shared with you, newest first: the first 100, --limit N or --all (--json prints an array)')
+    .action(async (flags: CommonFlags & ListFlags) => {
+      const listed = await listWith(flags, await storageClient(flags))
+      const objects = listed.items
       createOut(flags.json === true).result(objects, () => (objects.length === 0 ? 'no objects' : table(OBJECT_COLUMNS, objects.map(objectRow))))
+      moreNote(listed, 'objects', 'w3ai storage ls')
     })
 
   withCommon(storage.command('info'))

@@ -1,11 +1,12 @@
 /**
- * Executors by name. The registry lives in the parent; it sends the child the module to import
- * and the export to call, so the child runner needs no list of its own and a new executor is one
- * line: an entry in BUILTIN_EXECUTORS below, or a registerExecutor(...) call at start-up.
+ * Sandbox entries by executor name. The registry lives in the parent; it sends the child the
+ * module to import and the export to call, so the child runner needs no list of its own. The
+ * built-in entries come from the executor descriptors (executors/registry.ts); tests and plugins
+ * add their own with registerExecutor(...) or an ExecutorRegistry of their own.
  */
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { childModule } from './child-build.js'
+import { BUILTIN_DESCRIPTORS } from '../executors/registry.js'
 import { SandboxError } from './errors.js'
 import type { ExecutorRef } from './messages.js'
 
@@ -19,15 +20,8 @@ export function sourceModule(relative: string, base: string): string {
   return new URL(relative.replace(/\.js$/, ext), base).href
 }
 
-/** The built-in executors' modules, from the prebuilt bundle when it is fresh (see child-build.ts). */
-const builtin = (relative: string): string => childModule(relative, import.meta.url)
-
-/** Executors every registry starts with. Add the onnx and train executors here. */
-export const BUILTIN_EXECUTORS: Readonly<Record<string, Omit<ExecutorRef, 'name'>>> = {
-  wasm: { module: builtin('../wasm/executor.js'), exportName: 'wasmExecutor' },
-  onnx: { module: builtin('../executors/onnx-task.js'), exportName: 'onnxTaskExecutor' },
-  train: { module: builtin('../executors/train-task.js'), exportName: 'trainTaskExecutor' },
-}
+/** Executors every registry starts with: each descriptor's sandbox entry (the prebuilt bundle when it is fresh, see child-build.ts). */
+export const BUILTIN_EXECUTORS: Readonly<Record<string, Omit<ExecutorRef, 'name'>>> = Object.fromEntries(BUILTIN_DESCRIPTORS.map((d) => [d.name, d.sandbox()]))
 
 export class ExecutorRegistry {
   readonly #entries = new Map<string, ExecutorRef>()

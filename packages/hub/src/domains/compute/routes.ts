@@ -5,14 +5,17 @@ import {
   JobCandidatesSchema,
   JobIdSchema,
   JobKeysSchema,
+  JobListSchema,
   JobSchema,
   JobSubmitSchema,
+  PageQuerySchema,
   TaskClaimSchema,
   TaskIdSchema,
   TaskProgressSchema,
   TaskReportSchema,
   type JobKeys,
   type JobSubmit,
+  type PageQuery,
   type TaskClaim,
   type TaskProgress,
   type TaskReport,
@@ -51,10 +54,10 @@ export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, {
     async (request) => jobs.provideKeys(accountOf(request), request.params.id, request.body),
   )
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/jobs',
-    { config: signed, schema: { tags: ['compute'], summary: 'Your jobs, newest first', response: { 200: Type.Object({ jobs: Type.Array(JobSchema) }), default: ErrorBodySchema } } },
-    async (request) => ({ jobs: await jobs.list(accountOf(request)) }),
+    { config: signed, schema: { tags: ['compute'], summary: 'Your jobs, newest first, a page at a time (?limit, ?cursor = the previous nextCursor)', querystring: PageQuerySchema, response: { 200: JobListSchema, default: ErrorBodySchema } } },
+    async (request) => jobs.list(accountOf(request), request.query),
   )
 
   app.get<{ Params: { id: string } }>(

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Identity } from '@w3ai/crypto'
-import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
+import type { PageRequest } from '../../infra/paging.js'
 import type { ObjectStore } from '../storage/object-store.js'
 import { jobView, type JobStore } from './store.js'
 import type { TaskQueue } from './queue.js'
@@ -138,9 +139,10 @@ export class JobService {
     return jobView(job, history, verification)
   }
 
-  async list(owner: string): Promise<Job[]> {
-    const rows = await this.c.jobs.list(owner)
-    return rows.map((row) => jobView(row, [], null))
+  /** One page of the owner's jobs, newest first (without history: GET /v1/jobs/:id has it). */
+  async list(owner: string, request: PageRequest = {}): Promise<JobList> {
+    const page = await this.c.jobs.list(owner, request)
+    return { jobs: page.items.map((row) => jobView(row, [], null)), nextCursor: page.nextCursor }
   }
 
   async cancel(owner: string, jobId: string): Promise<Job> {

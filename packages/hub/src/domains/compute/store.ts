@@ -1,6 +1,7 @@
 /** SQL for the job views and the verification bookkeeping around the task queue. */
 import type { Job, JobExecutor } from '@w3ai/protocol'
 import type { Queryable } from '../../db/types.js'
+import { keysetTime, NewestFirst, type Page, type PageRequest } from '../../infra/paging.js'
 
 interface RawJob {
   id: string
@@ -47,6 +48,8 @@ const toRow = (r: RawJob): JobRow => ({
   finishedAt: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
 })
 
+const JOB_PAGES = new NewestFirst('jobs', /^j_[0-9a-f]{24}$/)
+
 export class JobStore {
   constructor(private readonly db: Queryable) {}
 
@@ -56,9 +59,16 @@ export class JobStore {
     return row === undefined ? undefined : toRow(row)
   }
 
-  async list(owner: string, limit = 100): Promise<JobRow[]> {
-    const r = await this.db.query<RawJob>('SELECT * FROM jobs WHERE owner = $1 ORDER BY created_at DESC LIMIT $2', [owner, limit])
-    return r.rows.map(toRow)
+  /** The owner's jobs, newest first, one page after `request.cursor` (keyset on created_at, id). */
+  async list(owner: string, request: PageRequest = {}): Promise<Page<JobRow>> {
+    const params: unknown[] = [owner]
+    const after = JOB_PAGES.where(request, params, 'created_at', 'id')
+    const r = await this.db.query<RawJob & { cursor_at: string }>(
+      `SELECT *, ${keysetTime('created_at')} AS cursor_at FROM jobs WHERE owner = $1${after === undefined ? '' : ` AND ${after}`}
+       ${JOB_PAGES.order('created_at', 'id')} LIMIT $${params.push(JOB_PAGES.limit(request) + 1)}`,
+      params,
+    )
+    return JOB_PAGES.page(r.rows, request, (row) => row.id, toRow)
   }
 
   /** Successful results per replica, with the node that produced each. */

@@ -1,6 +1,8 @@
 /** SQL for the node registry. The database is the source of truth; every hub reads it. */
 import type { NodeInfo, NodeListQuery, NodeLoad, NodeRegistration, NodeStatus, NetworkSummary } from '@w3ai/protocol'
+import { DEFAULT_PAGE_LIMIT } from '@w3ai/protocol'
 import { Batcher } from '../../infra/batcher.js'
+import { decodeCursor, encodeCursor } from '../../infra/paging.js'
 import type { Queryable } from '../../db/types.js'
 
 interface NodeRow {
@@ -151,10 +153,13 @@ export class NodeStore {
     if (query.executor !== undefined) where.push(`capabilities->'executors' @> $${params.push(JSON.stringify([query.executor]))}::jsonb`)
     const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
     const total = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM nodes ${filter}`, params)
-    const limit = query.limit ?? 100
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT
     const pageWhere = [...where]
     const pageParams = [...params]
-    if (query.cursor !== undefined) pageWhere.push(`id > $${pageParams.push(query.cursor)}`)
+    if (query.cursor !== undefined) {
+      const [after] = decodeCursor('nodes', query.cursor, [/^n_[0-9a-f]{20}$/]) as [string]
+      pageWhere.push(`id > $${pageParams.push(after)}`)
+    }
     const pageFilter = pageWhere.length === 0 ? '' : `WHERE ${pageWhere.join(' AND ')}`
     const r = await this.db.query<NodeRow>(
       `SELECT ${COLUMNS} FROM nodes ${pageFilter} ORDER BY id LIMIT $${pageParams.push(limit + 1)}`,
@@ -162,7 +167,8 @@ export class NodeStore {
     )
     const more = r.rows.length > limit
     const nodes = r.rows.slice(0, limit).map(toNode)
-    return { nodes, total: Number(total.rows[0]?.n ?? 0), nextCursor: more ? (nodes.at(-1)?.id ?? null) : null }
+    const last = nodes.at(-1)
+    return { nodes, total: Number(total.rows[0]?.n ?? 0), nextCursor: more && last !== undefined ? encodeCursor('nodes', [last.id]) : null }
   }
 
   async all(): Promise<NodeInfo[]> {

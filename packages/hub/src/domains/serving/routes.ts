@@ -4,17 +4,20 @@ import {
   DeploymentCreateSchema,
   DeploymentIdSchema,
   DeploymentKeysSchema,
+  DeploymentListSchema,
   DeploymentSchema,
   ErrorBodySchema,
   InferRequestSchema,
   InferResponseSchema,
   MAX_INFER_BODY_BYTES,
+  PageQuerySchema,
   ServingAssignmentSchema,
   ServingModelSchema,
   ServingStateSchema,
   W3aiError,
   type DeploymentCreate,
   type DeploymentKeys,
+  type PageQuery,
   type ServingState,
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
@@ -60,10 +63,10 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
     async (request) => serving.offerReplacements(accountOf(request), request.params.id),
   )
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/deployments',
-    { config: signed, schema: { tags: ['serving'], summary: 'Your deployments, newest first', response: { 200: Type.Object({ deployments: Type.Array(DeploymentSchema) }), default: ErrorBodySchema } } },
-    async (request) => ({ deployments: await serving.list(accountOf(request)) }),
+    { config: signed, schema: { tags: ['serving'], summary: 'Your deployments, newest first, a page at a time (?limit, ?cursor = the previous nextCursor)', querystring: PageQuerySchema, response: { 200: DeploymentListSchema, default: ErrorBodySchema } } },
+    async (request) => serving.list(accountOf(request), request.query),
   )
 
   app.get<{ Params: { id: string } }>(

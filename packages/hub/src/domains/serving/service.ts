@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import { signRequest, type Identity } from '@w3ai/crypto'
-import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type DeploymentList, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../storage/object-store.js'
+import type { PageRequest } from '../../infra/paging.js'
 import type { JobStore } from '../compute/store.js'
 import { taskInput } from '../compute/inputs.js'
 import { chooseNodes, type HubRouter } from '../compute/routing.js'
@@ -133,9 +134,11 @@ export class ServingService {
     return deploymentView(row, await this.c.store.replicas(id), this.pending.get(id))
   }
 
-  async list(owner: string): Promise<Deployment[]> {
-    const rows = await this.c.store.list(owner)
-    return Promise.all(rows.map(async (row) => deploymentView(row, await this.c.store.replicas(row.id), this.pending.get(row.id))))
+  /** One page of the owner's deployments, newest first. */
+  async list(owner: string, request: PageRequest = {}): Promise<DeploymentList> {
+    const page = await this.c.store.list(owner, request)
+    const deployments = await Promise.all(page.items.map(async (row) => deploymentView(row, await this.c.store.replicas(row.id), this.pending.get(row.id))))
+    return { deployments, nextCursor: page.nextCursor }
   }
 
   async stopDeployment(owner: string, id: string): Promise<Deployment> {

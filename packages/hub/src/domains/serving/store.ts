@@ -1,6 +1,7 @@
 /** SQL for deployments and their replicas (which node serves which model, with its wrapped key). */
 import type { Deployment, DeploymentStatus, ReplicaState, ServingState } from '@w3ai/protocol'
 import type { Database } from '../../db/types.js'
+import { keysetTime, NewestFirst, type Page, type PageRequest } from '../../infra/paging.js'
 
 interface RawDeployment {
   id: string
@@ -69,6 +70,8 @@ const toReplica = (r: RawReplica): ReplicaRow => ({
   endpoint: r.endpoint,
 })
 
+const DEPLOYMENT_PAGES = new NewestFirst('deployments', /^d_[0-9a-f]{24}$/)
+
 export class DeploymentStore {
   constructor(private readonly db: Database) {}
 
@@ -84,9 +87,16 @@ export class DeploymentStore {
     return r.rows[0] === undefined ? undefined : toRow(r.rows[0])
   }
 
-  async list(owner: string, limit = 100): Promise<DeploymentRow[]> {
-    const r = await this.db.query<RawDeployment>('SELECT * FROM deployments WHERE owner = $1 ORDER BY created_at DESC LIMIT $2', [owner, limit])
-    return r.rows.map(toRow)
+  /** The owner's deployments, newest first, one page after `request.cursor` (keyset on created_at, id). */
+  async list(owner: string, request: PageRequest = {}): Promise<Page<DeploymentRow>> {
+    const params: unknown[] = [owner]
+    const after = DEPLOYMENT_PAGES.where(request, params, 'created_at', 'id')
+    const r = await this.db.query<RawDeployment & { cursor_at: string }>(
+      `SELECT *, ${keysetTime('created_at')} AS cursor_at FROM deployments WHERE owner = $1${after === undefined ? '' : ` AND ${after}`}
+       ${DEPLOYMENT_PAGES.order('created_at', 'id')} LIMIT $${params.push(DEPLOYMENT_PAGES.limit(request) + 1)}`,
+      params,
+    )
+    return DEPLOYMENT_PAGES.page(r.rows, request, (row) => row.id, toRow)
   }
 
   async replicas(deploymentId: string): Promise<ReplicaRow[]> {

@@ -1,6 +1,7 @@
 /** SQL for stored objects, their wrapped keys (who may read) and their pieces' health. */
 import { W3aiError, type Manifest, type ObjectSummary, type WrappedKey } from '@w3ai/protocol'
 import type { Queryable } from '../../db/types.js'
+import { keysetTime, NewestFirst, type Page, type PageRequest } from '../../infra/paging.js'
 
 interface RawObject {
   cid: string
@@ -67,6 +68,8 @@ function toRow(r: RawObject): ObjectRow {
   }
 }
 
+const OBJECT_PAGES = new NewestFirst('objects', /^b[a-z2-7]{20,120}$/)
+
 export class ObjectStore {
   constructor(private readonly db: Queryable, private readonly graceMs: number) {}
 
@@ -116,14 +119,17 @@ export class ObjectStore {
     return r.rows[0]?.manifest
   }
 
-  /** Objects the account may read (its own and those shared with it), newest first. */
-  async listFor(accountId: string): Promise<ObjectSummary[]> {
-    const r = await this.db.query<RawObject>(
-      `SELECT ${SUMMARY_COLUMNS}, ${this.minHealthy(2)} FROM objects o JOIN object_keys k ON k.object_cid = o.cid
-       WHERE k.account_id = $1 AND o.deleted_at IS NULL ORDER BY o.created_at DESC, o.cid`,
-      [accountId, this.graceMs],
+  /** Objects the account may read (its own and those shared with it), newest first, one page after `request.cursor`. */
+  async listFor(accountId: string, request: PageRequest = {}): Promise<Page<ObjectSummary>> {
+    const params: unknown[] = [accountId, this.graceMs]
+    const after = OBJECT_PAGES.where(request, params, 'o.created_at', 'o.cid')
+    const r = await this.db.query<RawObject & { cursor_at: string }>(
+      `SELECT ${SUMMARY_COLUMNS}, ${this.minHealthy(2)}, ${keysetTime('o.created_at')} AS cursor_at FROM objects o JOIN object_keys k ON k.object_cid = o.cid
+       WHERE k.account_id = $1 AND o.deleted_at IS NULL${after === undefined ? '' : ` AND ${after}`}
+       ${OBJECT_PAGES.order('o.created_at', 'o.cid')} LIMIT $${params.push(OBJECT_PAGES.limit(request) + 1)}`,
+      params,
     )
-    return r.rows.map((row) => toRow(row).summary)
+    return OBJECT_PAGES.page(r.rows, request, (row) => row.cid, (row) => toRow(row).summary)
   }
 
   /**

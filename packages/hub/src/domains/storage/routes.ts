@@ -2,7 +2,9 @@
 import {
   ErrorBodySchema,
   ObjectDetailSchema,
+  ObjectListSchema,
   ObjectSummarySchema,
+  PageQuerySchema,
   SegmentCommitSchema,
   SegmentOrdersRequestSchema,
   SegmentOrdersSchema,
@@ -10,6 +12,7 @@ import {
   UploadCompleteSchema,
   UploadCreateSchema,
   UploadSchema,
+  type PageQuery,
   type SegmentCommit,
   type SegmentOrdersRequest,
   type ShareCreate,
@@ -55,10 +58,10 @@ export const storageRoutes: FastifyPluginAsync<StoragePluginOptions> = async (ap
     async (request, reply) => reply.status(201).send(await storage.complete(accountOf(request), request.params.id, request.body)),
   )
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/objects',
-    { config: signed, schema: { tags, summary: 'Objects you own or that were shared with you', response: { 200: Type.Object({ objects: Type.Array(ObjectSummarySchema) }), default: ErrorBodySchema } } },
-    async (request) => ({ objects: await storage.list(accountOf(request)) }),
+    { config: signed, schema: { tags, summary: 'Objects you own or that were shared with you, newest first, a page at a time (?limit, ?cursor = the previous nextCursor)', querystring: PageQuerySchema, response: { 200: ObjectListSchema, default: ErrorBodySchema } } },
+    async (request) => storage.list(accountOf(request), request.query),
   )
 
   app.get<{ Params: { cid: string } }>(

@@ -9,6 +9,7 @@ import {
   type SegmentOrdersSchema,
   W3aiError,
   type ObjectDetail,
+  type ObjectList,
   type ObjectSummary,
   type SegmentCommit,
   type SegmentOrdersRequest,
@@ -20,6 +21,7 @@ import {
 import { decodeManifest, encodeManifest } from '@w3ai/storage'
 import type { Static } from '@sinclair/typebox'
 import type { Queryable } from '../../db/types.js'
+import type { PageRequest } from '../../infra/paging.js'
 import type { AccountLookup } from '../accounts/service.js'
 import type { NodeStore } from '../nodes/store.js'
 import type { ObjectStore } from './object-store.js'
@@ -135,8 +137,10 @@ export class StorageService {
     return stored!.summary
   }
 
-  list(accountId: string): Promise<ObjectSummary[]> {
-    return this.c.objects.listFor(accountId)
+  /** One page of the objects the account may read, newest first. */
+  async list(accountId: string, request: PageRequest = {}): Promise<ObjectList> {
+    const page = await this.c.objects.listFor(accountId, request)
+    return { objects: page.items, nextCursor: page.nextCursor }
   }
 
   /** An object's manifest, the reader's wrapped key, and where its pieces are, with get orders. */
