@@ -98,7 +98,7 @@ export function registerStorageCommands(program: Command): void {
   withCommon(storage.command('put'))
     .description('encrypt, erasure-code and upload a file; prints its CID (--json: the object summary)')
     .argument('<file>', 'the file to upload')
-    .option('--redundancy <k/n>', `any K of N pieces rebuild each segment (default: the hub's, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n})`, parseRedundancy)
+    .option('--redundancy <k/n>', `any K of N pieces rebuild each segment (default: the hub fits it to the online nodes, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n} with ${STORAGE_DEFAULTS.n} or more)`, parseRedundancy)
     .option('--repair <r>', 'repair a segment when fewer than R pieces are healthy (default: min(N, K+1))', parseRepair)
     .option('--segment-size <bytes>', `plaintext bytes per segment (default ${STORAGE_DEFAULTS.segmentSize})`, parseSegmentSize)
     .option('--name <name>', 'a name shown by `storage ls` (stored in clear at the hub)', parseObjectName)

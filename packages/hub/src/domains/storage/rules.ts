@@ -1,5 +1,5 @@
 /** Pure storage rules: redundancy bounds, CIDs, segment arithmetic, manifest-against-upload checks. */
-import { CidSchema, W3aiError, type Manifest, type Redundancy } from '@w3ai/protocol'
+import { CidSchema, STORAGE_DEFAULTS, W3aiError, type Manifest, type Redundancy } from '@w3ai/protocol'
 import type { CommittedSegment, UploadRow } from './upload-store.js'
 
 // The Reed–Solomon coder handles up to 24 data and 6 parity shards per segment.
@@ -14,6 +14,19 @@ export function checkRedundancy(r: Redundancy): void {
       `Redundancy ${r.k}/${r.n} with repair threshold ${r.repairThreshold} is invalid: need 1 <= K < N, K <= ${MAX_K}, N - K <= ${MAX_PARITY}, K <= repair <= N.`,
     )
   }
+}
+
+/**
+ * The redundancy an upload gets when it names none, fitted to the nodes that can take its pieces:
+ * n = min(default n, nodes), k about two thirds of n with at least one parity piece, repair halfway
+ * between k and n (at least one piece above k). 6 nodes or more: the default 4-of-6, repair at 5;
+ * 5 nodes: 3-of-5, repair at 4. Undefined below 2 nodes (each piece needs its own node).
+ */
+export function fittingRedundancy(nodes: number): Redundancy | undefined {
+  const n = Math.min(STORAGE_DEFAULTS.n, nodes)
+  if (n < 2) return undefined
+  const k = Math.max(1, Math.min(n - 1, Math.round((2 * n) / 3)))
+  return { k, n, repairThreshold: Math.min(n, k + Math.max(1, Math.floor((n - k) / 2))) }
 }
 
 export function checkCid(cid: string): void {

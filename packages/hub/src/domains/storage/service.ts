@@ -11,6 +11,7 @@ import {
   type ObjectDetail,
   type ObjectList,
   type ObjectSummary,
+  type Redundancy,
   type SegmentCommit,
   type SegmentOrdersRequest,
   type ShareCreate,
@@ -27,7 +28,7 @@ import type { NodeStore } from '../nodes/store.js'
 import type { ObjectStore } from './object-store.js'
 import { issueOrder } from './orders.js'
 import { countPlaceable, placePieces } from './placement.js'
-import { checkCid, checkRedundancy, expectedPlainSize, manifestMatches, MAX_PARITY, maxShardSize, segmentCount } from './rules.js'
+import { checkCid, checkRedundancy, expectedPlainSize, fittingRedundancy, manifestMatches, MAX_PARITY, maxShardSize, segmentCount } from './rules.js'
 import type { UploadRow, UploadStore } from './upload-store.js'
 
 const GB = 1024 ** 3
@@ -57,9 +58,9 @@ export class StorageService {
   /** Starts an upload after checking the account, redundancy, quota and that enough nodes can take its pieces. */
   async createUpload(owner: string, body: UploadCreate): Promise<Upload> {
     await this.c.accounts.requireAccount(owner)
-    const redundancy = body.redundancy ?? { k: STORAGE_DEFAULTS.k, n: STORAGE_DEFAULTS.n, repairThreshold: STORAGE_DEFAULTS.repairThreshold }
-    checkRedundancy(redundancy)
     const segmentSize = body.segmentSize ?? STORAGE_DEFAULTS.segmentSize
+    const redundancy = body.redundancy ?? (await this.fittingRedundancy(body.size, segmentSize))
+    checkRedundancy(redundancy)
     const used = await this.c.uploads.usedBytes(owner)
     if (used + body.size > this.c.quotaBytes) {
       throw new W3aiError('STORAGE_QUOTA_EXCEEDED', `This upload of ${body.size} bytes would bring you to ${used + body.size} of your ${this.c.quotaBytes}-byte quota.`)
@@ -74,6 +75,18 @@ export class StorageService {
     const totalPieces = Math.min(redundancy.n + STORAGE_DEFAULTS.longTail, redundancy.k + MAX_PARITY, placeable)
     await this.c.uploads.create({ id, owner, name: body.name ?? null, size: body.size, segmentSize, redundancy, totalPieces, expiresAt })
     return { uploadId: id, segmentSize, redundancy, totalPieces, merkleLeafSize: STORAGE_DEFAULTS.merkleLeafSize, expiresAt: expiresAt.toISOString() }
+  }
+
+  /**
+   * The redundancy of an upload that names none: the default where enough nodes can take its
+   * pieces, else the largest that fits them (issue 8 C1: five devnet nodes get 3-of-5).
+   */
+  private async fittingRedundancy(size: number, segmentSize: number): Promise<Redundancy> {
+    // The largest piece (k = 1) bounds the free space asked of each node.
+    const placeable = await countPlaceable(this.c.db, Math.min(segmentSize, Math.max(size, 1)) / GB)
+    const fitted = fittingRedundancy(placeable)
+    if (fitted === undefined) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Storing needs at least 2 online nodes with free space (each piece on its own node); ${placeable} are available.`)
+    return fitted
   }
 
   /** Places a segment's pieces on distinct nodes and signs put orders. */
