@@ -50,6 +50,14 @@ export interface LeasedTask {
 export type CommitOutcome = 'committed' | 'duplicate' | 'stale'
 export type FailOutcome = 'retrying' | 'failed' | 'stale'
 
+/** What the queue decided for a report; `repeated` when it had decided it before (nothing changed now). */
+export interface Report<T extends string> {
+  outcome: T
+  repeated: boolean
+}
+
+const STALE = { outcome: 'stale', repeated: false } as const
+
 export interface TaskEvent {
   id: number
   taskId: string
@@ -145,49 +153,75 @@ export class TaskQueue {
     return r.rowCount === 1
   }
 
-  /** Commits a result once: a lost lease is `stale`; a replica someone else committed is `duplicate`. */
-  async complete(taskId: string, leaseId: string, nodeId: string, result: unknown, digest: string): Promise<CommitOutcome> {
-    let row: { job_id: string; replica: number } | undefined
-    try {
-      const r = await this.db.query<{ job_id: string; replica: number }>(
-        `UPDATE tasks SET status = 'succeeded', result = $4::jsonb, result_digest = $5, lease_id = NULL, updated_at = now()
-         WHERE id = $1 AND lease_id = $2 AND node_id = $3 AND status = 'leased' RETURNING job_id, replica`,
-        [taskId, leaseId, nodeId, JSON.stringify(result), digest],
+  /**
+   * Commits a result once per replica: a lost or superseded lease is `stale`; a replica another
+   * copy committed first is `duplicate`. The same report sent again (same task, lease, node and
+   * result digest; the node's outbox retries until it hears back) gets the first answer with
+   * `repeated`, and changes nothing.
+   */
+  async complete(taskId: string, leaseId: string, nodeId: string, result: unknown, digest: string): Promise<Report<CommitOutcome>> {
+    return this.db.transaction(async (tx) => {
+      const seen = await reported(tx, taskId, leaseId, nodeId)
+      if (seen !== undefined) return repeatOf<CommitOutcome>(seen, 'complete', digest)
+      const own = await tx.query<{ job_id: string; replica: number }>('SELECT job_id, replica FROM tasks WHERE id = $1', [taskId])
+      const task = own.rows[0]
+      if (task === undefined) return STALE
+      // Every copy of this replica, locked in one order: two copies finishing at once commit one after the other.
+      await tx.query('SELECT id FROM tasks WHERE job_id = $1 AND replica = $2 ORDER BY id FOR UPDATE', [task.job_id, task.replica])
+      const mine = await tx.query('SELECT 1 FROM tasks WHERE id = $1 AND lease_id = $2 AND node_id = $3 AND status = $4', [taskId, leaseId, nodeId, 'leased'])
+      if (mine.rows.length === 0) {
+        // The same report may have been committed by a request that held the lock before this one.
+        const again = await reported(tx, taskId, leaseId, nodeId)
+        return again === undefined ? STALE : repeatOf<CommitOutcome>(again, 'complete', digest)
+      }
+      const committed = await tx.query("SELECT 1 FROM tasks WHERE job_id = $1 AND replica = $2 AND id <> $3 AND status = 'succeeded'", [task.job_id, task.replica, taskId])
+      if (committed.rows.length > 0) {
+        // Another copy of this replica already committed: this one is cancelled, not a second result.
+        await tx.query(`UPDATE tasks SET status = 'cancelled', lease_id = NULL, updated_at = now() WHERE id = $1`, [taskId])
+        await event(tx, taskId, task.job_id, 'duplicate', nodeId, null)
+        await record(tx, taskId, leaseId, nodeId, 'complete', 'duplicate', digest)
+        return { outcome: 'duplicate', repeated: false }
+      }
+      await tx.query(
+        `UPDATE tasks SET status = 'succeeded', result = $2::jsonb, result_digest = $3, lease_id = NULL, updated_at = now() WHERE id = $1`,
+        [taskId, JSON.stringify(result), digest],
       )
-      row = r.rows[0]
-    } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err
-      // Another copy of this replica already committed: this one is cancelled, not a second result.
-      const c = await this.db.query<{ job_id: string }>(
-        `UPDATE tasks SET status = 'cancelled', lease_id = NULL, updated_at = now() WHERE id = $1 AND lease_id = $2 RETURNING job_id`,
-        [taskId, leaseId],
+      await event(tx, taskId, task.job_id, 'succeeded', nodeId, { digest })
+      const siblings = await tx.query<{ id: string }>(
+        `UPDATE tasks SET status = 'cancelled', lease_id = NULL, updated_at = now()
+         WHERE job_id = $1 AND replica = $2 AND id <> $3 AND status IN ('queued', 'leased') RETURNING id`,
+        [task.job_id, task.replica, taskId],
       )
-      if (c.rows[0] !== undefined) await event(this.db, taskId, c.rows[0].job_id, 'duplicate', nodeId, null)
-      return 'duplicate'
-    }
-    if (row === undefined) return 'stale'
-    await event(this.db, taskId, row.job_id, 'succeeded', nodeId, { digest })
-    const siblings = await this.db.query<{ id: string }>(
-      `UPDATE tasks SET status = 'cancelled', lease_id = NULL, updated_at = now()
-       WHERE job_id = $1 AND replica = $2 AND id <> $3 AND status IN ('queued', 'leased') RETURNING id`,
-      [row.job_id, row.replica, taskId],
-    )
-    for (const s of siblings.rows) await event(this.db, s.id, row.job_id, 'cancelled', null, { reason: 'another copy committed' })
-    await this.settle(row.job_id)
-    return 'committed'
+      for (const s of siblings.rows) await event(tx, s.id, task.job_id, 'cancelled', null, { reason: 'another copy committed' })
+      await record(tx, taskId, leaseId, nodeId, 'complete', 'committed', digest)
+      await this.settle(task.job_id, tx)
+      return { outcome: 'committed', repeated: false }
+    })
   }
 
-  /** Records a failed attempt: retried later on another node while attempts remain. */
-  async fail(taskId: string, leaseId: string, nodeId: string, error: unknown, retryable = true): Promise<FailOutcome> {
-    const r = await this.db.query<{ job_id: string; status: string }>(
-      `${retrySql(4)} WHERE id = $1 AND lease_id = $2 AND node_id = $3 AND status = 'leased' RETURNING job_id, status`,
-      [taskId, leaseId, nodeId, JSON.stringify(error ?? null), retryable, this.o.backoffBaseMs, this.o.backoffMaxMs],
-    )
-    const row = r.rows[0]
-    if (row === undefined) return 'stale'
-    await event(this.db, taskId, row.job_id, row.status === 'queued' ? 'retrying' : 'failed', nodeId, error)
-    await this.settle(row.job_id)
-    return row.status === 'queued' ? 'retrying' : 'failed'
+  /**
+   * Records a failed attempt: retried later on another node while attempts remain. The same
+   * report sent again gets the first answer with `repeated`; a superseded lease is `stale`.
+   */
+  async fail(taskId: string, leaseId: string, nodeId: string, error: unknown, retryable = true): Promise<Report<FailOutcome>> {
+    return this.db.transaction(async (tx) => {
+      const seen = await reported(tx, taskId, leaseId, nodeId)
+      if (seen !== undefined) return repeatOf<FailOutcome>(seen, 'fail')
+      const r = await tx.query<{ job_id: string; status: string }>(
+        `${retrySql(4)} WHERE id = $1 AND lease_id = $2 AND node_id = $3 AND status = 'leased' RETURNING job_id, status`,
+        [taskId, leaseId, nodeId, JSON.stringify(error ?? null), retryable, this.o.backoffBaseMs, this.o.backoffMaxMs],
+      )
+      const row = r.rows[0]
+      if (row === undefined) {
+        const again = await reported(tx, taskId, leaseId, nodeId)
+        return again === undefined ? STALE : repeatOf<FailOutcome>(again, 'fail')
+      }
+      const outcome: FailOutcome = row.status === 'queued' ? 'retrying' : 'failed'
+      await event(tx, taskId, row.job_id, outcome, nodeId, error)
+      await record(tx, taskId, leaseId, nodeId, 'fail', outcome, null)
+      await this.settle(row.job_id, tx)
+      return { outcome, repeated: false }
+    })
   }
 
   /** Re-dispatches every task whose lease ran out (its node died or stalled); returns their jobs. */
@@ -327,6 +361,27 @@ export class TaskQueue {
     return true
   }
 
+  /**
+   * Online nodes that could run one more replica of a job (a tie-breaker): keyed to it (any node
+   * running its executor when it has no inputs) and not holding or having committed a copy of it.
+   */
+  async freshNodes(jobId: string): Promise<number> {
+    const r = await this.db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM nodes n JOIN jobs j ON j.id = $1
+       WHERE n.status = 'online'
+         AND CASE WHEN j.inputs = '{}'::jsonb THEN n.capabilities->'executors' @> jsonb_build_array(j.executor)
+                  ELSE EXISTS (SELECT 1 FROM job_keys k WHERE k.job_id = j.id AND k.node_id = n.id) END
+         AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.node_id = n.id AND t.status IN ('leased', 'succeeded'))`,
+      [jobId],
+    )
+    return Number(r.rows[0]?.n ?? 0)
+  }
+
+  async taskExecutor(taskId: string): Promise<string | undefined> {
+    const r = await this.db.query<{ executor: string }>('SELECT executor FROM tasks WHERE id = $1', [taskId])
+    return r.rows[0]?.executor
+  }
+
   async taskJob(taskId: string): Promise<string | undefined> {
     const r = await this.db.query<{ job_id: string }>('SELECT job_id FROM tasks WHERE id = $1', [taskId])
     return r.rows[0]?.job_id
@@ -358,8 +413,8 @@ export class TaskQueue {
   }
 
   /** Rolls a job's status up from its tasks. */
-  private async settle(jobId: string): Promise<void> {
-    const r = await this.db.query<{ status: string }>(
+  private async settle(jobId: string, db: Queryable = this.db): Promise<void> {
+    const r = await db.query<{ status: string }>(
       `UPDATE jobs AS j SET updated_at = now(),
          status = CASE
            WHEN (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') >= j.replicas THEN 'succeeded'
@@ -374,7 +429,7 @@ export class TaskQueue {
     )
     if (r.rows[0]?.status !== 'failed') return
     // A job that failed here (a replica out of attempts) carries its last task error.
-    await this.db.query(
+    await db.query(
       `UPDATE jobs AS j SET error = (SELECT f.error FROM tasks f WHERE f.job_id = j.id AND f.status = 'failed' ORDER BY f.updated_at DESC LIMIT 1), finished_at = coalesce(j.finished_at, now())
        WHERE j.id = $1 AND j.status = 'failed' AND j.error IS NULL`,
       [jobId],
@@ -392,6 +447,27 @@ function retrySql(p: number): string {
     not_before = now() + (least($${p + 2}::float8 * power(2, greatest(attempts - 1, 0)), $${p + 3}::float8)::text || ' milliseconds')::interval,
     excluded_nodes = CASE WHEN node_id IS NULL THEN excluded_nodes ELSE array_append(excluded_nodes, node_id) END,
     assigned_node = NULL, node_id = NULL, lease_id = NULL, error = $${p}::jsonb, updated_at = now()`
+}
+
+interface SeenReport {
+  kind: 'complete' | 'fail'
+  outcome: string
+  digest: string | null
+}
+
+async function reported(db: Queryable, taskId: string, leaseId: string, nodeId: string): Promise<SeenReport | undefined> {
+  const r = await db.query<SeenReport>('SELECT kind, outcome, digest FROM task_reports WHERE task_id = $1 AND lease_id = $2 AND node_id = $3', [taskId, leaseId, nodeId])
+  return r.rows[0]
+}
+
+/** The first answer to a report sent again; a different report on the same lease (another kind or result) is stale. */
+function repeatOf<T extends string>(seen: SeenReport, kind: SeenReport['kind'], digest?: string): Report<T | 'stale'> {
+  if (seen.kind !== kind || (kind === 'complete' && seen.digest !== digest)) return STALE
+  return { outcome: seen.outcome as T, repeated: true }
+}
+
+async function record(db: Queryable, taskId: string, leaseId: string, nodeId: string, kind: SeenReport['kind'], outcome: string, digest: string | null): Promise<void> {
+  await db.query('INSERT INTO task_reports (task_id, lease_id, node_id, kind, outcome, digest) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', [taskId, leaseId, nodeId, kind, outcome, digest])
 }
 
 async function event(db: Queryable, taskId: string, jobId: string, kind: string, nodeId: string | null, detail: unknown): Promise<void> {

@@ -3,6 +3,7 @@
  * then fed by the event bus, which carries every hub's registrations, statuses and loads) and
  * from task outcomes; job placement asks it instead of scanning the nodes table.
  */
+import type { ExecutorResources } from '@w3ai/compute/executors'
 import type { HubEvent, JobExecutor, NodeInfo } from '@w3ai/protocol'
 import { createRouter, type Router, type RouterOptions } from '@w3ai/router'
 import type { EventBus } from '../../infra/event-bus.js'
@@ -51,9 +52,9 @@ export class HubRouter {
     }
   }
 
-  /** The best `count` distinct online nodes for a task of this executor, near the requester when given. */
-  place(executor: JobExecutor, count: number, exclude: string[] = []): string[] {
-    return this.router.placeMany({ executor }, count, { exclude: new Set(exclude) }).map((p) => p.nodeId)
+  /** The best `count` distinct online nodes for a task of this executor with these needs (its descriptor's resources). */
+  place(executor: JobExecutor, count: number, exclude: string[] = [], needs: ExecutorResources = {}): string[] {
+    return this.router.placeMany({ ...needs, executor }, count, { exclude: new Set(exclude) }).map((p) => p.nodeId)
   }
 
   /** Teaches the router how a node did. */
@@ -67,8 +68,8 @@ export class HubRouter {
 }
 
 /** The router's choice of `count` nodes for an executor (with x25519 keys), topped up from the nodes table if it comes short. */
-export async function chooseNodes(router: HubRouter | undefined, jobs: JobStore, executor: JobExecutor, count: number): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
-  const routed = router === undefined ? [] : await jobs.encryptionKeys(router.place(executor, count))
+export async function chooseNodes(router: HubRouter | undefined, jobs: JobStore, executor: JobExecutor, count: number, needs: ExecutorResources = {}): Promise<Array<{ nodeId: string; encryptionKey: string }>> {
+  const routed = router === undefined ? [] : await jobs.encryptionKeys(router.place(executor, count, [], needs))
   if (routed.length >= count) return routed
   const more = await jobs.candidates(executor, count - routed.length, routed.map((n) => n.nodeId))
   return [...routed, ...more]

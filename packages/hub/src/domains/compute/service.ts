@@ -4,6 +4,7 @@
  * across replicas and spot checks, and the upkeep loop (expired leases, stragglers).
  */
 import { randomBytes } from 'node:crypto'
+import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
 import type { Identity } from '@w3ai/crypto'
 import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
 import type { PageRequest } from '../../infra/paging.js'
@@ -13,7 +14,7 @@ import type { TaskQueue } from './queue.js'
 import { taskInput } from './inputs.js'
 import { chooseNodes, type HubRouter } from './routing.js'
 import { validateJob } from './validate.js'
-import { resultDigest, verdict } from './verify.js'
+import { distinctResults, resultDigest, verdict } from './verify.js'
 
 export interface JobServiceComponents {
   queue: TaskQueue
@@ -22,7 +23,10 @@ export interface JobServiceComponents {
   networkKey: Identity
   /** Share of unverified jobs that get a hidden second replica (0..1). */
   spotCheckRate: number
-  /** Tie-breaker replicas allowed beyond the requested verification. */
+  /**
+   * Tie-breaker replicas allowed beyond the requested verification; a verification still without
+   * a majority after them (or with no other node to run one) fails with COMPUTE_VERIFICATION_FAILED.
+   */
   maxTieBreakers: number
   /** Leased longer than this → a speculative copy elsewhere. */
   stragglerAfterMs: number
@@ -37,6 +41,8 @@ export interface JobServiceComponents {
   announce: (jobId: string) => void
   random?: () => number
   onError: (err: unknown) => void
+  /** The executors jobs may use: validation, placement needs and result comparison (default: the built-in ones). */
+  executors?: ExecutorDescriptors
 }
 
 const MAX_RESULT_BYTES = 1024 * 1024
@@ -45,9 +51,11 @@ export class JobService {
   private timer: NodeJS.Timeout | undefined
   private busy = false
   private readonly random: () => number
+  private readonly executors: ExecutorDescriptors
 
   constructor(private readonly c: JobServiceComponents) {
     this.random = c.random ?? Math.random
+    this.executors = c.executors ?? builtinExecutors()
   }
 
   start(): void {
@@ -81,10 +89,11 @@ export class JobService {
   async submit(owner: string, body: JobSubmit): Promise<JobCandidates | Job> {
     const cids = [...new Set(Object.values(body.inputs))]
     for (const cid of cids) await this.c.objects.readableBy(cid, owner, 'Input')
-    validateJob(body)
+    validateJob(body, this.executors)
     const verify = body.verify ?? 1
     const replicas = verify === 1 && this.random() < this.c.spotCheckRate ? 2 : verify
-    const candidates = await chooseNodes(this.c.router, this.c.jobs, body.executor, replicas + this.c.maxTieBreakers)
+    const needs = this.executors.get(body.executor).resources((body.params ?? {}) as Record<string, unknown>)
+    const candidates = await chooseNodes(this.c.router, this.c.jobs, body.executor, replicas + this.c.maxTieBreakers, needs)
     if (candidates.length < replicas) {
       throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} replica(s) of a ${body.executor} job need as many online nodes running it; ${candidates.length} are available.`)
     }
@@ -182,10 +191,21 @@ export class JobService {
     if (!(await this.c.queue.renew(taskId, leaseId, nodeId))) throw new W3aiError('TASK_LEASE_LOST')
   }
 
+  /**
+   * A node's result for its lease. The same report sent again (the node's outbox retries until it
+   * hears back) gets the same answer and commits, verifies and settles nothing a second time; a
+   * lease that was superseded (expired and re-dispatched, job finished or cancelled) is
+   * TASK_LEASE_LOST, which the node takes as final.
+   */
   async complete(nodeId: string, taskId: string, leaseId: string, result: unknown): Promise<'committed' | 'duplicate'> {
     if (JSON.stringify(result ?? null).length > MAX_RESULT_BYTES) throw new W3aiError('PAYLOAD_TOO_LARGE', 'A task result is limited to 1 MiB of JSON; store larger results in W3S.')
-    const outcome = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, resultDigest(result ?? null))
+    const executor = await this.c.queue.taskExecutor(taskId)
+    if (executor === undefined) throw new W3aiError('TASK_LEASE_LOST')
+    // Replicas are digested on the part they must reproduce (a train result's timing left out).
+    const digest = resultDigest(this.executors.deterministic(executor, result ?? null))
+    const { outcome, repeated } = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, digest)
     if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
+    if (repeated) return outcome
     this.c.router?.outcome(nodeId, true)
     if (outcome === 'committed') await this.verify(taskId)
     const jobId = await this.jobOf(taskId)
@@ -194,8 +214,9 @@ export class JobService {
   }
 
   async fail(nodeId: string, taskId: string, leaseId: string, error: { code: string; message: string }, retryable: boolean): Promise<'retrying' | 'failed'> {
-    const outcome = await this.c.queue.fail(taskId, leaseId, nodeId, error, retryable)
+    const { outcome, repeated } = await this.c.queue.fail(taskId, leaseId, nodeId, error, retryable)
     if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
+    if (repeated) return outcome
     this.c.router?.outcome(nodeId, false)
     const jobId = await this.jobOf(taskId)
     const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
@@ -214,7 +235,10 @@ export class JobService {
     const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
     if (job === undefined || job.status !== 'succeeded') return
     const results = await this.c.jobs.results(job.id)
-    const decided = verdict(results.map((r) => ({ nodeId: r.nodeId, result: r.result })), job.tolerance)
+    const descriptor = this.executors.get(job.executor)
+    const agree = (a: unknown, b: unknown): boolean => descriptor.compare(a, b, job.tolerance)
+    const votes = results.map((r) => ({ nodeId: r.nodeId, result: r.result }))
+    const decided = verdict(votes, agree)
     if (decided !== undefined) {
       if (results.length > 1) {
         for (const w of decided.winners) await this.c.jobs.recordVerification(w.nodeId, true)
@@ -228,8 +252,19 @@ export class JobService {
       await this.c.jobs.finish(job.id, 'succeeded', decided.winners[0]!.result, null)
       return
     }
-    const requested = job.replicas - (await this.c.queue.tieBreakers(job.id))
-    if (job.replicas < requested + this.c.maxTieBreakers && (await this.c.queue.addReplica(job.id)) !== undefined) return
-    await this.c.jobs.finish(job.id, 'failed', null, { code: 'COMPUTE_VERIFICATION_FAILED', message: 'The replicas disagreed and no majority emerged.' })
+    // No majority: one more replica on a node not used yet, while the bound allows and such a node is online.
+    const tieBreakers = await this.c.queue.tieBreakers(job.id)
+    const allowed = tieBreakers < this.c.maxTieBreakers
+    const fresh = allowed ? await this.c.queue.freshNodes(job.id) : 0
+    if (fresh > 0 && (await this.c.queue.addReplica(job.id)) !== undefined) return
+    const distinct = distinctResults(votes, agree)
+    const why = allowed
+      ? 'and no other online node holding the job\'s keys can break the tie'
+      : `after ${tieBreakers} tie-breaker replica(s), the most allowed`
+    await this.c.jobs.finish(job.id, 'failed', null, {
+      code: 'COMPUTE_VERIFICATION_FAILED',
+      message: `${results.length} results of this ${job.executor} job disagreed (${distinct} different results, tolerance ${job.tolerance}) ${why}; no majority emerged. Raise --tolerance for float results or submit again.`,
+      details: { results: results.length, distinct, tieBreakers, tolerance: job.tolerance },
+    })
   }
 }

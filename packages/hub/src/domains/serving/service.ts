@@ -6,14 +6,17 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
+import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
 import { signRequest, type Identity } from '@w3ai/crypto'
-import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type DeploymentList, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type JobExecutor, type DeploymentList, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../storage/object-store.js'
 import type { PageRequest } from '../../infra/paging.js'
 import type { JobStore } from '../compute/store.js'
 import { taskInput } from '../compute/inputs.js'
 import { chooseNodes, type HubRouter } from '../compute/routing.js'
 import { deploymentView, type DeploymentRow, type DeploymentStore, type ReplicaRow } from './store.js'
+
+const SERVABLE = builtinExecutors()
 
 export interface ServingComponents {
   store: DeploymentStore
@@ -30,6 +33,8 @@ export interface ServingComponents {
   /** Spare candidates offered beyond the replicas, so the owner's keys still reach enough live nodes. */
   spareCandidates: number
   onError: (err: unknown) => void
+  /** The executors; the servable one (onnx) places deployments (default: the built-in ones). */
+  executors?: ExecutorDescriptors
 }
 
 export interface InferAnswer {
@@ -58,6 +63,11 @@ export class ServingService {
     this.timer.unref()
   }
 
+  /** The executor models are served with (its descriptor says servable). */
+  private servingExecutor(): JobExecutor {
+    return (this.c.executors ?? SERVABLE).servable().name as JobExecutor
+  }
+
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.agent.destroy()
@@ -67,9 +77,10 @@ export class ServingService {
   async create(owner: string, body: DeploymentCreate): Promise<DeploymentCandidates> {
     await this.c.objects.readableBy(body.model, owner, 'Model')
     const replicas = body.replicas ?? 1
-    const candidates = await chooseNodes(this.c.router, this.c.jobs, 'onnx', replicas + this.c.spareCandidates)
+    const executor = this.servingExecutor()
+    const candidates = await chooseNodes(this.c.router, this.c.jobs, executor, replicas + this.c.spareCandidates)
     if (candidates.length < replicas) {
-      throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} serving replica(s) need as many online nodes running onnx; ${candidates.length} are available.`)
+      throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${replicas} serving replica(s) need as many online nodes running ${executor}; ${candidates.length} are available.`)
     }
     const id = `d_${randomBytes(12).toString('hex')}`
     await this.c.store.create({ id, owner, model: body.model, replicas, maxBatch: body.maxBatch ?? DEFAULT_MAX_BATCH, candidates: candidates.map((n) => n.nodeId) })
@@ -88,8 +99,9 @@ export class ServingService {
     const missing = row.replicas - replicas.filter(isLive).length
     if (missing <= 0) throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} has all ${row.replicas} replica(s) serving or loading; nothing to replace.`)
     const used = new Set(replicas.map((r) => r.nodeId))
-    const candidates = (await chooseNodes(this.c.router, this.c.jobs, 'onnx', missing + this.c.spareCandidates + used.size)).filter((n) => !used.has(n.nodeId))
-    if (candidates.length < missing) throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${missing} replacement replica(s) need as many other online nodes running onnx; ${candidates.length} are available.`)
+    const executor = this.servingExecutor()
+    const candidates = (await chooseNodes(this.c.router, this.c.jobs, executor, missing + this.c.spareCandidates + used.size)).filter((n) => !used.has(n.nodeId))
+    if (candidates.length < missing) throw new W3aiError('COMPUTE_NOT_ENOUGH_NODES', `${missing} replacement replica(s) need as many other online nodes running ${executor}; ${candidates.length} are available.`)
     await this.c.store.offer(id, candidates.map((n) => n.nodeId))
     return { deploymentId: id, status: 'awaiting-keys', model: row.model, candidates }
   }
