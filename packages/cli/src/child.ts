@@ -3,8 +3,8 @@
  * ready once it prints its `W3AI_READY {json}` line, stopped with SIGTERM then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, fstatSync, openSync } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { closeSync, fchmodSync, fstatSync, openSync } from 'node:fs'
+import { chmod, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { W3aiError } from '@w3ai/protocol'
@@ -23,6 +23,19 @@ export interface ChildSpec {
   detached: boolean
   env?: NodeJS.ProcessEnv
   startTimeoutMs?: number
+}
+
+/**
+ * Sets this process's umask to 077, so what it creates is its user's alone (files 0600,
+ * directories 0700); returns the previous mask, or undefined where it cannot be set.
+ */
+export function restrictUmask(): number | undefined {
+  if (process.platform === 'win32') return undefined
+  try {
+    return process.umask(0o077)
+  } catch {
+    return undefined // worker threads: the children still tighten their own files
+  }
 }
 
 export class W3aiChild<Ready extends object = Record<string, unknown>> {
@@ -45,13 +58,19 @@ export class W3aiChild<Ready extends object = Record<string, unknown>> {
   /** Spawns the child and resolves with its ready JSON; kills it and throws DEVNET_START_FAILED otherwise. */
   async start(): Promise<Ready> {
     if (this.running) throw new Error(`${this.spec.name} is already running`)
-    await mkdir(dirname(this.spec.logFile), { recursive: true })
-    const fd = openSync(this.spec.logFile, 'a')
+    // Logs are the user's alone (issue 8 A2): the directory 0700, the file 0600.
+    await mkdir(dirname(this.spec.logFile), { recursive: true, mode: 0o700 })
+    if (process.platform !== 'win32') await chmod(dirname(this.spec.logFile), 0o700)
+    const fd = openSync(this.spec.logFile, 'a', 0o600)
+    if (process.platform !== 'win32') fchmodSync(fd, 0o600)
     const offset = fstatSync(fd).size
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.spec.env }
     if (this.spec.detached) delete env[EXIT_WITH_PARENT_ENV]
     else env[EXIT_WITH_PARENT_ENV] = '1'
     let child: ChildProcess
+    // The child inherits a umask of 077, so every file a hub or node creates is 0600 and every
+    // directory 0700 (its own code tightens what it can too); ours is restored at once.
+    const previousMask = restrictUmask()
     try {
       child = spawn(process.execPath, [W3AI_BIN, ...this.spec.args()], {
         stdio: [this.spec.detached ? 'ignore' : 'pipe', fd, fd],
@@ -59,6 +78,7 @@ export class W3aiChild<Ready extends object = Record<string, unknown>> {
         env,
       })
     } finally {
+      if (previousMask !== undefined) process.umask(previousMask)
       closeSync(fd)
     }
     this.child = child

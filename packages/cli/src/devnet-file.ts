@@ -1,5 +1,5 @@
 /** `<home>/devnet.json`: where a running devnet's hub and nodes are, for other commands and tools. */
-import { readFile, rm, writeFile, rename } from 'node:fs/promises'
+import { chmod, readFile, rm, writeFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { W3aiError } from '@w3ai/protocol'
 import { DEVNET_FILE } from './constants.js'
@@ -38,7 +38,8 @@ export async function writeDevnetFile(home: string, devnet: DevnetFile): Promise
     hub: { url: devnet.hub.url, pid: devnet.hub.pid },
     nodes: devnet.nodes.map((n) => ({ id: n.id, pid: n.pid, url: n.url, home: n.home })),
   }
-  await writeFile(tmp, JSON.stringify(exact, null, 2) + '\n')
+  await writeFile(tmp, JSON.stringify(exact, null, 2) + '\n', { mode: 0o600 })
+  if (process.platform !== 'win32') await chmod(tmp, 0o600) // a stale temporary file may have had another mode
   await rename(tmp, path)
 }
 

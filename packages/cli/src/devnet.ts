@@ -9,6 +9,7 @@
  * await devnet.stop()
  * ```
  */
+import { chmod, mkdir } from 'node:fs/promises'
 import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { HubClient } from '@w3ai/sdk'
@@ -65,6 +66,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   if (!Number.isInteger(count) || count < 0 || count > MAX_NODES) throw new W3aiError('CLI_BAD_ARGUMENT', `nodes must be an integer 0..${MAX_NODES}`)
   const { home } = options
   await assertNoRunningDevnet(home)
+  // Hub data, the network key, node homes, logs and devnet.json: the user's alone (issue 8 A2).
+  await mkdir(home, { recursive: true, mode: 0o700 })
+  if (process.platform !== 'win32') await chmod(home, 0o700)
   const common: Pick<NodeProcessOptions, 'detached' | 'env' | 'logLevel' | 'onRestart'> = {
     detached: options.detached ?? false,
     ...(options.env === undefined ? {} : { env: options.env }),

@@ -24,6 +24,10 @@ export interface HubProcessOptions extends ProcessCommon {
   port?: number
   host?: string
   databaseUrl?: string
+  /** The network key file (`--network-key-file`): hubs sharing one database need the same one. */
+  networkKeyFile?: string
+  /** The URL other hubs give nodes for this hub (`--public-url`). */
+  publicUrl?: string
 }
 
 export interface HubProcess {
@@ -86,6 +90,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       'hub', 'start', '--home', options.home, '--port', String(port),
       ...(options.host === undefined ? [] : ['--host', options.host]),
       ...(options.databaseUrl === undefined ? [] : ['--database-url', options.databaseUrl]),
+      ...(options.networkKeyFile === undefined ? [] : ['--network-key-file', options.networkKeyFile]),
+      ...(options.publicUrl === undefined ? [] : ['--public-url', options.publicUrl]),
       ...logArgs(options.logLevel),
     ],
   })

@@ -1,6 +1,7 @@
 /** `w3ai hub start`: runs a hub in the foreground until SIGINT/SIGTERM. */
 import type { Command } from 'commander'
-import { badArgument, parseHost, parseLogLevel, parsePort } from '../args.js'
+import { badArgument, parseHost, parseLogLevel, parsePort, parseUrl } from '../args.js'
+import { restrictUmask } from '../child.js'
 import { DEFAULT_LOG_LEVEL, DEFAULT_PORT, LOG_LEVEL_ENV } from '../constants.js'
 import { homeOf, type CommonFlags } from '../context.js'
 import { printReady, untilStopRequested } from '../lifecycle.js'
@@ -10,7 +11,14 @@ interface HubStartFlags extends CommonFlags {
   port?: number
   host?: string
   databaseUrl?: string
+  networkKeyFile?: string
+  publicUrl?: string
   logLevel?: string | false
+}
+
+function parseKeyFile(value: string): string {
+  if (value.trim() === '' || value.endsWith('/')) throw badArgument('--network-key-file', value, 'a file path')
+  return value
 }
 
 function parseDatabaseUrl(value: string): string {
@@ -31,8 +39,12 @@ export function registerHubCommands(program: Command): void {
     .option('--port <port>', `TCP port, 0 for a free one (default ${DEFAULT_PORT})`, parsePort)
     .option('--host <host>', 'address to bind (default 127.0.0.1)', parseHost)
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else embedded PGlite under <home>/hub/db)', parseDatabaseUrl)
+    .option('--network-key-file <path>', 'file with the network\'s order-signing key, mode 0600, created on first start; give every hub of one database a copy of the same file (default: $W3AI_NETWORK_KEY_FILE, else <home>/hub/network-key.json)', parseKeyFile)
+    .option('--public-url <url>', 'URL of this hub that the other hubs give to nodes (default: $W3AI_PUBLIC_URL, else the bound URL)', parseUrl('--public-url'))
     .option('--log-level <level>', `log level or silent (default: $${LOG_LEVEL_ENV}, else ${DEFAULT_LOG_LEVEL})`, parseLogLevel)
     .action(async (flags: HubStartFlags) => {
+      // The database, the network key and logs are this user's alone (issue 8 A2).
+      restrictUmask()
       const envDb = process.env.DATABASE_URL
       const databaseUrl = flags.databaseUrl ?? (envDb === undefined || envDb === '' ? undefined : parseDatabaseUrl(envDb))
       const stopRequested = untilStopRequested()
@@ -42,6 +54,8 @@ export function registerHubCommands(program: Command): void {
         port: flags.port ?? DEFAULT_PORT,
         ...(flags.host === undefined ? {} : { host: flags.host }),
         ...(databaseUrl === undefined ? {} : { databaseUrl }),
+        ...(flags.networkKeyFile === undefined ? {} : { networkKeyFile: flags.networkKeyFile }),
+        ...(flags.publicUrl === undefined ? {} : { publicUrl: flags.publicUrl }),
         logLevel: logLevelOf(flags.logLevel),
       })
       await instance.start().catch((err: unknown) => {
