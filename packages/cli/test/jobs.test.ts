@@ -226,6 +226,22 @@ describe('w3ai model and job on a devnet of three nodes', () => {
     await ok<Deployment>(owner('model', 'stop', served.id, '--json'))
   }, 180_000)
 
+  it('trains with --verify 2 --wait: two nodes train the same seeded spec and their results agree (issue 8 B2)', async () => {
+    const rows = gunzipSync(await readFile(new URL('../../compute/data/digits.csv.gz', import.meta.url))).toString('utf8').trim().split('\n').slice(0, 120)
+    const dataset = await put('digits-120.csv', Buffer.from(rows.join('\n')))
+    const spec = join(files, 'digits-tiny.json')
+    await writeFile(spec, JSON.stringify({ inputShape: [64], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }], optimizer: { type: 'adam', learningRate: 0.02 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], epochs: 2, batchSize: 32, seed: 5 }))
+    const trained = await ok<Job>(ownerProcess('job', 'run', 'train', '--spec', spec, '--dataset', dataset, '--verify', '2', '--wait', ...REDUNDANCY, '--json'))
+    expect(trained.status).toBe('succeeded')
+    expect(trained.replicas).toBe(2)
+    // Each replica's result carries its own wall-clock durationMs; they agree on the rest, bit for bit.
+    expect(trained.verification?.agreed).toBe(true)
+    expect(trained.verification?.digests).toHaveLength(2)
+    expect(new Set(trained.verification?.digests).size).toBe(1)
+    const ran = new Set(trained.history.filter((e) => e.kind === 'succeeded').map((e) => e.nodeId))
+    expect(ran.size).toBe(2)
+  }, 180_000)
+
   it('submits a wasm job, shows it with status, logs and ls, and cancels it once', async () => {
     const submitted = await ownerProcess('job', 'run', 'wasm', '--module', moduleCid, '--input', inputCid, '--json')
     expect(submitted.code, submitted.stdout + submitted.stderr).toBe(0)
