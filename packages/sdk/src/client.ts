@@ -95,6 +95,13 @@ export function eventsPath(signer?: Signer, options: SignOptions = {}): string {
 const EVENTS_PATH = '/v1/events'
 
 /** HUB_UNREACHABLE that remembers whether the request may have reached the hub. */
+/** fetch's own message with its cause ("fetch failed: bad port"). */
+function describeFetchError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err)
+  const cause = (err as { cause?: unknown }).cause
+  return cause instanceof Error ? `${message}: ${cause.message}` : message
+}
+
 class Unreachable extends W3aiError {
   constructor(
     message: string,
@@ -171,8 +178,10 @@ export class HubClient {
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new Unreachable(`The hub at ${this.url} did not answer within ${this.timeoutMs} ms.`, true)
       }
-      const cause = socketErrorCode(err) ?? (err as Error).message
-      throw new Unreachable(`The hub at ${this.url} could not be reached (${cause}); is it running?`, !notDelivered(err))
+      const code = socketErrorCode(err)
+      // Not a socket failure (a port fetch forbids, a malformed address): another try meets it again.
+      if (code === undefined) throw new W3aiError('HUB_UNREACHABLE', `The hub at ${this.url} cannot be reached: ${describeFetchError(err)}.`)
+      throw new Unreachable(`The hub at ${this.url} could not be reached (${code}); is it running?`, !notDelivered(err))
     }
     this.answered = true
     let parsed: unknown = undefined
