@@ -103,6 +103,27 @@ describe.each(backends())('task queue on %s', (backend) => {
     expect(job!.results).toEqual([{ replica: 0, result: { v: 'fast' }, digest: 'f', nodeId: 'n_fast' }])
   })
 
+  it('fails a replica whose only keyed online node already committed another copy, instead of re-queueing it forever', async () => {
+    const id = jobId()
+    const node = `n_only_${n++}`
+    await db.query(
+      `INSERT INTO nodes (id, public_key, name, version, region, location, capabilities, endpoint, status) VALUES ($1, $1, 'only', '0', 'eu', '{}', '{"executors":["wasm"]}', 'http://127.0.0.1:1', 'online')`,
+      [node],
+    )
+    await q.enqueue({ id, owner: 'a_9', executor: 'wasm', spec: {}, replicas: 2, inputs: { module: 'bafkmodule' }, status: 'awaiting-keys' })
+    await q.activate(id, [{ nodeId: node, cid: 'bafkmodule', wrappedKey: {} }], [node])
+    const [t] = (await q.claim(node, ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect((await q.complete(t!.id, t!.leaseId, node, { ok: 1 }, 'd')).outcome).toBe('committed')
+    expect((await q.claim(node, ['wasm'], 5)).filter((x) => x.jobId === id)).toHaveLength(0)
+    // Nothing to retry on: the one keyed node holds the other replica. It fails (after the wait), once.
+    expect(await q.unstrand(0, 0)).toContain(id)
+    const job = await q.job(id)
+    expect(job!.status).toBe('failed')
+    const kinds = (await q.history(id)).map((e) => e.kind)
+    expect(kinds.filter((k) => k === 'retrying')).toEqual([])
+    expect(kinds.at(-1)).toBe('failed')
+  })
+
   it('cancels a job and its tasks', async () => {
     const id = jobId()
     await q.enqueue({ id, owner: 'a_6', executor: 'wasm', spec: {}, replicas: 2 })

@@ -258,14 +258,18 @@ export class TaskQueue {
 
   /**
    * Queued tasks no node can take: every online node holding the job's keys has failed it before
-   * (or runs another copy), or none is online. The first may run again on one of those nodes (the
-   * attempt limit still bounds retries); the second fails once it has waited `failAfterMs`, since
-   * only the owner could wrap the keys to other nodes. Returns the jobs changed.
+   * (or runs another copy), or none is online. When a keyed online node only failed it before, it
+   * may run it again (the attempt limit still bounds retries). When every keyed online node holds
+   * or committed another copy of the job (a replica or tie-breaker with nowhere to go), or none is
+   * online, the task fails once it has waited `failAfterMs`, since only the owner could wrap the
+   * keys to other nodes. Returns the jobs changed.
    */
   async unstrand(afterMs: number, failAfterMs: number): Promise<string[]> {
-    const r = await this.db.query<{ id: string; job_id: string; keyed_online: boolean; waited_ms: number }>(
+    const r = await this.db.query<{ id: string; job_id: string; keyed_online: boolean; keyed_free: boolean; waited_ms: number }>(
       `SELECT t.id, t.job_id,
               EXISTS (SELECT 1 FROM job_keys k JOIN nodes n ON n.id = k.node_id WHERE k.job_id = t.job_id AND n.status = 'online') AS keyed_online,
+              EXISTS (SELECT 1 FROM job_keys k JOIN nodes n ON n.id = k.node_id WHERE k.job_id = t.job_id AND n.status = 'online'
+                        AND NOT EXISTS (SELECT 1 FROM tasks o WHERE o.job_id = t.job_id AND o.id <> t.id AND o.node_id = k.node_id AND o.status IN ('leased', 'succeeded'))) AS keyed_free,
               (extract(epoch FROM now() - t.updated_at) * 1000)::float8 AS waited_ms
        FROM tasks t JOIN jobs j ON j.id = t.job_id
        WHERE t.status = 'queued' AND j.status IN ('queued', 'running') AND j.inputs <> '{}'::jsonb
@@ -279,11 +283,13 @@ export class TaskQueue {
     )
     const changed: string[] = []
     for (const t of r.rows) {
-      if (t.keyed_online) {
+      if (t.keyed_free) {
         const u = await this.db.query(`UPDATE tasks SET excluded_nodes = '{}', assigned_node = NULL, updated_at = now() WHERE id = $1 AND status = 'queued'`, [t.id])
         if (u.rowCount === 1) await event(this.db, t.id, t.job_id, 'retrying', null, { reason: 'every other node holding the keys is busy or failed it; any keyed node may retry' })
       } else if (t.waited_ms >= failAfterMs) {
-        const error = { code: 'COMPUTE_NOT_ENOUGH_NODES', message: 'No online node holds the keys of this job any more; submit it again.' }
+        const error = t.keyed_online
+          ? { code: 'COMPUTE_NOT_ENOUGH_NODES', message: 'Every online node holding the keys of this job already runs or ran another copy of it, so none can run this one; submit it again when more nodes are online.' }
+          : { code: 'COMPUTE_NOT_ENOUGH_NODES', message: 'No online node holds the keys of this job any more; submit it again.' }
         const u = await this.db.query(`UPDATE tasks SET status = 'failed', error = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'queued'`, [t.id, JSON.stringify(error)])
         if (u.rowCount === 1) {
           await event(this.db, t.id, t.job_id, 'failed', null, error)
