@@ -19,6 +19,8 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   delete env.W3AI_HOME
   delete env.W3AI_HUB
   delete env.DATABASE_URL
+  delete env.W3AI_NETWORK_KEY_FILE
+  delete env.W3AI_PUBLIC_URL
   return { ...env, ...extra }
 }
 

@@ -7,6 +7,7 @@ import { hubUrlOf, homeOf, type CommonFlags } from '../context.js'
 import { printReady, untilStopRequested } from '../lifecycle.js'
 import { explainListenError, withCommon } from './common.js'
 import { logLevelOf } from './hub.js'
+import { restrictUmask } from '../child.js'
 
 interface NodeStartFlags extends CommonFlags {
   cpu?: number
@@ -57,6 +58,8 @@ export function registerNodeCommands(program: Command): void {
     .option('--name <name>', 'display name (default: the node id)', parseName('--name'))
     .option('--log-level <level>', 'log level or silent (default: $W3AI_LOG_LEVEL, else info)', parseLogLevel)
     .action(async (flags: NodeStartFlags) => {
+      // Pieces, results and logs are this user's alone (issue 8 A2).
+      restrictUmask()
       const hubs = await hubsOf(flags)
       const home = flags.home === undefined ? join(homeOf(flags), 'node') : homeOf(flags)
       const stopRequested = untilStopRequested()
