@@ -1,4 +1,4 @@
-import { JOB_EXECUTORS, W3aiError } from '@w3ai/protocol'
+import { EXECUTORS, JOB_EXECUTORS, W3aiError } from '@w3ai/protocol'
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_DESCRIPTORS, ExecutorDescriptors, builtinExecutors, type ExecutorDescriptor } from '../src/executors/registry.js'
 import { trainDescriptor } from '../src/executors/train.js'
@@ -35,6 +35,8 @@ const sumExecutor: ExecutorDescriptor = {
 describe('executor descriptors', () => {
   it('are the wire enum: every built-in descriptor is in JOB_EXECUTORS and the other way round', () => {
     expect(builtinExecutors().names()).toEqual([...JOB_EXECUTORS].sort())
+    // Nodes advertise them among their capabilities.
+    for (const name of JOB_EXECUTORS) expect(EXECUTORS as readonly string[]).toContain(name)
   })
 
   it('give the sandbox its entries (one per descriptor)', () => {

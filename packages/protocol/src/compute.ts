@@ -5,6 +5,11 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { CidSchema, ManifestSchema, StoredPieceSchema, WrappedKeySchema } from './storage.js'
 
+/**
+ * The executors jobs may name, on the wire. Each is described once, by its descriptor in
+ * @w3ai/compute's executors/registry.ts (protocol holds contracts only); a test there keeps this
+ * list and the registry equal.
+ */
 export const JOB_EXECUTORS = ['onnx', 'train', 'wasm'] as const
 export type JobExecutor = (typeof JOB_EXECUTORS)[number]
 export const JobExecutorSchema = Type.Union(JOB_EXECUTORS.map((e) => Type.Literal(e)))
@@ -92,7 +97,7 @@ export const ClaimedTaskSchema = Type.Object({
 export type ClaimedTask = Static<typeof ClaimedTaskSchema>
 
 export const TaskClaimSchema = Type.Object(
-  { executors: Type.Array(JobExecutorSchema, { minItems: 1, maxItems: 3, uniqueItems: true }), capacity: Type.Integer({ minimum: 1, maximum: 64 }) },
+  { executors: Type.Array(JobExecutorSchema, { minItems: 1, maxItems: JOB_EXECUTORS.length, uniqueItems: true }), capacity: Type.Integer({ minimum: 1, maximum: 64 }) },
   { additionalProperties: false },
 )
 export type TaskClaim = Static<typeof TaskClaimSchema>
