@@ -171,10 +171,10 @@ describe('w3ai storage on a devnet of six nodes', () => {
     const { summary } = await sample()
     const r = await owner('storage', 'ls', '--json')
     expect(r.code).toBe(0)
-    expect(parseJson<ObjectSummary[]>(r.stdout).find((o) => o.cid === summary.cid)).toMatchObject({ name: 'sample.bin', size: MiB + 4096, minHealthyPieces: 6 })
+    expect(parseJson<ObjectSummary[]>(r.stdout).find((o) => o.cid === summary.cid)).toMatchObject({ name: 'sample.bin', size: MiB + 4096, minHealthyPieces: 6, health: { state: 'healthy', healthyPieces: 6, needed: 4, target: 6 } })
     const human = (await owner('storage', 'ls')).stdout
-    expect(human).toMatch(/^CID\s+NAME\s+SIZE\s+REDUNDANCY\s+MIN HEALTHY\s+CREATED$/m)
-    expect(human).toMatch(new RegExp(`^${summary.cid}\\s+sample\\.bin\\s+1 MiB\\s+4/6\\s+6/6\\s`, 'm'))
+    expect(human).toMatch(/^CID\s+NAME\s+SIZE\s+REDUNDANCY\s+MIN HEALTHY\s+HEALTH\s+CREATED$/m)
+    expect(human).toMatch(new RegExp(`^${summary.cid}\\s+sample\\.bin\\s+1 MiB\\s+4/6\\s+6/6\\s+healthy\\s`, 'm'))
   })
 
   it("shows each segment's pieces on distinct online nodes, all healthy", async () => {

@@ -4,6 +4,8 @@
  * row still references it (issue 8 A1, B9).
  */
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateIdentity } from '@w3ai/crypto'
@@ -24,7 +26,7 @@ const GRACE_MS = 60_000
 const cid = (): string => `bafkrei${randomBytes(20).toString('hex').slice(0, 52)}`
 
 /** Rows as a completed upload leaves them: the upload, its committed segment, its pieces, the object. */
-async function storeObject(db: Database, o: { objectCid: string; owner: string; pieces: Array<{ cid: string; nodeId: string }> }): Promise<string> {
+async function storeObject(db: Database, o: { objectCid: string; owner: string; pieces: Array<{ cid: string; nodeId: string }>; repairThreshold?: number }): Promise<string> {
   const uploadId = `u_${randomBytes(12).toString('hex')}`
   await db.query(
     `INSERT INTO uploads (id, owner, size, segment_size, k, n, repair_threshold, total_pieces, expires_at, completed_at)
@@ -32,8 +34,8 @@ async function storeObject(db: Database, o: { objectCid: string; owner: string; 
     [uploadId, o.owner],
   )
   await db.query(
-    `INSERT INTO objects (cid, upload_id, owner, size, segments, k, n, repair_threshold, manifest) VALUES ($1, $2, $3, 100, 1, 1, 2, 1, '{}'::jsonb)`,
-    [o.objectCid, uploadId, o.owner],
+    `INSERT INTO objects (cid, upload_id, owner, size, segments, k, n, repair_threshold, manifest) VALUES ($1, $2, $3, 100, 1, 1, 2, $4, $5::jsonb)`,
+    [o.objectCid, uploadId, o.owner, o.repairThreshold ?? 1, JSON.stringify({ segments: [{ plainSize: 10, cipherSize: 26, shardSize: 50, pieces: [] }], erasure: { k: 1, n: 2, total: 2 } })],
   )
   for (const [i, p] of o.pieces.entries()) {
     await db.query(
@@ -207,5 +209,88 @@ describe.each(backends())('orphan pieces on %s', (backend) => {
     expect(rows.rows.map((r) => r.upload_id)).not.toContain(abandoned)
     await maintenance.sweepOrphans()
     expect((await db.query('SELECT 1 FROM uploads WHERE id = $1', [abandoned])).rowCount).toBe(0)
+  })
+})
+
+describe.each(backends())('repair with nowhere to place pieces on %s', (backend) => {
+  let db: Database
+  let home: Awaited<ReturnType<typeof tempHome>>
+  let url: string | undefined
+  let objects: ObjectStore
+  let pieces: PieceRecordStore
+  let maintenance: StorageMaintenance
+  let requests = 0
+  const server = createServer((_req, res) => {
+    requests++
+    res.writeHead(500).end()
+  })
+
+  beforeEach(async () => {
+    requests = 0
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const address = server.address()
+    const endpoint = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+    home = await tempHome('w3ai-repair-')
+    url = freshDatabaseUrl(backend)
+    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    // n_a holds the surviving piece (and counts any request); n_b, holder of the other, is long gone.
+    await addNode(db, 'n_a', endpoint)
+    await addNode(db, 'n_b', endpoint)
+    await db.query(`UPDATE nodes SET status = 'offline', last_seen_at = now() - interval '2 hours' WHERE id = 'n_b'`)
+    objects = new ObjectStore(db, GRACE_MS)
+    pieces = new PieceRecordStore(db, GRACE_MS)
+    maintenance = new StorageMaintenance({
+      db, pieces, objects, nodes: { get: async () => undefined } as never, networkKey: generateIdentity('account'),
+      bus: { publish: () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 1000, auditsPerRound: 0,
+      onError: () => undefined, log: () => undefined,
+    })
+  })
+  afterEach(async () => {
+    server.close()
+    await db.close()
+    await home.cleanup()
+    if (url !== undefined) await dropSchema(url)
+  })
+
+  it('checks for a place before fetching, backs off exponentially and reports the object under-replicated', async () => {
+    const uploadId = await storeObject(db, { objectCid: 'bafyobj', owner: 'a_one', repairThreshold: 2, pieces: [{ cid: cid(), nodeId: 'n_a' }, { cid: cid(), nodeId: 'n_b' }] })
+    expect((await objects.get('bafyobj'))?.summary.health).toEqual({ state: 'repairing', healthyPieces: 1, needed: 1, target: 2 })
+
+    await maintenance.repair()
+
+    expect(requests).toBe(0)
+    expect((await objects.get('bafyobj'))?.summary.health?.state).toBe('under-replicated')
+    const wait = async (): Promise<number> => {
+      const r = await db.query<{ attempts: number; ms: string | number }>(
+        `SELECT attempts, extract(epoch FROM next_attempt_at - updated_at) * 1000 AS ms FROM segment_repairs WHERE upload_id = $1`,
+        [uploadId],
+      )
+      return Math.round(Number(r.rows[0]?.ms) / 1000)
+    }
+    expect(await wait()).toBe(1)
+    // Within the backoff the segment is not tried again.
+    expect(await pieces.needingRepair(10)).toEqual([])
+    await maintenance.repair()
+    expect((await db.query<{ attempts: number }>('SELECT attempts FROM segment_repairs')).rows[0]?.attempts).toBe(1)
+    // Once it runs out, the next failure doubles it.
+    await db.query(`UPDATE segment_repairs SET next_attempt_at = now() - interval '1 second'`)
+    await maintenance.repair()
+    expect(await wait()).toBe(2)
+    await db.query(`UPDATE segment_repairs SET next_attempt_at = now() - interval '1 second'`)
+    await maintenance.repair()
+    expect(await wait()).toBe(4)
+    expect(requests).toBe(0)
+
+    // A node comes back (its heartbeat is recorded): the segment is whole, the object healthy again.
+    await db.query(`UPDATE nodes SET status = 'online', last_seen_at = now() WHERE id = 'n_b'`)
+    await maintenance.repair()
+    expect((await db.query('SELECT 1 FROM segment_repairs')).rowCount).toBe(0)
+    expect((await objects.get('bafyobj'))?.summary.health?.state).toBe('healthy')
+  })
+
+  it('reports an object lost when a segment has fewer healthy pieces than it needs', async () => {
+    await storeObject(db, { objectCid: 'bafylost', owner: 'a_one', repairThreshold: 2, pieces: [{ cid: cid(), nodeId: 'n_b' }] })
+    expect((await objects.get('bafylost'))?.summary.health).toEqual({ state: 'lost', healthyPieces: 0, needed: 1, target: 2 })
   })
 })

@@ -223,6 +223,27 @@ export const StoredPieceSchema = Type.Object({
 })
 export type StoredPiece = Static<typeof StoredPieceSchema>
 
+/**
+ * An object's health, judged by its weakest segment: `healthy` (every segment at or above its
+ * repair threshold), `repairing` (a segment below it, repair under way), `under-replicated` (a
+ * segment below it and repair found nowhere to put pieces or too few to rebuild from; it retries
+ * with backoff), `lost` (a segment has fewer than `needed` healthy pieces: unreadable until nodes
+ * come back).
+ */
+export const ObjectHealthSchema = Type.Object(
+  {
+    state: Type.Union([Type.Literal('healthy'), Type.Literal('repairing'), Type.Literal('under-replicated'), Type.Literal('lost')]),
+    /** The fewest healthy pieces of any segment. */
+    healthyPieces: Type.Integer({ minimum: 0 }),
+    /** Pieces a segment needs to be read (k). */
+    needed: Type.Integer({ minimum: 1 }),
+    /** Pieces each segment should have (n). */
+    target: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+)
+export type ObjectHealth = Static<typeof ObjectHealthSchema>
+
 export const ObjectSummarySchema = Type.Object({
   cid: CidSchema,
   name: Type.Union([Type.String(), Type.Null()]),
@@ -233,6 +254,8 @@ export const ObjectSummarySchema = Type.Object({
   redundancy: RedundancySchema,
   /** The fewest healthy pieces of any segment. */
   minHealthyPieces: Type.Integer(),
+  /** Whether the object is stored as its redundancy asks; hubs of this version always send it. */
+  health: Type.Optional(ObjectHealthSchema),
 })
 export type ObjectSummary = Static<typeof ObjectSummarySchema>
 

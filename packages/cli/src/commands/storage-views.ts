@@ -3,10 +3,11 @@ import type { ObjectDetail, ObjectSummary, StoredPiece } from '@w3ai/protocol'
 import { formatBytes, table } from '../output.js'
 
 /**
- * An object's health from its weakest segment: `healthy` with all N pieces, `degraded` at or above
- * the repair threshold, `repair-needed` below it but still readable (K left), `unrecoverable` below K.
+ * An object's health as the hub reports it (its weakest segment): `healthy`, `repairing` (below
+ * the repair threshold, repair under way), `under-replicated` (repair found nowhere to put pieces
+ * and retries with backoff) or `lost` (fewer than K pieces: unreadable until nodes return).
  */
-export type HealthStatus = 'healthy' | 'degraded' | 'repair-needed' | 'unrecoverable'
+export type HealthStatus = NonNullable<ObjectSummary['health']>['state']
 
 export interface ObjectHealth {
   status: HealthStatus
@@ -19,7 +20,8 @@ export interface ObjectHealth {
 export function healthOf(s: ObjectSummary): ObjectHealth {
   const { k, n, repairThreshold } = s.redundancy
   const min = s.minHealthyPieces
-  const status: HealthStatus = min >= n ? 'healthy' : min >= repairThreshold ? 'degraded' : min >= k ? 'repair-needed' : 'unrecoverable'
+  // A hub that predates the health field: judge from the counts alone.
+  const status: HealthStatus = s.health?.state ?? (min < k ? 'lost' : min >= repairThreshold ? 'healthy' : 'repairing')
   return { status, minHealthyPieces: min, k, n, repairThreshold }
 }
 
@@ -47,10 +49,17 @@ export function objectView(detail: ObjectDetail): ObjectView {
 
 const redundancyText = (s: ObjectSummary): string => `${s.redundancy.k}/${s.redundancy.n} (repair at ${s.redundancy.repairThreshold})`
 
-export const OBJECT_COLUMNS = ['CID', 'NAME', 'SIZE', 'REDUNDANCY', 'MIN HEALTHY', 'CREATED']
+export const OBJECT_COLUMNS = ['CID', 'NAME', 'SIZE', 'REDUNDANCY', 'MIN HEALTHY', 'HEALTH', 'CREATED']
 
 export function objectRow(s: ObjectSummary): string[] {
-  return [s.cid, s.name ?? '-', formatBytes(s.size), `${s.redundancy.k}/${s.redundancy.n}`, `${s.minHealthyPieces}/${s.redundancy.n}`, s.createdAt]
+  return [s.cid, s.name ?? '-', formatBytes(s.size), `${s.redundancy.k}/${s.redundancy.n}`, `${s.minHealthyPieces}/${s.redundancy.n}`, healthOf(s).status, s.createdAt]
+}
+
+const HEALTH_NOTES: Record<HealthStatus, string> = {
+  healthy: '',
+  repairing: '; repair is under way',
+  'under-replicated': '; repair found no node to take the missing pieces and retries with backoff',
+  lost: '; fewer than K pieces are healthy: unreadable until nodes come back',
 }
 
 /** The lines shared by `put` and `info`. */
@@ -60,7 +69,7 @@ export function describeSummary(s: ObjectSummary): string {
     `name        ${s.name ?? '-'}`,
     `size        ${formatBytes(s.size)} (${s.size} bytes) in ${s.segments} segment${s.segments === 1 ? '' : 's'}`,
     `redundancy  ${redundancyText(s)}`,
-    `health      ${h.status}: at least ${h.minHealthyPieces} of ${h.n} pieces healthy in every segment`,
+    `health      ${h.status}: at least ${h.minHealthyPieces} of ${h.n} pieces healthy in every segment, ${h.k} needed${HEALTH_NOTES[h.status]}`,
     `owner       ${s.owner}`,
     `created     ${s.createdAt}`,
   ].join('\n')

@@ -39,12 +39,16 @@ export interface MaintenanceComponents {
   orphanIntervalMs?: number
   /** Unreferenced pieces stored longer ago than this are deleted (ms; default ORPHAN_DEFAULTS.graceMs). */
   orphanGraceMs?: number
+  /** The longest a failing segment repair waits before its next attempt (ms; default 10 minutes). */
+  repairMaxBackoffMs?: number
   now?: () => number
   onError: (err: unknown) => void
   log: (msg: string, fields?: Record<string, unknown>) => void
 }
 
 const NODE_TIMEOUT_MS = 15_000
+
+const REPAIR_MAX_BACKOFF_MS = 10 * 60_000
 
 export const ORPHAN_DEFAULTS = {
   intervalMs: 5 * 60_000,
@@ -179,25 +183,42 @@ export class StorageMaintenance {
     }
   }
 
+  /**
+   * Repairs the segments below their threshold. One that cannot be finished (nowhere to place its
+   * pieces, too few to rebuild from) backs off exponentially and reads as under-replicated.
+   */
   async repair(): Promise<void> {
+    await this.c.pieces.clearSettledRepairs()
+    const maxMs = this.c.repairMaxBackoffMs ?? REPAIR_MAX_BACKOFF_MS
     for (const s of await this.c.pieces.needingRepair(10)) {
       try {
-        await this.repairSegment(s.objectCid, s.uploadId, s.seg)
+        const left = await this.repairSegment(s.objectCid, s.uploadId, s.seg)
+        if (left === 0) await this.c.pieces.repairDone(s.uploadId, s.seg)
+        else await this.c.pieces.repairFailed(s.uploadId, s.seg, `nowhere to place ${left} piece(s)`, this.c.repairIntervalMs, maxMs)
       } catch (err) {
-        this.c.log('segment repair failed; will retry', { object: s.objectCid, seg: s.seg, err: String(err) })
+        const attempts = await this.c.pieces.repairFailed(s.uploadId, s.seg, String(err), this.c.repairIntervalMs, maxMs)
+        this.c.log('segment repair failed; backing off', { object: s.objectCid, seg: s.seg, attempts, err: String(err) })
       }
     }
   }
 
-  /** Regenerates the unhealthy pieces of one segment onto other nodes; returns how many moved. */
+  /**
+   * Regenerates the unhealthy pieces of one segment onto other nodes; returns how many it found no
+   * node for (0 when the segment is whole again). Targets are chosen before anything is fetched,
+   * so a network with nowhere to put pieces costs no transfers or decoding.
+   */
   async repairSegment(objectCid: string, uploadId: string, seg: number): Promise<number> {
     const object = await this.c.objects.get(objectCid)
     const segment = object?.manifest.segments[seg]
     if (object === undefined || segment === undefined) return 0
     const { k, total } = object.manifest.erasure
     const pieces = await this.c.pieces.segment(uploadId, seg)
-    const broken = pieces.filter((p) => !p.healthy)
-    if (broken.length === 0) return 0
+    const unhealthy = pieces.filter((p) => !p.healthy)
+    if (unhealthy.length === 0) return 0
+    const holders = new Set(pieces.map((p) => p.nodeId))
+    const targets = await placePieces(this.c.db, unhealthy.length, segment.shardSize / GB, holders)
+    if (targets.length === 0) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `segment ${seg} of ${objectCid}: no node can take its ${unhealthy.length} missing piece(s)`)
+    const broken = unhealthy.slice(0, targets.length)
     const available = new Map<number, Buffer>()
     for (const p of pieces.filter((x) => x.healthy)) {
       if (available.size >= k) break
@@ -210,8 +231,6 @@ export class StorageMaintenance {
     }
     if (available.size < k) throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', `segment ${seg} of ${objectCid}: ${available.size} of ${k} pieces fetched`)
     const regenerated = await reconstructShards(available, k, total, segment.shardSize, broken.map((p) => p.index))
-    const holders = new Set(pieces.map((p) => p.nodeId))
-    const targets = await placePieces(this.c.db, broken.length, segment.shardSize / GB, holders)
     let moved = 0
     for (const [i, p] of broken.entries()) {
       const bytes = regenerated.get(p.index)
@@ -227,6 +246,6 @@ export class StorageMaintenance {
       moved++
     }
     this.c.log('segment repaired', { object: objectCid, seg, moved })
-    return moved
+    return unhealthy.length - moved
   }
 }

@@ -1,5 +1,5 @@
 /** SQL for stored objects, their wrapped keys (who may read) and their pieces' health. */
-import { W3aiError, type Manifest, type ObjectSummary, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Manifest, type ObjectHealth, type ObjectSummary, type WrappedKey } from '@w3ai/protocol'
 import type { Queryable } from '../../db/types.js'
 import { keysetTime, NewestFirst, type Page, type PageRequest } from '../../infra/paging.js'
 
@@ -16,6 +16,7 @@ interface RawObject {
   manifest: Manifest
   created_at: Date | string
   min_healthy: number | string | null
+  repair_blocked: boolean | null
 }
 
 export interface ObjectRow {
@@ -51,7 +52,15 @@ function healthy(graceParam: number): string {
   return HEALTHY_SQL.replace('$GRACE', `$${graceParam}`)
 }
 
+/** The object's health from its weakest segment and whether repair is backing off (see ObjectHealthSchema). */
+export function healthOf(r: { minHealthy: number; k: number; n: number; repairThreshold: number; repairBlocked: boolean }): ObjectHealth {
+  const state: ObjectHealth['state'] =
+    r.minHealthy < r.k ? 'lost' : r.minHealthy >= r.repairThreshold ? 'healthy' : r.repairBlocked ? 'under-replicated' : 'repairing'
+  return { state, healthyPieces: r.minHealthy, needed: r.k, target: r.n }
+}
+
 function toRow(r: RawObject): ObjectRow {
+  const minHealthy = Number(r.min_healthy ?? 0)
   return {
     uploadId: r.upload_id,
     manifest: r.manifest,
@@ -63,7 +72,8 @@ function toRow(r: RawObject): ObjectRow {
       createdAt: new Date(r.created_at).toISOString(),
       segments: r.segments,
       redundancy: { k: r.k, n: r.n, repairThreshold: r.repair_threshold },
-      minHealthyPieces: Number(r.min_healthy ?? 0),
+      minHealthyPieces: minHealthy,
+      health: healthOf({ minHealthy, k: r.k, n: r.n, repairThreshold: r.repair_threshold, repairBlocked: r.repair_blocked === true }),
     },
   }
 }
@@ -75,7 +85,8 @@ export class ObjectStore {
 
   private minHealthy(graceParam: number): string {
     return `(SELECT min(h) FROM (SELECT count(*) FILTER (WHERE ${healthy(graceParam)}) AS h
-              FROM pieces p JOIN nodes n ON n.id = p.node_id WHERE p.object_cid = o.cid GROUP BY p.seg) s) AS min_healthy`
+              FROM pieces p JOIN nodes n ON n.id = p.node_id WHERE p.object_cid = o.cid GROUP BY p.seg) s) AS min_healthy,
+            EXISTS (SELECT 1 FROM segment_repairs r WHERE r.upload_id = o.upload_id) AS repair_blocked`
   }
 
   /** Stores a completed upload as an object whose owner holds the wrapped key. */

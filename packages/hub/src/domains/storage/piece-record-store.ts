@@ -154,18 +154,56 @@ export class PieceRecordStore {
     return row === undefined ? undefined : { score: Number(row.audit_score), passed: row.audits_passed, failed: row.audits_failed }
   }
 
-  /** Segments of live objects whose healthy pieces fell below the repair threshold. */
+  /**
+   * Segments of live objects whose healthy pieces fell below the repair threshold, except those
+   * whose last repair failed and whose backoff has not run out.
+   */
   async needingRepair(limit: number): Promise<SegmentToRepair[]> {
     const r = await this.db.query<{ object_cid: string; upload_id: string; seg: number; healthy: string | number }>(
       `SELECT o.cid AS object_cid, o.upload_id, p.seg, count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) AS healthy
        FROM objects o JOIN pieces p ON p.object_cid = o.cid JOIN nodes n ON n.id = p.node_id
        WHERE o.deleted_at IS NULL AND p.status <> 'deleted'
+         AND NOT EXISTS (SELECT 1 FROM segment_repairs r WHERE r.upload_id = o.upload_id AND r.seg = p.seg AND r.next_attempt_at > now())
        GROUP BY o.cid, o.upload_id, p.seg, o.repair_threshold
        HAVING count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < o.repair_threshold
        LIMIT $2`,
       [this.graceMs, limit],
     )
     return r.rows.map((x) => ({ objectCid: x.object_cid, uploadId: x.upload_id, seg: x.seg, healthy: Number(x.healthy) }))
+  }
+
+  /**
+   * Records a repair that could not finish: the segment is skipped until its backoff runs out,
+   * `min(maxMs, baseMs · 2^attempts)`, and its object reads as under-replicated meanwhile.
+   * Returns the attempts so far.
+   */
+  async repairFailed(uploadId: string, seg: number, reason: string, baseMs: number, maxMs: number): Promise<number> {
+    const r = await this.db.query<{ attempts: number }>(
+      `INSERT INTO segment_repairs (upload_id, seg, attempts, next_attempt_at, reason)
+       VALUES ($1, $2, 1, now() + ($4::text || ' milliseconds')::interval, $3)
+       ON CONFLICT (upload_id, seg) DO UPDATE SET attempts = segment_repairs.attempts + 1, reason = EXCLUDED.reason, updated_at = now(),
+         next_attempt_at = now() + (least($5::float8, $4::float8 * power(2, segment_repairs.attempts))::text || ' milliseconds')::interval
+       RETURNING attempts`,
+      [uploadId, seg, reason.slice(0, 500), String(baseMs), String(maxMs)],
+    )
+    return r.rows[0]?.attempts ?? 1
+  }
+
+  /** Forgets a segment's failed repairs (it was repaired). */
+  async repairDone(uploadId: string, seg: number): Promise<void> {
+    await this.db.query('DELETE FROM segment_repairs WHERE upload_id = $1 AND seg = $2', [uploadId, seg])
+  }
+
+  /** Forgets failed repairs of segments that no longer need one (nodes came back, object deleted). */
+  async clearSettledRepairs(): Promise<void> {
+    await this.db.query(
+      `DELETE FROM segment_repairs r WHERE NOT EXISTS (
+         SELECT 1 FROM objects o JOIN pieces p ON p.object_cid = o.cid JOIN nodes n ON n.id = p.node_id
+         WHERE o.upload_id = r.upload_id AND p.seg = r.seg AND o.deleted_at IS NULL AND p.status <> 'deleted'
+         GROUP BY o.repair_threshold
+         HAVING count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < o.repair_threshold)`,
+      [this.graceMs],
+    )
   }
 
   /** Every piece of one segment with whether it is healthy now. */

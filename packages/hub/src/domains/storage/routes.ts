@@ -66,7 +66,7 @@ export const storageRoutes: FastifyPluginAsync<StoragePluginOptions> = async (ap
 
   app.get<{ Params: { cid: string } }>(
     '/objects/:cid',
-    { config: signed, schema: { tags, summary: 'An object: manifest, your wrapped key, and where its pieces are, with get orders', params: CidParams, response: { 200: ObjectDetailSchema, default: ErrorBodySchema } } },
+    { config: signed, schema: { tags, summary: 'An object: its summary with its health (healthy, repairing, under-replicated or lost; healthyPieces, needed, target), manifest, your wrapped key, and where its pieces are, with get orders', params: CidParams, response: { 200: ObjectDetailSchema, default: ErrorBodySchema } } },
     async (request) => storage.detail(accountOf(request), request.params.cid),
   )
 

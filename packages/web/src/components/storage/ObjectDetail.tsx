@@ -8,6 +8,7 @@ import { shortId } from '../../format.js'
 import { StatusBadge } from '../StatusBadge.js'
 import { WorldMap } from '../WorldMap.js'
 import { formatBytes, shortCid } from './format-bytes.js'
+import { HEALTH_TITLES } from './ObjectTable.js'
 
 interface ObjectDetailProps {
   detail: Detail
@@ -28,6 +29,14 @@ export function ObjectDetail({ detail, nodes, hubId }: ObjectDetailProps) {
           <span className="muted">
             {formatBytes(object.size)} · {manifest.segments.length} segment{manifest.segments.length === 1 ? '' : 's'} · {manifest.erasure.k} of{' '}
             {manifest.erasure.n} · {holders.size} nodes
+            {object.health !== undefined && object.health.state !== 'healthy' ? (
+              <>
+                {' · '}
+                <span className={object.health.state === 'repairing' ? 'muted' : 'warn'} data-testid="object-health" title={HEALTH_TITLES[object.health.state]}>
+                  {object.health.state}: {object.health.healthyPieces} of {object.health.target} pieces, {object.health.needed} needed
+                </span>
+              </>
+            ) : null}
           </span>
         </header>
         <div className="segments">

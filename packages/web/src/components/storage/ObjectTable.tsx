@@ -4,6 +4,14 @@ import type { TransferState } from '../../hooks/use-transfer.js'
 import { formatBytes, shortCid } from './format-bytes.js'
 import { TransferBar } from './TransferBar.js'
 
+/** What each health state means, shown on hover. */
+export const HEALTH_TITLES = {
+  healthy: 'every segment has the pieces its redundancy asks for',
+  repairing: 'a segment fell below its repair threshold; the network is rebuilding it',
+  'under-replicated': 'a segment fell below its repair threshold and no node can take the missing pieces; repair retries with backoff',
+  lost: 'a segment has fewer pieces than it needs: unreadable until nodes come back',
+} as const
+
 interface ObjectTableProps {
   objects: ObjectSummary[] | null
   error: string | null
@@ -57,7 +65,15 @@ export function ObjectTable({ objects, error, me, selected, onSelect, onDownload
                   <td>
                     {o.redundancy.k} of {o.redundancy.n} <span className="muted">· repair at {o.redundancy.repairThreshold}</span>
                   </td>
-                  <td className={`num${o.minHealthyPieces < o.redundancy.repairThreshold ? ' warn' : ''}`}>{o.minHealthyPieces}</td>
+                  <td className={`num${o.minHealthyPieces < o.redundancy.repairThreshold ? ' warn' : ''}`}>
+                    {o.minHealthyPieces}
+                    {o.health !== undefined && o.health.state !== 'healthy' ? (
+                      <span className={`health-mark ${o.health.state === 'repairing' ? 'muted' : 'warn'}`} data-testid="object-health" title={HEALTH_TITLES[o.health.state]}>
+                        {' '}
+                        {o.health.state}
+                      </span>
+                    ) : null}
+                  </td>
                   <td>{o.owner === me ? 'you' : <span title={o.owner}>shared by {o.owner.slice(0, 10)}…</span>}</td>
                   <td>
                     <button
