@@ -211,10 +211,11 @@ export class Outbox {
     await rename(temp, target)
   }
 
+  /** The file goes before the slot, so an attempt no longer pending has nothing left on disk. */
   private async forget(slot: Slot): Promise<void> {
     clearTimeout(slot.timer)
-    this.slots.delete(keyOf(slot.entry.task))
     await rm(this.path(slot.entry.task), { force: true })
+    this.slots.delete(keyOf(slot.entry.task))
   }
 }
 
