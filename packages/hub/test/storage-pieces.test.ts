@@ -19,10 +19,14 @@ import { StorageMaintenance } from '../src/domains/storage/maintenance.js'
 import { issueOrder } from '../src/domains/storage/orders.js'
 import { listNodePieces } from '../src/domains/storage/orphans.js'
 import { PieceRecordStore } from '../src/domains/storage/piece-record-store.js'
+import { PlacementIndex } from '../src/domains/storage/placement.js'
+import { NodeStore } from '../src/domains/nodes/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
 import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
 
 const GRACE_MS = 60_000
+/** Placement over the nodes table as loaded (these tests publish no events). */
+const placementOf = (db: Database): PlacementIndex => new PlacementIndex({ nodes: new NodeStore(db), bus: { subscribe: () => () => undefined } })
 const cid = (): string => `bafkrei${randomBytes(20).toString('hex').slice(0, 52)}`
 
 /** Rows as a completed upload leaves them: the upload, its committed segment, its pieces, the object. */
@@ -163,7 +167,7 @@ describe.each(backends())('orphan pieces on %s', (backend) => {
     await addNode(db, node.id, node.url)
     const pieces = new PieceRecordStore(db, GRACE_MS)
     maintenance = new StorageMaintenance({
-      db, pieces, objects: new ObjectStore(db, GRACE_MS), nodes: { get: async () => undefined } as never, networkKey,
+      pieces, objects: new ObjectStore(db, GRACE_MS), placement: placementOf(db), nodes: { get: async () => undefined } as never, networkKey,
       bus: { publish: () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 60_000, auditsPerRound: 0,
       orphanGraceMs: HOUR, onError: (err) => logs.push(String(err)), log: (msg) => logs.push(msg),
     })
@@ -241,7 +245,7 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
     objects = new ObjectStore(db, GRACE_MS)
     pieces = new PieceRecordStore(db, GRACE_MS)
     maintenance = new StorageMaintenance({
-      db, pieces, objects, nodes: { get: async () => undefined } as never, networkKey: generateIdentity('account'),
+      pieces, objects, placement: placementOf(db), nodes: { get: async () => undefined } as never, networkKey: generateIdentity('account'),
       bus: { publish: () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 1000, auditsPerRound: 0,
       onError: () => undefined, log: () => undefined,
     })

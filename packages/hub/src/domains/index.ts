@@ -25,6 +25,7 @@ import { ServingService } from './serving/service.js'
 import { StorageMaintenance } from './storage/maintenance.js'
 import { ObjectStore } from './storage/object-store.js'
 import { PieceRecordStore } from './storage/piece-record-store.js'
+import { PlacementIndex } from './storage/placement.js'
 import { StorageService } from './storage/service.js'
 import { UploadStore } from './storage/upload-store.js'
 
@@ -58,8 +59,9 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     onHeartbeat: () => metrics.heartbeats.inc(),
   })
   const objects = new ObjectStore(db, config.storage.repairGraceMs)
+  const placement = new PlacementIndex({ nodes: nodeStore, bus })
   const maintenance = new StorageMaintenance({
-    db,
+    placement,
     pieces: new PieceRecordStore(db, config.storage.repairGraceMs),
     objects,
     nodes: nodeStore,
@@ -72,7 +74,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     onError,
     log: infra.log,
   })
-  const storage = new StorageService({ db, uploads: new UploadStore(db), objects, nodes: nodeStore, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
+  const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
   const router = new HubRouter(nodeStore, bus)
   const jobStore = new JobStore(db)
   const { leaseMs, spotCheckRate, stragglerAfterMs } = config.compute

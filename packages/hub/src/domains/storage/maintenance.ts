@@ -12,20 +12,20 @@ import { verifyObject, type Identity } from '@w3ai/crypto'
 import { STORAGE_DEFAULTS, W3aiError } from '@w3ai/protocol'
 import { auditPiece, deletePiece, getPiece, putPiece } from '@w3ai/sdk'
 import { pieceCid, reconstructShards, verifyProof } from '@w3ai/storage'
-import type { Queryable } from '../../db/types.js'
 import type { EventBus } from '../../infra/event-bus.js'
 import type { ObjectStore } from './object-store.js'
 import type { NodeStore } from '../nodes/store.js'
 import type { PieceRef, PieceRecordStore } from './piece-record-store.js'
 import { issueOrder } from './orders.js'
 import { listNodePieces } from './orphans.js'
-import { placePieces } from './placement.js'
+import type { PlacementIndex } from './placement.js'
 
 export interface MaintenanceComponents {
-  db: Queryable
   pieces: PieceRecordStore
   objects: ObjectStore
   nodes: NodeStore
+  /** Where regenerated pieces can go. */
+  placement: Pick<PlacementIndex, 'place'>
   networkKey: Identity
   /** Publishes audit results (the dashboard shows each node's score live). */
   bus: Pick<EventBus, 'publish'>
@@ -216,7 +216,7 @@ export class StorageMaintenance {
     const unhealthy = pieces.filter((p) => !p.healthy)
     if (unhealthy.length === 0) return 0
     const holders = new Set(pieces.map((p) => p.nodeId))
-    const targets = await placePieces(this.c.db, unhealthy.length, segment.shardSize / GB, holders)
+    const targets = await this.c.placement.place(unhealthy.length, segment.shardSize / GB, holders)
     if (targets.length === 0) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `segment ${seg} of ${objectCid}: no node can take its ${unhealthy.length} missing piece(s)`)
     const broken = unhealthy.slice(0, targets.length)
     const available = new Map<number, Buffer>()

@@ -21,13 +21,12 @@ import {
 } from '@w3ai/protocol'
 import { decodeManifest, encodeManifest } from '@w3ai/storage'
 import type { Static } from '@sinclair/typebox'
-import type { Queryable } from '../../db/types.js'
 import type { PageRequest } from '../../infra/paging.js'
 import type { AccountLookup } from '../accounts/service.js'
 import type { NodeStore } from '../nodes/store.js'
 import type { ObjectStore } from './object-store.js'
 import { issueOrder } from './orders.js'
-import { countPlaceable, placePieces } from './placement.js'
+import type { PlacementIndex } from './placement.js'
 import { checkCid, checkRedundancy, expectedPlainSize, fittingRedundancy, manifestMatches, MAX_PARITY, maxShardSize, segmentCount } from './rules.js'
 import type { UploadRow, UploadStore } from './upload-store.js'
 
@@ -36,10 +35,11 @@ type SegmentOrders = Static<typeof SegmentOrdersSchema>
 const UPLOAD_TTL_MS = 24 * 3600_000
 
 export interface StorageServiceComponents {
-  db: Queryable
   uploads: UploadStore
   objects: ObjectStore
   nodes: Pick<NodeStore, 'get'>
+  /** Where pieces can go (an index the event bus keeps current). */
+  placement: Pick<PlacementIndex, 'place' | 'countPlaceable'>
   accounts: AccountLookup
   networkKey: Identity
   quotaBytes: number
@@ -66,7 +66,7 @@ export class StorageService {
       throw new W3aiError('STORAGE_QUOTA_EXCEEDED', `This upload of ${body.size} bytes would bring you to ${used + body.size} of your ${this.c.quotaBytes}-byte quota.`)
     }
     const pieceGb = Math.ceil(Math.min(segmentSize, Math.max(body.size, 1)) / redundancy.k) / GB
-    const placeable = await countPlaceable(this.c.db, pieceGb)
+    const placeable = await this.c.placement.countPlaceable(pieceGb)
     if (placeable < redundancy.n) {
       throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Redundancy ${redundancy.k}/${redundancy.n} needs ${redundancy.n} online nodes with free space; ${placeable} are available.`)
     }
@@ -83,7 +83,7 @@ export class StorageService {
    */
   private async fittingRedundancy(size: number, segmentSize: number): Promise<Redundancy> {
     // The largest piece (k = 1) bounds the free space asked of each node.
-    const placeable = await countPlaceable(this.c.db, Math.min(segmentSize, Math.max(size, 1)) / GB)
+    const placeable = await this.c.placement.countPlaceable(Math.min(segmentSize, Math.max(size, 1)) / GB)
     const fitted = fittingRedundancy(placeable)
     if (fitted === undefined) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Storing needs at least 2 online nodes with free space (each piece on its own node); ${placeable} are available.`)
     return fitted
@@ -101,7 +101,7 @@ export class StorageService {
     const existing = await this.c.uploads.orders(upload.id, index)
     if (existing?.committed === true) throw new W3aiError('STORAGE_UPLOAD_INVALID', `Segment ${index} is already committed.`)
     const size = pieces[0]?.size ?? 0
-    const targets = await placePieces(this.c.db, pieces.length, size / GB)
+    const targets = await this.c.placement.place(pieces.length, size / GB)
     if (targets.length < upload.redundancy.n) {
       throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Only ${targets.length} online nodes can take pieces now; redundancy needs ${upload.redundancy.n}.`)
     }

@@ -1,0 +1,60 @@
+/**
+ * Storage placement from an in-memory node index kept current by the event bus (issue 8 D2):
+ * regions spread, nodes without room left out, countPlaceable the same rule as place, and no
+ * query of the nodes table per placement.
+ */
+import type { HubEvent, NodeInfo } from '@w3ai/protocol'
+import { describe, expect, it } from 'vitest'
+import { PlacementIndex } from '../src/domains/storage/placement.js'
+
+function node(id: string, region: string, over: { diskGb?: number; diskUsedGb?: number; status?: NodeInfo['status'] } = {}): NodeInfo {
+  return {
+    id,
+    region,
+    location: { lat: 0, lon: 0, region },
+    endpoint: `http://127.0.0.1/${id}`,
+    status: over.status ?? 'online',
+    capabilities: { diskGb: over.diskGb ?? 10 },
+    load: over.diskUsedGb === undefined ? null : { cpuPercent: 0, memoryUsedGb: 0, runningTasks: 0, diskUsedGb: over.diskUsedGb, at: '' },
+  } as unknown as NodeInfo
+}
+
+function index(nodes: NodeInfo[]) {
+  const subscribers: Array<(e: HubEvent) => void> = []
+  let loads = 0
+  const placement = new PlacementIndex({
+    nodes: { all: async () => (loads++, nodes) },
+    bus: { subscribe: (fn) => (subscribers.push(fn), () => undefined) },
+  })
+  return { placement, publish: (e: HubEvent) => subscribers.forEach((fn) => fn(e)), loads: () => loads }
+}
+
+describe('storage placement index', () => {
+  it('spreads pieces over regions before doubling up', async () => {
+    const { placement } = index([node('a1', 'eu'), node('a2', 'eu'), node('b1', 'us'), node('b2', 'us'), node('c1', 'ap'), node('c2', 'ap')])
+    for (let i = 0; i < 20; i++) {
+      const regions = (await placement.place(3, 0)).map((t) => t.id[0])
+      expect(new Set(regions).size).toBe(3)
+    }
+  })
+
+  it('leaves out nodes without room, excluded ones and offline ones; countPlaceable agrees with place', async () => {
+    const { placement } = index([node('full', 'eu', { diskGb: 10, diskUsedGb: 9.99 }), node('room', 'eu'), node('held', 'us'), node('gone', 'ap', { status: 'offline' })])
+    expect((await placement.place(10, 0.1, new Set(['held']))).map((t) => t.id)).toEqual(['room'])
+    expect(await placement.countPlaceable(0.1)).toBe((await placement.place(10, 0.1)).length)
+    expect(await placement.countPlaceable(0.1)).toBe(2)
+    expect((await placement.place(1, 0)).every((t) => t.endpoint.startsWith('http://127.0.0.1/'))).toBe(true)
+  })
+
+  it("follows the bus: registrations, statuses and disk use, without reading the registry again", async () => {
+    const { placement, publish, loads } = index([node('a', 'eu'), node('b', 'us')])
+    expect(await placement.countPlaceable(1)).toBe(2)
+    publish({ type: 'node.status', id: 'a', status: 'offline', at: '' })
+    publish({ type: 'node.load', loads: [{ id: 'b', load: { cpuPercent: 0, memoryUsedGb: 0, runningTasks: 0, diskUsedGb: 9.5, at: '' } }] })
+    publish({ type: 'node.registered', node: node('c', 'ap') })
+    expect((await placement.place(5, 1)).map((t) => t.id)).toEqual(['c'])
+    publish({ type: 'node.status', id: 'a', status: 'online', at: '' })
+    expect(await placement.countPlaceable(1)).toBe(2)
+    expect(loads()).toBe(1)
+  })
+})
