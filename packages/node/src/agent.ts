@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
 import { ModelHost } from '@w3ai/compute'
+import { builtinExecutors } from '@w3ai/compute/executors'
 import { HubClient, ServingNodeClient, TaskClient } from '@w3ai/sdk'
 import { W3aiError, type HeartbeatMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
 import type { FastifyInstance } from 'fastify'
@@ -255,7 +256,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       log,
     })
     if (config.tasks.enabled) this.runner.start()
-    if (config.tasks.enabled && config.capabilities.executors.includes('onnx')) serving.start()
+    if (config.tasks.enabled && (config.capabilities.executors as readonly string[]).includes(builtinExecutors().servable().name)) serving.start()
     log.info({ url: this.endpoint, hubs: config.hubs }, 'node started')
   }
 

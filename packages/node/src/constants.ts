@@ -1,12 +1,13 @@
 /** Defaults of every node agent option, in one place so docs and code cannot drift apart. */
+import { builtinExecutors } from '@w3ai/compute/executors'
 import type { Executor } from '@w3ai/protocol'
 
 /** Address the node's HTTP endpoint binds to. */
 export const DEFAULT_HOST = '127.0.0.1'
 /** 0 lets the OS pick a free port; the registered endpoint carries the real one. */
 export const DEFAULT_PORT = 0
-/** Executors a node advertises when none are configured ('he' needs node-seal, opt in). */
-export const DEFAULT_EXECUTORS: readonly Executor[] = ['onnx', 'train', 'wasm']
+/** Executors a node advertises when none are configured: every built-in executor descriptor. */
+export const DEFAULT_EXECUTORS: readonly Executor[] = builtinExecutors().names() as Executor[]
 /** Used when no location is configured; 'local' keeps it out of real regions. */
 export const DEFAULT_LOCATION = { lat: 0, lon: 0, region: 'local' } as const
 /** Reconnect backoff: first delay, ceiling, and the random share added or removed (0..1). */
