@@ -46,6 +46,12 @@ describe('storage placement index', () => {
     expect((await placement.place(1, 0)).every((t) => t.endpoint.startsWith('http://127.0.0.1/'))).toBe(true)
   })
 
+  it('counts and places a node with exactly enough room alike', async () => {
+    const { placement } = index([node('edge', 'us', { diskGb: 10, diskUsedGb: 9 })])
+    expect(await placement.countPlaceable(1)).toBe(1)
+    expect((await placement.place(1, 1)).map((t) => t.id)).toEqual(['edge'])
+  })
+
   it("follows the bus: registrations, statuses and disk use, without reading the registry again", async () => {
     const { placement, publish, loads } = index([node('a', 'eu'), node('b', 'us')])
     expect(await placement.countPlaceable(1)).toBe(2)

@@ -17,7 +17,7 @@ export interface PlacementOptions {
   exclude?: ReadonlySet<string>
   /** Uniform [0, 1) source; inject a seeded one in tests. Default Math.random. */
   random?: () => number
-  /** Least free space a node must report, in GB; default: any above 0. */
+  /** Least free space a node must report, in GB (a node with exactly this much qualifies); default: any above 0. */
   minFreeGb?: number
 }
 
@@ -38,11 +38,11 @@ function shuffle<T>(items: T[], random: () => number): T[] {
  */
 export function choosePlacement(candidates: readonly PlacementCandidate[], count: number, options: PlacementOptions = {}): string[] {
   const random = options.random ?? Math.random
-  const minFree = options.minFreeGb ?? 0
+  const roomy = options.minFreeGb === undefined ? (c: PlacementCandidate) => c.freeGb > 0 : (c: PlacementCandidate) => c.freeGb >= (options.minFreeGb as number)
   const byRegion = new Map<string, PlacementCandidate[]>()
   const seen = new Set<string>()
   for (const c of candidates) {
-    const eligible = c.status === 'online' && c.freeGb > minFree && options.exclude?.has(c.id) !== true && !seen.has(c.id)
+    const eligible = c.status === 'online' && roomy(c) && options.exclude?.has(c.id) !== true && !seen.has(c.id)
     if (!eligible) continue
     seen.add(c.id)
     const list = byRegion.get(c.region)

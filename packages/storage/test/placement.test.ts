@@ -29,6 +29,8 @@ describe('choosePlacement', () => {
     expect(choosePlacement(list, 5, { exclude: new Set(['w']) })).toEqual(['z'])
     expect(choosePlacement(list, 0)).toEqual([])
     expect(choosePlacement(candidates, 3, { minFreeGb: 20 })).toEqual([])
+    // The same rule as the hub's count of placeable nodes: exactly enough room is enough.
+    expect(choosePlacement([node('e', 'eu', { freeGb: 2 })], 1, { minFreeGb: 2 })).toEqual(['e'])
   })
 
   it('is random within a region', () => {

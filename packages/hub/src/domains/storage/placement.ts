@@ -66,7 +66,7 @@ export class PlacementIndex {
     const ids = choosePlacement(
       sample.map((e) => ({ id: e.id, region: e.region, location: e.location, freeGb: e.diskGb - e.diskUsedGb, status: 'online' as const })),
       count,
-      { exclude: new Set(exclude), random: this.random, minFreeGb: -1 },
+      { exclude: new Set(exclude), random: this.random, minFreeGb },
     )
     return ids.map((id) => ({ id, endpoint: this.entries.get(id)?.endpoint ?? '' }))
   }
