@@ -122,7 +122,7 @@ function registerRunCommands(job: Command): void {
     .requiredOption('--spec <file>', 'the training spec: a JSON object (layers, loss, epochs, …)')
     .requiredOption('--dataset <cid>', 'the dataset object')
     .option('--no-store', 'with --wait, do not store the trained model in W3S (it stays in the job result)')
-    .option('--redundancy <k/n>', `redundancy of the stored model (default: the hub's, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n})`, parseRedundancy)
+    .option('--redundancy <k/n>', `redundancy of the stored model (default: the hub fits it to the online nodes, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n} with ${STORAGE_DEFAULTS.n} or more)`, parseRedundancy)
     .action(async (flags: RunFlags & { spec: string; dataset: string; store: boolean; redundancy?: { k: number; n: number } }) => {
       const dataset = checkCid(flags.dataset)
       const spec = await readJsonObject(flags.spec, '--spec')

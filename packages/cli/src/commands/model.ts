@@ -78,7 +78,7 @@ export function registerModelCommands(program: Command): void {
     .description('check that a file is a loadable ONNX model, then store it in W3S; prints its CID (--json: the object summary with inputs and outputs)')
     .argument('<file>', 'the .onnx file')
     .option('--name <name>', 'a name shown by `storage ls` (stored in clear at the hub; default: none)', parseObjectName)
-    .option('--redundancy <k/n>', `any K of N pieces rebuild each segment (default: the hub's, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n})`, parseRedundancy)
+    .option('--redundancy <k/n>', `any K of N pieces rebuild each segment (default: the hub fits it to the online nodes, ${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n} with ${STORAGE_DEFAULTS.n} or more)`, parseRedundancy)
     .option('--repair <r>', 'repair a segment when fewer than R pieces are healthy (default: min(N, K+1))', parseRepair)
     .action(async (file: string, flags: CommonFlags & { name?: string; redundancy?: { k: number; n: number }; repair?: number }) => {
       const out = createOut(flags.json === true)
