@@ -1,13 +1,35 @@
 /**
  * The dashboard in a real browser against a scripted fake hub: what it shows for a given network
  * state, how it follows events, and that it says "reconnecting" when the stream drops, which a
- * real devnet cannot be made to do on cue. The devnet end-to-end test is dashboard.e2e.test.ts.
+ * real devnet cannot be made to do on cue; and, with an account identity, that the jobs list is
+ * paged ("Load more") and still follows `job.updated`. The devnet end-to-end test is
+ * dashboard.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import type { Job } from '@w3ai/protocol'
 import { DIST, ensureBuilt, HAS_CHROMIUM, launchBrowser, SKIP_REASON } from './browser.js'
 import { startFakeHub, type FakeHub } from './fake-hub.js'
 import { makeLoad, makeNode } from './fixtures.js'
+
+/** A listed job (history empty, as the hub lists them), numbered oldest first. */
+function makeJob(i: number, status = 'succeeded'): Job {
+  const createdAt = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString()
+  return {
+    id: `j_${i.toString(16).padStart(20, '0')}`,
+    owner: 'a_00000000000000000000',
+    executor: 'wasm',
+    status,
+    replicas: 1,
+    inputs: {},
+    createdAt,
+    finishedAt: status === 'succeeded' ? createdAt : null,
+    result: null,
+    error: null,
+    verification: null,
+    history: [],
+  } as Job
+}
 
 if (!HAS_CHROMIUM) console.warn(`skipping dashboard view tests: ${SKIP_REASON}`)
 
@@ -75,5 +97,33 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard view (fake hub)', () => {
     hub.allowStreams()
     await expect.poll(() => text('stream-state'), { timeout: 15_000 }).toBe('live')
     await expect.poll(() => row(nodes[2]!.id).getAttribute('data-status')).toBe('suspect')
+  })
+
+  it('pages the jobs list: 100 of 150 jobs, 150 after "Load more", and follows job.updated on every page', async () => {
+    hub.jobs.push(...Array.from({ length: 150 }, (_, i) => makeJob(149 - i)))
+    const jobRow = (id: string) => page.locator(`[data-testid="job-row"][data-job-id="${id}"]`)
+    await page.getByTestId('get-started-create').click()
+    await expect.poll(() => page.getByTestId('identity-id').first().textContent(), { timeout: 10_000 }).toMatch(/^a_[0-9a-f]{20}$/)
+    await page.getByTestId('tab-jobs').click()
+    await expect.poll(() => page.getByTestId('job-row').count(), { timeout: 10_000 }).toBe(100)
+    expect(await text('jobs-more-count')).toBe('100 jobs loaded')
+    expect(await page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(makeJob(149).id)
+
+    await page.getByTestId('jobs-more').click()
+    await expect.poll(() => page.getByTestId('job-row').count()).toBe(150)
+    expect(await page.getByTestId('job-row').last().getAttribute('data-job-id')).toBe(makeJob(0).id)
+    expect(await page.getByTestId('jobs-more').count()).toBe(0) // the last page: no more to load
+
+    // A job submitted elsewhere appears on top; an update to a job from the second page shows.
+    hub.jobs.unshift(makeJob(150, 'queued'))
+    hub.emit({ type: 'job.updated', jobId: makeJob(150).id })
+    await expect.poll(() => page.getByTestId('job-row').count(), { timeout: 10_000 }).toBe(151)
+    expect(await page.getByTestId('job-row').first().getAttribute('data-job-id')).toBe(makeJob(150).id)
+    const onPage2 = hub.jobs.findIndex((j) => j.id === makeJob(20).id)
+    expect(onPage2).toBeGreaterThan(100)
+    hub.jobs[onPage2] = makeJob(20, 'failed')
+    hub.emit({ type: 'job.updated', jobId: makeJob(20).id })
+    await expect.poll(() => jobRow(makeJob(20).id).getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
+    expect(await page.getByTestId('job-row').count()).toBe(151)
   })
 })

@@ -2,8 +2,10 @@
  * A stand-in hub for dashboard tests that must not depend on the real one: serves the built
  * dashboard and the unsigned read endpoints, and plays event-stream messages on demand. It can
  * also drop and refuse stream connections, which a real devnet cannot do on cue. Accounts are
- * registered and read with signed requests (checked by @w3ai/crypto's verifier), an account has
- * no objects, jobs or deployments, and every stream connection's URL is recorded.
+ * registered and read with signed requests (checked by @w3ai/crypto's verifier), every account
+ * sees the same `jobs` (none unless a test adds some) and no objects or deployments, lists are
+ * paged as the real hub pages them (`?limit`, `?cursor`, `nextCursor`, INVALID_CURSOR), and every
+ * stream connection's URL is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
@@ -11,7 +13,7 @@ import { extname, join, normalize } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { idFromPublicKey, verifySignedRequest } from '@w3ai/crypto'
-import type { Account, EventStreamMessage, HubEvent, NetworkSummary, NodeInfo, NodeStatus } from '@w3ai/protocol'
+import type { Account, EventStreamMessage, HubEvent, Job, NetworkSummary, NodeInfo, NodeStatus } from '@w3ai/protocol'
 
 export interface FakeHubOptions {
   /** Directory of the built dashboard. */
@@ -26,6 +28,8 @@ export interface FakeHub {
   readonly nodes: Map<string, NodeInfo>
   /** Accounts registered through POST /v1/accounts, by id. */
   readonly accounts: Map<string, Account>
+  /** The jobs every account's GET /v1/jobs lists, newest first; change it in place, then emit `job.updated`. */
+  readonly jobs: Job[]
   /** The request URL (path and query) of every event-stream connection, in order. */
   readonly streamUrls: string[]
   /** Changes state and broadcasts the matching event, as the real hub would. */
@@ -78,6 +82,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const accounts = new Map<string, Account>()
+  const jobs: Job[] = []
   const streamUrls: string[] = []
   const refuse = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { error: { code, message } })
   /** The signed account routes the dashboard's identity and pages use. */
@@ -109,10 +114,26 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     const account = accounts.get(id)
     if (account === undefined) refuse(res, 404, 'ACCOUNT_NOT_FOUND', 'no such account')
     else if (route === 'GET /v1/accounts/me') send(res, 200, account)
-    else if (route === 'GET /v1/storage/objects') send(res, 200, { objects: [] })
-    else if (route === 'GET /v1/jobs') send(res, 200, { jobs: [] })
-    else send(res, 200, { deployments: [] })
+    else if (route === 'GET /v1/storage/objects') sendPage(res, req.url, 'objects', [], () => '')
+    else if (route === 'GET /v1/jobs') sendPage(res, req.url, 'jobs', jobs, (j) => j.id)
+    else sendPage(res, req.url, 'deployments', [], () => '')
     return true
+  }
+
+  /** One page of a newest-first list: the cursor is the last id of the previous page (a keyset, so items added on top shift nothing). */
+  const sendPage = <T>(res: ServerResponse, url: string | undefined, key: string, items: readonly T[], id: (item: T) => string): void => {
+    const q = new URL(url ?? '/', 'http://x').searchParams
+    const limit = Number(q.get('limit') ?? 100)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return refuse(res, 400, 'VALIDATION', 'limit must be 1..500')
+    const cursor = q.get('cursor')
+    let start = 0
+    if (cursor !== null) {
+      const at = items.findIndex((item) => `c.${id(item)}` === cursor)
+      if (at < 0) return refuse(res, 400, 'INVALID_CURSOR', 'The cursor is not one this list gave out.')
+      start = at + 1
+    }
+    const page = items.slice(start, start + limit)
+    send(res, 200, { [key]: page, nextCursor: start + limit < items.length ? `c.${id(page.at(-1)!)}` : null })
   }
 
   const server = createServer((req, res) => {
@@ -155,6 +176,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     hubId,
     nodes,
     accounts,
+    jobs,
     streamUrls,
     emit(event) {
       if (event.type === 'node.registered') nodes.set(event.node.id, event.node)

@@ -1,13 +1,22 @@
 /** The hub's jobs API from the page: signed with the loaded identity (the storage page's client). */
 import type { Deployment, Job, JobCandidates, JobKeys, JobSubmit, ObjectDetail } from '@w3ai/protocol'
+import { hubPages, type LoadPage } from '../paging.js'
 import type { StorageApi } from '../storage/hub-api.js'
 import type { BrowserIdentity } from '../storage/identity.js'
 import { unwrapKey, wrapKey } from '../storage/wrap.js'
 
 export class JobsApi {
-  constructor(private readonly hub: Pick<StorageApi, 'request'>) {}
+  /** The account's jobs page by page (`?limit`, `?cursor`), newest first; history left empty. */
+  readonly jobPages: LoadPage<Job>
+  /** The account's deployments page by page, newest first. */
+  readonly deploymentPages: LoadPage<Deployment>
 
-  /** The account's jobs, newest first; their history is left empty (fetch one job for it). */
+  constructor(private readonly hub: Pick<StorageApi, 'request'>) {
+    this.jobPages = hubPages<Job>(hub, '/v1/jobs', 'jobs')
+    this.deploymentPages = hubPages<Deployment>(hub, '/v1/deployments', 'deployments')
+  }
+
+  /** The account's jobs (the first page), newest first; their history is left empty (fetch one job for it). */
   list(): Promise<Job[]> {
     return this.hub.request<{ jobs: Job[] }>('GET', '/v1/jobs').then((r) => r.jobs)
   }
@@ -17,7 +26,7 @@ export class JobsApi {
     return this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
   }
 
-  /** The account's model deployments, newest first, with their replicas and request counts. */
+  /** The account's model deployments (the first page), newest first, with their replicas and request counts. */
   deployments(): Promise<Deployment[]> {
     return this.hub.request<{ deployments: Deployment[] }>('GET', '/v1/deployments').then((r) => r.deployments)
   }

@@ -2,11 +2,16 @@
 import type { Deployment, NodeInfo } from '@w3ai/protocol'
 import { shortId, timeAgo } from '../../format.js'
 import { useNow } from '../../hooks/use-now.js'
+import { LoadMore } from '../LoadMore.js'
 import { JobStatusBadge } from './JobStatusBadge.js'
 
 interface DeploymentTableProps {
   deployments: Deployment[]
   nodes: ReadonlyMap<string, NodeInfo>
+  /** The hub has more deployments after the loaded ones ("Load more" reads the next page). */
+  hasMore: boolean
+  loadingMore: boolean
+  onMore: () => void
 }
 
 /** Deployment statuses shown with the jobs' badge colours. */
@@ -19,13 +24,13 @@ const BADGE: Record<Deployment['status'], string> = {
   stopped: 'cancelled',
 }
 
-export function DeploymentTable({ deployments, nodes }: DeploymentTableProps) {
+export function DeploymentTable({ deployments, nodes, hasMore, loadingMore, onMore }: DeploymentTableProps) {
   const now = useNow(1000)
   return (
     <section className="card table-card" data-testid="deployments">
       <header className="card-head">
         <h2>Deployments</h2>
-        <span className="filters">{`${deployments.length} deployment${deployments.length === 1 ? '' : 's'}`}</span>
+        <span className="filters">{`${deployments.length}${hasMore ? '+' : ''} deployment${deployments.length === 1 && !hasMore ? '' : 's'}`}</span>
       </header>
       <div className="table-scroll">
         <table className="nodes jobs">
@@ -65,6 +70,7 @@ export function DeploymentTable({ deployments, nodes }: DeploymentTableProps) {
           </tbody>
         </table>
       </div>
+      <LoadMore loaded={deployments.length} hasMore={hasMore} loading={loadingMore} onMore={onMore} noun="deployments" testId="deployments-more" />
     </section>
   )
 }

@@ -1,6 +1,10 @@
-/** The account's jobs, newest first: one row each with its status; a click opens the job. */
+/**
+ * The account's jobs, newest first: one row each with its status; a click opens the job. The hub
+ * pages the list: the first page shows, and "Load more" under the table reads the next.
+ */
 import type { Job } from '@w3ai/protocol'
 import { shortId, timeAgo } from '../../format.js'
+import { LoadMore } from '../LoadMore.js'
 import { useNow } from '../../hooks/use-now.js'
 import { between, clockTime } from './format.js'
 import { JobStatusBadge } from './JobStatusBadge.js'
@@ -11,16 +15,20 @@ interface JobTableProps {
   selected: string | null
   onSelect: (id: string) => void
   onRefresh: () => void
+  /** The hub has more jobs after the loaded ones. */
+  hasMore: boolean
+  loadingMore: boolean
+  onMore: () => void
 }
 
-export function JobTable({ jobs, error, selected, onSelect, onRefresh }: JobTableProps) {
+export function JobTable({ jobs, error, selected, onSelect, onRefresh, hasMore, loadingMore, onMore }: JobTableProps) {
   const now = useNow(1000)
   return (
     <section className="card table-card">
       <header className="card-head">
         <h2>Jobs</h2>
         <span className="filters">
-          {jobs === null ? '…' : `${jobs.length} job${jobs.length === 1 ? '' : 's'}`}
+          {jobs === null ? '…' : `${jobs.length}${hasMore ? '+' : ''} job${jobs.length === 1 && !hasMore ? '' : 's'}`}
           <button type="button" className="button" data-testid="jobs-refresh" onClick={onRefresh}>
             Refresh
           </button>
@@ -73,6 +81,7 @@ export function JobTable({ jobs, error, selected, onSelect, onRefresh }: JobTabl
           </table>
         </div>
       )}
+      <LoadMore loaded={jobs?.length ?? 0} hasMore={hasMore} loading={loadingMore} onMore={onMore} noun="jobs" testId="jobs-more" />
     </section>
   )
 }

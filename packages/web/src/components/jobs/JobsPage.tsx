@@ -1,12 +1,15 @@
 /**
  * The jobs tab: with the account identity loaded (the storage page's card and signing), a form
  * to run a job, the account's jobs kept current by `job.updated` events (plus a slow poll in case the stream is
- * down), and the selected job in detail.
+ * down), and the selected job in detail. Jobs and deployments are read a page at a time ("Load
+ * more"); a refresh re-reads as many as are loaded, so new jobs appear on top and every loaded
+ * one stays current.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { Job, NodeInfo } from '@w3ai/protocol'
+import type { Deployment, Job, NodeInfo } from '@w3ai/protocol'
 import { useHubData } from '../../hooks/use-hub-data.js'
 import { useIdentity } from '../../hooks/use-identity.js'
+import { usePagedList } from '../../hooks/use-paged-list.js'
 import { useRefresh } from '../../hooks/use-refresh.js'
 import { JobsApi } from '../../jobs/api.js'
 import { planRefresh, type JobStamps } from '../../jobs/updates.js'
@@ -24,6 +27,8 @@ const IDLE_POLL_MS = 30_000
 const OFFLINE_POLL_MS = 3000
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
+const jobKey = (j: Job): string => j.id
+const deploymentKey = (d: Deployment): string => d.id
 
 interface JobsPageProps {
   nodes: ReadonlyMap<string, NodeInfo>
@@ -43,13 +48,11 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
   const [listVersion, requestList] = useRefresh()
   const [detailVersion, requestDetail] = useRefresh()
 
-  const listJobs = useCallback(() => (jobsApi as JobsApi).list(), [jobsApi])
-  const jobs = useHubData(jobsApi === null ? null : listJobs, listVersion)
+  const jobs = usePagedList(jobsApi?.jobPages ?? null, jobKey, listVersion)
   const loadJob = useCallback(() => (jobsApi as JobsApi).get(selected as string), [jobsApi, selected])
   const detail = useHubData(jobsApi === null || selected === null ? null : loadJob, detailVersion)
   const [deploymentsVersion, requestDeployments] = useRefresh()
-  const listDeployments = useCallback(() => (jobsApi as JobsApi).deployments(), [jobsApi])
-  const deployments = useHubData(jobsApi === null ? null : listDeployments, deploymentsVersion)
+  const deployments = usePagedList(jobsApi?.deploymentPages ?? null, deploymentKey, deploymentsVersion)
   useEffect(() => requestDeployments(EVENT_DEBOUNCE_MS), [deploymentVersion])
   // Request counts move without events: a slow poll keeps them current.
   useEffect(() => {
@@ -57,7 +60,7 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
     const timer = setInterval(() => requestDeployments(0), streamLive ? ACTIVE_POLL_MS / 2 : OFFLINE_POLL_MS)
     return () => clearInterval(timer)
   }, [jobsApi, streamLive, requestDeployments])
-  const mine = useMemo(() => new Set((jobs.data ?? []).map((j) => j.id)), [jobs.data])
+  const mine = useMemo(() => new Set((jobs.items ?? []).map((j) => j.id)), [jobs.items])
 
   // Follow the stream: only events after the ones already acted on count.
   const seen = useRef(jobVersion)
@@ -69,12 +72,12 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
   }, [jobVersion])
 
   // The list is fresher than the detail (the status moved on): catch the detail up.
-  const listed = jobs.data?.find((j) => j.id === selected)
+  const listed = jobs.items?.find((j) => j.id === selected)
   useEffect(() => {
     if (listed !== undefined && detail.data?.id === listed.id && detail.data.status !== listed.status) requestDetail(0)
   }, [listed?.status])
 
-  const active = jobs.data?.some((j) => !FINISHED.has(j.status)) ?? false
+  const active = jobs.items?.some((j) => !FINISHED.has(j.status)) ?? false
   useEffect(() => {
     if (jobsApi === null) return
     const ms = !streamLive ? OFFLINE_POLL_MS : active ? ACTIVE_POLL_MS : IDLE_POLL_MS
@@ -106,10 +109,21 @@ export default function JobsPage({ nodes, hubId, jobVersion, jobStamps, deployme
             <IdentityCard purpose="to run and see your compute jobs" compact />
             <RunJobCard api={api} jobs={jobsApi} identity={identity} onSubmitted={onSubmitted} />
           </div>
-          <JobTable jobs={jobs.data} error={jobs.error} selected={selected} onSelect={setSelected} onRefresh={refresh} />
+          <JobTable
+            jobs={jobs.items}
+            error={jobs.error}
+            selected={selected}
+            onSelect={setSelected}
+            onRefresh={refresh}
+            hasMore={jobs.nextCursor !== null}
+            loadingMore={jobs.loading === 'more'}
+            onMore={jobs.more}
+          />
         </>
       )}
-      {identity !== null && (deployments.data?.length ?? 0) > 0 && <DeploymentTable deployments={deployments.data ?? []} nodes={nodes} />}
+      {identity !== null && (deployments.items?.length ?? 0) > 0 && (
+        <DeploymentTable deployments={deployments.items ?? []} nodes={nodes} hasMore={deployments.nextCursor !== null} loadingMore={deployments.loading === 'more'} onMore={deployments.more} />
+      )}
       {identity !== null && job !== null && <JobDetail job={job} nodes={nodes} hubId={hubId} />}
       {identity !== null && selected !== null && job === null && detail.error === null && <p className="empty">Loading job…</p>}
       {identity !== null && selected !== null && detail.error !== null && <p className="error">{detail.error}</p>}

@@ -1,19 +1,24 @@
 /**
  * The storage tab: load an identity, upload files, browse and download objects, and inspect where
- * an object's pieces live. All crypto and erasure coding run here in the page.
+ * an object's pieces live. All crypto and erasure coding run here in the page. The object list
+ * is read a page at a time ("Load more"); a refresh re-reads as many objects as are loaded.
  */
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { NodeInfo, ObjectSummary } from '@w3ai/protocol'
 import { useHubData } from '../../hooks/use-hub-data.js'
 import { useIdentity } from '../../hooks/use-identity.js'
+import { usePagedList } from '../../hooks/use-paged-list.js'
 import { useTransfer } from '../../hooks/use-transfer.js'
+import { hubPages } from '../../paging.js'
 import { downloadObject, saveBlob } from '../../storage/download.js'
+import { LoadMore } from '../LoadMore.js'
 import { IdentityCard } from './IdentityCard.js'
 import { ObjectDetail } from './ObjectDetail.js'
 import { ObjectTable } from './ObjectTable.js'
 import { UploadCard } from './UploadCard.js'
 
 const REFRESH_MS = 15_000
+const objectKey = (o: ObjectSummary): string => o.cid
 
 interface StoragePageProps {
   nodes: ReadonlyMap<string, NodeInfo>
@@ -33,8 +38,8 @@ export default function StoragePage({ nodes, hubId }: StoragePageProps) {
     return () => clearInterval(timer)
   }, [api, refresh])
 
-  const listObjects = useCallback(() => (api as NonNullable<typeof api>).list(), [api])
-  const objects = useHubData(api === null ? null : listObjects, version)
+  const objectPages = useMemo(() => (api === null ? null : hubPages<ObjectSummary>(api, '/v1/storage/objects', 'objects')), [api])
+  const objects = usePagedList(objectPages, objectKey, version)
   const loadDetail = useCallback(() => (api as NonNullable<typeof api>).detail(selected as string), [api, selected])
   const detail = useHubData(api === null || selected === null ? null : loadDetail, version)
 
@@ -59,7 +64,10 @@ export default function StoragePage({ nodes, hubId }: StoragePageProps) {
         {api !== null && identity !== null && <UploadCard api={api} identity={identity} onUploaded={refresh} />}
       </div>
       {identity !== null && (
-        <ObjectTable objects={objects.data} error={objects.error} me={identity.id} selected={selected} onSelect={setSelected} onDownload={onDownload} onRefresh={refresh} download={download} />
+        <ObjectTable objects={objects.items} error={objects.error} me={identity.id} selected={selected} onSelect={setSelected} onDownload={onDownload} onRefresh={refresh} download={download} />
+      )}
+      {identity !== null && (
+        <LoadMore loaded={objects.items?.length ?? 0} hasMore={objects.nextCursor !== null} loading={objects.loading === 'more'} onMore={objects.more} noun="objects" testId="objects-more" />
       )}
       {identity !== null && selected !== null && detail.data?.object.cid === selected && <ObjectDetail detail={detail.data} nodes={nodes} hubId={hubId} />}
       {identity !== null && selected !== null && detail.error !== null && <p className="error">{detail.error}</p>}
