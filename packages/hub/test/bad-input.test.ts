@@ -66,11 +66,17 @@ describe('bad input to node registration', () => {
   })
 
   it('refuses bad list queries and ids with codes', async () => {
-    const bad = ['/v1/nodes?limit=0', '/v1/nodes?limit=abc', '/v1/nodes?status=dead', '/v1/nodes?executor=quantum', '/v1/nodes?cursor=x']
-    for (const path of bad) {
+    const bad: Array<[string, string]> = [
+      ['/v1/nodes?limit=0', 'VALIDATION_FAILED'],
+      ['/v1/nodes?limit=abc', 'VALIDATION_FAILED'],
+      ['/v1/nodes?status=dead', 'VALIDATION_FAILED'],
+      ['/v1/nodes?executor=quantum', 'VALIDATION_FAILED'],
+      ['/v1/nodes?cursor=x', 'INVALID_CURSOR'],
+    ]
+    for (const [path, code] of bad) {
       const res = await fetch(t.hub.url + path)
       expect(res.status, path).toBe(400)
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED')
+      expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe(code)
     }
     const missing = await fetch(t.hub.url + '/v1/nodes/n_00000000000000000000')
     expect(missing.status).toBe(404)
