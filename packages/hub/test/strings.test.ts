@@ -49,8 +49,8 @@ describe('unstorable strings', () => {
   })
 
   it('changed nothing: no jobs, no objects, no nodes, and the account is as it was', async () => {
-    expect(JSON.parse((await call(alice, 'GET', '/v1/jobs')).body)).toEqual({ jobs: [] })
-    expect(JSON.parse((await call(alice, 'GET', '/v1/storage/objects')).body)).toEqual({ objects: [] })
+    expect(JSON.parse((await call(alice, 'GET', '/v1/jobs')).body)).toEqual({ jobs: [], nextCursor: null })
+    expect(JSON.parse((await call(alice, 'GET', '/v1/storage/objects')).body)).toEqual({ objects: [], nextCursor: null })
     expect((JSON.parse((await t.hub.app.inject({ method: 'GET', url: '/v1/nodes' })).body) as { total: number }).total).toBe(0)
     expect((JSON.parse((await call(alice, 'GET', '/v1/accounts/me')).body) as { name: string }).name).toBe('alice')
   })
