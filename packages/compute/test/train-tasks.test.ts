@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createOnnxRunner } from '../src/onnx/runner.js'
 import { train } from '../src/train/trainer.js'
-import { seededRandom } from '../src/train/random.js'
+import { seededRandom } from '@w3ai/util'
 import { idxUbyte } from './helpers/idx.js'
 
 const csv = (rows: number[][]) => new TextEncoder().encode(rows.map((r) => r.join(',')).join('\n'))

@@ -3,6 +3,7 @@
  * and nodes alike. Ids are derived from the signing key, so they cannot be claimed by anyone else.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { Lru } from '@w3ai/util'
 import { fromBase64Url, toBase64Url } from './encoding.js'
 
 export type IdentityKind = 'account' | 'node'
@@ -90,18 +91,13 @@ export function identityFromFile(file: IdentityFile): Identity {
 // Importing a key costs about as much as verifying with it; keys that sign again (nodes, busy
 // accounts) are kept, least recently used first out.
 const KEY_CACHE_SIZE = 20_000
-const keyCache = new Map<string, KeyObject>()
+const keyCache = new Lru<string, KeyObject>({ maxEntries: KEY_CACHE_SIZE })
 
 export function publicKeyObject(publicKey: string): KeyObject {
   const cached = keyCache.get(publicKey)
-  if (cached !== undefined) {
-    keyCache.delete(publicKey)
-    keyCache.set(publicKey, cached)
-    return cached
-  }
+  if (cached !== undefined) return cached
   const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, fromBase64Url(publicKey)]), format: 'der', type: 'spki' })
   keyCache.set(publicKey, key)
-  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string)
   return key
 }
 

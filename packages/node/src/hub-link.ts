@@ -8,7 +8,7 @@ import { HubClient } from '@w3ai/sdk'
 import { W3aiError, type HeartbeatMessage, type HubToNodeMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
 import type { Logger } from 'pino'
 import type WebSocket from 'ws'
-import { Backoff, type BackoffOptions } from './backoff.js'
+import { Backoff, type BackoffOptions } from '@w3ai/util'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, MIN_SILENCE_MS, PONG_TIMEOUT_INTERVALS } from './constants.js'
 import type { HubPool } from './hub-pool.js'
 

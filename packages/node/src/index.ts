@@ -22,7 +22,7 @@ export { DiskPieceStore, type ByteRange, type PieceStat, type PieceStoreComponen
 export { OrderVerifier, decodeOrderHeader, encodeOrderHeader, type OrderAction, type OrderVerifierComponents } from './orders.js'
 export { pieceRoutes, parseRange, type PieceRoutesComponents } from './pieces-routes.js'
 export type { HubLinkState } from './hub-link.js'
-export { Backoff, type BackoffOptions } from './backoff.js'
+export { Backoff, type BackoffOptions } from '@w3ai/util'
 export {
   CpuSampler,
   DiskUsageTracker,

@@ -2,6 +2,7 @@
 import { NodeRegistrationSchema, W3aiError, type Executor, type Gpu, type NodeRegistration } from '@w3ai/protocol'
 import { Value } from '@sinclair/typebox/value'
 import { isBase64Url } from '@w3ai/crypto'
+import { backoffProblem, type BackoffOptions } from '@w3ai/util'
 import {
   DEFAULT_DISK_SCAN_INTERVAL_MS,
   DEFAULT_EXECUTORS,
@@ -13,7 +14,6 @@ import {
   DEFAULT_REPORT_RETRY,
 } from './constants.js'
 import { normalizeHubUrl } from './hub-pool.js'
-import type { BackoffOptions } from './backoff.js'
 import type { MachineShare } from './measure.js'
 
 export interface NodeAgentOptions {
@@ -120,9 +120,8 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
   const reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect }
   const reportRetry = { ...DEFAULT_REPORT_RETRY, ...options.reportRetry }
   for (const [name, b] of [['reconnect', reconnect], ['reportRetry', reportRetry]] as const) {
-    if (!(b.initialMs > 0) || !(b.maxMs >= b.initialMs) || !(b.jitter >= 0 && b.jitter <= 1)) {
-      throw bad(`${name} needs 0 < initialMs <= maxMs and 0 <= jitter <= 1`)
-    }
+    const problem = backoffProblem(b)
+    if (problem !== undefined) throw bad(`${name} ${problem}`)
   }
   const diskScanIntervalMs = options.diskScanIntervalMs ?? DEFAULT_DISK_SCAN_INTERVAL_MS
   if (!(diskScanIntervalMs > 0)) throw bad('diskScanIntervalMs must be positive')

@@ -9,8 +9,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { W3aiError, type ClaimedTask } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
+import { Backoff, type BackoffOptions } from '@w3ai/util'
 import type { Logger } from 'pino'
-import { Backoff, type BackoffOptions } from './backoff.js'
 
 export type Progress = Record<string, number | string | boolean | null>
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Backoff, CpuSampler, DiskUsageTracker, cpuPercentBetween, directorySize, machineDefaults, scaledMemoryUsedGb, totalCpuTimes, type CpuTimes } from '../src/index.js'
+import { CpuSampler, DiskUsageTracker, cpuPercentBetween, directorySize, machineDefaults, scaledMemoryUsedGb, totalCpuTimes, type CpuTimes } from '../src/index.js'
 
 const core = (busy: number, idle: number): { times: CpuTimes } => ({ times: { user: busy, nice: 0, sys: 0, irq: 0, idle } })
 
@@ -79,21 +79,5 @@ describe('disk measurement', () => {
     expect(m.cpuCores).toBeGreaterThan(0)
     expect(m.memoryGb).toBeGreaterThan(0)
     expect(m.diskGb).toBeGreaterThanOrEqual(0)
-  })
-})
-
-describe('reconnect backoff', () => {
-  it('doubles from the initial delay up to the ceiling and resets', () => {
-    const b = new Backoff({ initialMs: 250, maxMs: 1000, jitter: 0 })
-    expect([b.next(), b.next(), b.next(), b.next()]).toEqual([250, 500, 1000, 1000])
-    b.reset()
-    expect(b.next()).toBe(250)
-  })
-
-  it('keeps jitter within the configured share', () => {
-    const low = new Backoff({ initialMs: 1000, maxMs: 1000, jitter: 0.2 }, () => 0)
-    const high = new Backoff({ initialMs: 1000, maxMs: 1000, jitter: 0.2 }, () => 0.999999)
-    expect(low.next()).toBe(800)
-    expect(high.next()).toBe(1200)
   })
 })

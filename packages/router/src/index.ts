@@ -31,7 +31,8 @@ export { PerformanceModel } from './performance-model.js'
 export { resolveRouterOptions } from './options.js'
 export { DEFAULTS, DEFAULT_WEIGHTS, GPU_CLASS_BOUNDS, MEMORY_TIER_BOUNDS, type ScoreWeights } from './constants.js'
 export { haversineKm } from './geo.js'
-export { createRandom, normal } from './random.js'
+// Seeded randomness lives in @w3ai/util; `createRandom` stays the router's name for it (bench, tests).
+export { normal, seededRandom as createRandom } from '@w3ai/util'
 export type {
   GeoPoint,
   LoadSample,

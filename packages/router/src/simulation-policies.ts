@@ -2,7 +2,7 @@
  * Routing policies for the simulator: three classic baselines and the learned router. All apply
  * the same hard constraints (`eligible`) and exclusions; they differ only in how they pick.
  */
-import { createRandom } from './random.js'
+import { seededRandom } from '@w3ai/util'
 import { Router } from './router.js'
 import { type Policy, type SimTask, type SimView, eligible } from './simulator.js'
 import type { RouterOptions } from './types.js'
@@ -10,7 +10,7 @@ import type { RouterOptions } from './types.js'
 /** Uniformly random eligible node. */
 export function randomPolicy(seed = 11): (view: SimView) => Policy {
   return (view) => {
-    const rnd = createRandom(seed)
+    const rnd = seededRandom(seed)
     return {
       name: 'random',
       choose(task, exclude) {
@@ -45,7 +45,7 @@ export function roundRobinPolicy(): (view: SimView) => Policy {
 /** Eligible node with the fewest assigned tasks per core (ties at random). */
 export function leastLoadedPolicy(seed = 13): (view: SimView) => Policy {
   return (view) => {
-    const rnd = createRandom(seed)
+    const rnd = seededRandom(seed)
     return {
       name: 'least-loaded',
       choose(task, exclude) {
@@ -72,7 +72,7 @@ export function leastLoadedPolicy(seed = 13): (view: SimView) => Policy {
  */
 export function learnedPolicy(options: RouterOptions = {}, seed = 17): (view: SimView) => Policy {
   return (view) => {
-    const router = new Router({ random: createRandom(seed), now: view.now, ...options })
+    const router = new Router({ random: seededRandom(seed), now: view.now, ...options })
     const index = new Map<string, number>()
     view.nodes.forEach((n, i) => {
       index.set(n.id, i)

@@ -7,8 +7,8 @@
  * same result.
  */
 import type { Executor } from '@w3ai/protocol'
+import { normal, seededRandom } from '@w3ai/util'
 import { haversineKm } from './geo.js'
-import { createRandom, normal } from './random.js'
 import type { GeoPoint } from './types.js'
 
 export interface SimNode {
@@ -94,7 +94,7 @@ export interface FleetOptions {
 
 /** A heterogeneous fleet: lognormal speeds plus stragglers, mostly reliable nodes plus flaky ones. */
 export function generateFleet(options: FleetOptions = {}): SimNode[] {
-  const rnd = createRandom(options.seed ?? 1)
+  const rnd = seededRandom(options.seed ?? 1)
   const count = options.nodes ?? 300
   const nodes: SimNode[] = []
   for (let i = 0; i < count; i++) {
@@ -124,7 +124,7 @@ export interface TraceOptions {
 
 /** One task trace: Poisson arrivals, lognormal work sizes, requesters spread over the regions. */
 export function generateTrace(fleet: readonly SimNode[], options: TraceOptions = {}): SimTask[] {
-  const rnd = createRandom(options.seed ?? 2)
+  const rnd = seededRandom(options.seed ?? 2)
   const count = options.tasks ?? 20_000
   const meanWork = 8 * Math.exp(0.6 ** 2 / 2)
   // Tasks per ms the fleet could finish if every core were busy.
@@ -216,7 +216,7 @@ function before(a: Event, b: Event): boolean {
  * view (assigned counts, clock) so stateful policies can read load and learn from outcomes.
  */
 export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], makePolicy: (view: SimView) => Policy, options: SimulateOptions = {}): SimResult {
-  const rnd = createRandom(options.seed ?? 3)
+  const rnd = seededRandom(options.seed ?? 3)
   const maxAttempts = options.maxAttempts ?? 4
   const baseMs = options.baseLatencyMs ?? 5
   const kmPerMs = options.kmPerMs ?? 100

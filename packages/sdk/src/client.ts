@@ -26,7 +26,8 @@ import {
   type NodeRegistration,
 } from '@w3ai/protocol'
 import WebSocket from 'ws'
-import { Backoff, notDelivered, retry, socketErrorCode, type BackoffOptions, type RetryOptions } from './retry.js'
+import { Backoff } from '@w3ai/util'
+import { backoffSchedule, notDelivered, retry, socketErrorCode, type BackoffOptions, type RetryOptions } from './retry.js'
 
 export type Signer = Pick<Identity, 'publicKey' | 'signingKey'>
 
@@ -281,7 +282,7 @@ export class HubClient {
   events(onMessage: (msg: EventStreamMessage) => void, options: EventsOptions | (() => void) = {}): () => void {
     const opts: EventsOptions = typeof options === 'function' ? { onClose: options } : options
     const signer = opts.unsigned === true ? undefined : (opts.as ?? this.identity)
-    const backoff = opts.reconnect === undefined || opts.reconnect === false ? undefined : new Backoff(opts.reconnect === true ? {} : opts.reconnect)
+    const backoff = opts.reconnect === undefined || opts.reconnect === false ? undefined : new Backoff(backoffSchedule(opts.reconnect === true ? {} : opts.reconnect))
     let ws: WebSocket | undefined
     let timer: NodeJS.Timeout | undefined
     let ended = false

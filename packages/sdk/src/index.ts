@@ -14,8 +14,8 @@ export { followPages, listPage, type ListPage } from './paging.js'
 export { JobsClient, TaskClient, type WaitOptions } from './jobs.js'
 export { DeploymentsClient, encodeTensors, ServingNodeClient, type TensorMap, type WaitReadyOptions } from './serving.js'
 export {
-  Backoff,
-  backoffDelay,
+  BACKOFF_DEFAULTS,
+  backoffSchedule,
   isTransient,
   notDelivered,
   retry,

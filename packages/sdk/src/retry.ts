@@ -1,45 +1,34 @@
 /**
  * Retrying through brief outages: exponential backoff with full jitter (a random delay between 0
- * and min(maxMs, baseMs·2^attempt)), so many clients that lost the same hub do not come back in
- * lockstep. Pure (no Node imports), so the node agent and the dashboard can share it.
+ * and min(maxMs, initialMs·2^attempt)), so many clients that lost the same hub do not come back in
+ * lockstep. Pure (no Node imports); the backoff itself is the shared one of @w3ai/util.
  *
  * ```ts
  * const answer = await retry(() => fetchSomething(), { retryOn: isTransient, attempts: 5 })
  * ```
  */
 import { W3aiError } from '@w3ai/protocol'
+import { Backoff, backoffDelay, type BackoffOptions as Schedule } from '@w3ai/util'
 
+/** How the SDK waits between tries; each field has a default (BACKOFF_DEFAULTS). */
 export interface BackoffOptions {
   /** Ceiling of the first delay in ms (default 250). */
-  baseMs?: number
+  initialMs?: number
   /** Largest delay in ms (default 5000). */
   maxMs?: number
   /** Randomness in [0, 1); injectable for tests (default Math.random). */
   random?: () => number
 }
 
-export const BACKOFF_DEFAULTS = { baseMs: 250, maxMs: 5000 } as const
+export const BACKOFF_DEFAULTS = { initialMs: 250, maxMs: 5000, jitter: 'full' } as const satisfies Schedule
 
-/** The delay before retry number `attempt` (0 for the first retry): full jitter under an exponential ceiling. */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? BACKOFF_DEFAULTS.baseMs
-  const max = options.maxMs ?? BACKOFF_DEFAULTS.maxMs
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, attempt))
-  return Math.floor(ceiling * (options.random ?? Math.random)())
-}
-
-/** A backoff that remembers its attempt: next() for each failure, reset() after a success. */
-export class Backoff {
-  private attempt = 0
-
-  constructor(private readonly options: BackoffOptions = {}) {}
-
-  next(): number {
-    return backoffDelay(this.attempt++, this.options)
-  }
-
-  reset(): void {
-    this.attempt = 0
+/** The full schedule for `options`: the defaults where a field is not given, always full jitter. */
+export function backoffSchedule(options: BackoffOptions = {}): Schedule {
+  return {
+    initialMs: options.initialMs ?? BACKOFF_DEFAULTS.initialMs,
+    maxMs: options.maxMs ?? BACKOFF_DEFAULTS.maxMs,
+    jitter: BACKOFF_DEFAULTS.jitter,
+    ...(options.random === undefined ? {} : { random: options.random }),
   }
 }
 
@@ -87,7 +76,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       return await fn(attempt)
     } catch (err) {
       if (attempt + 1 >= attempts || isAborted(options.signal) || !options.retryOn(err)) throw err
-      const delay = backoffDelay(attempt, options)
+      const delay = backoffDelay(attempt, backoffSchedule(options))
       options.onRetry?.(err, attempt + 1, delay)
       await wait(delay, options.signal)
       if (isAborted(options.signal)) throw err
@@ -156,7 +145,7 @@ export interface FollowOptions extends BackoffOptions {
 export async function whileUnreachable<T>(fn: () => Promise<T>, deadline: number, options: FollowOptions = {}): Promise<T> {
   const now = options.now ?? Date.now
   const wait = options.sleep ?? sleep
-  const backoff = new Backoff(options)
+  const backoff = new Backoff(backoffSchedule(options))
   for (;;) {
     try {
       return await fn()

@@ -96,7 +96,7 @@ describe('event stream subscriptions', () => {
     const jobs: string[] = []
     let opens = 0
     const close = new HubClient({ url: hub.url, identity }).events((m) => void (m.type === 'job.updated' && jobs.push(m.jobId)), {
-      reconnect: { baseMs: 1, maxMs: 1 },
+      reconnect: { initialMs: 1, maxMs: 1 },
       onOpen: () => void opens++,
     })
     await until(() => jobs.length === 3)
@@ -111,7 +111,7 @@ describe('event stream subscriptions', () => {
   it('stops for good when the hub refuses the subscription, and calls onClose once', async () => {
     const hub = await fakeEvents(() => undefined, () => 401)
     let closed = 0
-    new HubClient({ url: hub.url, identity }).events(() => undefined, { reconnect: { baseMs: 1, maxMs: 1 }, onClose: () => void closed++ })
+    new HubClient({ url: hub.url, identity }).events(() => undefined, { reconnect: { initialMs: 1, maxMs: 1 }, onClose: () => void closed++ })
     await until(() => closed === 1)
     expect(hub.requests).toHaveLength(1)
   })

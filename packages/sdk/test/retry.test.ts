@@ -1,22 +1,18 @@
 import { W3aiError } from '@w3ai/protocol'
 import { describe, expect, it } from 'vitest'
-import { Backoff, backoffDelay, isTransient, notDelivered, retry, whileUnreachable } from '../src/retry.js'
+import { backoffSchedule, isTransient, notDelivered, retry, whileUnreachable } from '../src/retry.js'
 
 const noWait = async (): Promise<void> => undefined
 
-describe('backoffDelay (full jitter)', () => {
-  it('draws from 0 up to an exponential ceiling capped at maxMs', () => {
-    const top = () => 0.999999
-    expect([0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, { baseMs: 100, maxMs: 1000, random: top }))).toEqual([99, 199, 399, 799, 999, 999, 999])
-    expect(backoffDelay(7, { baseMs: 100, maxMs: 1000, random: () => 0 })).toBe(0)
-    expect(backoffDelay(1, { baseMs: 100, maxMs: 1000, random: () => 0.5 })).toBe(100)
+describe('backoffSchedule', () => {
+  it('fills in the defaults and always uses full jitter', () => {
+    expect(backoffSchedule()).toEqual({ initialMs: 250, maxMs: 5000, jitter: 'full' })
+    const random = (): number => 0.5
+    expect(backoffSchedule({ initialMs: 10, maxMs: 100, random })).toEqual({ initialMs: 10, maxMs: 100, jitter: 'full', random })
   })
 
-  it('Backoff grows per failure and starts over after reset()', () => {
-    const b = new Backoff({ baseMs: 10, maxMs: 1000, random: () => 0.5 })
-    expect([b.next(), b.next(), b.next()]).toEqual([5, 10, 20])
-    b.reset()
-    expect(b.next()).toBe(5)
+  it('keeps the defaults where a field is given as undefined', () => {
+    expect(backoffSchedule({ initialMs: undefined, maxMs: 20 } as never)).toEqual({ initialMs: 250, maxMs: 20, jitter: 'full' })
   })
 })
 
@@ -88,7 +84,7 @@ describe('whileUnreachable', () => {
         return calls
       },
       Number.MAX_SAFE_INTEGER,
-      { sleep: noWait, random: () => 0.5, baseMs: 10, onUnreachable: (_e, ms) => waits.push(ms) },
+      { sleep: noWait, random: () => 0.5, initialMs: 10, onUnreachable: (_e, ms) => waits.push(ms) },
     )
     expect(value).toBe(4)
     expect(waits).toEqual([5, 10, 20])
@@ -104,7 +100,7 @@ describe('whileUnreachable', () => {
         throw new W3aiError('HUB_UNREACHABLE')
       },
       100,
-      { now: () => clock, sleep: async (ms) => void (clock += ms), baseMs: 40, random: () => 0.999 },
+      { now: () => clock, sleep: async (ms) => void (clock += ms), initialMs: 40, random: () => 0.999 },
     )
     await expect(run).rejects.toMatchObject({ code: 'HUB_UNREACHABLE' })
     // waits of 39 and 61 (cut to the deadline) fit before the deadline at 100

@@ -2,17 +2,8 @@
 import { W3aiError, type PiecePlacement, type SignedReceipt, type StoredPiece } from '@w3ai/protocol'
 import { merkleRoot } from '../src/index.js'
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG, uniform in [0, 1): the shared one of @w3ai/util. */
+export { seededRandom as prng } from '@w3ai/util'
 
 /** `size` pseudo-random bytes from `random`. */
 export function randomBuffer(size: number, random: () => number): Buffer {

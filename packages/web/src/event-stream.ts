@@ -10,7 +10,7 @@
  * identity changes.
  */
 import type { EventStreamMessage } from '@w3ai/protocol'
-import { backoffDelay, type BackoffOptions } from './backoff.js'
+import { Backoff } from '@w3ai/util'
 
 export type StreamState = 'live' | 'reconnecting'
 
@@ -32,7 +32,19 @@ export interface EventStreamComponents {
 /** Query parameters that sign a subscription; null subscribes anonymously. */
 export type Authorize = () => Promise<Record<string, string> | null>
 
-export interface EventStreamOptions extends BackoffOptions {
+/**
+ * Reconnect delays: exponential with equal jitter (half the ceiling, plus up to as much again at
+ * random), so many dashboards don't reconnect in lockstep and none reconnects instantly.
+ */
+export const RECONNECT_DEFAULTS = { initialMs: 500, maxMs: 10_000, jitter: 'equal' } as const
+
+export interface EventStreamOptions {
+  /** First delay ceiling in ms (default 500). */
+  initialMs?: number
+  /** Largest delay in ms (default 10 000). */
+  maxMs?: number
+  /** Source of randomness in [0, 1); injectable for tests. */
+  random?: () => number
   url: string
   authorize?: Authorize
   onMessage: (message: EventStreamMessage) => void
@@ -60,7 +72,7 @@ export function withQuery(url: string, params: Record<string, string> | null): s
 export class EventStream {
   private socket: SocketLike | null = null
   private timer: unknown = null
-  private attempt = 0
+  private readonly backoff: Backoff
   private running = false
   private state: StreamState = 'reconnecting'
   /** Bumped by stop() and reconnect(): a connection still being authorized is then abandoned. */
@@ -69,7 +81,10 @@ export class EventStream {
   constructor(
     private readonly options: EventStreamOptions,
     private readonly components: EventStreamComponents = browserComponents,
-  ) {}
+  ) {
+    const { initialMs = RECONNECT_DEFAULTS.initialMs, maxMs = RECONNECT_DEFAULTS.maxMs, random } = options
+    this.backoff = new Backoff({ initialMs, maxMs, jitter: RECONNECT_DEFAULTS.jitter, ...(random === undefined ? {} : { random }) })
+  }
 
   start(): void {
     if (this.running) return
@@ -86,7 +101,7 @@ export class EventStream {
   reconnect(): void {
     if (!this.running) return
     this.drop()
-    this.attempt = 0
+    this.backoff.reset()
     this.setState('reconnecting')
     this.connect()
   }
@@ -150,7 +165,7 @@ export class EventStream {
       return // A malformed frame is dropped rather than tearing down a working stream.
     }
     if (message.type === 'hello') {
-      this.attempt = 0
+      this.backoff.reset()
       this.setState('live')
     }
     this.options.onMessage(message)
@@ -158,7 +173,7 @@ export class EventStream {
 
   private scheduleReconnect(): void {
     if (!this.running || this.timer !== null) return
-    const delay = backoffDelay(this.attempt++, this.options)
+    const delay = this.backoff.next()
     this.timer = this.components.setTimer(() => this.connect(), delay)
   }
 

@@ -6,11 +6,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InferenceSession, type Tensor } from 'onnxruntime-node'
+import { Lru } from '@w3ai/util'
 import { executorError } from '../errors.js'
 import { DEFAULT_MAX_ELEMENTS, jsonMapToOrt, ortMapToJson, type JsonTensorMap } from '../tensor/json-tensor.js'
 import { batchSizes, concatFeeds, splitOutputs } from './batch.js'
 import { checkFeeds, type ModelIo } from './check-inputs.js'
-import { Lru } from './lru.js'
 import { isCid, modelCid } from './model-cid.js'
 import { disableOrtTelemetry } from './telemetry.js'
 
@@ -70,11 +70,14 @@ function describe(meta: readonly InferenceSession.ValueMetadata[]): ModelIo[] {
 /** Creates an ONNX runner; see OnnxRunnerOptions for the defaults. */
 export function createOnnxRunner(options: OnnxRunnerOptions = {}): OnnxRunner {
   const maxElements = options.maxInputElements ?? DEFAULT_MAX_ELEMENTS
-  const sessions = new Lru<string, Promise<Entry>>(options.maxCachedModels ?? 4, (_cid, pending) => {
-    void pending.then((entry) => {
-      entry.evicted = true
-      if (entry.inflight === 0) void entry.session.release()
-    }, () => undefined)
+  const sessions = new Lru<string, Promise<Entry>>({
+    maxEntries: Math.max(1, options.maxCachedModels ?? 4),
+    onEvict: (_cid, pending) => {
+      void pending.then((entry) => {
+        entry.evicted = true
+        if (entry.inflight === 0) void entry.session.release()
+      }, () => undefined)
+    },
   })
 
   async function bytesFor(model: ModelRef): Promise<{ cid: string; bytes?: Uint8Array }> {

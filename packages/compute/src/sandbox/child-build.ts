@@ -2,7 +2,8 @@
  * Which files child processes (task sandboxes, the model host) start from. The repo runs
  * TypeScript through tsx, which costs a child about half a second of start-up; `npm run
  * build:sandbox` bundles the child entry points into packages/compute/dist, and children start
- * from there when that build is newer than every source it was made from (compute and protocol).
+ * from there when that build is newer than every source it was made from (compute and the
+ * workspace packages it bundles: protocol, util).
  * A stale or missing build falls back to the sources, so an edit is never run from old code.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
@@ -12,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const SRC = fileURLToPath(new URL('../', import.meta.url))
 const DIST = join(SRC, '..', 'dist')
 const STAMP = join(DIST, '.built')
-const SOURCES = [SRC, join(SRC, '..', '..', 'protocol', 'src')]
+const SOURCES = [SRC, ...['protocol', 'util'].map((pkg) => join(SRC, '..', '..', pkg, 'src'))]
 const FROM_SOURCES = extname(fileURLToPath(import.meta.url)) === '.ts'
 
 let fresh: boolean | undefined

@@ -5,6 +5,7 @@
  * so the same request gives the same model on any node: that is what result comparison relies on.
  */
 import * as tf from '@tensorflow/tfjs'
+import { permutation, seededRandom } from '@w3ai/util'
 import { executorError } from '../errors.js'
 import { exportToOnnx } from '../export/onnx-export.js'
 import { saveArtifacts, type TfjsArtifacts } from './artifacts.js'
@@ -13,7 +14,6 @@ import { buildModel } from './build-model.js'
 import { parseCsv, type CsvOptions } from './csv.js'
 import { fitPreprocess, gatherRows, type Dataset } from './dataset.js'
 import { parseIdx } from './idx.js'
-import { permutation, seededRandom } from './random.js'
 import { SPEC_DEFAULTS, validateTrainSpec, type TrainSpec } from './spec.js'
 
 /** The dataset as bytes: CSV (label column by name or index) or an IDX images + labels pair; gzip or not. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { parseCsv } from '../../src/train/csv.js'
-import { permutation, seededRandom } from '../../src/train/random.js'
+import { permutation, seededRandom } from '@w3ai/util'
 import type { TrainResult } from '../../src/train/trainer.js'
 
 export const DIGITS_PATH = new URL('../../data/digits.csv.gz', import.meta.url)
