@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { generateIdentity } from '@w3ai/crypto'
 import { createNodeAgent, type NodeAgent } from '@w3ai/node'
 import { putPiece } from '@w3ai/sdk'
+import type { HubEvent } from '@w3ai/protocol'
 import { pieceCid } from '@w3ai/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/open.js'
@@ -22,7 +23,7 @@ import { PieceRecordStore } from '../src/domains/storage/piece-record-store.js'
 import { PlacementIndex } from '../src/domains/storage/placement.js'
 import { NodeStore } from '../src/domains/nodes/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
-import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
+import { backends, dropSchema, freshDatabaseUrl, tempHome, until } from './helpers.js'
 
 const GRACE_MS = 60_000
 /** Placement over the nodes table as loaded (these tests publish no events). */
@@ -168,7 +169,7 @@ describe.each(backends())('orphan pieces on %s', (backend) => {
     const pieces = new PieceRecordStore(db, GRACE_MS)
     maintenance = new StorageMaintenance({
       pieces, objects: new ObjectStore(db, GRACE_MS), placement: placementOf(db), nodes: { get: async () => undefined } as never, networkKey,
-      bus: { publish: () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 60_000, auditsPerRound: 0,
+      bus: { publish: () => undefined, subscribe: () => () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 60_000, auditsPerRound: 0,
       orphanGraceMs: HOUR, onError: (err) => logs.push(String(err)), log: (msg) => logs.push(msg),
     })
   })
@@ -224,6 +225,8 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
   let pieces: PieceRecordStore
   let maintenance: StorageMaintenance
   let requests = 0
+  /** What the maintenance listens to on the bus; tests tell it of nodes joining. */
+  let emit: (e: HubEvent) => void = () => undefined
   const server = createServer((_req, res) => {
     requests++
     res.writeHead(500).end()
@@ -246,11 +249,18 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
     pieces = new PieceRecordStore(db, GRACE_MS)
     maintenance = new StorageMaintenance({
       pieces, objects, placement: placementOf(db), nodes: { get: async () => undefined } as never, networkKey: generateIdentity('account'),
-      bus: { publish: () => undefined }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 1000, auditsPerRound: 0,
+      bus: {
+        publish: () => undefined,
+        subscribe: (fn) => {
+          emit = fn
+          return () => (emit = () => undefined)
+        },
+      }, collectIntervalMs: 60_000, auditIntervalMs: 60_000, repairIntervalMs: 1000, auditsPerRound: 0,
       onError: () => undefined, log: () => undefined,
     })
   })
   afterEach(async () => {
+    await maintenance.stop()
     server.close()
     await db.close()
     await home.cleanup()
@@ -291,6 +301,23 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
     await maintenance.repair()
     expect((await db.query('SELECT 1 FROM segment_repairs')).rowCount).toBe(0)
     expect((await objects.get('bafyobj'))?.summary.health?.state).toBe('healthy')
+  })
+
+  it('retries a backed-off repair at once when a node joins or comes back online', async () => {
+    const uploadId = await storeObject(db, { objectCid: 'bafyjoin', owner: 'a_one', repairThreshold: 2, pieces: [{ cid: cid(), nodeId: 'n_a' }, { cid: cid(), nodeId: 'n_b' }] })
+    await maintenance.repair()
+    await db.query(`UPDATE segment_repairs SET next_attempt_at = now() + interval '1 hour'`)
+    expect(await pieces.needingRepair(10)).toEqual([])
+    const attempts = async (): Promise<number> =>
+      (await db.query<{ attempts: number }>('SELECT attempts FROM segment_repairs WHERE upload_id = $1', [uploadId])).rows[0]?.attempts ?? 0
+    expect(await attempts()).toBe(1)
+
+    maintenance.start()
+    emit({ type: 'node.status', id: 'n_c', status: 'online', at: new Date().toISOString() })
+    await until(async () => (await attempts()) === 2, 10_000)
+    // Still nowhere to place it: the next wait is the doubled one, not the hour.
+    const r = await db.query<{ ms: string | number }>('SELECT extract(epoch FROM next_attempt_at - now()) * 1000 AS ms FROM segment_repairs')
+    expect(Number(r.rows[0]?.ms)).toBeLessThan(60 * 60_000)
   })
 
   it('reports an object lost when a segment has fewer healthy pieces than it needs', async () => {

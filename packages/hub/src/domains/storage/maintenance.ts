@@ -27,8 +27,8 @@ export interface MaintenanceComponents {
   /** Where regenerated pieces can go. */
   placement: Pick<PlacementIndex, 'place'>
   networkKey: Identity
-  /** Publishes audit results (the dashboard shows each node's score live). */
-  bus: Pick<EventBus, 'publish'>
+  /** Publishes audit results (the dashboard shows each node's score live); tells of nodes that join or return. */
+  bus: Pick<EventBus, 'publish' | 'subscribe'>
   /** How often each loop runs (ms). */
   collectIntervalMs: number
   auditIntervalMs: number
@@ -69,6 +69,9 @@ export class StorageMaintenance {
   private stopped = true
   /** Set by stop() so long sweeps end early. */
   private stopping = false
+  private unsubscribe: (() => void) | undefined
+  /** A node joined or came back while repairs were backing off: retry them at the next chance. */
+  private capacityChanged = false
 
   constructor(private readonly c: MaintenanceComponents) {}
 
@@ -84,11 +87,20 @@ export class StorageMaintenance {
     every('audit', this.c.auditIntervalMs, () => this.audit())
     every('repair', this.c.repairIntervalMs, () => this.repair())
     every('orphans', this.c.orphanIntervalMs ?? ORPHAN_DEFAULTS.intervalMs, async () => void (await this.sweepOrphans()))
+    // Backing off is for a network with nowhere to put pieces; once that changes, try again at once.
+    this.unsubscribe = this.c.bus.subscribe((e) => {
+      if (e.type === 'node.registered' || (e.type === 'node.status' && e.status === 'online')) {
+        this.capacityChanged = true
+        setImmediate(() => void this.run('repair', () => this.repair()))
+      }
+    })
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     this.stopping = true
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
     for (const t of this.timers.splice(0)) clearInterval(t)
     while (this.busy.size > 0) await new Promise((r) => setTimeout(r, 20))
   }
@@ -188,6 +200,10 @@ export class StorageMaintenance {
    * pieces, too few to rebuild from) backs off exponentially and reads as under-replicated.
    */
   async repair(): Promise<void> {
+    if (this.capacityChanged) {
+      this.capacityChanged = false
+      await this.c.pieces.retryRepairsNow()
+    }
     await this.c.pieces.clearSettledRepairs()
     const maxMs = this.c.repairMaxBackoffMs ?? REPAIR_MAX_BACKOFF_MS
     for (const s of await this.c.pieces.needingRepair(10)) {

@@ -189,6 +189,11 @@ export class PieceRecordStore {
     return r.rows[0]?.attempts ?? 1
   }
 
+  /** Ends every repair's wait (a node joined or came back); the attempts so far still count. */
+  async retryRepairsNow(): Promise<void> {
+    await this.db.query('UPDATE segment_repairs SET next_attempt_at = now() WHERE next_attempt_at > now()')
+  }
+
   /** Forgets a segment's failed repairs (it was repaired). */
   async repairDone(uploadId: string, seg: number): Promise<void> {
     await this.db.query('DELETE FROM segment_repairs WHERE upload_id = $1 AND seg = $2', [uploadId, seg])
