@@ -56,7 +56,8 @@ describe('the README quick start', () => {
         })
       })
     const [setup, second] = await quickStartBlocks()
-    expect(setup).toEqual(['npm install', 'npm start'])
+    // The third, `npm test`, is the suite this test belongs to.
+    expect(setup).toEqual(['npm install', 'npm start', 'npm test'])
     expect(second).toBeDefined()
 
     // npm install: this checkout is installed.

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openPglite } from './pglite.js'
 import { openPostgres } from './postgres.js'
+import { splitSqlStatements } from './split-sql.js'
 import type { Database } from './types.js'
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
@@ -33,19 +34,10 @@ export async function migrate(db: Database): Promise<string[]> {
     const applied: string[] = []
     for (const { version, sql } of scripts) {
       if (done.has(version)) continue
-      for (const statement of splitStatements(sql)) await tx.query(statement)
+      for (const statement of splitSqlStatements(sql)) await tx.query(statement)
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
       applied.push(version)
     }
     return applied
   })
-}
-
-/** Splits a migration on semicolons at line ends (migrations hold no functions or quoted semicolons). */
-function splitStatements(sql: string): string[] {
-  return sql
-    .replace(/--.*$/gm, '')
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
 }
