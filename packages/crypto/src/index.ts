@@ -20,6 +20,6 @@ export {
   type IdentityKind,
 } from './identity.js'
 export { bodyDigest, canonicalRequest, signRequest, verifySignedRequest, type SignedHeaders, type SignOptions, type VerifiedRequest } from './signed-request.js'
-export { IDENTITY_FILE, loadOrCreateIdentity, readIdentity, resolveHome, writeIdentity } from './keystore.js'
+export { IDENTITY_FILE, loadOrCreateIdentity, readIdentity, readIdentityFile, resolveHome, writeIdentity } from './keystore.js'
 export { canonicalJson, signObject, verifyObject } from './signed-object.js'
 export { rewrapKey, unwrapKey, wrapKey, WRAP_ALG, x25519PublicKeyObject } from './wrap.js'

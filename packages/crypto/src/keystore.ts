@@ -18,7 +18,11 @@ export function resolveHome(flag?: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 export async function readIdentity(home: string): Promise<Identity | undefined> {
-  const path = join(home, IDENTITY_FILE)
+  return readIdentityFile(join(home, IDENTITY_FILE))
+}
+
+/** An identity file at `path`; undefined when there is none, IDENTITY_CORRUPT when it cannot be read. */
+export async function readIdentityFile(path: string): Promise<Identity | undefined> {
   let text: string
   try {
     text = await readFile(path, 'utf8')

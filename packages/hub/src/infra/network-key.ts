@@ -6,9 +6,10 @@
  * so hubs sharing a database can tell that they hold the same key.
  */
 import { randomBytes } from 'node:crypto'
-import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { generateIdentity, identityFromFile, identityToFile, type Identity, type IdentityFile } from '@w3ai/crypto'
+import { generateIdentity, identityToFile, readIdentityFile, type Identity } from '@w3ai/crypto'
+import { W3aiError } from '@w3ai/protocol'
 import { privateDir } from '../db/private-files.js'
 import type { Queryable } from '../db/types.js'
 
@@ -24,21 +25,16 @@ const HOW_TO_SHARE = 'every hub of one network needs the same key file: copy it 
 
 /** Reads the key file; undefined when there is none. Refuses a file others may read or a malformed one. */
 export async function readNetworkKeyFile(file: string): Promise<Identity | undefined> {
-  let text: string
   try {
     const info = await stat(file)
     if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
       throw new NetworkKeyError(`The network key file ${file} has mode ${(info.mode & 0o777).toString(8)}; other users may read it. Run \`chmod 600 ${file}\` (and consider the key leaked if they could).`)
     }
-    text = await readFile(file, 'utf8')
+    return await readIdentityFile(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (err instanceof W3aiError && err.code === 'IDENTITY_CORRUPT') throw new NetworkKeyError(`The network key file ${file} cannot be read: ${err.message}`)
     throw err
-  }
-  try {
-    return identityFromFile(JSON.parse(text) as IdentityFile)
-  } catch (err) {
-    throw new NetworkKeyError(`The network key file ${file} cannot be read: ${(err as Error).message}.`)
   }
 }
 
