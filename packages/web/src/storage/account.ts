@@ -6,6 +6,7 @@
  */
 import { StorageApi } from './hub-api.js'
 import { createIdentity, exportIdentity, IDENTITY_FILE_NAME, importIdentity, type BrowserIdentity } from './identity.js'
+import { saveBlob } from './save-blob.js'
 import { markExported, restoreIdentity, setIdentity, getIdentity } from './session.js'
 
 /** Registers the identity's account at this hub when the hub does not know it yet. */
@@ -31,20 +32,7 @@ export async function importAccountIdentity(text: string): Promise<BrowserIdenti
 
 /** Saves the identity as identity.json (the CLI's format: put it in ~/.w3ai to use it there). */
 export async function downloadIdentity(identity: BrowserIdentity): Promise<void> {
-  const blob = new Blob([await exportIdentity(identity)], { type: 'application/json' })
-  const url = URL.createObjectURL(blob)
-  try {
-    const a = document.createElement('a')
-    a.href = url
-    a.download = IDENTITY_FILE_NAME
-    a.rel = 'noopener'
-    document.body.appendChild(a)
-    a.click()
-    a.remove()
-  } finally {
-    // The download has started from the click; revoke after the current task.
-    setTimeout(() => URL.revokeObjectURL(url), 0)
-  }
+  saveBlob(new Blob([await exportIdentity(identity)], { type: 'application/json' }), IDENTITY_FILE_NAME)
   await markExported()
 }
 

@@ -71,16 +71,4 @@ export async function downloadObject(api: StorageApi, identity: Pick<BrowserIden
   return { blob: new Blob(parts, { type: 'application/octet-stream' }), object: detail.object, skipped }
 }
 
-/** Offers a Blob as a file download under `name`. */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.rel = 'noopener'
-  document.body.append(a)
-  a.click()
-  a.remove()
-  // The browser has taken its own reference once the download started.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000)
-}
+export { saveBlob } from './save-blob.js'
