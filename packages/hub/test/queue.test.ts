@@ -141,4 +141,71 @@ describe.each(backends())('task queue on %s', (backend) => {
     const next = await q.claim('n_2', ['train'], 1)
     expect(next[0]!.jobId).toBe(late)
   })
+
+  // Issue 8 B4: a node's outbox re-sends a result it could not deliver while the hub was down
+  // longer than the lease; upkeep expired the task meanwhile.
+  const expiredTask = async (owner: string, node: string) => {
+    const id = jobId()
+    await q.enqueue({ id, owner, executor: 'late', spec: {}, maxAttempts: 3 })
+    const [t] = await q.claim(node, ['late'], 1)
+    await new Promise((r) => setTimeout(r, 250))
+    expect(await q.expire()).toContain(id)
+    return { id, t: t! }
+  }
+
+  it('commits, once, a late result from the last lease holder while the expired task is not leased again', async () => {
+    const { id, t } = await expiredTask('a_late1', 'n_late')
+    expect(await q.progress(t.id, t.leaseId, 'n_late', { epoch: 3 })).toBe(id)
+    // Sent twice at once (the outbox retrying over a slow answer): committed by one, the other repeats its answer.
+    const both = await Promise.all([q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1'), q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1')])
+    expect(both.map((r) => r.outcome)).toEqual(['committed', 'committed'])
+    expect(both.filter((r) => !r.repeated)).toHaveLength(1)
+    expect(await q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1')).toEqual({ outcome: 'committed', repeated: true })
+    // Another node on the same lease id, or a different result, is not the last holder's report.
+    expect((await q.complete(t.id, t.leaseId, 'n_other', { ok: 2 }, 'd2')).outcome).toBe('stale')
+    expect((await q.complete(t.id, t.leaseId, 'n_late', { ok: 2 }, 'd2')).outcome).toBe('stale')
+    await new Promise((r) => setTimeout(r, 60))
+    expect(await q.claim('n_next', ['late'], 5)).toEqual([])
+    const job = await q.job(id)
+    expect(job?.status).toBe('succeeded')
+    expect(job?.results).toEqual([{ replica: 0, result: { ok: 1 }, digest: 'd1', nodeId: 'n_late' }])
+    expect((await q.history(id)).map((e) => e.kind)).toEqual(['queued', 'leased', 'expired', 'progress', 'succeeded'])
+  })
+
+  it('refuses a late result once another node leased the expired task, also when sent again', async () => {
+    const { id, t } = await expiredTask('a_late2', 'n_late')
+    await new Promise((r) => setTimeout(r, 60))
+    const [again] = await q.claim('n_next', ['late'], 1)
+    expect(again?.jobId).toBe(id)
+    expect((await q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1')).outcome).toBe('stale')
+    expect((await q.fail(t.id, t.leaseId, 'n_late', { code: 'X' })).outcome).toBe('stale')
+    expect(await q.progress(t.id, t.leaseId, 'n_late', { epoch: 1 })).toBeUndefined()
+    expect((await q.complete(again!.id, again!.leaseId, 'n_next', { ok: 2 }, 'd2')).outcome).toBe('committed')
+    expect((await q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1')).outcome).toBe('stale')
+    expect((await q.job(id))?.results.map((r) => r.nodeId)).toEqual(['n_next'])
+  })
+
+  it('takes a late failure once, as if the lease had held, and answers it again the same', async () => {
+    const { id, t } = await expiredTask('a_late3', 'n_late')
+    expect(await q.fail(t.id, t.leaseId, 'n_late', { code: 'COMPUTE_CRASHED' }, false)).toEqual({ outcome: 'failed', repeated: false })
+    expect(await q.fail(t.id, t.leaseId, 'n_late', { code: 'COMPUTE_CRASHED' }, false)).toEqual({ outcome: 'failed', repeated: true })
+    expect((await q.complete(t.id, t.leaseId, 'n_late', { ok: 1 }, 'd1')).outcome).toBe('stale')
+    expect((await q.job(id))?.status).toBe('failed')
+    expect((await q.history(id)).map((e) => e.kind)).toEqual(['queued', 'leased', 'expired', 'failed'])
+  })
+
+  it('records a progress report sent again with the same sequence number once; reports without one each time', async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_prog', executor: 'prog', spec: {} })
+    const [t] = await q.claim('n_p', ['prog'], 1)
+    expect(await q.progress(t!.id, t!.leaseId, 'n_p', { epoch: 1 }, 0)).toBe(id)
+    expect(await q.progress(t!.id, t!.leaseId, 'n_p', { epoch: 1 }, 0)).toBe(id)
+    expect(await q.progress(t!.id, t!.leaseId, 'n_p', { epoch: 2 }, 1)).toBe(id)
+    await Promise.all([q.progress(t!.id, t!.leaseId, 'n_p', { epoch: 3 }, 2), q.progress(t!.id, t!.leaseId, 'n_p', { epoch: 3 }, 2)])
+    // An older node sends no sequence: every report is kept, as before.
+    await q.progress(t!.id, t!.leaseId, 'n_p', { old: true })
+    await q.progress(t!.id, t!.leaseId, 'n_p', { old: true })
+    const progress = (await q.history(id)).filter((e) => e.kind === 'progress').map((e) => e.detail)
+    expect(progress).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }, { old: true }, { old: true }])
+  })
 })

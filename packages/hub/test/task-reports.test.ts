@@ -136,4 +136,17 @@ describe.each(backends())('task reports and verification on %s', (backend) => {
     expect(answered).toBe(4)
     expect(done.error).toMatchObject({ code: 'COMPUTE_VERIFICATION_FAILED', message: expect.stringContaining('after 2 tie-breaker replica(s)') })
   })
+
+  it('records a progress report sent again under the same number once, and every report of an older node that sends none', async () => {
+    const job = await jobs.submit({ executor: 'wasm', inputs: { module, input } })
+    const [{ node, task }] = (await claimSome()) as [Claimed]
+    await node.tasks.progress(task, { epoch: 1 }, 0)
+    await node.tasks.progress(task, { epoch: 1 }, 0)
+    await node.tasks.progress(task, { epoch: 2 }, 1)
+    await node.tasks.progress(task, { old: true })
+    await node.tasks.progress(task, { old: true })
+    expect(await node.tasks.complete(task, { stdout: 'P' })).toBe('committed')
+    const done = await jobs.wait(job.id)
+    expect(done.history.filter((e) => e.kind === 'progress').map((e) => e.detail)).toEqual([{ epoch: 1 }, { epoch: 2 }, { old: true }, { old: true }])
+  })
 })

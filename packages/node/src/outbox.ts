@@ -24,6 +24,8 @@ export type Outcome =
 interface Entry {
   task: TaskRef
   progress: Progress[]
+  /** Progress reports of this attempt already delivered or dropped: the number the next one is sent with. */
+  sent?: number
   outcome?: Outcome
 }
 
@@ -120,6 +122,8 @@ export class Outbox {
   abandon(task: TaskRef): void {
     const slot = this.slots.get(keyOf(task))
     if (slot === undefined || slot.entry.outcome !== undefined) return
+    // Their numbers stay used: one may have reached the hub with its answer lost.
+    slot.entry.sent = (slot.entry.sent ?? 0) + slot.entry.progress.length
     slot.entry.progress = []
     void this.flush(slot)
   }
@@ -172,8 +176,10 @@ export class Outbox {
       const progress = entry.progress[0]
       try {
         if (progress !== undefined) {
-          await this.c.tasks.progress(t, progress)
+          // Numbered within the attempt, so a report whose answer was lost is recorded once.
+          await this.c.tasks.progress(t, progress, entry.sent ?? 0)
           entry.progress.shift()
+          entry.sent = (entry.sent ?? 0) + 1
           continue
         }
         const outcome = entry.outcome!
@@ -191,8 +197,10 @@ export class Outbox {
           return true
         }
         log.warn({ code, err: (err as Error).message }, 'the hub refused a task report; dropped')
-        if (progress !== undefined) entry.progress.shift()
-        else entry.outcome = undefined
+        if (progress !== undefined) {
+          entry.progress.shift()
+          entry.sent = (entry.sent ?? 0) + 1
+        } else entry.outcome = undefined
       }
     }
     return true

@@ -78,4 +78,28 @@ describe('Outbox', () => {
     expect(hub.state.calls.length).toBe(calls)
     expect(await readdir(dir)).toEqual([])
   })
+
+  it('numbers progress within the attempt and sends one whose answer was lost again under the same number', async () => {
+    const seen: Array<[unknown, number | undefined]> = []
+    let loseNext = true
+    const tasks = {
+      progress: async (_t: unknown, p: Record<string, unknown>, seq?: number) => {
+        seen.push([p.epoch, seq])
+        // The hub recorded the first report, but its answer never came back.
+        if (loseNext) {
+          loseNext = false
+          throw new W3aiError('HUB_UNREACHABLE', 'answer lost')
+        }
+      },
+      complete: async () => 'committed',
+      fail: async () => 'retrying',
+    }
+    outbox = new Outbox({ dir, tasks, retry: { initialMs: 10, maxMs: 40, jitter: 0 }, log: pino({ enabled: false }) })
+    await outbox.start()
+    outbox.progress(ref, { epoch: 1 })
+    outbox.progress(ref, { epoch: 2 })
+    await outbox.finish(ref, { kind: 'complete', result: 1 })
+    await until(() => outbox!.pending === 0)
+    expect(seen).toEqual([[1, 0], [1, 0], [2, 1]])
+  })
 })

@@ -116,7 +116,12 @@ export type TaskReport = Static<typeof TaskReportSchema>
 
 /** Progress a node reports while a task runs (e.g. per-epoch training metrics); kept in the job history. */
 export const TaskProgressSchema = Type.Object(
-  { leaseId: Type.String({ minLength: 1, maxLength: 64 }), progress: Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean(), Type.Null()]), { maxProperties: 32 }) },
+  {
+    leaseId: Type.String({ minLength: 1, maxLength: 64 }),
+    progress: Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean(), Type.Null()]), { maxProperties: 32 }),
+    /** The report's number within its attempt (0, 1, ...): a report sent again is recorded once. Older nodes send none. */
+    seq: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+  },
   { additionalProperties: false },
 )
 export type TaskProgress = Static<typeof TaskProgressSchema>

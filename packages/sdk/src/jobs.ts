@@ -117,8 +117,9 @@ export class TaskClient {
     return this.hub.request('POST', `/v1/tasks/${task.id}/renew`, { leaseId: task.leaseId }, { as: this.node })
   }
 
-  progress(task: Pick<ClaimedTask, 'id' | 'leaseId'>, progress: Record<string, number | string | boolean | null>): Promise<void> {
-    return this.hub.request('POST', `/v1/tasks/${task.id}/progress`, { leaseId: task.leaseId, progress }, { as: this.node })
+  /** `seq` numbers the attempt's reports (0, 1, ...) so the hub records one sent again only once. */
+  progress(task: Pick<ClaimedTask, 'id' | 'leaseId'>, progress: Record<string, number | string | boolean | null>, seq?: number): Promise<void> {
+    return this.hub.request('POST', `/v1/tasks/${task.id}/progress`, { leaseId: task.leaseId, progress, ...(seq === undefined ? {} : { seq }) }, { as: this.node })
   }
 
   async complete(task: Pick<ClaimedTask, 'id' | 'leaseId'>, result: unknown): Promise<string> {

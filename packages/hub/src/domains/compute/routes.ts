@@ -95,7 +95,7 @@ export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, {
     '/tasks/:id/progress',
     { config: signed, schema: { tags: ['compute'], summary: 'Report progress of a running task (e.g. per-epoch metrics)', params: TaskParams, body: TaskProgressSchema, response: { 204: Type.Null(), default: ErrorBodySchema } } },
     async (request, reply) => {
-      await jobs.progress(nodeOf(request), request.params.id, request.body.leaseId, request.body.progress)
+      await jobs.progress(nodeOf(request), request.params.id, request.body.leaseId, request.body.progress, request.body.seq)
       return reply.status(204).send()
     },
   )

@@ -181,8 +181,8 @@ export class JobService {
     return out
   }
 
-  async progress(nodeId: string, taskId: string, leaseId: string, progress: unknown): Promise<void> {
-    const jobId = await this.c.queue.progress(taskId, leaseId, nodeId, progress)
+  async progress(nodeId: string, taskId: string, leaseId: string, progress: unknown, seq?: number): Promise<void> {
+    const jobId = await this.c.queue.progress(taskId, leaseId, nodeId, progress, seq)
     if (jobId === undefined) throw new W3aiError('TASK_LEASE_LOST')
     this.c.announce(jobId)
   }
@@ -194,7 +194,8 @@ export class JobService {
   /**
    * A node's result for its lease. The same report sent again (the node's outbox retries until it
    * hears back) gets the same answer and commits, verifies and settles nothing a second time; a
-   * lease that was superseded (expired and re-dispatched, job finished or cancelled) is
+   * lease that was superseded (expired and leased again by another node, job finished or
+   * cancelled) is
    * TASK_LEASE_LOST, which the node takes as final.
    */
   async complete(nodeId: string, taskId: string, leaseId: string, result: unknown): Promise<'committed' | 'duplicate'> {
