@@ -20,14 +20,14 @@ import { StorageMaintenance } from '../src/domains/storage/maintenance.js'
 import { issueOrder } from '../src/domains/storage/orders.js'
 import { listNodePieces } from '../src/domains/storage/orphans.js'
 import { PieceRecordStore } from '../src/domains/storage/piece-record-store.js'
-import { PlacementIndex } from '../src/domains/storage/placement.js'
+import { HubRouter } from '../src/domains/compute/routing.js'
 import { NodeStore } from '../src/domains/nodes/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
 import { backends, dropSchema, freshDatabaseUrl, tempHome, until } from './helpers.js'
 
 const GRACE_MS = 60_000
-/** Placement over the nodes table as loaded (these tests publish no events). */
-const placementOf = (db: Database): PlacementIndex => new PlacementIndex({ nodes: new NodeStore(db), bus: { subscribe: () => () => undefined } })
+/** Placement by the hub router's index over the nodes table as loaded (these tests publish no events). */
+const placementOf = (db: Database): HubRouter => new HubRouter(new NodeStore(db), { subscribe: () => () => undefined }, { refreshMs: 0 })
 const cid = (): string => `bafkrei${randomBytes(20).toString('hex').slice(0, 52)}`
 
 /** Rows as a completed upload leaves them: the upload, its committed segment, its pieces, the object. */

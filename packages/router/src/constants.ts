@@ -109,3 +109,9 @@ export const RESOURCE_CLASSES = MEMORY_TIERS * GPU_CLASSES
 
 /** Mean Earth radius (km) for haversine distances. */
 export const EARTH_RADIUS_KM = 6371.0088
+
+/**
+ * Online nodes a storage placement examines per sampling round (at most two rounds): enough to
+ * spread a segment's pieces over the regions, bounded however large the fleet grows.
+ */
+export const STORAGE_SAMPLE_SIZE = 500

@@ -4,7 +4,9 @@
  * keyed by (region, executor, resource class), where the resource class is GPU class × memory
  * tier. Every update is O(1) (a node sits in at most one bucket per executor, removal is
  * swap-with-last), and placement samples from the few buckets that can match a task instead of
- * scanning the fleet.
+ * scanning the fleet. Online nodes are also kept in one flat list (whatever their executors,
+ * storage-only nodes included) for storage placement, which samples it; free disk and the
+ * endpoint ride along per slot.
  */
 import { EXECUTORS, type Executor, type NodeStatus } from '@w3ai/protocol'
 import { GPU_CLASS_BOUNDS, MEMORY_TIERS, MEMORY_TIER_BOUNDS, RESOURCE_CLASSES } from './constants.js'
@@ -124,6 +126,14 @@ export class NodeIndex implements LearnedSink {
   private gpuMemories: Array<Float64Array | undefined> = []
   /** Position of the slot inside its bucket, by slot * EXECUTOR_COUNT + executor. */
   private position = new Int32Array(0)
+  /** Disk offered for pieces and disk free (offered − used by pieces), GB. */
+  private diskGb = new Float64Array(0)
+  private diskUsedGb = new Float64Array(0)
+  /** Endpoint per slot, as registered. */
+  private endpoints: Array<string | undefined> = []
+  /** Online slots in one list (first `onlineCount`), and each online slot's position in it. */
+  onlineSlots = new Int32Array(0)
+  private onlinePosition = new Int32Array(0)
 
   /** Slots in use are below this. */
   highWater = 0
@@ -177,6 +187,7 @@ export class NodeIndex implements LearnedSink {
       this.ensureCapacity(slot + 1)
       this.slotById.set(node.id, slot)
       this.ids[slot] = node.id
+      this.diskUsedGb[slot] = 0
     } else {
       this.unlist(slot)
       const old = this.regions[this.region[slot]!]!
@@ -217,6 +228,8 @@ export class NodeIndex implements LearnedSink {
     this.resourceClass[slot] = resourceClassOf(gpuClassOf(caps.gpus.length, maxGpu), memoryTierOf(caps.memoryGb))
     d[at + F.REPUTATION] = node.reputation ?? node.audit?.score ?? this.defaultReputation
     d[at + F.PRICE] = node.price ?? Number.NaN
+    this.diskGb[slot] = caps.diskGb ?? 0
+    this.endpoints[slot] = node.endpoint
     this.writeLoad(slot, node.load ?? undefined)
     this.status[slot] = STATUS_CODES[node.status]
     d[at + F.ELIGIBLE] = this.status[slot] === STATUS_ONLINE ? mask : 0
@@ -278,6 +291,7 @@ export class NodeIndex implements LearnedSink {
     this.data[slot * STRIDE + F.ELIGIBLE] = 0
     this.ids[slot] = undefined
     this.gpuMemories[slot] = undefined
+    this.endpoints[slot] = undefined
     this.slotById.delete(id)
     this.free.push(slot)
     return true
@@ -292,6 +306,16 @@ export class NodeIndex implements LearnedSink {
       for (let c = 0; c < RESOURCE_CLASSES; c++) n += r.buckets[e * RESOURCE_CLASSES + c]?.size ?? 0
     }
     return n
+  }
+
+  /** Free disk of a slot (GB): offered minus used by pieces, as the last load sample reported. */
+  freeDiskGb(slot: number): number {
+    return this.diskGb[slot]! - this.diskUsedGb[slot]!
+  }
+
+  /** Endpoint of a slot ('' when none was given). */
+  endpointOf(slot: number): string {
+    return this.endpoints[slot] ?? ''
   }
 
   /** Whether the slot has at least `count` GPUs with `memoryGb` each (count ≥ 1). */
@@ -320,6 +344,7 @@ export class NodeIndex implements LearnedSink {
     const perCore = (load?.runningTasks ?? 0) / this.data[at + F.CORES]!
     this.data[at + F.UTIL] = cpu > perCore ? cpu : perCore
     this.data[at + F.MEMORY_FREE] = this.memoryGb[slot]! - (load?.memoryUsedGb ?? 0)
+    if (load?.diskUsedGb !== undefined) this.diskUsedGb[slot] = load.diskUsedGb
   }
 
   private regionFor(name: string): Region {
@@ -345,7 +370,8 @@ export class NodeIndex implements LearnedSink {
       this.position[slot * EXECUTOR_COUNT + e] = b.size
       b.slots[b.size++] = slot
     }
-    this.online++
+    this.onlinePosition[slot] = this.online
+    this.onlineSlots[this.online++] = slot
   }
 
   private unlist(slot: number): void {
@@ -361,7 +387,10 @@ export class NodeIndex implements LearnedSink {
       b.slots[at] = last
       this.position[last * EXECUTOR_COUNT + e] = at
     }
-    this.online--
+    const at = this.onlinePosition[slot]!
+    const last = this.onlineSlots[--this.online]!
+    this.onlineSlots[at] = last
+    this.onlinePosition[last] = at
   }
 
   private ensureCapacity(needed: number): void {
@@ -377,6 +406,10 @@ export class NodeIndex implements LearnedSink {
     this.status = grow(this.status, size, STATUS_FREE)
     this.executors = grow(this.executors, size)
     this.position = grow(this.position, size * EXECUTOR_COUNT)
+    this.diskGb = grow(this.diskGb, size)
+    this.diskUsedGb = grow(this.diskUsedGb, size)
+    this.onlineSlots = grow(this.onlineSlots, size)
+    this.onlinePosition = grow(this.onlinePosition, size)
     this.capacity = size
   }
 }

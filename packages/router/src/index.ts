@@ -18,6 +18,10 @@
  * const replicas = router.placeMany(task, 2, { explore: false })  // distinct nodes
  * router.recordOutcome(first!.nodeId, { ok: true, durationMs: 840, work: 3 })
  *
+ * // Storage: distinct online nodes with 0.25 GB free disk, spread over regions, none of the holders.
+ * router.placePieces({ count: 6, minFreeGb: 0.25, exclude: holders })  // [{ nodeId, endpoint }]
+ * router.countPlaceable(0.25)                                // online nodes with that much free disk
+ *
  * const d = new PhiAccrualDetector({ expectedIntervalMs: 1000 })
  * d.heartbeat(Date.now())
  * statusForPhi(d.phi(Date.now() + 5000)) // 'offline'
@@ -29,7 +33,7 @@ export { Router, createRouter } from './router.js'
 export { NodeIndex, type Bucket, type Region } from './index-store.js'
 export { PerformanceModel } from './performance-model.js'
 export { resolveRouterOptions } from './options.js'
-export { DEFAULTS, DEFAULT_WEIGHTS, GPU_CLASS_BOUNDS, MEMORY_TIER_BOUNDS, type ScoreWeights } from './constants.js'
+export { DEFAULTS, DEFAULT_WEIGHTS, GPU_CLASS_BOUNDS, MEMORY_TIER_BOUNDS, STORAGE_SAMPLE_SIZE, type ScoreWeights } from './constants.js'
 export { haversineKm } from './geo.js'
 // Seeded randomness lives in @w3ai/util; `createRandom` stays the router's name for it (bench, tests).
 export { normal, seededRandom as createRandom } from '@w3ai/util'
@@ -38,6 +42,8 @@ export type {
   LoadSample,
   NodePerformance,
   Outcome,
+  PieceTarget,
+  PiecePlacementRequest,
   PlaceOptions,
   Placement,
   ResolvedRouterOptions,

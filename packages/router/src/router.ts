@@ -5,13 +5,16 @@
  * (all of them when the pool is small); (3) checks the hard constraints on each and scores it;
  * (4) returns the best, or, for an `epsilon` share of placements, the candidate with the least
  * evidence. Cost per placement is bounded by the sample, not the fleet.
+ *
+ * Storage placement (`placePieces`) uses the same index: it samples the online nodes, keeps those
+ * with the free disk a piece needs, and spreads the pieces over regions, one node each.
  */
-import { GPU_CLASSES, GPU_CLASS_BOUNDS, MEMORY_TIERS, MEMORY_TIER_BOUNDS, RESOURCE_CLASSES, type ScoreWeights } from './constants.js'
+import { GPU_CLASSES, GPU_CLASS_BOUNDS, MEMORY_TIERS, MEMORY_TIER_BOUNDS, RESOURCE_CLASSES, STORAGE_SAMPLE_SIZE, type ScoreWeights } from './constants.js'
 import { chordSquaredToKm, toUnitVector } from './geo.js'
 import { type Bucket, F, NodeIndex, STATUS_ONLINE, STRIDE, executorIndex, resourceClassOf } from './index-store.js'
 import { resolveRouterOptions } from './options.js'
 import { PerformanceModel } from './performance-model.js'
-import type { LoadSample, NodePerformance, Outcome, PlaceOptions, Placement, ResolvedRouterOptions, RoutableNode, RouterOptions, TaskRequirements } from './types.js'
+import type { LoadSample, NodePerformance, Outcome, PieceTarget, PiecePlacementRequest, PlaceOptions, Placement, ResolvedRouterOptions, RoutableNode, RouterOptions, TaskRequirements } from './types.js'
 import type { NodeStatus } from '@w3ai/protocol'
 
 /** Most geographic points (requester + data pieces) a score measures distance to; more are thinned evenly. */
@@ -149,6 +152,88 @@ export class Router {
     const pick = explore ? this.leastKnown() : -1
     const chosen = pick >= 0 ? [pick, ...order.filter((i) => i !== pick)] : order
     return chosen.slice(0, count).map((i, k) => ({ nodeId: this.index.ids[this.candSlots[i]!]!, score: this.candScores[i]!, explored: k === 0 && pick >= 0 }))
+  }
+
+  /**
+   * Storage placement: up to `count` distinct online nodes with `minFreeGb` free disk, none in
+   * `exclude`, spread over regions (round-robin over the regions in random order, a random node
+   * within each), as @w3ai/storage's choosePlacement spreads them. Examines a uniform sample of
+   * `sampleSize` online nodes (all of them when there are no more), and one more sample when the
+   * first had too few that fit: the work is bounded by the sample, not the fleet. Returns fewer
+   * when fewer were found; the caller decides whether that is enough.
+   */
+  placePieces(request: PiecePlacementRequest): PieceTarget[] {
+    const count = Math.max(0, Math.floor(request.count))
+    if (count === 0) return []
+    const idx = this.index
+    const minFree = request.minFreeGb ?? 0
+    const size = Math.max(1, Math.floor(request.sampleSize ?? STORAGE_SAMPLE_SIZE))
+    const excluded = new Set<number>()
+    if (request.exclude !== undefined) {
+      for (const id of request.exclude) {
+        const slot = idx.slotOf(id)
+        if (slot >= 0) excluded.add(slot)
+      }
+    }
+    const seen = new Set<number>()
+    const byRegion = new Map<number, number[]>()
+    let fit = 0
+    const consider = (slot: number): void => {
+      if (seen.has(slot)) return
+      seen.add(slot)
+      if (excluded.has(slot) || idx.freeDiskGb(slot) < minFree) return
+      const region = idx.region[slot]!
+      const list = byRegion.get(region)
+      if (list === undefined) byRegion.set(region, [slot])
+      else list.push(slot)
+      fit++
+    }
+    const online = idx.onlineCount
+    const slots = idx.onlineSlots
+    if (online <= size) {
+      for (let i = 0; i < online; i++) consider(slots[i]!)
+    } else {
+      for (let round = 0; round < 2 && fit < count; round++) {
+        for (const i of this.samplePositions(online, size)) consider(slots[i]!)
+      }
+    }
+    const regions = shuffleInPlace([...byRegion.values()], this.random).map((list) => shuffleInPlace(list, this.random))
+    const chosen: PieceTarget[] = []
+    for (let round = 0; chosen.length < count; round++) {
+      let added = false
+      for (const list of regions) {
+        const slot = list[round]
+        if (slot === undefined) continue
+        chosen.push({ nodeId: idx.ids[slot]!, endpoint: idx.endpointOf(slot) })
+        added = true
+        if (chosen.length === count) break
+      }
+      if (!added) break
+    }
+    return chosen
+  }
+
+  /**
+   * How many online nodes have `minFreeGb` free disk: the rule placePieces applies (without its
+   * exclusions). Reads the online list's free-disk values, one typed-array read per online node;
+   * stops at `limit` when given (callers that only need to know whether enough nodes exist).
+   */
+  countPlaceable(minFreeGb = 0, limit = Infinity): number {
+    const idx = this.index
+    const slots = idx.onlineSlots
+    let n = 0
+    for (let i = 0; i < idx.onlineCount && n < limit; i++) if (idx.freeDiskGb(slots[i]!) >= minFreeGb) n++
+    return n
+  }
+
+  /** `size` distinct positions in [0, n) drawn uniformly (Floyd's algorithm: exactly `size` draws). */
+  private samplePositions(n: number, size: number): Set<number> {
+    const picked = new Set<number>()
+    for (let j = n - size; j < n; j++) {
+      const t = Math.floor(this.random() * (j + 1))
+      picked.add(picked.has(t) ? j : t)
+    }
+    return picked
   }
 
   /**
@@ -528,4 +613,14 @@ export class Router {
 /** Creates a router with validated, frozen options (see constants.ts for the defaults). */
 export function createRouter(options: RouterOptions = {}): Router {
   return new Router(options)
+}
+
+function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const tmp = items[i]!
+    items[i] = items[j]!
+    items[j] = tmp
+  }
+  return items
 }

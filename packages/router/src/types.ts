@@ -13,6 +13,8 @@ export interface LoadSample {
   cpuPercent: number
   runningTasks: number
   memoryUsedGb?: number
+  /** Disk used by stored pieces (GB); kept as it was when a sample omits it. */
+  diskUsedGb?: number
 }
 
 /**
@@ -23,7 +25,9 @@ export interface RoutableNode {
   id: string
   status: NodeStatus
   location: GeoPoint & { region: string }
-  capabilities: Pick<Capabilities, 'cpuCores' | 'memoryGb' | 'gpus' | 'executors'>
+  capabilities: Pick<Capabilities, 'cpuCores' | 'memoryGb' | 'gpus' | 'executors'> & { diskGb?: number }
+  /** Where clients reach the node (storage placement hands it out with the node id). */
+  endpoint?: string
   load?: LoadSample | null
   audit?: NodeInfo['audit']
   /** Tokens per unit of work; unpriced nodes are treated as costing `priceScale`. */
@@ -70,6 +74,24 @@ export interface Placement {
   score: number
   /** True when the node was picked to learn about it rather than for its score. */
   explored: boolean
+}
+
+/** A storage placement: where a segment's pieces go (distinct nodes, spread over regions). */
+export interface PiecePlacementRequest {
+  /** Pieces to place, each on its own node. */
+  count: number
+  /** Free disk (GB) a node must have; a node with exactly this much qualifies. Default 0. */
+  minFreeGb?: number
+  /** Node ids not to use (during repair: the nodes already holding a piece of the segment). */
+  exclude?: Iterable<string>
+  /** Online nodes examined per round (default STORAGE_SAMPLE_SIZE): bounds the work at any fleet size. */
+  sampleSize?: number
+}
+
+export interface PieceTarget {
+  nodeId: string
+  /** The node's endpoint as registered ('' when the index was given none). */
+  endpoint: string
 }
 
 /** What happened when a node ran a task; feeds the learned performance model. */

@@ -25,7 +25,6 @@ import { ServingService } from './serving/service.js'
 import { StorageMaintenance } from './storage/maintenance.js'
 import { ObjectStore } from './storage/object-store.js'
 import { PieceRecordStore } from './storage/piece-record-store.js'
-import { PlacementIndex } from './storage/placement.js'
 import { StorageService } from './storage/service.js'
 import { UploadStore } from './storage/upload-store.js'
 
@@ -59,9 +58,10 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     onHeartbeat: () => metrics.heartbeats.inc(),
   })
   const objects = new ObjectStore(db, config.storage.repairGraceMs)
-  const placement = new PlacementIndex({ nodes: nodeStore, bus })
+  // One node index in the hub: the router's, for job placement and storage placement alike.
+  const router = new HubRouter(nodeStore, bus)
   const maintenance = new StorageMaintenance({
-    placement,
+    placement: router,
     pieces: new PieceRecordStore(db, config.storage.repairGraceMs),
     objects,
     nodes: nodeStore,
@@ -74,8 +74,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     onError,
     log: infra.log,
   })
-  const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
-  const router = new HubRouter(nodeStore, bus)
+  const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement: router, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
   const jobStore = new JobStore(db)
   const { leaseMs, spotCheckRate, stragglerAfterMs } = config.compute
   const jobs = new JobService({

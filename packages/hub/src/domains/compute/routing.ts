@@ -1,7 +1,9 @@
 /**
- * The hub's AI router: the @w3ai/router index kept current from the registry (loaded at start,
- * then fed by the event bus, which carries every hub's registrations, statuses and loads) and
- * from task outcomes; job placement asks it instead of scanning the nodes table.
+ * The hub's AI router and its one node index: the @w3ai/router index kept current from the
+ * registry (loaded at start, reloaded every `refreshMs` in case an event between hubs was lost,
+ * and in between fed by the event bus, which carries every hub's registrations, statuses, loads
+ * and disk use) and from task outcomes. Job placement and storage placement (pieces on nodes
+ * with free disk, spread over regions; issue 8 D2) both ask it instead of scanning the nodes table.
  */
 import type { ExecutorResources } from '@w3ai/compute/executors'
 import type { HubEvent, JobExecutor, NodeInfo } from '@w3ai/protocol'
@@ -10,25 +12,74 @@ import type { EventBus } from '../../infra/event-bus.js'
 import type { JobStore } from './store.js'
 import type { NodeStore } from '../nodes/store.js'
 
+/** Where a storage piece goes: a node and the endpoint its client uploads to. */
+export interface PlacementTarget {
+  id: string
+  endpoint: string
+}
+
+export interface HubRouterOptions extends RouterOptions {
+  /** Reload the registry this often (ms), in case an event between hubs was lost (default 60 s; 0: never). */
+  refreshMs?: number
+}
+
 export class HubRouter {
   readonly router: Router
   private unsubscribe: (() => void) | undefined
+  private refresh: ReturnType<typeof setInterval> | undefined
+  private loaded: Promise<void> | undefined
+  private readonly refreshMs: number
 
   constructor(
-    private readonly nodes: NodeStore,
-    private readonly bus: EventBus,
-    options: RouterOptions = {},
+    private readonly nodes: Pick<NodeStore, 'all'>,
+    private readonly bus: Pick<EventBus, 'subscribe'>,
+    options: HubRouterOptions = {},
   ) {
-    this.router = createRouter(options)
+    const { refreshMs, ...routerOptions } = options
+    this.refreshMs = refreshMs ?? 60_000
+    this.router = createRouter(routerOptions)
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.bus.subscribe((e) => this.apply(e))
-    for (const node of await this.nodes.all()) this.upsert(node)
+    this.unsubscribe ??= this.bus.subscribe((e) => this.apply(e))
+    this.loaded ??= this.load()
+    await this.loaded
+    if (this.refreshMs > 0 && this.refresh === undefined) {
+      this.refresh = setInterval(() => void this.load().catch(() => undefined), this.refreshMs)
+      this.refresh.unref()
+    }
   }
 
   stop(): void {
     this.unsubscribe?.()
+    this.unsubscribe = undefined
+    if (this.refresh !== undefined) clearInterval(this.refresh)
+    this.refresh = undefined
+  }
+
+  private async load(): Promise<void> {
+    for (const node of await this.nodes.all()) this.upsert(node)
+  }
+
+  /**
+   * Up to `count` distinct online nodes with `minFreeGb` free disk, spread over regions, none in
+   * `exclude` (the holders of a segment's other pieces during repair): a bounded sample of the
+   * index, never the whole fleet. Waits for the first registry load when called before start.
+   */
+  async placePieces(count: number, minFreeGb: number, exclude: Iterable<string> = []): Promise<PlacementTarget[]> {
+    await this.ready()
+    return this.router.placePieces({ count, minFreeGb, exclude }).map((t) => ({ id: t.nodeId, endpoint: t.endpoint }))
+  }
+
+  /** How many online nodes could take a piece of `minFreeGb` now (the rule placePieces applies). */
+  async countPlaceable(minFreeGb: number): Promise<number> {
+    await this.ready()
+    return this.router.countPlaceable(minFreeGb)
+  }
+
+  private ready(): Promise<void> {
+    this.loaded ??= this.load()
+    return this.loaded
   }
 
   private upsert(node: NodeInfo): void {

@@ -18,14 +18,14 @@ import type { NodeStore } from '../nodes/store.js'
 import type { PieceRef, PieceRecordStore } from './piece-record-store.js'
 import { issueOrder } from './orders.js'
 import { listNodePieces } from './orphans.js'
-import type { PlacementIndex } from './placement.js'
+import type { PiecePlacement } from './placement.js'
 
 export interface MaintenanceComponents {
   pieces: PieceRecordStore
   objects: ObjectStore
   nodes: NodeStore
-  /** Where regenerated pieces can go. */
-  placement: Pick<PlacementIndex, 'place'>
+  /** Where regenerated pieces can go (the hub router's node index). */
+  placement: Pick<PiecePlacement, 'placePieces'>
   networkKey: Identity
   /** Publishes audit results (the dashboard shows each node's score live); tells of nodes that join or return. */
   bus: Pick<EventBus, 'publish' | 'subscribe'>
@@ -232,7 +232,7 @@ export class StorageMaintenance {
     const unhealthy = pieces.filter((p) => !p.healthy)
     if (unhealthy.length === 0) return 0
     const holders = new Set(pieces.map((p) => p.nodeId))
-    const targets = await this.c.placement.place(unhealthy.length, segment.shardSize / GB, holders)
+    const targets = await this.c.placement.placePieces(unhealthy.length, segment.shardSize / GB, holders)
     if (targets.length === 0) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `segment ${seg} of ${objectCid}: no node can take its ${unhealthy.length} missing piece(s)`)
     const broken = unhealthy.slice(0, targets.length)
     const available = new Map<number, Buffer>()

@@ -26,7 +26,7 @@ import type { AccountLookup } from '../accounts/service.js'
 import type { NodeStore } from '../nodes/store.js'
 import type { ObjectStore } from './object-store.js'
 import { issueOrder } from './orders.js'
-import type { PlacementIndex } from './placement.js'
+import type { PiecePlacement } from './placement.js'
 import { checkCid, checkRedundancy, expectedPlainSize, fittingRedundancy, manifestMatches, MAX_PARITY, maxShardSize, segmentCount } from './rules.js'
 import type { UploadRow, UploadStore } from './upload-store.js'
 
@@ -38,8 +38,8 @@ export interface StorageServiceComponents {
   uploads: UploadStore
   objects: ObjectStore
   nodes: Pick<NodeStore, 'get'>
-  /** Where pieces can go (an index the event bus keeps current). */
-  placement: Pick<PlacementIndex, 'place' | 'countPlaceable'>
+  /** Where pieces can go: the hub router's node index, which the event bus keeps current. */
+  placement: PiecePlacement
   accounts: AccountLookup
   networkKey: Identity
   quotaBytes: number
@@ -101,7 +101,7 @@ export class StorageService {
     const existing = await this.c.uploads.orders(upload.id, index)
     if (existing?.committed === true) throw new W3aiError('STORAGE_UPLOAD_INVALID', `Segment ${index} is already committed.`)
     const size = pieces[0]?.size ?? 0
-    const targets = await this.c.placement.place(pieces.length, size / GB)
+    const targets = await this.c.placement.placePieces(pieces.length, size / GB)
     if (targets.length < upload.redundancy.n) {
       throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Only ${targets.length} online nodes can take pieces now; redundancy needs ${upload.redundancy.n}.`)
     }
