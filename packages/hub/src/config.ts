@@ -13,6 +13,11 @@ export interface HubOptions {
   port?: number
   /** Address to bind (default 127.0.0.1). */
   host?: string
+  /**
+   * Whether start() binds the port (default true). With false the routes answer only
+   * `hub.app.inject(...)`: route tests need no socket, and the hub advertises no URL.
+   */
+  listen?: boolean
   /** PostgreSQL URL (a `schema=NAME` query parameter selects a schema); when absent, embedded PGlite is used. */
   databaseUrl?: string
   /** Heartbeat interval the hub tells nodes to use (default 1000 ms). */
@@ -60,6 +65,7 @@ export interface HubConfig {
   readonly home: string
   readonly port: number
   readonly host: string
+  readonly listen: boolean
   readonly databaseUrl: string | undefined
   /** Absolute path of the network key file. */
   readonly networkKeyFile: string
@@ -182,6 +188,7 @@ export function loadConfig(options: HubOptions): HubConfig {
     home: options.home,
     port: check('port', options.port ?? HUB_DEFAULTS.port, { min: 0, max: 65535, integer: true }),
     host: options.host ?? HUB_DEFAULTS.host,
+    listen: options.listen ?? true,
     databaseUrl: options.databaseUrl,
     networkKeyFile: networkKeyFileOf(options, env),
     publicUrl: publicUrlOf(options, env),

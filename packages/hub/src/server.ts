@@ -39,7 +39,7 @@ export type { HubOptions } from './config.js'
 export interface Hub {
   start(): Promise<void>
   stop(): Promise<void>
-  /** http://host:port once started. */
+  /** http://host:port once started ('' when started with `listen: false`). */
   readonly url: string
   readonly hubId: string
   /** The Fastify instance (for `inject` in tests); available after start(). */
@@ -119,6 +119,10 @@ export function createHub(options: HubOptions): Hub {
 
     life.add('http', {
       start: async () => {
+        if (!config.listen) {
+          await http.ready()
+          return
+        }
         await http.listen({ port: config.port, host: config.host })
         const address = http.server.address()
         const boundPort = typeof address === 'object' && address !== null ? address.port : config.port
@@ -126,8 +130,9 @@ export function createHub(options: HubOptions): Hub {
       },
       stop: () => http.close(),
     })
-    // After http: the registry records the bound URL unless a public URL was configured.
-    life.add('hub registry', hubs)
+    // After http: the registry records the bound URL unless a public URL was configured. A hub
+    // that does not listen has no URL to give nodes.
+    if (config.listen || config.publicUrl !== undefined) life.add('hub registry', hubs)
     life.add('liveness', d.liveness)
     life.add('storage maintenance', d.maintenance)
     life.add('jobs', d.jobs)
@@ -145,7 +150,7 @@ export function createHub(options: HubOptions): Hub {
         throw err
       }
       await lifecycle!.start()
-      app!.log.info({ url, hubId }, 'hub listening')
+      app!.log.info({ url, hubId }, config.listen ? 'hub listening' : 'hub started without listening')
     })()
     await starting
   }

@@ -8,12 +8,13 @@ import { sampleRegistration, startTestHub, type TestHub } from './helpers.js'
 describe('hub API surface', () => {
   let t: TestHub
   beforeAll(async () => {
-    t = await startTestHub('pglite')
+    t = await startTestHub('pglite', { listen: false })
   })
   afterAll(async () => t?.close())
+  const get = (url: string, headers: Record<string, string> = {}) => t.hub.app.inject({ method: 'GET', url, headers })
 
   it('publishes an OpenAPI 3.1 document generated from the validating schemas', async () => {
-    const doc = (await (await fetch(t.hub.url + '/v1/openapi.json')).json()) as OpenApiDocument & { openapi: string }
+    const doc = (await get('/v1/openapi.json')).json<OpenApiDocument & { openapi: string }>()
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/health', '/v1/nodes', '/v1/nodes/{id}', '/v1/accounts', '/v1/accounts/me', '/v1/network/summary']))
     const register = doc.paths['/v1/nodes']?.post as { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }
@@ -23,7 +24,7 @@ describe('hub API surface', () => {
   })
 
   it('keeps docs/api.md identical to what the OpenAPI document generates (npm run docs:api)', async () => {
-    const doc = (await (await fetch(t.hub.url + '/v1/openapi.json')).json()) as OpenApiDocument
+    const doc = (await get('/v1/openapi.json')).json<OpenApiDocument>()
     const committed = await readFile(new URL('../../../docs/api.md', import.meta.url), 'utf8')
     expect(committed).toBe(renderApiDoc(doc))
   })
@@ -34,20 +35,49 @@ describe('hub API surface', () => {
   })
 
   it('echoes a caller request id and makes one up otherwise', async () => {
-    const given = await fetch(t.hub.url + '/v1/health', { headers: { 'x-request-id': 'trace-123' } })
-    expect(given.headers.get('x-request-id')).toBe('trace-123')
-    const made = await fetch(t.hub.url + '/v1/nope')
-    const id = made.headers.get('x-request-id')
+    const given = await get('/v1/health', { 'x-request-id': 'trace-123' })
+    expect(given.headers['x-request-id']).toBe('trace-123')
+    const made = await get('/v1/nope')
+    const id = made.headers['x-request-id']
     expect(id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(((await made.json()) as { error: { code: string; requestId: string } }).error).toMatchObject({ code: 'ROUTE_NOT_FOUND', requestId: id })
-    const hostile = await fetch(t.hub.url + '/v1/health', { headers: { 'x-request-id': 'a b;<script>' } })
-    expect(hostile.headers.get('x-request-id')).not.toContain('<')
+    expect(made.json<{ error: { code: string; requestId: string } }>().error).toMatchObject({ code: 'ROUTE_NOT_FOUND', requestId: id })
+    const hostile = await get('/v1/health', { 'x-request-id': 'a b;<script>' })
+    expect(hostile.headers['x-request-id']).not.toContain('<')
   })
+
+  it('serves the dashboard at / and deep links', async () => {
+    for (const path of ['/', '/nodes/abc']) {
+      const res = await get(path)
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-type']).toContain('text/html')
+      expect(res.body).toMatch(/w3ai/i)
+    }
+  })
+
+  it('answers every error with a stable code in one shape', async () => {
+    for (const [code, { status, message }] of Object.entries(ERROR_CODES)) {
+      expect(status, code).toBeGreaterThanOrEqual(400)
+      expect(message.length, code).toBeGreaterThan(10)
+    }
+    const res = await t.hub.app.inject({ method: 'DELETE', url: '/v1/nodes' })
+    expect(res.statusCode).toBe(404)
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('ROUTE_NOT_FOUND')
+  })
+})
+
+// A simulated node beats over the heartbeat WebSocket: this one needs a listening hub.
+describe('hub metrics', () => {
+  let t: TestHub
+  beforeAll(async () => {
+    t = await startTestHub('pglite')
+  })
+  afterAll(async () => t?.close())
 
   it('exports Prometheus metrics for nodes, heartbeats, requests and auth failures', async () => {
     const sim = await simulateNode(t.hub.url, sampleRegistration() as never)
     await sim.connect()
     sim.beat()
+    await fetch(t.hub.url + '/v1/health')
     await fetch(t.hub.url + '/v1/accounts/me')
     await new Promise((r) => setTimeout(r, 300))
     const text = await (await fetch(t.hub.url + '/metrics')).text()
@@ -57,24 +87,5 @@ describe('hub API surface', () => {
     expect(text).toMatch(/^w3ai_http_requests_total\{method="GET",route="\/v1\/health",status="200"\} \d+$/m)
     expect(text).toContain('w3ai_hub_process_cpu_seconds_total')
     sim.close()
-  })
-
-  it('serves the dashboard at / and deep links', async () => {
-    for (const path of ['/', '/nodes/abc']) {
-      const res = await fetch(t.hub.url + path)
-      expect(res.status).toBe(200)
-      expect(res.headers.get('content-type')).toContain('text/html')
-      expect(await res.text()).toMatch(/w3ai/i)
-    }
-  })
-
-  it('answers every error with a stable code in one shape', async () => {
-    for (const [code, { status, message }] of Object.entries(ERROR_CODES)) {
-      expect(status, code).toBeGreaterThanOrEqual(400)
-      expect(message.length, code).toBeGreaterThan(10)
-    }
-    const res = await fetch(t.hub.url + '/v1/nodes', { method: 'DELETE' })
-    expect(res.status).toBe(404)
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND')
   })
 })

@@ -1,4 +1,5 @@
 import { generateIdentity, signRequest } from '@w3ai/crypto'
+import type { LightMyRequestResponse } from 'fastify'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestHub, type TestHub } from './helpers.js'
@@ -10,70 +11,71 @@ describe('signed requests', () => {
   const mallory = generateIdentity('account')
 
   beforeAll(async () => {
-    t = await startTestHub('pglite')
+    t = await startTestHub('pglite', { listen: false })
   })
   afterAll(async () => t?.close())
 
   const post = (path: string, body: string, headers: Record<string, string>) =>
-    fetch(t.hub.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+    t.hub.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json', ...headers }, payload: body })
+  const get = (path: string, headers: Record<string, string>) => t.hub.app.inject({ method: 'GET', url: path, headers })
 
-  async function codeOf(res: Response): Promise<string> {
-    const j = (await res.json()) as { error?: { code: string } }
-    return j.error?.code ?? `HTTP ${res.status}`
+  function codeOf(res: LightMyRequestResponse): string {
+    const j = res.json<{ error?: { code: string } }>()
+    return j.error?.code ?? `HTTP ${res.statusCode}`
   }
 
   it('accepts a valid signature once and refuses the replay with AUTH_REPLAYED_NONCE', async () => {
     const body = JSON.stringify({ name: 'alice' })
     const headers = { ...signRequest(alice, 'POST', '/v1/accounts', body) }
     const first = await post('/v1/accounts', body, headers)
-    expect(first.status).toBe(201)
+    expect(first.statusCode).toBe(201)
     const replay = await post('/v1/accounts', body, headers)
-    expect(replay.status).toBe(401)
-    expect(await codeOf(replay)).toBe('AUTH_REPLAYED_NONCE')
+    expect(replay.statusCode).toBe(401)
+    expect(codeOf(replay)).toBe('AUTH_REPLAYED_NONCE')
   })
 
   it('refuses a request without signature headers with AUTH_MISSING_SIGNATURE', async () => {
     const res = await post('/v1/accounts', '{}', {})
-    expect(res.status).toBe(401)
-    expect(await codeOf(res)).toBe('AUTH_MISSING_SIGNATURE')
+    expect(res.statusCode).toBe(401)
+    expect(codeOf(res)).toBe('AUTH_MISSING_SIGNATURE')
   })
 
   it('refuses a request missing one header with AUTH_MISSING_SIGNATURE', async () => {
     const h: Record<string, string> = { ...signRequest(mallory, 'POST', '/v1/accounts', '{}') }
     delete h['x-w3ai-nonce']
-    expect(await codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_MISSING_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_MISSING_SIGNATURE')
   })
 
   it('refuses malformed headers with AUTH_MALFORMED_SIGNATURE', async () => {
     const h = { ...signRequest(mallory, 'POST', '/v1/accounts', '{}'), 'x-w3ai-key': 'not-a-key' }
-    expect(await codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_MALFORMED_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_MALFORMED_SIGNATURE')
     const h2 = { ...signRequest(mallory, 'POST', '/v1/accounts', '{}'), 'x-w3ai-timestamp': 'yesterday' }
-    expect(await codeOf(await post('/v1/accounts', '{}', h2))).toBe('AUTH_MALFORMED_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', h2))).toBe('AUTH_MALFORMED_SIGNATURE')
   })
 
   it('refuses a tampered body, method or path with AUTH_BAD_SIGNATURE', async () => {
     const signed = { ...signRequest(mallory, 'POST', '/v1/accounts', '{"name":"a"}') }
-    expect(await codeOf(await post('/v1/accounts', '{"name":"b"}', signed))).toBe('AUTH_BAD_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{"name":"b"}', signed))).toBe('AUTH_BAD_SIGNATURE')
     const forGet = { ...signRequest(mallory, 'GET', '/v1/accounts', '{}') }
-    expect(await codeOf(await post('/v1/accounts', '{}', forGet))).toBe('AUTH_BAD_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', forGet))).toBe('AUTH_BAD_SIGNATURE')
     const otherPath = { ...signRequest(mallory, 'POST', '/v1/nodes', '{}') }
-    expect(await codeOf(await post('/v1/accounts', '{}', otherPath))).toBe('AUTH_BAD_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', otherPath))).toBe('AUTH_BAD_SIGNATURE')
   })
 
   it('refuses a garbage signature with AUTH_BAD_SIGNATURE', async () => {
     const h = { ...signRequest(mallory, 'POST', '/v1/accounts', '{}'), 'x-w3ai-signature': Buffer.alloc(64, 7).toString('base64url') }
-    expect(await codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_BAD_SIGNATURE')
+    expect(codeOf(await post('/v1/accounts', '{}', h))).toBe('AUTH_BAD_SIGNATURE')
   })
 
   it('refuses timestamps more than 60 s off with AUTH_STALE_TIMESTAMP, both directions', async () => {
     for (const skew of [-61_000, 61_000]) {
       const h = { ...signRequest(mallory, 'POST', '/v1/accounts', '{}', { now: Date.now() + skew }) }
       const res = await post('/v1/accounts', '{}', h)
-      expect(res.status).toBe(401)
-      expect(await codeOf(res)).toBe('AUTH_STALE_TIMESTAMP')
+      expect(res.statusCode).toBe(401)
+      expect(codeOf(res)).toBe('AUTH_STALE_TIMESTAMP')
     }
     const ok = { ...signRequest(mallory, 'GET', '/v1/accounts/me', undefined, { now: Date.now() - 50_000 }) }
-    expect(await codeOf(await fetch(t.hub.url + '/v1/accounts/me', { headers: ok }))).toBe('ACCOUNT_NOT_FOUND')
+    expect(codeOf(await get('/v1/accounts/me', ok))).toBe('ACCOUNT_NOT_FOUND')
   })
 
   it('refuses a request signed by one account and replayed under another key', async () => {
@@ -81,18 +83,27 @@ describe('signed requests', () => {
     const aliceSigned = signRequest(alice, 'POST', '/v1/accounts', body)
     const asMallory = { ...aliceSigned, 'x-w3ai-key': mallory.publicKey }
     const res = await post('/v1/accounts', body, asMallory)
-    expect(res.status).toBe(401)
-    expect(await codeOf(res)).toBe('AUTH_BAD_SIGNATURE')
-    const me = await fetch(t.hub.url + '/v1/accounts/me', { headers: { ...signRequest(mallory, 'GET', '/v1/accounts/me') } })
-    expect(await codeOf(me)).toBe('ACCOUNT_NOT_FOUND')
+    expect(res.statusCode).toBe(401)
+    expect(codeOf(res)).toBe('AUTH_BAD_SIGNATURE')
+    const me = await get('/v1/accounts/me', { ...signRequest(mallory, 'GET', '/v1/accounts/me') })
+    expect(codeOf(me)).toBe('ACCOUNT_NOT_FOUND')
   })
 
   it('signs the query string too', async () => {
     const h = { ...signRequest(alice, 'GET', '/v1/accounts/me?x=1') }
-    expect((await fetch(t.hub.url + '/v1/accounts/me?x=1', { headers: h })).status).toBe(200)
+    expect((await get('/v1/accounts/me?x=1', h)).statusCode).toBe(200)
     const h2 = { ...signRequest(alice, 'GET', '/v1/accounts/me?x=1') }
-    expect(await codeOf(await fetch(t.hub.url + '/v1/accounts/me?x=2', { headers: h2 }))).toBe('AUTH_BAD_SIGNATURE')
+    expect(codeOf(await get('/v1/accounts/me?x=2', h2))).toBe('AUTH_BAD_SIGNATURE')
   })
+})
+
+// The heartbeat is a WebSocket upgrade: refusing it needs a listening hub.
+describe('signed heartbeat sockets', () => {
+  let t: TestHub
+  beforeAll(async () => {
+    t = await startTestHub('pglite')
+  })
+  afterAll(async () => t?.close())
 
   it('refuses an unsigned heartbeat socket with AUTH_MISSING_SIGNATURE', async () => {
     const ws = new WebSocket(t.hub.url.replace('http', 'ws') + '/v1/nodes/heartbeat')

@@ -9,7 +9,7 @@ describe('bad input to node registration', () => {
   const node = generateIdentity('node')
 
   beforeAll(async () => {
-    t = await startTestHub('pglite')
+    t = await startTestHub('pglite', { listen: false })
   })
   afterAll(async () => t?.close())
 
@@ -17,10 +17,18 @@ describe('bad input to node registration', () => {
     const headers: Record<string, string> = {}
     if (contentType !== undefined) headers['content-type'] = contentType
     if (signed) Object.assign(headers, signRequest(node, 'POST', '/v1/nodes', body))
-    const res = await fetch(t.hub.url + '/v1/nodes', { method: 'POST', headers, body: body as BodyInit })
-    const j = (await res.json().catch(() => ({}))) as { error?: { code: string } }
-    return { status: res.status, code: j.error?.code ?? '' }
+    const res = await t.hub.app.inject({ method: 'POST', url: '/v1/nodes', headers, payload: body })
+    return { status: res.statusCode, code: errorCode(res.body) }
   }
+
+  function errorCode(body: string): string {
+    try {
+      return (JSON.parse(body) as { error?: { code: string } }).error?.code ?? ''
+    } catch {
+      return ''
+    }
+  }
+  const get = (url: string) => t.hub.app.inject({ method: 'GET', url })
 
   const cap = sampleRegistration().capabilities
   const loc = sampleRegistration().location
@@ -74,20 +82,20 @@ describe('bad input to node registration', () => {
       ['/v1/nodes?cursor=x', 'INVALID_CURSOR'],
     ]
     for (const [path, code] of bad) {
-      const res = await fetch(t.hub.url + path)
-      expect(res.status, path).toBe(400)
-      expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe(code)
+      const res = await get(path)
+      expect(res.statusCode, path).toBe(400)
+      expect(res.json<{ error: { code: string } }>().error.code, path).toBe(code)
     }
-    const missing = await fetch(t.hub.url + '/v1/nodes/n_00000000000000000000')
-    expect(missing.status).toBe(404)
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NODE_NOT_FOUND')
+    const missing = await get('/v1/nodes/n_00000000000000000000')
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json<{ error: { code: string } }>().error.code).toBe('NODE_NOT_FOUND')
   })
 
   it('stored nothing and is still healthy', async () => {
-    const list = (await (await fetch(t.hub.url + '/v1/nodes')).json()) as { total: number }
+    const list = (await get('/v1/nodes')).json<{ total: number }>()
     expect(list.total).toBe(0)
-    const health = await fetch(t.hub.url + '/v1/health')
-    expect(health.status).toBe(200)
+    const health = await get('/v1/health')
+    expect(health.statusCode).toBe(200)
     const ok = await send(JSON.stringify(sampleRegistration()), 'application/json')
     expect(ok.status).toBe(201)
   })

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { W3aiError } from '@w3ai/protocol'
+import type { FastifyInstance, HTTPMethods } from 'fastify'
 import { createHub, type Hub, type HubOptions } from '../src/index.js'
 import { dropSchema, freshDatabaseUrl, type Backend } from '../src/testing.js'
 
@@ -35,7 +36,7 @@ export async function startTestHub(backend: Backend, options: Partial<HubOptions
     home: dir,
     databaseUrl,
     async restart() {
-      const port = Number(new URL(hub.url).port)
+      const port = base.listen === false ? 0 : Number(new URL(hub.url).port)
       await hub.stop()
       hub = createHub({ ...base, port })
       await hub.start()
@@ -48,6 +49,32 @@ export async function startTestHub(backend: Backend, options: Partial<HubOptions
     },
   }
   return t
+}
+
+/** A base URL for SDK clients that reach a hub through `injectFetch`; no socket is ever opened. */
+export const INJECT_URL = 'http://hub.inject'
+
+/**
+ * A fetch that answers through `app.inject`, so SDK clients exercise the routes of a hub started
+ * with `listen: false` (route tests use inject; only devnet tests need real sockets).
+ */
+export function injectFetch(app: FastifyInstance): typeof fetch {
+  const answer = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    if (input instanceof Request) throw new Error('injectFetch takes a URL, not a Request')
+    if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') throw new Error('injectFetch sends string bodies only')
+    const url = new URL(input)
+    const res = await app.inject({
+      method: (init.method ?? 'GET') as HTTPMethods,
+      url: url.pathname + url.search,
+      headers: Object.fromEntries(new Headers(init.headers)),
+      ...(typeof init.body === 'string' ? { payload: init.body } : {}),
+    })
+    const headers = new Headers()
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : String(v))
+    const empty = res.statusCode === 204 || res.statusCode === 304
+    return new Response(empty ? null : new Uint8Array(res.rawPayload), { status: res.statusCode, headers })
+  }
+  return answer as typeof fetch
 }
 
 /** Polls `fn` until it returns true (errors count as false) or the time runs out. */

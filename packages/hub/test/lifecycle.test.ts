@@ -69,4 +69,12 @@ describe('lifecycle', () => {
     await expect(fetch(url + '/v1/health')).rejects.toThrow()
     await t.close()
   })
+
+  it('answers inject without binding a port when started with listen: false', async () => {
+    const t = await startTestHub('pglite', { listen: false })
+    expect(t.hub.url).toBe('')
+    expect(t.hub.app.server.listening).toBe(false)
+    expect((await t.hub.app.inject({ method: 'GET', url: '/v1/health' })).statusCode).toBe(200)
+    await t.close()
+  })
 })

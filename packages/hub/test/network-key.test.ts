@@ -18,7 +18,7 @@ describe.each(backends())('the network key on %s', (backend) => {
     cleanups.push(home.cleanup)
     if (databaseUrl !== undefined) cleanups.push(() => dropSchema(databaseUrl))
     const start = async (over: Partial<HubOptions> = {}): Promise<Hub> => {
-      const hub = createHub({ home: home.dir, port: 0, logLevel: false, env: {}, ...(databaseUrl === undefined ? {} : { databaseUrl }), ...over })
+      const hub = createHub({ home: home.dir, listen: false, logLevel: false, env: {}, ...(databaseUrl === undefined ? {} : { databaseUrl }), ...over })
       cleanups.push(() => hub.stop())
       await hub.start()
       return hub
@@ -26,7 +26,7 @@ describe.each(backends())('the network key on %s', (backend) => {
     return { home: home.dir, databaseUrl, start }
   }
 
-  const orderKeyOf = async (hub: Hub): Promise<string> => ((await (await fetch(`${hub.url}/v1/health`)).json()) as { orderKey: string }).orderKey
+  const orderKeyOf = async (hub: Hub): Promise<string> => (await hub.app.inject({ method: 'GET', url: '/v1/health' })).json<{ orderKey: string }>().orderKey
 
   async function keyFile(path: string, mode = 0o600): Promise<ReturnType<typeof generateIdentity>> {
     const id = generateIdentity('node')

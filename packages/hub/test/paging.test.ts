@@ -1,7 +1,7 @@
 /**
  * Cursor paging of every list endpoint (issue 8 B10): keyset pages over (created_at, id), newest
  * first, with no repeats and no gaps while rows are inserted between pages; refusals of bad
- * cursors and limits; the SDK's async iterators against a real hub.
+ * cursors and limits; the SDK's async iterators against a hub, through app.inject.
  */
 import { randomBytes } from 'node:crypto'
 import { generateIdentity } from '@w3ai/crypto'
@@ -13,7 +13,7 @@ import { JobStore } from '../src/domains/compute/store.js'
 import { DeploymentStore } from '../src/domains/serving/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
 import { decodeCursor, encodeCursor, type Page } from '../src/infra/paging.js'
-import { backends, codeOf, dropSchema, freshDatabaseUrl, startTestHub, tempHome, type TestHub } from './helpers.js'
+import { backends, codeOf, dropSchema, freshDatabaseUrl, injectFetch, INJECT_URL, startTestHub, tempHome, type TestHub } from './helpers.js'
 
 const BASE = '2026-01-01T00:00:00.000000Z'
 
@@ -211,8 +211,8 @@ describe.each(backends())('list endpoints and the SDK iterators against a hub on
     await insertDeployments(db, me.id, 120)
     await insertObjects(db, me.id, [me.id], 105)
     await db.close()
-    t = await startTestHub(backend, { home: home.dir, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
-    hub = new HubClient({ url: t.hub.url, identity: me })
+    t = await startTestHub(backend, { home: home.dir, listen: false, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
+    hub = new HubClient({ url: INJECT_URL, identity: me, fetch: injectFetch(t.hub.app) })
     await hub.createAccount()
   })
   afterAll(async () => {

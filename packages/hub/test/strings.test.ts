@@ -12,7 +12,7 @@ describe('unstorable strings', () => {
   const alice = generateIdentity('account')
 
   beforeAll(async () => {
-    t = await startTestHub('pglite')
+    t = await startTestHub('pglite', { listen: false })
     const body = JSON.stringify({ name: 'alice', encryptionKey: alice.encryptionKey })
     const res = await call(alice, 'POST', '/v1/accounts', body)
     expect(res.statusCode).toBe(201)
