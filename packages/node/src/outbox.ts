@@ -36,6 +36,8 @@ interface Slot {
   chain: Promise<void>
   timer: NodeJS.Timeout | undefined
   backoff: Backoff
+  /** The attempt ended (outcome recorded or abandoned): no more progress will be numbered. */
+  ended: boolean
 }
 
 export interface OutboxComponents {
@@ -57,6 +59,8 @@ const FILE = /^(t_[A-Za-z0-9_-]+)\.(\d+)\.json$/
 
 export class Outbox {
   private readonly slots = new Map<string, Slot>()
+  /** Per running attempt whose slot was emptied: the number its next progress report is sent with. */
+  private readonly numbers = new Map<string, number>()
   private stopped = false
   private saves = 0
 
@@ -111,6 +115,7 @@ export class Outbox {
    */
   async finish(task: TaskRef, outcome: Outcome): Promise<boolean> {
     const slot = this.slot(task)
+    slot.ended = true
     slot.entry.outcome = outcome
     await this.save(slot.entry)
     const done = await this.flush(slot)
@@ -122,6 +127,7 @@ export class Outbox {
   abandon(task: TaskRef): void {
     const slot = this.slots.get(keyOf(task))
     if (slot === undefined || slot.entry.outcome !== undefined) return
+    slot.ended = true
     // Their numbers stay used: one may have reached the hub with its answer lost.
     slot.entry.sent = (slot.entry.sent ?? 0) + slot.entry.progress.length
     slot.entry.progress = []
@@ -132,8 +138,10 @@ export class Outbox {
     const key = keyOf(task)
     let slot = this.slots.get(key)
     if (slot === undefined) {
-      const entry = loaded ?? { task: { id: task.id, leaseId: task.leaseId, attempt: task.attempt, jobId: task.jobId }, progress: [] }
-      slot = { entry, chain: Promise.resolve(), timer: undefined, backoff: new Backoff(this.c.retry) }
+      // Numbering continues where the attempt's emptied slot left it.
+      const entry = loaded ?? { task: { id: task.id, leaseId: task.leaseId, attempt: task.attempt, jobId: task.jobId }, progress: [], sent: this.numbers.get(key) ?? 0 }
+      this.numbers.delete(key)
+      slot = { entry, chain: Promise.resolve(), timer: undefined, backoff: new Backoff(this.c.retry), ended: false }
       this.slots.set(key, slot)
     }
     return slot
@@ -224,6 +232,7 @@ export class Outbox {
     clearTimeout(slot.timer)
     await rm(this.path(slot.entry.task), { force: true })
     this.slots.delete(keyOf(slot.entry.task))
+    if (!slot.ended) this.numbers.set(keyOf(slot.entry.task), slot.entry.sent ?? 0)
   }
 }
 

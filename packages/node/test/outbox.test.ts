@@ -102,4 +102,17 @@ describe('Outbox', () => {
     await until(() => outbox!.pending === 0)
     expect(seen).toEqual([[1, 0], [1, 0], [2, 1]])
   })
+
+  it('keeps numbering an attempt\'s progress after everything queued so far was delivered', async () => {
+    const seen: Array<number | undefined> = []
+    const tasks = { progress: async (_t: unknown, _p: unknown, seq?: number) => void seen.push(seq), complete: async () => 'committed', fail: async () => 'retrying' }
+    outbox = new Outbox({ dir, tasks, retry: { initialMs: 10, maxMs: 40, jitter: 0 }, log: pino({ enabled: false }) })
+    await outbox.start()
+    for (const epoch of [1, 2, 3]) {
+      outbox.progress(ref, { epoch })
+      await until(() => outbox!.pending === 0)
+    }
+    await outbox.finish(ref, { kind: 'complete', result: 1 })
+    expect(seen).toEqual([0, 1, 2])
+  })
 })
