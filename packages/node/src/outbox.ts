@@ -227,10 +227,15 @@ export class Outbox {
     await rename(temp, target)
   }
 
-  /** The file goes before the slot, so an attempt no longer pending has nothing left on disk. */
+  /**
+   * The file goes before the slot, so an attempt no longer pending has nothing left on disk. A
+   * report queued while the file was being removed keeps the slot (and its numbering): the pass
+   * queued behind this one sends it and forgets the slot then.
+   */
   private async forget(slot: Slot): Promise<void> {
     clearTimeout(slot.timer)
     await rm(this.path(slot.entry.task), { force: true })
+    if (slot.entry.progress.length > 0 || slot.entry.outcome !== undefined) return
     this.slots.delete(keyOf(slot.entry.task))
     if (!slot.ended) this.numbers.set(keyOf(slot.entry.task), slot.entry.sent ?? 0)
   }

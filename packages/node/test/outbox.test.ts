@@ -115,4 +115,19 @@ describe('Outbox', () => {
     await outbox.finish(ref, { kind: 'complete', result: 1 })
     expect(seen).toEqual([0, 1, 2])
   })
+
+  it('gives every report its own number, also one queued while a delivered report is being cleared away', async () => {
+    const seen: Array<number | undefined> = []
+    const tasks = { progress: async (_t: unknown, _p: unknown, seq?: number) => void seen.push(seq), complete: async () => 'committed', fail: async () => 'retrying' }
+    outbox = new Outbox({ dir, tasks, retry: { initialMs: 10, maxMs: 40, jitter: 0 }, log: pino({ enabled: false }) })
+    await outbox.start()
+    // Reports land at every point of a delivery: before the send, during it, while its file goes.
+    for (let epoch = 0; epoch < 60; epoch++) {
+      outbox.progress(ref, { epoch })
+      for (let i = 0; i < epoch % 5; i++) await new Promise((r) => setImmediate(r))
+    }
+    await until(() => outbox!.pending === 0)
+    await outbox.finish(ref, { kind: 'complete', result: 1 })
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i))
+  })
 })
