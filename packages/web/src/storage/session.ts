@@ -67,12 +67,34 @@ export function restoreIdentity(): Promise<void> {
   return restoring
 }
 
-/** Uses `identity` from now on and keeps it in this browser; `null` forgets it here. */
+/** Writes to the kept copy run one after another, so a later one never lands before an earlier one. */
+let writes: Promise<void> = Promise.resolve()
+function keep(write: () => Promise<void>): Promise<void> {
+  const next = writes.then(write)
+  writes = next.catch(() => undefined)
+  return next
+}
+
+/**
+ * Uses `identity` from now on and keeps it in this browser; `null` forgets it here. Forgetting
+ * clears the kept copy before the page shows the identity gone, so a reload right after cannot
+ * bring it back.
+ */
 export async function setIdentity(identity: BrowserIdentity | null, exported = false): Promise<void> {
-  update({ identity, exported: identity !== null && exported, ready: true, keepError: null })
+  if (identity === null) {
+    let keepError: string | null = null
+    try {
+      await keep(() => clearKept())
+      tellOtherTabs()
+    } catch (err) {
+      keepError = message(err)
+    }
+    update({ identity: null, exported: false, ready: true, keepError })
+    return
+  }
+  update({ identity, exported, ready: true, keepError: null })
   try {
-    if (identity === null) await clearKept()
-    else await saveKept({ identity, exported })
+    await keep(() => saveKept({ identity, exported }))
     tellOtherTabs()
   } catch (err) {
     update({ keepError: message(err) })
@@ -85,7 +107,7 @@ export async function markExported(): Promise<void> {
   if (identity === null) return
   update({ exported: true })
   try {
-    await saveKept({ identity, exported: true })
+    await keep(() => saveKept({ identity, exported: true }))
     tellOtherTabs()
   } catch (err) {
     update({ keepError: message(err) })
