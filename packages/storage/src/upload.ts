@@ -56,7 +56,8 @@ export async function uploadSegment(prepared: PreparedSegment, placements: reado
   }
   const { successes, failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
   if (successes.length < options.needed) {
-    throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Only ${successes.length} of ${options.needed} pieces of segment ${prepared.index} were stored.`, {
+    const reasons = failures.map((f) => `${f.item.placement.nodeId}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
+    throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Only ${successes.length} of ${options.needed} pieces of segment ${prepared.index} were stored${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {
       segment: prepared.index,
       stored: successes.length,
       needed: options.needed,
