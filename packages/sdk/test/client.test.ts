@@ -1,18 +1,10 @@
 import { generateIdentity, verifySignedRequest } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HubClient, isIdempotent } from '../src/index.js'
-import { closedPort, fakeServer, hangUp, json, type FakeServer } from './fake-server.js'
+import { closedPort, hangUp, json, servedPerTest, type FakeServer } from './fake-server.js'
 
-const servers: FakeServer[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close()
-})
-async function serve(...args: Parameters<typeof fakeServer>): Promise<FakeServer> {
-  const s = await fakeServer(...args)
-  servers.push(s)
-  return s
-}
+const serve = servedPerTest()
 
 const identity = generateIdentity('account')
 /** No real waiting between attempts: the tests count attempts, not time. */
@@ -134,19 +126,20 @@ describe('HubClient retries', () => {
   it('resends any request whose connection was refused: it never reached the hub', async () => {
     const port = await closedPort()
     let waits = 0
+    let back: FakeServer | undefined
     const client = new HubClient({
       url: `http://127.0.0.1:${port}`,
       identity,
       retry: {
         // The hub comes back during the second wait.
         sleep: async () => {
-          if (++waits === 2) await serve((_req, res) => json(res, 201, { id: 'j_1' }), port)
+          if (++waits === 2) back = await serve((_req, res) => json(res, 201, { id: 'j_1' }), port)
         },
       },
     })
     expect(await client.request('POST', '/v1/jobs', { executor: 'onnx' })).toEqual({ id: 'j_1' })
     expect(waits).toBe(2)
-    expect(servers[0]?.seen).toHaveLength(1)
+    expect(back?.seen).toHaveLength(1)
   })
 
   it('gives up after the configured attempts with HUB_UNREACHABLE', async () => {

@@ -1,6 +1,7 @@
 /** A local HTTP server for SDK tests: answers through a handler that sees every request in order. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from 'vitest'
 
 export interface Seen {
   method: string
@@ -66,4 +67,17 @@ export async function closedPort(): Promise<number> {
   const s = await fakeServer(() => undefined)
   await s.close()
   return s.port
+}
+
+/** A `serve()` for one test file: each server it starts is closed after its test. */
+export function servedPerTest(): (...args: Parameters<typeof fakeServer>) => Promise<FakeServer> {
+  const servers: FakeServer[] = []
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close()
+  })
+  return async (...args) => {
+    const s = await fakeServer(...args)
+    servers.push(s)
+    return s
+  }
 }

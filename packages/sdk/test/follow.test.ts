@@ -1,17 +1,9 @@
 import { generateIdentity } from '@w3ai/crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { DeploymentsClient, HubClient, JobsClient, putPiece, retryingPut } from '../src/index.js'
-import { fakeServer, hangUp, json, type FakeServer } from './fake-server.js'
+import { hangUp, json, servedPerTest } from './fake-server.js'
 
-const servers: FakeServer[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close()
-})
-async function serve(...args: Parameters<typeof fakeServer>): Promise<FakeServer> {
-  const s = await fakeServer(...args)
-  servers.push(s)
-  return s
-}
+const serve = servedPerTest()
 
 const identity = generateIdentity('account')
 const noWait = async (): Promise<void> => undefined
