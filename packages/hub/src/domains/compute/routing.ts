@@ -71,10 +71,10 @@ export class HubRouter {
     return this.router.placePieces({ count, minFreeGb, exclude }).map((t) => ({ id: t.nodeId, endpoint: t.endpoint }))
   }
 
-  /** How many online nodes could take a piece of `minFreeGb` now (the rule placePieces applies). */
-  async countPlaceable(minFreeGb: number): Promise<number> {
+  /** How many online nodes could take a piece of `minFreeGb` now (the rule placePieces applies), counting up to `limit`. */
+  async countPlaceable(minFreeGb: number, limit?: number): Promise<number> {
     await this.ready()
-    return this.router.countPlaceable(minFreeGb)
+    return this.router.countPlaceable(minFreeGb, limit)
   }
 
   private ready(): Promise<void> {

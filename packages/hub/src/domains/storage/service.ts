@@ -66,7 +66,8 @@ export class StorageService {
       throw new W3aiError('STORAGE_QUOTA_EXCEEDED', `This upload of ${body.size} bytes would bring you to ${used + body.size} of your ${this.c.quotaBytes}-byte quota.`)
     }
     const pieceGb = Math.ceil(Math.min(segmentSize, Math.max(body.size, 1)) / redundancy.k) / GB
-    const placeable = await this.c.placement.countPlaceable(pieceGb)
+    // Counting past the most pieces an upload takes would only scan more of a large network.
+    const placeable = await this.c.placement.countPlaceable(pieceGb, redundancy.k + MAX_PARITY)
     if (placeable < redundancy.n) {
       throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Redundancy ${redundancy.k}/${redundancy.n} needs ${redundancy.n} online nodes with free space; ${placeable} are available.`)
     }
@@ -83,7 +84,7 @@ export class StorageService {
    */
   private async fittingRedundancy(size: number, segmentSize: number): Promise<Redundancy> {
     // The largest piece (k = 1) bounds the free space asked of each node.
-    const placeable = await this.c.placement.countPlaceable(Math.min(segmentSize, Math.max(size, 1)) / GB)
+    const placeable = await this.c.placement.countPlaceable(Math.min(segmentSize, Math.max(size, 1)) / GB, STORAGE_DEFAULTS.n)
     const fitted = fittingRedundancy(placeable)
     if (fitted === undefined) throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Storing needs at least 2 online nodes with free space (each piece on its own node); ${placeable} are available.`)
     return fitted
