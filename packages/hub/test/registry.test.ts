@@ -28,6 +28,17 @@ describe.each(backends())('node registry on %s', (backend) => {
     expect(withKey.encryptionKey).toBe(id.encryptionKey)
   })
 
+  it('refuses a node that belongs to another network, and takes one of its own', async () => {
+    const id = generateIdentity('node')
+    const other = generateIdentity('node').publicKey
+    const refused = await client.registerNode(sampleRegistration({ network: other }) as never, id).then(() => undefined, (err: unknown) => err as { code?: string; status?: number })
+    expect(refused?.code).toBe('NODE_WRONG_NETWORK')
+    await expect(client.getNode(id.id)).rejects.toMatchObject({ code: 'NODE_NOT_FOUND' })
+    const ours = (await client.health()).orderKey
+    expect(ours).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect((await client.registerNode(sampleRegistration({ network: ours }) as never, id)).id).toBe(id.id)
+  })
+
   it('filters by status, region and executor and pages by cursor', async () => {
     const regions = ['eu-west', 'us-east', 'ap-northeast']
     for (let i = 0; i < 9; i++) {
@@ -52,8 +63,8 @@ describe.each(backends())('node registry on %s', (backend) => {
       if (page.nextCursor === null) break
       page = await client.listNodes({ limit: 4, cursor: page.nextCursor })
     }
-    expect(seen).toHaveLength(10)
-    expect(new Set(seen).size).toBe(10)
+    expect(seen).toHaveLength(11)
+    expect(new Set(seen).size).toBe(11)
     expect([...seen].sort()).toEqual(seen)
   })
 })

@@ -22,6 +22,7 @@ import { createServer } from './server.js'
 import { ObjectCache } from './object-cache.js'
 import { ServingAgent } from './serving.js'
 import type { ExecuteTask } from './task-executor.js'
+import { NetworkPin } from './network-pin.js'
 import { TaskRunner } from './task-runner.js'
 import os from 'node:os'
 
@@ -82,7 +83,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private serving: ServingAgent | undefined
   private disk: DiskUsageTracker | undefined
   private store: DiskPieceStore | undefined
-  private hubOrderKey: string | undefined
+  private network: NetworkPin | undefined
   private logger: Logger | undefined
   private endpoint: string | undefined
   private startedAt = 0
@@ -123,7 +124,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   }
 
   get orderKey(): string | undefined {
-    return this.hubOrderKey ?? this.config?.orderKey
+    return this.network?.orderKey ?? this.config?.orderKey
   }
 
   get pieces(): DiskPieceStore {
@@ -163,6 +164,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     this.identity = identity
     const config = resolveConfig(this.options, await machineDefaults(this.options.home))
     this.config = config
+    const network = await NetworkPin.load(config.home, config.orderKey)
+    this.network = network
     const logger =
       config.logLevel === false ? undefined : pino({ level: config.logLevel, base: { nodeId: identity.id, pid: process.pid } })
     this.logger = logger
@@ -233,7 +236,15 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
         this.emit('registered', node)
       },
       onConnected: (info) => {
-        if (info.orderKey !== undefined) this.hubOrderKey = info.orderKey
+        if (info.orderKey !== undefined) {
+          const hubKey = info.orderKey
+          void network.welcome(hubKey).then(
+            (same) => {
+              if (!same) log.error({ hub: info.hub, hubOrderKey: hubKey, orderKey: network.orderKey }, 'this hub belongs to another network; orders it signs are refused')
+            },
+            (err: unknown) => log.warn({ err }, 'could not write the network pin'),
+          )
+        }
         log.info({ hub: info.hub, heartbeatIntervalMs: info.heartbeatIntervalMs }, 'connected to the hub')
         this.emit('connected', info)
       },
@@ -268,6 +279,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       location: config.location,
       endpoint: this.url,
       ...(this.identity === undefined ? {} : { encryptionKey: this.identity.encryptionKey }),
+      ...(this.network?.orderKey === undefined ? {} : { network: this.network.orderKey }),
     }
     return reg
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, rm, mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -344,6 +344,42 @@ describe('node piece API', () => {
     } finally {
       await Promise.all(agents.filter((a) => a !== node).map((a) => a.stop()))
       await hub.stop()
+    }
+  })
+
+  it('keeps the network it first joined: tells hubs its order key and never takes another hub\'s', async () => {
+    const home = await mkdtemp(join(root, 'node-'))
+    const opts = { home, orderKey: undefined, reconnect: { initialMs: 20, maxMs: 100, jitter: 0 } }
+    const own = await startFakeHub(50, { orderKey: net.orderKey })
+    const other = new TestNetwork()
+    const foreign = await startFakeHub(50, { orderKey: other.orderKey })
+    try {
+      const first = createNodeAgent({ ...opts, hubUrl: own.url, logLevel: false, diskGb: 1 })
+      await first.start()
+      await until(() => first.orderKey === net.orderKey)
+      expect(own.registrations[0]?.body.network).toBeUndefined()
+      await first.stop()
+      expect(JSON.parse(await readFile(join(home, 'network.json'), 'utf8'))).toEqual({ orderKey: net.orderKey })
+
+      const again = createNodeAgent({ ...opts, hubUrl: foreign.url, logLevel: false, diskGb: 1 })
+      await again.start()
+      try {
+        await until(() => foreign.sockets.size === 1)
+        expect(foreign.registrations.at(-1)?.body.network).toBe(net.orderKey)
+        expect(again.orderKey).toBe(net.orderKey)
+        const bytes = randomBytes(10)
+        const res = await fetch(`${again.url}/v1/pieces/${await cidOf(bytes)}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', [HEADER_ORDER]: other.header({ nodeId: again.id, action: 'put', pieceCid: await cidOf(bytes) }) },
+          body: bytes,
+        })
+        expect(res.status).toBe(403)
+      } finally {
+        await again.stop()
+      }
+    } finally {
+      await own.stop()
+      await foreign.stop()
     }
   })
 })

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   NODE_NOT_FOUND: { status: 404, message: 'No node with this id.' },
   NODE_NOT_REGISTERED: { status: 409, message: 'Register the node (POST /v1/nodes) before opening its heartbeat stream.' },
   NODE_BAD_HEARTBEAT: { status: 400, message: 'A heartbeat message does not match the schema.' },
+  NODE_WRONG_NETWORK: { status: 409, message: "The node belongs to another network (its order key differs from this hub's); point it at a hub of its own network, or give it a fresh home to join this one." },
 
   STORAGE_BAD_CID: { status: 400, message: 'That is not a valid CID (CIDv1, base32, e.g. bafy… or bafk…).' },
   STORAGE_BAD_REDUNDANCY: { status: 400, message: 'Redundancy must be K/N with 1 <= K < N, K <= 24, N - K <= 6 and K <= repair threshold <= N.' },

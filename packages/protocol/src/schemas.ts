@@ -50,6 +50,7 @@ export const NodeRegistrationSchema = Type.Object(
     location: LocationSchema,
     endpoint: Type.String({ pattern: '^https?://[^\\s]{1,2040}$', description: 'URL where the node serves its HTTP API' }),
     encryptionKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: "the node's x25519 public key: data keys for its tasks are wrapped to it" })),
+    network: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'the order key of the network this node belongs to (learned from its first hub); a hub of another network refuses it with NODE_WRONG_NETWORK' })),
   },
   { additionalProperties: false },
 )

@@ -44,7 +44,7 @@ export interface Infrastructure {
 export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const { config, db, bus, metrics, networkKey, onError, hubId } = infra
   const accounts = new AccountService(new AccountStore(db), () => metrics.registrations.inc({ kind: 'account' }))
-  const nodes = new NodeService({ store: nodeStore, hubId, publish: (e) => bus.publish(e), onRegistered: () => metrics.registrations.inc({ kind: 'node' }) })
+  const nodes = new NodeService({ store: nodeStore, hubId, networkKey: networkKey.publicKey, publish: (e) => bus.publish(e), onRegistered: () => metrics.registrations.inc({ kind: 'node' }) })
   const liveness = new Liveness({
     nodes: nodeStore,
     nonces: infra.nonces,

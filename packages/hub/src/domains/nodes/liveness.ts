@@ -105,7 +105,7 @@ export class Liveness {
     this.c.onHeartbeat?.()
   }
 
-  /** The socket closed; the detector keeps running so the node fades to offline unless it returns. */
+  /** The socket closed: the next tick makes the node suspect, and it fades to offline unless it returns. */
   disconnect(nodeId: string, connection: object): void {
     const session = this.sessions.get(nodeId)
     if (session !== undefined && session.connection === connection) session.connection = undefined
@@ -133,7 +133,9 @@ export class Liveness {
   async tick(): Promise<void> {
     const now = this.now()
     for (const [id, session] of this.sessions) {
-      const status = statusForPhi(session.detector.phi(now), this.thresholds)
+      // A node whose socket closed is not placed on while it is away: at best suspect until it returns.
+      const byPhi = statusForPhi(session.detector.phi(now), this.thresholds)
+      const status = session.connection === undefined && byPhi === 'online' ? 'suspect' : byPhi
       await this.transition(id, session, status)
       // An offline node without a socket needs no tracking; it starts afresh if it returns.
       if (status === 'offline' && session.connection === undefined) this.sessions.delete(id)

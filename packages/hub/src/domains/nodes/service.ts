@@ -12,6 +12,8 @@ export interface NodeLookup {
 export interface NodeServiceComponents {
   store: NodeStore
   hubId: string
+  /** The public order key of this hub's network: a node that belongs to another network is refused. */
+  networkKey: string
   publish: (event: HubEvent) => void
   onRegistered?: () => void
 }
@@ -21,6 +23,9 @@ export class NodeService implements NodeLookup {
 
   /** Registers or updates the node whose key signed the request. */
   async register(publicKey: string, registration: NodeRegistration): Promise<{ node: NodeInfo; created: boolean }> {
+    if (registration.network !== undefined && registration.network !== this.c.networkKey) {
+      throw new W3aiError('NODE_WRONG_NETWORK', undefined, { nodeNetwork: registration.network, hubNetwork: this.c.networkKey })
+    }
     const id = idFromPublicKey('node', publicKey)
     const out = await this.c.store.upsert(id, publicKey, registration, this.c.hubId)
     this.c.onRegistered?.()
