@@ -3,7 +3,9 @@ import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import { W3aiError } from '@w3ai/protocol'
 import { registerAccountCommands } from './commands/account.js'
+import { registerDatasetCommands } from './commands/dataset.js'
 import { registerDevnetCommands } from './commands/devnet.js'
+import { registerFlCommands } from './commands/fl.js'
 import { registerHubCommands } from './commands/hub.js'
 import { registerInfoCommands } from './commands/info.js'
 import { registerJobCommands } from './commands/jobs.js'
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerStorageCommands(program)
   registerModelCommands(program)
   registerJobCommands(program)
+  registerDatasetCommands(program)
+  registerFlCommands(program)
   return program
 }
 
