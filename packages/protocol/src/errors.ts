@@ -91,6 +91,12 @@ export const ERROR_CODES = {
   CLI_BAD_ARGUMENT: { status: 400, message: 'A command-line argument is invalid; see `w3ai help COMMAND`.' },
   IDENTITY_NOT_FOUND: { status: 404, message: 'No identity in this home; run `w3ai account create`.' },
   IDENTITY_CORRUPT: { status: 500, message: 'The identity file cannot be read; restore it from a backup.' },
+
+  // Federated learning: strategies, sampling, differential privacy, partitioning (issue 9, helper A).
+  FL_BAD_CONFIG: { status: 400, message: 'The federated configuration is invalid (unknown strategy, option out of range); the message names the field.' },
+  FL_NOT_ENOUGH_CLIENTS: { status: 503, message: 'Fewer clients are available than the round needs; start more nodes with the dataset or lower the minimum clients.' },
+  FL_BAD_UPDATE: { status: 422, message: 'A client update does not match the model (tensor count, sizes, example count or non-finite values); the client is left out of the round.' },
+  FL_PRIVACY_BUDGET_SPENT: { status: 409, message: 'The next round would spend more privacy budget than targetEpsilon allows; training stops here (raise the budget or the noise to go on).' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
