@@ -97,6 +97,9 @@ export const ERROR_CODES = {
   FL_NOT_ENOUGH_CLIENTS: { status: 503, message: 'Fewer clients are available than the round needs; start more nodes with the dataset or lower the minimum clients.' },
   FL_BAD_UPDATE: { status: 422, message: 'A client update does not match the model (tensor count, sizes, example count or non-finite values); the client is left out of the round.' },
   FL_PRIVACY_BUDGET_SPENT: { status: 409, message: 'The next round would spend more privacy budget than targetEpsilon allows; training stops here (raise the budget or the noise to go on).' },
+
+  // Federated learning: decentralized topologies (issue 9, helper D).
+  FL_BAD_TOPOLOGY: { status: 400, message: 'The network topology is invalid (malformed GML, a link to an unknown site, a missing or negative distance, or sites that cannot reach each other); the message names the line or the sites.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
