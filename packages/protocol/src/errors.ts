@@ -100,6 +100,16 @@ export const ERROR_CODES = {
 
   // Federated learning: decentralized topologies (issue 9, helper D).
   FL_BAD_TOPOLOGY: { status: 400, message: 'The network topology is invalid (malformed GML, a link to an unknown site, a missing or negative distance, or sites that cannot reach each other); the message names the line or the sites.' },
+
+  // Federated learning: secagg+ secure aggregation (issue 9, helper B).
+  FL_SECAGG_WRONG_ROUND: { status: 409, message: 'This secure-aggregation message belongs to another round (late or replayed); it is dropped.' },
+  FL_SECAGG_WRONG_STAGE: { status: 409, message: 'This secure-aggregation message is for a stage the round is not in (too early, too late or after the round ended); it is dropped.' },
+  FL_SECAGG_NOT_PARTICIPANT: { status: 403, message: 'The sender is not a participant of this secure-aggregation round (never selected, or dropped at an earlier stage).' },
+  FL_SECAGG_DUPLICATE: { status: 409, message: 'This client already sent its message for this stage; the replay is refused and the first message stands.' },
+  FL_SECAGG_MALFORMED: { status: 400, message: 'A secure-aggregation message is malformed (missing field, bad base64url, wrong vector length, shares for the wrong peers); details name the field.' },
+  FL_SECAGG_BAD_SHARE: { status: 422, message: 'A secret share failed to decrypt, or the revealed shares do not reconstruct the committed secret; the round cannot be unmasked.' },
+  FL_SECAGG_REVEAL_REFUSED: { status: 409, message: "A client was asked to reveal both the mask key and the self-mask seed of one peer (or its own secrets); it refuses, since that would unmask the peer's update." },
+  FL_SECAGG_BELOW_THRESHOLD: { status: 503, message: 'Fewer clients than the secure-aggregation threshold are left in the round; the round fails and the next one starts with fresh keys.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
