@@ -14,6 +14,8 @@ import { HubLink, type HubLinkState } from './hub-link.js'
 import { BYTES_PER_GB, OUTBOX_DIR, PIECES_DIR } from './constants.js'
 import { HubPool } from './hub-pool.js'
 import { Outbox } from './outbox.js'
+import { announcements, type LocalDataset } from './datasets.js'
+import { DatasetWatch } from './federated/dataset-watch.js'
 import { CpuSampler, DiskUsageTracker, bytesToGb, directorySize, machineDefaults, scaledMemoryUsedGb } from './measure.js'
 import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './options.js'
 import { OrderVerifier } from './orders.js'
@@ -70,6 +72,8 @@ export interface NodeAgent extends EventEmitter<NodeAgentEvents> {
   readonly runningTasks: number
   /** Finished tasks whose result the hub has not acknowledged yet (kept under `<home>/outbox`). */
   readonly pendingReports: number
+  /** Local datasets offered to federated trainings (`<home>/datasets.json`, re-read when it changes). */
+  readonly datasets: readonly LocalDataset[]
 }
 
 class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
@@ -81,6 +85,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private outbox: Outbox | undefined
   private hubs: HubPool | undefined
   private serving: ServingAgent | undefined
+  private localDatasets: DatasetWatch | undefined
   private disk: DiskUsageTracker | undefined
   private store: DiskPieceStore | undefined
   private network: NetworkPin | undefined
@@ -107,6 +112,10 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 
   get pendingReports(): number {
     return this.outbox?.pending ?? 0
+  }
+
+  get datasets(): readonly LocalDataset[] {
+    return this.localDatasets?.current ?? []
   }
 
   get id(): string {
@@ -215,6 +224,14 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     const address = await this.server.listen({ host: config.host, port: config.port })
     this.endpoint = config.publicUrl ?? address
 
+    // Datasets added or removed while the node runs are announced by registering again.
+    this.localDatasets = new DatasetWatch({
+      home: config.home,
+      announce: async () => void (await hubClient().registerNode(this.registration(config), identity)),
+      log,
+    })
+    await this.localDatasets.start()
+
     const cpu = new CpuSampler()
     const memoryGb = config.capabilities.memoryGb
 
@@ -280,6 +297,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       endpoint: this.url,
       ...(this.identity === undefined ? {} : { encryptionKey: this.identity.encryptionKey }),
       ...(this.network?.orderKey === undefined ? {} : { network: this.network.orderKey }),
+      datasets: announcements(this.datasets),
     }
     return reg
   }
@@ -300,6 +318,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     await this.outbox?.stop()
     await this.serving?.stop()
     await this.link?.stop()
+    await this.network?.settled()
+    await this.localDatasets?.stop()
     // Uploads in flight would hold the server open: abort them (their temporary files go too).
     await this.store?.stop()
     await this.server?.close()

@@ -13,9 +13,13 @@ const KEY = /^[A-Za-z0-9_-]{43}$/
 
 export class NetworkPin {
   private key: string | undefined
+  private writing: Promise<void> = Promise.resolve()
+  /** Whether the file holds `key`. */
+  private written: boolean
 
-  private constructor(private readonly file: string, key: string | undefined) {
+  private constructor(private readonly file: string, key: string | undefined, written: boolean) {
     this.key = key
+    this.written = written
   }
 
   /** The pin in `home`, else `given` (written at the first welcome that agrees). A malformed file counts as no pin. */
@@ -28,7 +32,7 @@ export class NetworkPin {
     } catch {
       // no file yet, or unreadable: the next welcome pins the network
     }
-    return new NetworkPin(file, stored ?? given)
+    return new NetworkPin(file, stored ?? given, stored !== undefined)
   }
 
   /** The pinned order key, if any. */
@@ -40,15 +44,25 @@ export class NetworkPin {
    * A hub welcomed the node with `orderKey`. Pins it when nothing is pinned yet; returns false
    * when it differs from the pinned key (that hub is of another network).
    */
-  async welcome(orderKey: string): Promise<boolean> {
-    if (this.key !== undefined) {
-      if (this.key !== orderKey) return false
-    } else {
-      this.key = orderKey
-    }
+  welcome(orderKey: string): Promise<boolean> {
+    if (this.key !== undefined && this.key !== orderKey) return Promise.resolve(false)
+    if (this.key === orderKey && this.written) return Promise.resolve(true)
+    this.key = orderKey
+    // Writes run one after another, so the file never holds an older key than memory.
+    const write = this.writing.then(() => this.write(orderKey))
+    this.writing = write.catch(() => undefined)
+    return write.then(() => true)
+  }
+
+  /** Resolves once every write started so far is on disk (or failed). */
+  settled(): Promise<void> {
+    return this.writing
+  }
+
+  private async write(orderKey: string): Promise<void> {
     const temp = `${this.file}.tmp`
     await writeFile(temp, JSON.stringify({ orderKey }) + '\n', { mode: 0o600 })
     await rename(temp, this.file)
-    return true
+    this.written = true
   }
 }
