@@ -110,6 +110,14 @@ export const ERROR_CODES = {
   FL_SECAGG_BAD_SHARE: { status: 422, message: 'A secret share failed to decrypt, or the revealed shares do not reconstruct the committed secret; the round cannot be unmasked.' },
   FL_SECAGG_REVEAL_REFUSED: { status: 409, message: "A client was asked to reveal both the mask key and the self-mask seed of one peer (or its own secrets); it refuses, since that would unmask the peer's update." },
   FL_SECAGG_BELOW_THRESHOLD: { status: 503, message: 'Fewer clients than the secure-aggregation threshold are left in the round; the round fails and the next one starts with fresh keys.' },
+  // CKKS homomorphic aggregation (issue 9, helper C): keys, ciphertexts and their parameters.
+  FL_CKKS_BAD_PARAMS: { status: 400, message: 'The CKKS parameters are invalid (ring dimension, modulus primes or scale); the message says which.' },
+  FL_CKKS_PARAMS_MISMATCH: { status: 409, message: "The key or ciphertext was made with other CKKS parameters than the job uses; encrypt with the parameters published with the job owner's public key." },
+  FL_CKKS_WRONG_KEY: { status: 409, message: "The ciphertext is encrypted under another key than the job's (its key id differs); encrypt with the job owner's current public key." },
+  FL_CKKS_MALFORMED: { status: 400, message: 'A CKKS key, ciphertext or encrypted update is malformed (bad base64url, wrong size, compressed, or not a SEAL object of that kind); send it as the client library produces it.' },
+  FL_CKKS_LENGTH_MISMATCH: { status: 422, message: 'Encrypted updates hold vectors of different lengths; every client must encrypt the same model shape.' },
+  FL_CKKS_OUT_OF_RANGE: { status: 422, message: 'A value to encrypt is not finite or exceeds the CKKS capacity (see details.capacity); clip the update or use parameters with a smaller scale.' },
+  FL_CKKS_DECRYPT_FAILED: { status: 422, message: 'The aggregate did not decrypt to a plausible result (a wrong secret key, or a sum past the CKKS capacity); check the key and the size of the updates.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,0 +1,145 @@
+/**
+ * A CKKS parameter set ready to use: key generation (job owner), encryptors (clients), decryptors
+ * (owner) and the sum of encrypted vectors (aggregator: public parameters and ciphertexts only).
+ */
+import { W3aiError } from '@w3ai/protocol'
+import type { CipherText } from 'node-seal/implementation/cipher-text'
+import { toBase64Url } from '../encoding.js'
+import { CkksDecryptor } from './decryptor.js'
+import { CkksEncryptor } from './encryptor.js'
+import { checkVector, closeKit, loadCiphertext, openKit, type SealKit } from './kit.js'
+import { DEFAULT_CKKS_PARAMS, paramsFingerprint, type CkksParams } from './params.js'
+import { keyIdOf, malformed, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
+
+export interface SumOptions {
+  /** The key every vector must be under (the job's); default: the first vector's. */
+  keyId?: string
+}
+
+export class CkksContext {
+  private kit: SealKit | undefined
+
+  private constructor(kit: SealKit) {
+    this.kit = kit
+  }
+
+  /** Loads SEAL (once per process) and builds a context; FL_CKKS_BAD_PARAMS for bad parameters. */
+  static async create(params: CkksParams = DEFAULT_CKKS_PARAMS): Promise<CkksContext> {
+    return new CkksContext(await openKit(params))
+  }
+
+  private get open(): SealKit {
+    if (this.kit === undefined) throw new Error('this CKKS context is closed')
+    return this.kit
+  }
+
+  get params(): CkksParams {
+    return this.open.params
+  }
+
+  /** Values per ciphertext. */
+  get slots(): number {
+    return this.open.slots
+  }
+
+  /** Largest magnitude any slot may reach, summed over every vector added into it. */
+  get capacity(): number {
+    return this.open.capacity
+  }
+
+  /** A fresh key pair for the job owner (SEAL draws the randomness from the platform's CSPRNG). */
+  generateKeys(): CkksKeyPair {
+    const { seal, context, params } = this.open
+    const generator = seal.KeyGenerator(context)
+    const publicKey = generator.createPublicKey()
+    const secretKey = generator.secretKey()
+    try {
+      const pk = publicKey.saveArray(seal.ComprModeType.none)
+      const keyId = keyIdOf(params, pk)
+      return {
+        publicKey: { kind: 'ckks-public-key', params, keyId, key: toBase64Url(pk) },
+        secretKey: { kind: 'ckks-secret-key', params, keyId, key: toBase64Url(secretKey.saveArray(seal.ComprModeType.none)) },
+      }
+    } finally {
+      publicKey.delete()
+      secretKey.delete()
+      generator.delete()
+    }
+  }
+
+  /** An encryptor under `publicKey`; close it when done. */
+  encryptor(publicKey: CkksPublicKey): CkksEncryptor {
+    return new CkksEncryptor(this.open, publicKey)
+  }
+
+  /** A decryptor with `secretKey`; close it when done. */
+  decryptor(secretKey: CkksSecretKey): CkksDecryptor {
+    return new CkksDecryptor(this.open, secretKey)
+  }
+
+  /**
+   * Adds encrypted vectors slot by slot. Needs no key: all vectors must carry the same key id
+   * (FL_CKKS_WRONG_KEY) and length (FL_CKKS_LENGTH_MISMATCH); a malformed one is FL_CKKS_MALFORMED
+   * with details naming it.
+   */
+  sum(vectors: readonly unknown[], options: SumOptions = {}): CkksVector {
+    const kit = this.open
+    if (vectors.length === 0) throw malformed('There are no encrypted vectors to add.')
+    const checked = vectors.map((v, i) => checkVector(kit, v, { vector: i }))
+    const first = checked[0] as CkksVector
+    const keyId = options.keyId ?? first.keyId
+    checked.forEach((v, i) => {
+      if (v.keyId !== keyId) throw new W3aiError('FL_CKKS_WRONG_KEY', `Encrypted vector ${i} is under another key than this job's.`, { vector: i, keyId: v.keyId, expected: keyId })
+      if (v.length !== first.length) {
+        throw new W3aiError('FL_CKKS_LENGTH_MISMATCH', `Encrypted vector ${i} holds ${v.length} values, vector 0 holds ${first.length}.`, { vector: i, length: v.length, expected: first.length })
+      }
+    })
+    const { seal, evaluator } = kit
+    const total = seal.CipherText()
+    const next = seal.CipherText()
+    const ciphertexts: string[] = []
+    try {
+      for (let c = 0; c < first.ciphertexts.length; c++) {
+        checked.forEach((v, i) => {
+          const details = { vector: i, ciphertext: c }
+          const target: CipherText = i === 0 ? total : next
+          loadCiphertext(kit, v.ciphertexts[c], target, `Ciphertext ${c} of vector ${i}`, details)
+          if (i === 0) return
+          try {
+            evaluator.add(total, next, total)
+          } catch (e) {
+            throw malformed(`Ciphertext ${c} of vector ${i} cannot be added (${(e as Error).message}).`, details)
+          }
+        })
+        ciphertexts.push(toBase64Url(total.saveArray(seal.ComprModeType.none)))
+      }
+    } finally {
+      total.delete()
+      next.delete()
+    }
+    return { keyId, length: first.length, ciphertexts }
+  }
+
+  /** Frees the WASM objects; idempotent. */
+  close(): void {
+    if (this.kit !== undefined) closeKit(this.kit)
+    this.kit = undefined
+  }
+}
+
+const shared = new Map<string, Promise<CkksContext>>()
+
+/**
+ * One context per parameter set, shared by the process (building one takes tens of ms); never
+ * close it. For code that handles keys and vectors one at a time (the federated protocol).
+ */
+export function sharedCkksContext(params: CkksParams = DEFAULT_CKKS_PARAMS): Promise<CkksContext> {
+  const key = paramsFingerprint(params)
+  let context = shared.get(key)
+  if (context === undefined) {
+    context = CkksContext.create(params)
+    shared.set(key, context)
+    context.catch(() => shared.delete(key))
+  }
+  return context
+}

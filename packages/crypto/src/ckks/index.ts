@@ -1,0 +1,21 @@
+/**
+ * @w3ai/crypto/ckks: CKKS homomorphic encryption (Microsoft SEAL through node-seal) for adding
+ * vectors nobody but the key owner can read. A subpath of its own so that only code that uses it
+ * loads the WASM module (and even then not before the first context is created).
+ *
+ * ```ts
+ * const ckks = await CkksContext.create()               // DEFAULT_CKKS_PARAMS
+ * const { publicKey, secretKey } = ckks.generateKeys()  // the owner keeps secretKey
+ * const enc = ckks.encryptor(publicKey)                 // each client
+ * const a = enc.encrypt(new Float32Array([1, 2])), b = enc.encrypt(new Float32Array([3, 4]))
+ * const total = ckks.sum([a, b])                        // the aggregator: no key
+ * const dec = ckks.decryptor(secretKey)
+ * dec.decrypt(total)                                    // ≈ [4, 6]
+ * enc.close(); dec.close()
+ * ```
+ */
+export { CkksContext, sharedCkksContext, type SumOptions } from './context.js'
+export { CkksEncryptor } from './encryptor.js'
+export { CkksDecryptor } from './decryptor.js'
+export { checkParams, ckksCapacity, ckksSlots, DEFAULT_CKKS_PARAMS, type CkksParams } from './params.js'
+export { ciphertextBytes, keyIdOf, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
