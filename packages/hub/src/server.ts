@@ -18,6 +18,7 @@ import { buildDomains } from './domains/index.js'
 import { accountsPlugin } from './domains/accounts/plugin.js'
 import { computePlugin } from './domains/compute/plugin.js'
 import { eventsPlugin } from './domains/events/plugin.js'
+import { federatedPlugin } from './domains/federated/plugin.js'
 import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
@@ -115,6 +116,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(storagePlugin, { storage: d.storage })
     await http.register(computePlugin, { jobs: d.jobs, accounts: d.accounts, nodes: d.nodes })
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
+    await http.register(federatedPlugin, { datasets: d.datasets })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {

@@ -36,3 +36,4 @@ export {
   type MachineShare,
 } from './measure.js'
 export * from './constants.js'
+export { DATASETS_FILE, addDataset, announcements, checkDatasetName, describeDataset, loadDatasets, readDataset, removeDataset, schemaOf, type DatasetSource, type LocalDataset } from './datasets.js'

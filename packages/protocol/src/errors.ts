@@ -110,6 +110,16 @@ export const ERROR_CODES = {
   FL_SECAGG_BAD_SHARE: { status: 422, message: 'A secret share failed to decrypt, or the revealed shares do not reconstruct the committed secret; the round cannot be unmasked.' },
   FL_SECAGG_REVEAL_REFUSED: { status: 409, message: "A client was asked to reveal both the mask key and the self-mask seed of one peer (or its own secrets); it refuses, since that would unmask the peer's update." },
   FL_SECAGG_BELOW_THRESHOLD: { status: 503, message: 'Fewer clients than the secure-aggregation threshold are left in the round; the round fails and the next one starts with fresh keys.' },
+  // Federated learning: node datasets, the hub's federated domain and its trainings (issue 9, helper E).
+  FL_DATASET_EXISTS: { status: 409, message: 'This node already has a dataset with that name; remove it first (`w3ai node dataset rm NAME`) or pick another name.' },
+  FL_DATASET_NOT_FOUND: { status: 404, message: 'This node has no dataset with that name; see `w3ai node dataset ls`.' },
+  FL_DATASET_FILE: { status: 400, message: 'The dataset file cannot be read (missing, not a regular file, or no permission); check --path (and --labels for IDX).' },
+  FL_UNKNOWN_DATASET: { status: 404, message: 'No node holds a dataset with this name; register it on the node that has the data with `w3ai node dataset add`.' },
+  FL_INCOMPATIBLE_DATASETS: { status: 422, message: 'The datasets do not fit together or the model (sample shape, label kind or classes); details name them.' },
+  FL_SECURE_NEEDS_LINEAR: { status: 400, message: 'Secure aggregation only sums updates: pick a strategy that aggregates by weighted mean (FedAvg and its server-optimizer family), or secure: none for the robust ones (median, trimmed mean, Krum, Bulyan).' },
+  FL_TRAINING_NOT_FOUND: { status: 404, message: 'No federated training with this id among yours.' },
+  FL_INVALID_STATE: { status: 409, message: 'The training is not in a state that allows this (see its status).' },
+  FL_WORK_LOST: { status: 409, message: 'This node no longer holds this federated work (its round ended or its lease expired); drop it.' },
   // CKKS homomorphic aggregation (issue 9, helper C): keys, ciphertexts and their parameters.
   FL_CKKS_BAD_PARAMS: { status: 400, message: 'The CKKS parameters are invalid (ring dimension, modulus primes or scale); the message says which.' },
   FL_CKKS_PARAMS_MISMATCH: { status: 409, message: "The key or ciphertext was made with other CKKS parameters than the job uses; encrypt with the parameters published with the job owner's public key." },

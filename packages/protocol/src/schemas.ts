@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { EXECUTORS, NODE_STATUSES } from './constants.js'
+import { DatasetAnnouncementSchema } from './federated.js'
 import { NextCursorSchema, PAGE_QUERY_FIELDS } from './paging.js'
 
 const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: '32 bytes, base64url without padding' })
@@ -51,6 +52,7 @@ export const NodeRegistrationSchema = Type.Object(
     endpoint: Type.String({ pattern: '^https?://[^\\s]{1,2040}$', description: 'URL where the node serves its HTTP API' }),
     encryptionKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: "the node's x25519 public key: data keys for its tasks are wrapped to it" })),
     network: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'the order key of the network this node belongs to (learned from its first hub); a hub of another network refuses it with NODE_WRONG_NETWORK' })),
+    datasets: Type.Optional(Type.Array(DatasetAnnouncementSchema, { maxItems: 256, description: 'local datasets the node offers to federated trainings (name, schema and row count only); replaces what it announced before' })),
   },
   { additionalProperties: false },
 )

@@ -7,6 +7,7 @@ import { hubUrlOf, homeOf, type CommonFlags } from '../context.js'
 import { printReady, untilStopRequested } from '../lifecycle.js'
 import { explainListenError, withCommon } from './common.js'
 import { logLevelOf } from './hub.js'
+import { registerNodeDatasetCommands } from './node-dataset.js'
 import { restrictUmask } from '../child.js'
 
 interface NodeStartFlags extends CommonFlags {
@@ -87,4 +88,5 @@ export function registerNodeCommands(program: Command): void {
       await stopRequested
       await agent.stop()
     })
+  registerNodeDatasetCommands(node)
 }

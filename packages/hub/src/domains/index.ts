@@ -17,6 +17,8 @@ import { JobService } from './compute/service.js'
 import { JobStore } from './compute/store.js'
 import { TaskQueue } from './compute/queue.js'
 import { EventAudience } from './events/service.js'
+import { DatasetService } from './federated/dataset-service.js'
+import { DatasetStore } from './federated/dataset-store.js'
 import { Liveness } from './nodes/liveness.js'
 import { NodeService } from './nodes/service.js'
 import { NodeStore } from './nodes/store.js'
@@ -44,7 +46,15 @@ export interface Infrastructure {
 export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const { config, db, bus, metrics, networkKey, onError, hubId } = infra
   const accounts = new AccountService(new AccountStore(db), () => metrics.registrations.inc({ kind: 'account' }))
-  const nodes = new NodeService({ store: nodeStore, hubId, networkKey: networkKey.publicKey, publish: (e) => bus.publish(e), onRegistered: () => metrics.registrations.inc({ kind: 'node' }) })
+  const datasets = new DatasetService(new DatasetStore(db))
+  const nodes = new NodeService({
+    store: nodeStore,
+    hubId,
+    networkKey: networkKey.publicKey,
+    publish: (e) => bus.publish(e),
+    onRegistered: () => metrics.registrations.inc({ kind: 'node' }),
+    onRegistration: (id, registration) => datasets.announce(id, registration),
+  })
   const liveness = new Liveness({
     nodes: nodeStore,
     nonces: infra.nonces,
@@ -109,7 +119,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     job: async (id) => (await jobStore.get(id))?.owner,
     deployment: async (id) => (await deployments.get(id))?.owner,
   })
-  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience }
+  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

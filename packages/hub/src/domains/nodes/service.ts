@@ -16,6 +16,8 @@ export interface NodeServiceComponents {
   networkKey: string
   publish: (event: HubEvent) => void
   onRegistered?: () => void
+  /** Sees every registration before it is stored (the federated domain keeps the node's datasets); may refuse it. */
+  onRegistration?: (nodeId: string, registration: NodeRegistration) => Promise<void>
 }
 
 export class NodeService implements NodeLookup {
@@ -27,6 +29,7 @@ export class NodeService implements NodeLookup {
       throw new W3aiError('NODE_WRONG_NETWORK', undefined, { nodeNetwork: registration.network, hubNetwork: this.c.networkKey })
     }
     const id = idFromPublicKey('node', publicKey)
+    await this.c.onRegistration?.(id, registration)
     const out = await this.c.store.upsert(id, publicKey, registration, this.c.hubId)
     this.c.onRegistered?.()
     this.c.publish({ type: 'node.registered', node: out.node })
