@@ -8,7 +8,7 @@ import { toBase64Url } from '../encoding.js'
 import { CkksDecryptor } from './decryptor.js'
 import { CkksEncryptor } from './encryptor.js'
 import { checkVector, closeKit, loadCiphertext, openKit, type SealKit } from './kit.js'
-import { DEFAULT_CKKS_PARAMS, paramsFingerprint, type CkksParams } from './params.js'
+import { checkParams, DEFAULT_CKKS_PARAMS, paramsFingerprint, type CkksParams } from './params.js'
 import { keyIdOf, malformed, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
 
 export interface SumOptions {
@@ -133,11 +133,12 @@ const shared = new Map<string, Promise<CkksContext>>()
  * One context per parameter set, shared by the process (building one takes tens of ms); never
  * close it. For code that handles keys and vectors one at a time (the federated protocol).
  */
-export function sharedCkksContext(params: CkksParams = DEFAULT_CKKS_PARAMS): Promise<CkksContext> {
-  const key = paramsFingerprint(params)
+export async function sharedCkksContext(params: CkksParams = DEFAULT_CKKS_PARAMS): Promise<CkksContext> {
+  const clean = checkParams(params)
+  const key = paramsFingerprint(clean)
   let context = shared.get(key)
   if (context === undefined) {
-    context = CkksContext.create(params)
+    context = CkksContext.create(clean)
     shared.set(key, context)
     context.catch(() => shared.delete(key))
   }

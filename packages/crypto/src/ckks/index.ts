@@ -17,5 +17,5 @@
 export { CkksContext, sharedCkksContext, type SumOptions } from './context.js'
 export { CkksEncryptor } from './encryptor.js'
 export { CkksDecryptor } from './decryptor.js'
-export { checkParams, ckksCapacity, ckksSlots, DEFAULT_CKKS_PARAMS, type CkksParams } from './params.js'
+export { checkParams, ckksCapacity, ckksSlots, DEFAULT_CKKS_PARAMS, sameParams, type CkksParams } from './params.js'
 export { ciphertextBytes, keyIdOf, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
