@@ -12,7 +12,7 @@
  */
 import { W3aiError } from '@w3ai/protocol'
 import { DEFAULT_ROUNDS, MAX_ROUNDS } from './constants.js'
-import { maxCycleMean, type WeightedArc } from './max-cycle-mean.js'
+import { maxCycleMean, maxCycleMeanSolver } from './max-cycle-mean.js'
 import { isStrong, type Topology } from './multigraph.js'
 
 export interface CycleTime {
@@ -31,20 +31,20 @@ export function cycleTime(topology: Topology, rounds: number = DEFAULT_ROUNDS): 
     const tau = maxCycleMean(n, edges.map((e) => ({ from: e.from, to: e.to, weight: e.delayMs })))
     return { cycleTimeMs: tau, roundTimesMs: new Array<number>(rounds).fill(tau) }
   }
+  const solve = maxCycleMeanSolver(n, edges)
   const roundTimesMs: number[] = []
   let times = edges.map((e) => e.delayMs)
+  const now = new Float64Array(edges.length)
   for (let k = 0; k < rounds; k++) {
     const state = k % stateCount
     const before = (k - 1 + stateCount) % stateCount
     const strong = edges.map((e) => isStrong(e, state))
     const wasStrong = edges.map((e) => k === 0 || isStrong(e, before))
-    const now = edges.map((e, i) => {
-      if (!strong[i]) return 0
-      return wasStrong[i] ? e.delayMs : Math.max(computeMs, e.delayMs - times[i]!)
+    edges.forEach((e, i) => {
+      now[i] = !strong[i] ? 0 : wasStrong[i] ? e.delayMs : Math.max(computeMs, e.delayMs - times[i]!)
     })
-    const arcs: WeightedArc[] = edges.map((e, i) => ({ from: e.from, to: e.to, weight: now[i]! }))
-    const tau = maxCycleMean(n, arcs)
-    times = now.map((d, i) => (strong[i] ? d : wasStrong[i] ? tau : tau + times[i]!))
+    const tau = solve(now)
+    times = edges.map((_, i) => (strong[i] ? now[i]! : wasStrong[i] ? tau : tau + times[i]!))
     roundTimesMs.push(tau)
   }
   return { cycleTimeMs: roundTimesMs.reduce((a, b) => a + b, 0) / rounds, roundTimesMs }

@@ -14,33 +14,45 @@ export interface WeightedArc {
 
 /** The maximum mean weight of a directed cycle over vertices 0..n-1; -Infinity when there is none. */
 export function maxCycleMean(n: number, arcs: readonly WeightedArc[]): number {
-  const component = stronglyConnectedComponents(n, arcs)
-  const members = new Map<number, number[]>()
-  component.forEach((c, v) => members.set(c, [...(members.get(c) ?? []), v]))
-  let best = -Infinity
-  for (const vertices of members.values()) {
-    const local = new Map(vertices.map((v, i) => [v, i]))
-    const inside = arcs.flatMap((a) => {
-      const from = local.get(a.from)
-      const to = local.get(a.to)
-      return from !== undefined && to !== undefined && component[a.from] === component[a.to] ? [{ from, to, weight: a.weight }] : []
-    })
-    if (inside.length > 0) best = Math.max(best, karp(vertices.length, inside))
-  }
-  return best
+  return maxCycleMeanSolver(n, arcs)(arcs.map((a) => a.weight))
 }
 
-/** Karp on a strongly connected digraph with at least one arc. */
-function karp(n: number, arcs: readonly WeightedArc[]): number {
+/**
+ * Prepares Karp's algorithm for fixed arcs whose weights change (the cycle time asks once per
+ * round): the components and buffers are built once; the result takes `weights[i]` for `arcs[i]`.
+ */
+export function maxCycleMeanSolver(n: number, arcs: ReadonlyArray<{ from: number; to: number }>): (weights: ArrayLike<number>) => number {
+  const component = stronglyConnectedComponents(n, arcs)
+  const size = new Map<number, number>()
+  const local = component.map((c) => {
+    const i = size.get(c) ?? 0
+    size.set(c, i + 1)
+    return i
+  })
+  const parts = [...size].map(([c, vertices]) => {
+    const inside = arcs.flatMap((a, index) => (component[a.from] === c && component[a.to] === c ? [{ from: local[a.from]!, to: local[a.to]!, index }] : []))
+    return {
+      vertices,
+      arcs: { from: Int32Array.from(inside, (a) => a.from), to: Int32Array.from(inside, (a) => a.to), index: Int32Array.from(inside, (a) => a.index) },
+      walk: new Float64Array((vertices + 1) * vertices),
+    }
+  })
+  const cyclic = parts.filter((p) => p.arcs.from.length > 0)
+  return (weights) => cyclic.reduce((best, p) => Math.max(best, karp(p.vertices, p.arcs, weights, p.walk)), -Infinity)
+}
+
+/** Karp on a strongly connected digraph with at least one arc; `walk` is scratch of (n + 1) × n. */
+function karp(n: number, arcs: { from: Int32Array; to: Int32Array; index: Int32Array }, weights: ArrayLike<number>, walk: Float64Array): number {
+  const { from, to, index } = arcs
   // walk[k * n + v]: the heaviest walk of exactly k arcs from vertex 0 to v.
-  const walk = new Float64Array((n + 1) * n).fill(-Infinity)
+  walk.fill(-Infinity)
   walk[0] = 0
   for (let k = 1; k <= n; k++) {
     const before = (k - 1) * n
     const now = k * n
-    for (const { from, to, weight } of arcs) {
-      const w = walk[before + from]! + weight
-      if (w > walk[now + to]!) walk[now + to] = w
+    for (let a = 0; a < from.length; a++) {
+      const w = walk[before + from[a]!]! + weights[index[a]!]!
+      if (w > walk[now + to[a]!]!) walk[now + to[a]!] = w
     }
   }
   let best = -Infinity
@@ -58,7 +70,7 @@ function karp(n: number, arcs: readonly WeightedArc[]): number {
 }
 
 /** Component id of every vertex (iterative Tarjan). */
-function stronglyConnectedComponents(n: number, arcs: readonly WeightedArc[]): number[] {
+function stronglyConnectedComponents(n: number, arcs: ReadonlyArray<{ from: number; to: number }>): number[] {
   const out: number[][] = Array.from({ length: n }, () => [])
   for (const a of arcs) out[a.from]!.push(a.to)
   const index = new Array<number>(n).fill(-1)
