@@ -2,7 +2,7 @@ import { CkksContext } from '@w3ai/crypto/ckks'
 import { W3aiError, type ErrorCode } from '@w3ai/protocol'
 import { normal, seededRandom } from '@w3ai/util'
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import { addEncrypted, decryptMean, encryptUpdate, generateJobKeys, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type EncryptedUpdate } from '../src/he/index.js'
+import { addEncrypted, decryptMean, EncryptedAggregation, encryptUpdate, generateJobKeys, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type EncryptedUpdate } from '../src/he/index.js'
 import { createStrategy, type Parameters, type TrainReply } from '../src/index.js'
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<W3aiError> {
@@ -94,7 +94,7 @@ describe('CKKS aggregation of federated updates', () => {
     const stranger = await generateJobKeys()
     const good = await encryptUpdate(owner.publicKey, model(3), 50)
     const foreign = await encryptUpdate(stranger.publicKey, model(3), 50)
-    expect((await expectCode(addEncrypted([good, foreign]), 'FL_CKKS_WRONG_KEY')).details).toMatchObject({ vector: 1 })
+    expect((await expectCode(addEncrypted([good, foreign]), 'FL_CKKS_WRONG_KEY')).details).toMatchObject({ update: 1 })
     await expectCode(addEncrypted([foreign], { keyId: owner.publicKey.keyId }), 'FL_CKKS_WRONG_KEY')
     const smaller = await encryptUpdate(owner.publicKey, [new Float32Array(3000), new Float32Array(140)], 50)
     await expectCode(addEncrypted([good, smaller]), 'FL_CKKS_LENGTH_MISMATCH')
@@ -126,6 +126,20 @@ describe('CKKS aggregation of federated updates', () => {
     const parts = await decryptMean(owner.secretKey, joined)
     expect([parts.clients, parts.totalExamples]).toEqual([whole.clients, whole.totalExamples])
     parts.mean.forEach((t, i) => t.forEach((x, j) => expect(Math.abs(x - (whole.mean[i]?.[j] as number))).toBeLessThan(1e-5)))
+  })
+
+  it('sums updates as they arrive; a bad one is refused and the round goes on without it', async () => {
+    const clients = replies(3, 5)
+    const updates = await Promise.all(clients.map((r) => encryptUpdate(owner.publicKey, r.parameters, r.numExamples)))
+    const aggregation = new EncryptedAggregation({ keyId: owner.publicKey.keyId })
+    await aggregation.add(wire(updates[0]))
+    const broken = { ...updates[1], vector: { ...updates[1]?.vector, ciphertexts: updates[1]?.vector.ciphertexts.map((c, i) => (i === 1 ? c.slice(4) : c)) } }
+    expect((await expectCode(aggregation.add(broken), 'FL_CKKS_MALFORMED')).details).toMatchObject({ update: 1, ciphertext: 1 })
+    await aggregation.add(wire(updates[2]))
+    expect(aggregation.count).toBe(2)
+    const { totalExamples, clients: count } = await decryptMean(owner.secretKey, await aggregation.result())
+    await aggregation.close()
+    expect([totalExamples, count]).toEqual([(clients[0]?.numExamples ?? 0) + (clients[2]?.numExamples ?? 0), 2])
   })
 
   it('round after round, WASM memory stays flat', async () => {

@@ -2,19 +2,13 @@
  * A CKKS parameter set ready to use: key generation (job owner), encryptors (clients), decryptors
  * (owner) and the sum of encrypted vectors (aggregator: public parameters and ciphertexts only).
  */
-import { W3aiError } from '@w3ai/protocol'
-import type { CipherText } from 'node-seal/implementation/cipher-text'
 import { toBase64Url } from '../encoding.js'
+import { CkksAccumulator, type SumOptions } from './accumulator.js'
 import { CkksDecryptor } from './decryptor.js'
 import { CkksEncryptor } from './encryptor.js'
-import { checkVector, closeKit, loadCiphertext, openKit, type SealKit } from './kit.js'
+import { closeKit, openKit, type SealKit } from './kit.js'
 import { checkParams, DEFAULT_CKKS_PARAMS, paramsFingerprint, type CkksParams } from './params.js'
-import { keyIdOf, malformed, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
-
-export interface SumOptions {
-  /** The key every vector must be under (the job's); default: the first vector's. */
-  keyId?: string
-}
+import { keyIdOf, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
 
 export class CkksContext {
   private kit: SealKit | undefined
@@ -77,47 +71,24 @@ export class CkksContext {
     return new CkksDecryptor(this.open, secretKey)
   }
 
+  /** A running sum for vectors that arrive one by one; close it when done. */
+  accumulator(options: SumOptions = {}): CkksAccumulator {
+    return new CkksAccumulator(this.open, options)
+  }
+
   /**
    * Adds encrypted vectors slot by slot. Needs no key: all vectors must carry the same key id
    * (FL_CKKS_WRONG_KEY) and length (FL_CKKS_LENGTH_MISMATCH); a malformed one is FL_CKKS_MALFORMED
    * with details naming it.
    */
   sum(vectors: readonly unknown[], options: SumOptions = {}): CkksVector {
-    const kit = this.open
-    if (vectors.length === 0) throw malformed('There are no encrypted vectors to add.')
-    const checked = vectors.map((v, i) => checkVector(kit, v, { vector: i }))
-    const first = checked[0] as CkksVector
-    const keyId = options.keyId ?? first.keyId
-    checked.forEach((v, i) => {
-      if (v.keyId !== keyId) throw new W3aiError('FL_CKKS_WRONG_KEY', `Encrypted vector ${i} is under another key than this job's.`, { vector: i, keyId: v.keyId, expected: keyId })
-      if (v.length !== first.length) {
-        throw new W3aiError('FL_CKKS_LENGTH_MISMATCH', `Encrypted vector ${i} holds ${v.length} values, vector 0 holds ${first.length}.`, { vector: i, length: v.length, expected: first.length })
-      }
-    })
-    const { seal, evaluator } = kit
-    const total = seal.CipherText()
-    const next = seal.CipherText()
-    const ciphertexts: string[] = []
+    const accumulator = this.accumulator(options)
     try {
-      for (let c = 0; c < first.ciphertexts.length; c++) {
-        checked.forEach((v, i) => {
-          const details = { vector: i, ciphertext: c }
-          const target: CipherText = i === 0 ? total : next
-          loadCiphertext(kit, v.ciphertexts[c], target, `Ciphertext ${c} of vector ${i}`, details)
-          if (i === 0) return
-          try {
-            evaluator.add(total, next, total)
-          } catch (e) {
-            throw malformed(`Ciphertext ${c} of vector ${i} cannot be added (${(e as Error).message}).`, details)
-          }
-        })
-        ciphertexts.push(toBase64Url(total.saveArray(seal.ComprModeType.none)))
-      }
+      vectors.forEach((v, i) => accumulator.add(v, { label: `Vector ${i}`, details: { vector: i } }))
+      return accumulator.result()
     } finally {
-      total.delete()
-      next.delete()
+      accumulator.close()
     }
-    return { keyId, length: first.length, ciphertexts }
   }
 
   /** Frees the WASM objects; idempotent. */

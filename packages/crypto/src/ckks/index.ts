@@ -14,7 +14,8 @@
  * enc.close(); dec.close()
  * ```
  */
-export { CkksContext, sharedCkksContext, type SumOptions } from './context.js'
+export { CkksAccumulator, type SumOptions, type VectorLabel } from './accumulator.js'
+export { CkksContext, sharedCkksContext } from './context.js'
 export { CkksEncryptor } from './encryptor.js'
 export { CkksDecryptor } from './decryptor.js'
 export { checkParams, ckksCapacity, ckksSlots, DEFAULT_CKKS_PARAMS, sameParams, type CkksParams } from './params.js'

@@ -9,7 +9,7 @@ import type { Context } from 'node-seal/implementation/context'
 import type { Evaluator } from 'node-seal/implementation/evaluator'
 import { checkParams, ckksCapacity, ckksSlots, dataPrimes, sameParams, type CkksParams } from './params.js'
 import { loadSeal, type SEALLibrary } from './seal.js'
-import { checkSealBytes, ciphertextBytes, decodeBase64Url, keyIdOf, malformed, secretKeyBytes, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
+import { ciphertextBytes, decodeSealObject, keyIdOf, malformed, secretKeyBytes, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
 
 export interface SealKit {
   seal: SEALLibrary
@@ -96,8 +96,7 @@ export function checkVector(kit: SealKit, vector: unknown, details?: unknown): C
 
 /** Loads one base64url ciphertext into `target` after the header checks; FL_CKKS_* codes on failure. */
 export function loadCiphertext(kit: SealKit, text: unknown, target: CipherText, what: string, details?: unknown): void {
-  const bytes = decodeBase64Url(text, what, details)
-  checkSealBytes(bytes, { what, bytes: kit.ciphertextBytes, parmsId: kit.dataParmsId, scale: kit.scale, details })
+  const bytes = decodeSealObject(text, { what, bytes: kit.ciphertextBytes, parmsId: kit.dataParmsId, scale: kit.scale, details })
   try {
     target.loadArray(kit.context, bytes)
   } catch (e) {
@@ -113,9 +112,8 @@ function checkKeyCommon(kit: SealKit, key: unknown, kind: CkksPublicKey['kind'] 
     throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was made for other CKKS parameters than this context's.`, { key: params, context: kit.params })
   }
   if (typeof keyId !== 'string') throw malformed(`${what} has no key id.`)
-  const bytes = decodeBase64Url(text, what)
   const expected = kind === 'ckks-public-key' ? kit.publicKeyBytes : kit.secretKeyBytes
-  checkSealBytes(bytes, { what, bytes: expected, parmsId: kit.keyParmsId })
+  const bytes = decodeSealObject(text, { what, bytes: expected, parmsId: kit.keyParmsId })
   return { keyId, bytes }
 }
 

@@ -49,12 +49,6 @@ export function malformed(message: string, details?: unknown): W3aiError {
   return new W3aiError('FL_CKKS_MALFORMED', message, details)
 }
 
-/** Decodes strict base64url (Buffer.from skips bad characters silently, so check first). */
-export function decodeBase64Url(text: unknown, what: string, details?: unknown): Buffer {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw malformed(`${what} is not base64url text.`, details)
-  return Buffer.from(text, 'base64url')
-}
-
 /** SEAL 4 serialization: a 16-byte header, then the object; every kind here starts with its parms id. */
 const HEADER_BYTES = 16
 const SEAL_MAGIC = 0xa15e
@@ -86,22 +80,44 @@ export interface SealShape {
   details?: unknown
 }
 
-/** Checks a SEAL object's header against what this context expects, before SEAL parses it. */
-export function checkSealBytes(bytes: Uint8Array, shape: SealShape): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const { what, details } = shape
-  if (bytes.byteLength < HEADER_BYTES + PARMS_ID_BYTES || view.getUint16(0, true) !== SEAL_MAGIC) throw malformed(`${what} is not a SEAL object.`, details)
-  if (bytes[5] !== 0) throw malformed(`${what} is compressed; send it uncompressed.`, details)
+function checkParmsId(view: DataView, shape: SealShape): void {
   for (let i = 0; i < 4; i++) {
     if (view.getBigUint64(HEADER_BYTES + 8 * i, true) !== shape.parmsId[i]) {
-      throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was made with other CKKS parameters than this key's.`, details)
+      throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${shape.what} was made with other CKKS parameters than this key's.`, shape.details)
     }
   }
-  if (bytes.byteLength !== shape.bytes || view.getBigUint64(8, true) !== BigInt(bytes.byteLength)) {
-    throw malformed(`${what} has ${bytes.byteLength} bytes; expected ${shape.bytes}.`, details)
+}
+
+function isSeal(bytes: Uint8Array, view: DataView): boolean {
+  return bytes.byteLength >= HEADER_BYTES + PARMS_ID_BYTES && view.getUint16(0, true) === SEAL_MAGIC
+}
+
+/**
+ * Decodes a SEAL object sent as base64url and checks its header against what this context
+ * expects, before SEAL parses it. Buffer.from skips characters outside the alphabet, so with the
+ * text length fixed any such character shortens the result: checking both lengths is as strict
+ * as a regular expression, and much faster on 90 KB strings.
+ */
+export function decodeSealObject(text: unknown, shape: SealShape): Buffer {
+  const { what, details } = shape
+  if (typeof text !== 'string') throw malformed(`${what} is not base64url text.`, details)
+  if (text.length !== Math.ceil((shape.bytes * 4) / 3)) {
+    // Another size: its header tells another parameter set from a broken object.
+    const head = Buffer.from(text.slice(0, 64), 'base64url')
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+    if (isSeal(head, view)) checkParmsId(view, shape)
+    throw malformed(`${what} is not base64url text of ${shape.bytes} bytes.`, details)
   }
+  const bytes = Buffer.from(text, 'base64url')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (bytes.byteLength !== shape.bytes) throw malformed(`${what} is not base64url text of ${shape.bytes} bytes.`, details)
+  if (!isSeal(bytes, view)) throw malformed(`${what} is not a SEAL object.`, details)
+  if (bytes[5] !== 0) throw malformed(`${what} is compressed; send it uncompressed.`, details)
+  checkParmsId(view, shape)
+  if (view.getBigUint64(8, true) !== BigInt(bytes.byteLength)) throw malformed(`${what} declares another size than it has.`, details)
   if (shape.scale !== undefined) {
     if (view.getBigUint64(SIZE_OFFSET, true) !== 2n) throw malformed(`${what} is not a fresh two-part ciphertext.`, details)
     if (view.getFloat64(SCALE_OFFSET, true) !== shape.scale) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was encoded at another scale than this key's parameters use.`, details)
   }
+  return bytes
 }

@@ -12,7 +12,7 @@
  * strategy.linear.fromMean(round, current, mean, totalExamples, clients)
  * ```
  */
-export { addEncrypted, type AddOptions } from './aggregator.js'
+export { addEncrypted, EncryptedAggregation, type AddOptions } from './aggregator.js'
 export { encryptUpdate } from './client.js'
 export { decryptMean, generateJobKeys } from './owner.js'
 export { EXTRA_SLOTS, type DecryptedMean, type EncryptedUpdate } from './messages.js'
