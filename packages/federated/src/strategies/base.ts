@@ -144,10 +144,19 @@ export abstract class BaseStrategy implements Strategy {
    */
   aggregateTrain(round: number, current: Parameters, replies: readonly TrainReply[], failures: number): Aggregate {
     for (const reply of replies) checkReply(current, reply)
-    const { acceptFailures, minTrainReplies } = this.settings
-    if (replies.length === 0 || replies.length < minTrainReplies || (failures > 0 && !acceptFailures)) return { parameters: undefined, metrics: {} }
+    if (!this.accepts(replies.length, failures)) return { parameters: undefined, metrics: {} }
     const result = this.aggregate(round, current, replies)
     return { parameters: result.parameters, metrics: { ...weightedMetrics(replies), ...result.metrics } }
+  }
+
+  /**
+   * Whether a round with `replies` replies and `failures` failed clients aggregates at all (not
+   * with none, fewer than minTrainReplies, or failures under acceptFailures: false). Wrappers that
+   * aggregate through `linear` ask this first.
+   */
+  accepts(replies: number, failures: number): boolean {
+    const { acceptFailures, minTrainReplies } = this.settings
+    return replies > 0 && replies >= minTrainReplies && (failures === 0 || acceptFailures)
   }
 
   /** Example-weighted loss and metrics; empty when nothing came back or failures are refused. */
