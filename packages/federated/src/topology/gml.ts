@@ -42,7 +42,7 @@ interface Token {
 }
 
 function bad(message: string, line?: number): W3aiError {
-  return new W3aiError('FL_BAD_TOPOLOGY', line === undefined ? `GML: ${message}` : `GML line ${line}: ${message}`)
+  return new W3aiError('FL_BAD_TOPOLOGY', line === undefined ? `GML: ${message}.` : `GML line ${line}: ${message}.`)
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/
