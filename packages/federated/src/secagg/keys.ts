@@ -1,0 +1,140 @@
+/**
+ * The cryptography server and clients share in SecAgg+: x25519 key pairs, the pairwise agreements
+ * (ECDH then HKDF-SHA256, bound to the round and both ids), the AES-256-GCM channel that carries
+ * shares through the server, seed commitments, and adding PRG masks into a vector mod 2^32.
+ */
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto'
+import { fromBase64Url, prgWords, toBase64Url } from '@w3ai/crypto'
+import { W3aiError } from '@w3ai/protocol'
+import { DOMAIN } from './stages.js'
+
+export const KEY_BYTES = 32
+const NONCE_BYTES = 12
+const TAG_BYTES = 16
+/** A sealed share pair: nonce, the mask key share and the seed share (32 bytes each), the tag. */
+export const SEALED_SHARE_BYTES = NONCE_BYTES + 2 * KEY_BYTES + TAG_BYTES
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
+
+export interface KeyPair {
+  privateKey: KeyObject
+  /** Raw 32-byte private key, kept to be Shamir-shared (mask keys only). */
+  secret: Buffer
+  /** Raw public key, base64url. */
+  publicKey: string
+}
+
+/** A fresh x25519 key pair. */
+export function generateKeyPair(): KeyPair {
+  const { privateKey } = generateKeyPairSync('x25519')
+  const jwk = privateKey.export({ format: 'jwk' })
+  if (typeof jwk.d !== 'string' || typeof jwk.x !== 'string') throw new Error('expected an OKP key')
+  return { privateKey, secret: fromBase64Url(jwk.d), publicKey: jwk.x }
+}
+
+/** The key pair of a raw 32-byte private key (a mask key rebuilt from shares). */
+export function keyPairFromSecret(secret: Uint8Array): KeyPair {
+  if (secret.byteLength !== KEY_BYTES) throw new RangeError('an x25519 private key is 32 bytes')
+  const raw = Buffer.from(secret)
+  const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' })
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' })
+  if (typeof jwk.x !== 'string') throw new Error('expected an OKP key')
+  return { privateKey, secret: raw, publicKey: jwk.x }
+}
+
+/** A peer's raw public key as a KeyObject (JWK import: several times faster than DER here). */
+function publicKeyObject(publicKey: string): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: publicKey }, format: 'jwk' })
+}
+
+// A throwaway key to test peers' public keys against: OpenSSL refuses low-order points in ECDH.
+let probe: KeyObject | undefined
+
+/** True when `publicKey` is 32 base64url bytes and a usable x25519 point. */
+export function isUsablePublicKey(publicKey: unknown): boolean {
+  if (typeof publicKey !== 'string') return false
+  try {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(publicKey)) return false
+    probe ??= generateKeyPair().privateKey
+    diffieHellman({ privateKey: probe, publicKey: publicKeyObject(publicKey) })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function ordered(a: string, b: string): [string, string] {
+  return a < b ? [a, b] : [b, a]
+}
+
+/** ECDH between `privateKey` and a peer's raw public key, through HKDF into 32 bytes for `use`. */
+export function agree(privateKey: KeyObject, peerPublicKey: string, roundId: string, use: string, a: string, b: string): Buffer {
+  const shared = diffieHellman({ privateKey, publicKey: publicKeyObject(peerPublicKey) })
+  const [lo, hi] = ordered(a, b)
+  const info = Buffer.from(`${use}|${lo}|${hi}`, 'utf8')
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.from(roundId, 'utf8'), info, KEY_BYTES))
+}
+
+/** The pairwise mask seed between client `self` (holding `privateKey`) and `peer`. */
+export function pairwiseSeed(privateKey: KeyObject, peerMaskKey: string, roundId: string, self: string, peer: string): Buffer {
+  return agree(privateKey, peerMaskKey, roundId, DOMAIN.pairwise, self, peer)
+}
+
+/** The channel key between two clients, for the shares one sends the other. */
+export function channelKey(privateKey: KeyObject, peerChannelKey: string, roundId: string, self: string, peer: string): Buffer {
+  return agree(privateKey, peerChannelKey, roundId, DOMAIN.channel, self, peer)
+}
+
+function shareAad(roundId: string, from: string, to: string): Buffer {
+  return Buffer.from(`${DOMAIN.share}|${roundId}|${from}|${to}`, 'utf8')
+}
+
+/** Seals `from`'s shares for `to` (mask key share, then seed share). */
+export function sealShares(key: Buffer, nonce: Uint8Array, roundId: string, from: string, to: string, keyShare: Uint8Array, seedShare: Uint8Array): string {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(shareAad(roundId, from, to))
+  const body = Buffer.concat([cipher.update(keyShare), cipher.update(seedShare), cipher.final()])
+  return toBase64Url(Buffer.concat([nonce, body, cipher.getAuthTag()]))
+}
+
+/** Opens shares sealed by `from` for `to`; a wrong key, route or any tampering → FL_SECAGG_BAD_SHARE. */
+export function openShares(key: Buffer, sealed: string, roundId: string, from: string, to: string): { keyShare: Buffer; seedShare: Buffer } {
+  const bytes = fromBase64Url(sealed)
+  try {
+    if (bytes.length !== SEALED_SHARE_BYTES) throw new Error('length')
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES))
+    decipher.setAAD(shareAad(roundId, from, to))
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES))
+    const plain = Buffer.concat([decipher.update(bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()])
+    return { keyShare: plain.subarray(0, KEY_BYTES), seedShare: plain.subarray(KEY_BYTES) }
+  } catch {
+    throw new W3aiError('FL_SECAGG_BAD_SHARE', `the shares ${from} sent to ${to} do not open`, { from, to })
+  }
+}
+
+/** The commitment a client publishes to its self-mask seed. */
+export function seedCommitment(roundId: string, clientId: string, seed: Uint8Array): string {
+  return createHash('sha256').update(`${DOMAIN.seedCommitment}|${roundId}|${clientId}|`).update(seed).digest('base64url')
+}
+
+/** Adds (sign 1) or subtracts (sign -1) the PRG stream of `seed` in `domain` to `vector`, mod 2^32. */
+export function applyMask(vector: Uint32Array, seed: Uint8Array, domain: string, sign: 1 | -1): void {
+  const mask = prgWords(seed, vector.length, domain)
+  // Int32 views with `| 0` keep every intermediate a small integer: the fastest mod-2^32 add in V8.
+  const v = new Int32Array(vector.buffer, vector.byteOffset, vector.length)
+  const m = new Int32Array(mask.buffer, mask.byteOffset, mask.length)
+  const n = v.length
+  if (sign === 1) for (let i = 0; i < n; i++) v[i] = ((v[i] as number) + (m[i] as number)) | 0
+  else for (let i = 0; i < n; i++) v[i] = ((v[i] as number) - (m[i] as number)) | 0
+}
+
+/** How client `self` signs its pairwise mask with `peer`: the smaller id adds, the larger subtracts. */
+export function pairwiseSign(self: string, peer: string): 1 | -1 {
+  return self < peer ? 1 : -1
+}
+
+/** Adds `other` into `sum`, mod 2^32. */
+export function addInto(sum: Uint32Array, other: Uint32Array): void {
+  const s = new Int32Array(sum.buffer, sum.byteOffset, sum.length)
+  const o = new Int32Array(other.buffer, other.byteOffset, other.length)
+  for (let i = 0; i < s.length; i++) s[i] = ((s[i] as number) + (o[i] as number)) | 0
+}

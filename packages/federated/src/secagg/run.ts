@@ -1,0 +1,86 @@
+/**
+ * One whole SecAgg+ round in one process: a server and its clients exchanging messages through
+ * JSON, as they would over HTTP. For tests, benchmarks and simulations; the hub and nodes drive
+ * `SecAggServer` and `SecAggClient` themselves.
+ */
+import { W3aiError } from '@w3ai/protocol'
+import { SecAggClient, type SecAggUpdate } from './client.js'
+import { SecAggServer, type SecAggResult, type SecAggServerOptions } from './server.js'
+import { SECAGG_STAGES, type SecAggReply, type SecAggRequest, type SecAggStage } from './stages.js'
+
+export interface SecAggRoundOptions extends Omit<SecAggServerOptions, 'clients' | 'tensorSizes'> {
+  updates: ReadonlyArray<SecAggUpdate & { clientId: string }>
+  /** Clients that go silent from the given stage on (having answered every earlier one). */
+  dropAt?: Readonly<Record<string, SecAggStage>>
+  /** Sees every message the server receives, as it arrived on the wire. */
+  onServerMessage?: (message: unknown) => void
+}
+
+export interface SecAggRoundReport {
+  result: SecAggResult
+  /** Time the server spent (receiving, unmasking), ms. */
+  serverMs: number
+  /** Time each client spent (keys, shares, masking), ms. */
+  clientMs: Record<string, number>
+  /** Clients that refused a request, with the code they refused with (they count as dropped). */
+  refusals: Record<string, string>
+}
+
+function wire<T>(message: T): string {
+  return JSON.stringify(message)
+}
+
+/** Runs a round with every client in-process; throws the server's W3aiError if the round fails. */
+export function runSecAggRound(options: SecAggRoundOptions): SecAggRoundReport {
+  const { updates, dropAt = {}, onServerMessage, ...serverOptions } = options
+  const first = updates[0]
+  if (first === undefined) throw new W3aiError('FL_BAD_CONFIG', 'secagg+ updates: no clients')
+  const clock = (): number => performance.now()
+  let t0 = clock()
+  const server = new SecAggServer({ ...serverOptions, clients: updates.map((u) => u.clientId), tensorSizes: first.parameters.map((t) => t.length) })
+  let serverMs = clock() - t0
+  const clientMs: Record<string, number> = {}
+  const refusals: Record<string, string> = {}
+  const clients = new Map(updates.map((u) => [u.clientId, { client: new SecAggClient(u.clientId), update: u }]))
+  for (const [s, stage] of SECAGG_STAGES.entries()) {
+    for (const [id, request] of Object.entries(server.requests())) {
+      const drop = dropAt[id]
+      const party = clients.get(id)
+      if (party === undefined || refusals[id] !== undefined || (drop !== undefined && SECAGG_STAGES.indexOf(drop) <= s)) continue
+      t0 = clock()
+      let sent: string
+      try {
+        sent = wire(answer(party.client, JSON.parse(wire(request)) as SecAggRequest, stage, party.update))
+      } catch (err) {
+        if (!(err instanceof W3aiError)) throw err
+        refusals[id] = err.code
+        continue
+      } finally {
+        clientMs[id] = (clientMs[id] ?? 0) + clock() - t0
+      }
+      t0 = clock()
+      const message: unknown = JSON.parse(sent)
+      onServerMessage?.(message)
+      server.receive(message)
+      serverMs += clock() - t0
+    }
+    t0 = clock()
+    server.advance()
+    serverMs += clock() - t0
+  }
+  return { result: server.result(), serverMs, clientMs, refusals }
+}
+
+function answer(client: SecAggClient, request: SecAggRequest, stage: SecAggStage, update: SecAggUpdate): SecAggReply {
+  if (request.stage !== stage) throw new W3aiError('FL_SECAGG_WRONG_STAGE')
+  switch (request.stage) {
+    case 'setup':
+      return client.setup(request)
+    case 'share-keys':
+      return client.shareKeys(request)
+    case 'collect-masked-vectors':
+      return client.collect(request, update)
+    case 'unmask':
+      return client.unmask(request)
+  }
+}
