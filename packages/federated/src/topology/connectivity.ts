@@ -3,13 +3,14 @@
  * the shortest underlay path by distance, which gives it a latency and an available bandwidth; an
  * overlay edge's delay adds the compute time and the slowest of upload, download and transfer.
  *
- * Interpretations where the spec leaves room (the reference code follows the same choices except
- * where noted):
+ * Interpretations where the spec leaves room:
  * - Bandwidth is C / hops with C the path's bottleneck: the smallest link capacity along it, the
  *   default C for links the file gives none. For networks without capacities this is exactly the
- *   spec's C / hops; the reference code ignores per-link capacities (gaia and geantdistance have them).
- * - Among paths of equal distance (co-located sites have 0 km links) the one with fewer hops wins,
- *   then the one with the larger bottleneck, so results do not depend on the file's order.
+ *   spec's C / hops; the paper's reference code ignores per-link capacities (gaia and
+ *   geantdistance have them, from 1e8 to 1e10 bit/s) and takes C for every link.
+ * - Among paths of equal distance (exodus and ebone have 0 km links between co-located sites) the
+ *   one with fewer hops wins, then the one with the larger bottleneck, so results do not depend on
+ *   the file's order (the reference keeps whichever path its Dijkstra met first).
  * - All times are ms; capacities are given in bit/s and taken as bit/ms (× 1e-3), so a silo's upload
  *   delay is M / C_up × 1e3 ms.
  */
