@@ -8,7 +8,8 @@
  * - weak now, weak in round k-1: D_k(e) = tau_k + D_{k-1}(e)
  * where tau_k is the maximum cycle mean of the overlay with D_k on strong edges and 0 on weak ones.
  * The cycle time is the mean of tau_k over the rounds; with every multiplicity 1 it is simply the
- * maximum cycle mean of d.
+ * maximum cycle mean of d. That holds for every overlay here, the star included; the paper's
+ * reference code instead reports a star as (that mean - Tc) × 2 + Tc, a server's gather then scatter.
  */
 import { W3aiError } from '@w3ai/protocol'
 import { DEFAULT_ROUNDS, MAX_ROUNDS } from './constants.js'
