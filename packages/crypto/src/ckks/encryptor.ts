@@ -1,6 +1,12 @@
 /**
  * Client side: encrypts vectors under the job owner's public key. It holds no secret key, so a
  * client cannot decrypt anything, its own ciphertexts included.
+ *
+ * Ciphertexts go out whole, 32 bytes per value (one 60-bit prime: two polynomials of N 8-byte
+ * coefficients for N/2 values). SEAL's seeded form halves symmetric-key ciphertexts, whose second
+ * polynomial is uniform and can be regenerated from a seed; a public-key ciphertext's second
+ * polynomial is u·pk + e, which no seed reproduces, so that compression does not apply here (and
+ * zstd gains nothing on uniform residues).
  */
 import { W3aiError } from '@w3ai/protocol'
 import type { Encryptor } from 'node-seal/implementation/encryptor'
