@@ -90,7 +90,7 @@ async function ckksRound(clients: Parameters[], params: CkksParams): Promise<Rou
   let aggregatorMs = 0
   let bytes = 0
   // The aggregator adds each update as it arrives and keeps only the running sum.
-  const aggregation = new EncryptedAggregation({ keyId: keys.publicKey.keyId })
+  const aggregation = new EncryptedAggregation({ keyId: keys.publicKey.keyId, params: keys.publicKey.params })
   for (const [i, parameters] of clients.entries()) {
     const t0 = performance.now()
     const message = JSON.stringify(await encryptUpdate(keys.publicKey, parameters, examples(i)))

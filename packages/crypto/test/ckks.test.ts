@@ -169,6 +169,7 @@ describe('CKKS over node-seal', () => {
       { polyModulusDegree: 4096, coeffModulusBits: [60, 60], scaleBits: 28 }, // 120 bits > 109
       { polyModulusDegree: 4096, coeffModulusBits: [60], scaleBits: 59 },
       { polyModulusDegree: 4096, coeffModulusBits: [], scaleBits: 28 },
+      { polyModulusDegree: 16384, coeffModulusBits: [20, 20, 20, 20], scaleBits: 12 }, // too few 20-bit primes = 1 mod 2N
     ]) {
       await expect(CkksContext.create(params)).rejects.toMatchObject({ code: 'FL_CKKS_BAD_PARAMS' })
     }

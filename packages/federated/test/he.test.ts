@@ -2,7 +2,7 @@ import { CkksContext } from '@w3ai/crypto/ckks'
 import { W3aiError, type ErrorCode } from '@w3ai/protocol'
 import { normal, seededRandom } from '@w3ai/util'
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import { addEncrypted, decryptMean, EncryptedAggregation, encryptUpdate, generateJobKeys, type CkksKeyPair, type CkksPublicKey, type CkksSecretKey, type EncryptedUpdate } from '../src/he/index.js'
+import { addEncrypted, decryptMean, EncryptedAggregation, encryptUpdate, generateJobKeys, type CkksKeyPair, type CkksParams, type CkksPublicKey, type CkksSecretKey, type EncryptedUpdate } from '../src/he/index.js'
 import { createStrategy, type Parameters, type TrainReply } from '../src/index.js'
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<W3aiError> {
@@ -70,7 +70,7 @@ describe('CKKS aggregation of federated updates', () => {
   it('keeps keys where they belong: clients take only a public key, the aggregator none, and no message carries a key', async () => {
     expectTypeOf(encryptUpdate).parameter(0).toEqualTypeOf<CkksPublicKey>()
     expectTypeOf(addEncrypted).parameter(0).toEqualTypeOf<readonly unknown[]>()
-    expectTypeOf(addEncrypted).parameter(1).toEqualTypeOf<{ keyId?: string } | undefined>()
+    expectTypeOf(addEncrypted).parameter(1).toEqualTypeOf<{ keyId?: string; params?: CkksParams } | undefined>()
     expectTypeOf(decryptMean).parameter(0).toEqualTypeOf<CkksSecretKey>()
     await expectCode(encryptUpdate(owner.secretKey as never, model(1), 10), 'FL_CKKS_MALFORMED')
     const update = await encryptUpdate(owner.publicKey, model(1), 10)
@@ -96,6 +96,7 @@ describe('CKKS aggregation of federated updates', () => {
     const foreign = await encryptUpdate(stranger.publicKey, model(3), 50)
     expect((await expectCode(addEncrypted([good, foreign]), 'FL_CKKS_WRONG_KEY')).details).toMatchObject({ update: 1 })
     await expectCode(addEncrypted([foreign], { keyId: owner.publicKey.keyId }), 'FL_CKKS_WRONG_KEY')
+    await expectCode(addEncrypted([good], { params: { ...owner.publicKey.params, polyModulusDegree: 8192 } }), 'FL_CKKS_PARAMS_MISMATCH')
     const smaller = await encryptUpdate(owner.publicKey, [new Float32Array(3000), new Float32Array(140)], 50)
     await expectCode(addEncrypted([good, smaller]), 'FL_CKKS_LENGTH_MISMATCH')
     const cases: unknown[] = [

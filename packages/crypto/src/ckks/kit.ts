@@ -33,15 +33,21 @@ export async function openKit(params: CkksParams): Promise<SealKit> {
   const clean = checkParams(params)
   const seal = await loadSeal()
   const n = clean.polyModulusDegree
+  const refused = (): W3aiError => new W3aiError('FL_CKKS_BAD_PARAMS', 'SEAL refused these CKKS parameters (not enough primes of those sizes for this ring dimension).', { params: clean })
   const parms = seal.EncryptionParameters(seal.SchemeType.ckks)
-  const moduli = seal.CoeffModulus.Create(n, Int32Array.from(clean.coeffModulusBits))
+  let moduli: ReturnType<SEALLibrary['CoeffModulus']['Create']> | undefined
   try {
+    try {
+      moduli = seal.CoeffModulus.Create(n, Int32Array.from(clean.coeffModulusBits))
+    } catch {
+      throw refused()
+    }
     parms.setPolyModulusDegree(n)
     parms.setCoeffModulus(moduli)
     const context = seal.Context(parms, true, seal.SecurityLevel.tc128)
     if (!context.parametersSet()) {
       context.delete()
-      throw new W3aiError('FL_CKKS_BAD_PARAMS', 'SEAL refused these CKKS parameters (no primes of those sizes fit this ring dimension).', { params: clean })
+      throw refused()
     }
     const data = context.firstParmsId
     const key = context.keyParmsId
@@ -66,7 +72,7 @@ export async function openKit(params: CkksParams): Promise<SealKit> {
       secretKeyBytes: secretKeyBytes(n, allPrimes),
     }
   } finally {
-    moduli.delete()
+    moduli?.delete()
     parms.delete()
   }
 }

@@ -58,7 +58,7 @@ function bad(message: string, params: unknown): W3aiError {
   return new W3aiError('FL_CKKS_BAD_PARAMS', `Invalid CKKS parameters: ${message}.`, { params })
 }
 
-/** Checks parameters (as received from anyone) and returns a clean copy; FL_CKKS_BAD_PARAMS otherwise. */
+/** Checks parameters (as received from anyone) and returns a clean, frozen copy; FL_CKKS_BAD_PARAMS otherwise. */
 export function checkParams(params: unknown): CkksParams {
   if (typeof params !== 'object' || params === null) throw bad('expected an object', params)
   const { polyModulusDegree: n, coeffModulusBits: bits, scaleBits } = params as Record<string, unknown>
@@ -69,11 +69,11 @@ export function checkParams(params: unknown): CkksParams {
   }
   const total = (bits as number[]).reduce((a, b) => a + b, 0)
   if (total > max) throw bad(`the modulus has ${total} bits; N = ${n} allows ${max} for 128-bit security`, params)
-  const clean: CkksParams = { polyModulusDegree: n as number, coeffModulusBits: [...(bits as number[])], scaleBits: scaleBits as number }
+  const clean: CkksParams = { polyModulusDegree: n as number, coeffModulusBits: Object.freeze([...(bits as number[])]) as number[], scaleBits: scaleBits as number }
   if (!Number.isInteger(scaleBits) || (scaleBits as number) < 10 || ckksCapacity(clean) < 1) {
     throw bad(`scaleBits must be an integer from 10 to ${dataModulusBits(clean) - 2}`, params)
   }
-  return clean
+  return Object.freeze(clean)
 }
 
 /** One canonical text per parameter set (key ids hash it; contexts are cached under it). */

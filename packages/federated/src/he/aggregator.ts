@@ -6,6 +6,12 @@ import { checkUpdate, type EncryptedUpdate } from './messages.js'
 export interface AddOptions {
   /** The job's key id: an update under any other key is FL_CKKS_WRONG_KEY. Default: the first update's. */
   keyId?: string
+  /**
+   * The job's parameters: an update naming others is FL_CKKS_PARAMS_MISMATCH before any SEAL
+   * context is built for them (a server should pass them, so that clients cannot make it build
+   * contexts at will). Default: the first update's.
+   */
+  params?: CkksParams
 }
 
 /**
@@ -33,12 +39,12 @@ export class EncryptedAggregation {
     const index = this.seen++
     const details = { update: index }
     const u = checkUpdate(update, details)
-    const first = (this.first ??= { params: checkParams(u.params), lengths: [...u.lengths] })
-    if (!sameParams(u.params, first.params)) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `Encrypted update ${index} uses other CKKS parameters than the first.`, details)
+    const first = (this.first ??= { params: checkParams(this.options.params ?? u.params), lengths: [...u.lengths] })
+    if (!sameParams(u.params, first.params)) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `Encrypted update ${index} uses other CKKS parameters than the job.`, details)
     if (u.lengths.join(',') !== first.lengths.join(',')) {
       throw new W3aiError('FL_CKKS_LENGTH_MISMATCH', `Encrypted update ${index} has another model shape than the first.`, { ...details, lengths: u.lengths, expected: first.lengths })
     }
-    this.accumulator ??= sharedCkksContext(u.params).then((context) => context.accumulator(this.options))
+    this.accumulator ??= sharedCkksContext(first.params).then((context) => context.accumulator({ keyId: this.options.keyId }))
     ;(await this.accumulator).add(u.vector, { label: `Encrypted update ${index}`, details })
     this.clients += u.clients
   }
