@@ -12,8 +12,8 @@ export interface SecAggRoundOptions extends Omit<SecAggServerOptions, 'clients' 
   updates: ReadonlyArray<SecAggUpdate & { clientId: string }>
   /** Clients that go silent from the given stage on (having answered every earlier one). */
   dropAt?: Readonly<Record<string, SecAggStage>>
-  /** Sees every message the server receives, as it arrived on the wire. */
-  onServerMessage?: (message: unknown) => void
+  /** Sees every message the server receives, as it arrived on the wire, and its length in JSON (not timed). */
+  onServerMessage?: (message: unknown, length: number) => void
 }
 
 export interface SecAggRoundReport {
@@ -22,6 +22,11 @@ export interface SecAggRoundReport {
   serverMs: number
   /** Time each client spent (keys, shares, masking), ms. */
   clientMs: Record<string, number>
+  /**
+   * The round's length were every client on its own machine: per stage, the slowest client and then
+   * the server, summed over the stages (message transit not included).
+   */
+  criticalMs: number
   /** Clients that refused a request, with the code they refused with (they count as dropped). */
   refusals: Record<string, string>
 }
@@ -42,7 +47,10 @@ export function runSecAggRound(options: SecAggRoundOptions): SecAggRoundReport {
   const clientMs: Record<string, number> = {}
   const refusals: Record<string, string> = {}
   const clients = new Map(updates.map((u) => [u.clientId, { client: new SecAggClient(u.clientId), update: u }]))
+  let criticalMs = serverMs
   for (const [s, stage] of SECAGG_STAGES.entries()) {
+    let slowest = 0
+    const serverBefore = serverMs
     for (const [id, request] of Object.entries(server.requests())) {
       const drop = dropAt[id]
       const party = clients.get(id)
@@ -56,19 +64,24 @@ export function runSecAggRound(options: SecAggRoundOptions): SecAggRoundReport {
         refusals[id] = err.code
         continue
       } finally {
-        clientMs[id] = (clientMs[id] ?? 0) + clock() - t0
+        const ms = clock() - t0
+        clientMs[id] = (clientMs[id] ?? 0) + ms
+        slowest = Math.max(slowest, ms)
       }
       t0 = clock()
       const message: unknown = JSON.parse(sent)
-      onServerMessage?.(message)
+      serverMs += clock() - t0
+      onServerMessage?.(message, sent.length)
+      t0 = clock()
       server.receive(message)
       serverMs += clock() - t0
     }
     t0 = clock()
     server.advance()
     serverMs += clock() - t0
+    criticalMs += slowest + serverMs - serverBefore
   }
-  return { result: server.result(), serverMs, clientMs, refusals }
+  return { result: server.result(), serverMs, clientMs, criticalMs, refusals }
 }
 
 function answer(client: SecAggClient, request: SecAggRequest, stage: SecAggStage, update: SecAggUpdate): SecAggReply {
