@@ -320,6 +320,26 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
     expect(Number(r.rows[0]?.ms)).toBeLessThan(60 * 60_000)
   })
 
+  it('finishes a repair that placed only some pieces: the segment stays due until every piece is healthy', async () => {
+    await addNode(db, 'n_c', 'http://127.0.0.1:1')
+    await db.query(`UPDATE nodes SET status = 'offline', last_seen_at = now() - interval '2 hours' WHERE id = 'n_c'`)
+    // Three pieces, repair at 2: with n_b gone it is at 2 of 3, not due by the threshold alone.
+    const uploadId = await storeObject(db, { objectCid: 'bafypart', owner: 'a_one', repairThreshold: 2, pieces: [{ cid: cid(), nodeId: 'n_a' }, { cid: cid(), nodeId: 'n_c' }, { cid: cid(), nodeId: 'n_b' }] })
+    await db.query(`UPDATE nodes SET status = 'online', last_seen_at = now() WHERE id = 'n_c'`)
+    expect(await pieces.needingRepair(10)).toEqual([])
+    // A repair that started below the threshold and found a home for only some pieces left a record.
+    await pieces.repairFailed(uploadId, 0, 'nowhere to place 1 piece(s)', 1000, 60_000)
+    await db.query(`UPDATE segment_repairs SET next_attempt_at = now() - interval '1 second'`)
+    expect((await pieces.needingRepair(10)).map((s) => [s.uploadId, s.healthy])).toEqual([[uploadId, 2]])
+    await pieces.clearSettledRepairs()
+    expect((await db.query('SELECT 1 FROM segment_repairs')).rows).toHaveLength(1)
+    // Whole again: the record goes and the segment is no longer due.
+    await db.query(`UPDATE nodes SET status = 'online', last_seen_at = now() WHERE id = 'n_b'`)
+    await pieces.clearSettledRepairs()
+    expect((await db.query('SELECT 1 FROM segment_repairs')).rows).toHaveLength(0)
+    expect(await pieces.needingRepair(10)).toEqual([])
+  })
+
   it('reports an object lost when a segment has fewer healthy pieces than it needs', async () => {
     await storeObject(db, { objectCid: 'bafylost', owner: 'a_one', repairThreshold: 2, pieces: [{ cid: cid(), nodeId: 'n_b' }] })
     expect((await objects.get('bafylost'))?.summary.health).toEqual({ state: 'lost', healthyPieces: 0, needed: 1, target: 2 })

@@ -155,8 +155,9 @@ export class PieceRecordStore {
   }
 
   /**
-   * Segments of live objects whose healthy pieces fell below the repair threshold, except those
-   * whose last repair failed and whose backoff has not run out.
+   * Segments of live objects whose healthy pieces fell below the repair threshold, and segments a
+   * repair started but could not finish (it found a home for some pieces only) until every piece
+   * is healthy again; except those whose last repair failed and whose backoff has not run out.
    */
   async needingRepair(limit: number): Promise<SegmentToRepair[]> {
     const r = await this.db.query<{ object_cid: string; upload_id: string; seg: number; healthy: string | number }>(
@@ -166,6 +167,8 @@ export class PieceRecordStore {
          AND NOT EXISTS (SELECT 1 FROM segment_repairs r WHERE r.upload_id = o.upload_id AND r.seg = p.seg AND r.next_attempt_at > now())
        GROUP BY o.cid, o.upload_id, p.seg, o.repair_threshold
        HAVING count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < o.repair_threshold
+           OR (count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < count(*)
+               AND EXISTS (SELECT 1 FROM segment_repairs r WHERE r.upload_id = o.upload_id AND r.seg = p.seg))
        LIMIT $2`,
       [this.graceMs, limit],
     )
@@ -199,14 +202,13 @@ export class PieceRecordStore {
     await this.db.query('DELETE FROM segment_repairs WHERE upload_id = $1 AND seg = $2', [uploadId, seg])
   }
 
-  /** Forgets failed repairs of segments that no longer need one (nodes came back, object deleted). */
+  /** Forgets failed repairs of segments that are whole again (nodes came back or repair finished) or deleted. */
   async clearSettledRepairs(): Promise<void> {
     await this.db.query(
       `DELETE FROM segment_repairs r WHERE NOT EXISTS (
          SELECT 1 FROM objects o JOIN pieces p ON p.object_cid = o.cid JOIN nodes n ON n.id = p.node_id
          WHERE o.upload_id = r.upload_id AND p.seg = r.seg AND o.deleted_at IS NULL AND p.status <> 'deleted'
-         GROUP BY o.repair_threshold
-         HAVING count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < o.repair_threshold)`,
+         HAVING count(*) FILTER (WHERE ${HEALTHY_SQL.replace('$GRACE', '$1')}) < count(*))`,
       [this.graceMs],
     )
   }
