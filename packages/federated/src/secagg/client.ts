@@ -5,11 +5,11 @@
  * live neighbours than the threshold, or a request to reveal both secrets of one peer.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
-import { splitSecret } from '@w3ai/crypto'
+import { splitSecret, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { Parameters } from '../types.js'
 import { neighbourGraph, neighbourhood } from './graph.js'
-import { applyMask, channelKey, generateKeyPair, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
+import { applyMask, channelKey, checkSignedKeys, generateKeyPair, signKeys, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
 import { quantizeUpdate } from './quantize.js'
 import {
   DOMAIN,
@@ -36,6 +36,8 @@ import {
 export interface SecAggClientOptions {
   /** Source of secret randomness (self-mask seed, share polynomials, nonces); node:crypto by default. Keys come from node:crypto. */
   randomBytes?: (n: number) => Uint8Array
+  /** The client's identity, to sign its round keys when the round authenticates (its id must be the client id). */
+  identity?: Pick<Identity, 'id' | 'publicKey' | 'signingKey'>
 }
 
 /** A client's training result as SecAgg+ sums it: parameters weighted by their example count. */
@@ -53,6 +55,7 @@ interface Held {
 export class SecAggClient {
   readonly clientId: string
   private readonly random: (n: number) => Uint8Array
+  private readonly identity: SecAggClientOptions['identity']
   private next: SecAggStage | 'done' = 'setup'
   private config: SecAggConfig | undefined
   private channel: KeyPair | undefined
@@ -68,6 +71,7 @@ export class SecAggClient {
   constructor(clientId: string, options: SecAggClientOptions = {}) {
     this.clientId = clientId
     this.random = options.randomBytes ?? cryptoRandomBytes
+    this.identity = options.identity
   }
 
   /** The stage this client expects next ('done' once it has unmasked). */
@@ -96,11 +100,16 @@ export class SecAggClient {
     const config = resolveSecAggConfig(request.config)
     if (config.roundId !== request.roundId) throw malformed('config.roundId', 'differs from the message round')
     if (!config.clients.includes(this.clientId)) throw new W3aiError('FL_SECAGG_NOT_PARTICIPANT', `${this.clientId} is not among the round's clients`)
+    if (config.authenticate && this.identity?.id !== this.clientId) {
+      throw new W3aiError('FL_BAD_CONFIG', `this round signs its keys: give client ${this.clientId} its identity`, { field: 'authenticate' })
+    }
     this.config = config
     this.channel = generateKeyPair()
     this.mask = generateKeyPair()
     this.advance()
-    return { roundId: config.roundId, stage: 'setup', clientId: this.clientId, channelKey: this.channel.publicKey, maskKey: this.mask.publicKey }
+    const keys = { channelKey: this.channel.publicKey, maskKey: this.mask.publicKey }
+    const signed = config.authenticate && this.identity !== undefined ? signKeys(this.identity, config.roundId, this.clientId, keys) : keys
+    return { roundId: config.roundId, stage: 'setup', clientId: this.clientId, ...signed }
   }
 
   /** Stage 2: derives its neighbours from the graph seed, shares its secrets among them, sealed per neighbour. */
@@ -119,6 +128,8 @@ export class SecAggClient {
     if (given.length !== this.neighbours.length || given.some((id, i) => id !== this.neighbours[i])) {
       throw malformed('keys', 'must hold the public keys of exactly the neighbours the graph seed gives', { expected: this.neighbours, actual: given })
     }
+    // Keys the server relays could be its own: when the round authenticates, only signed ones count.
+    if (config.authenticate) for (const id of given) checkSignedKeys(config.roundId, id, keys[id] as SecAggPublicKeys)
     const group = neighbourhood(graph, this.clientId)
     if (group.length < config.threshold) {
       throw new W3aiError('FL_SECAGG_BELOW_THRESHOLD', `${group.length} clients in this neighbourhood, ${config.threshold} needed`)
@@ -224,6 +235,7 @@ function readRecordOf(value: unknown, field: string): Record<string, SecAggPubli
     readBytes(k?.channelKey, `${field}.${id}.channelKey`, KEY_BYTES)
     readBytes(k?.maskKey, `${field}.${id}.maskKey`, KEY_BYTES)
     out[id] = { channelKey: k?.channelKey as string, maskKey: k?.maskKey as string }
+    if (typeof k?.signingKey === 'string' && typeof k.signature === 'string') Object.assign(out[id], { signingKey: k.signingKey, signature: k.signature })
   }
   return out
 }

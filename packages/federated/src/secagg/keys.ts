@@ -4,9 +4,9 @@
  * shares through the server, seed commitments, and adding PRG masks into a vector mod 2^32.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto'
-import { fromBase64Url, prgWords, toBase64Url } from '@w3ai/crypto'
+import { fromBase64Url, idFromPublicKey, prgWords, signBytes, toBase64Url, verifyBytes, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
-import { DOMAIN } from './stages.js'
+import { DOMAIN, type SecAggPublicKeys } from './stages.js'
 
 export const KEY_BYTES = 32
 const NONCE_BYTES = 12
@@ -137,4 +137,29 @@ export function addInto(sum: Uint32Array, other: Uint32Array): void {
   const s = new Int32Array(sum.buffer, sum.byteOffset, sum.length)
   const o = new Int32Array(other.buffer, other.byteOffset, other.length)
   for (let i = 0; i < s.length; i++) s[i] = ((s[i] as number) + (o[i] as number)) | 0
+}
+
+function keysStatement(roundId: string, clientId: string, keys: SecAggPublicKeys): Buffer {
+  return Buffer.from(`${DOMAIN.keys}|${roundId}|${clientId}|${keys.channelKey}|${keys.maskKey}`, 'utf8')
+}
+
+/** Signs a client's round keys with its identity. */
+export function signKeys(identity: Pick<Identity, 'publicKey' | 'signingKey'>, roundId: string, clientId: string, keys: SecAggPublicKeys): SecAggPublicKeys {
+  return { channelKey: keys.channelKey, maskKey: keys.maskKey, signingKey: identity.publicKey, signature: signBytes(identity, keysStatement(roundId, clientId, keys)) }
+}
+
+/** Throws FL_SECAGG_BAD_SIGNATURE unless `clientId` derives from the signing key and the signature over the keys verifies. */
+export function checkSignedKeys(roundId: string, clientId: string, keys: SecAggPublicKeys): void {
+  const { signingKey, signature } = keys
+  let ok = false
+  try {
+    ok =
+      typeof signingKey === 'string' &&
+      typeof signature === 'string' &&
+      (idFromPublicKey('node', signingKey) === clientId || idFromPublicKey('account', signingKey) === clientId) &&
+      verifyBytes(signingKey, keysStatement(roundId, clientId, keys), signature)
+  } catch {
+    ok = false
+  }
+  if (!ok) throw new W3aiError('FL_SECAGG_BAD_SIGNATURE', `the round keys of ${clientId} are not signed by its identity`, { clientId })
 }

@@ -4,12 +4,13 @@
  * `SecAggServer` and `SecAggClient` themselves.
  */
 import { W3aiError } from '@w3ai/protocol'
-import { SecAggClient, type SecAggUpdate } from './client.js'
+import { SecAggClient, type SecAggClientOptions, type SecAggUpdate } from './client.js'
 import { SecAggServer, type SecAggResult, type SecAggServerOptions } from './server.js'
 import { SECAGG_STAGES, type SecAggReply, type SecAggRequest, type SecAggStage } from './stages.js'
 
 export interface SecAggRoundOptions extends Omit<SecAggServerOptions, 'clients' | 'tensorSizes'> {
-  updates: ReadonlyArray<SecAggUpdate & { clientId: string }>
+  /** Each client's update; with `authenticate`, also its identity (whose id is the client id). */
+  updates: ReadonlyArray<SecAggUpdate & { clientId: string; identity?: SecAggClientOptions['identity'] }>
   /** Clients that go silent from the given stage on (having answered every earlier one). */
   dropAt?: Readonly<Record<string, SecAggStage>>
   /** Sees every message the server receives, as it arrived on the wire, and its length in JSON (not timed). */
@@ -46,7 +47,7 @@ export function runSecAggRound(options: SecAggRoundOptions): SecAggRoundReport {
   let serverMs = clock() - t0
   const clientMs: Record<string, number> = {}
   const refusals: Record<string, string> = {}
-  const clients = new Map(updates.map((u) => [u.clientId, { client: new SecAggClient(u.clientId), update: u }]))
+  const clients = new Map(updates.map((u) => [u.clientId, { client: new SecAggClient(u.clientId, u.identity === undefined ? {} : { identity: u.identity }), update: u }]))
   let criticalMs = serverMs
   for (const [s, stage] of SECAGG_STAGES.entries()) {
     let slowest = 0

@@ -10,7 +10,7 @@ import { combineShares, type SecretShare } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { Parameters } from '../types.js'
 import { neighbourGraph, neighbourhood } from './graph.js'
-import { addInto, applyMask, isUsablePublicKey, keyPairFromSecret, KEY_BYTES, pairwiseSeed, pairwiseSign, SEALED_SHARE_BYTES, seedCommitment } from './keys.js'
+import { addInto, applyMask, checkSignedKeys, isUsablePublicKey, keyPairFromSecret, KEY_BYTES, pairwiseSeed, pairwiseSign, SEALED_SHARE_BYTES, seedCommitment } from './keys.js'
 import { dequantizeSum } from './quantize.js'
 import {
   decodeWords,
@@ -115,7 +115,12 @@ export class SecAggServer {
   private takeKeys(clientId: string, body: Record<string, unknown>): void {
     readBytes(body.channelKey, 'channelKey', KEY_BYTES)
     readBytes(body.maskKey, 'maskKey', KEY_BYTES)
-    const keys = { channelKey: body.channelKey as string, maskKey: body.maskKey as string }
+    const keys: SecAggPublicKeys = { channelKey: body.channelKey as string, maskKey: body.maskKey as string }
+    if (this.config.authenticate) {
+      const signed = { ...keys, signingKey: body.signingKey as string, signature: body.signature as string }
+      checkSignedKeys(this.config.roundId, clientId, signed)
+      Object.assign(keys, { signingKey: signed.signingKey, signature: signed.signature })
+    }
     if (!isUsablePublicKey(keys.channelKey) || !isUsablePublicKey(keys.maskKey)) throw malformed('channelKey/maskKey', 'is not a usable x25519 public key')
     const taken = new Set([...this.keys.values()].flatMap((k) => [k.channelKey, k.maskKey]))
     if (keys.channelKey === keys.maskKey || taken.has(keys.channelKey) || taken.has(keys.maskKey)) throw malformed('channelKey/maskKey', 'reuses a key already in the round')

@@ -5,7 +5,8 @@
  *
  * Stages, as Flower's secaggplus workflow runs them:
  * 1. setup: the server sends the configuration; each client answers with two fresh x25519 public
- *    keys (one for a channel to its neighbours, one for pairwise masks).
+ *    keys (one for a channel to its neighbours, one for pairwise masks), signed with its identity
+ *    when the round authenticates.
  * 2. share-keys: the server publishes a graph seed and the clients still present; each client
  *    finds its neighbours from them, Shamir-shares its mask private key and self-mask seed among
  *    them, and sends each neighbour's shares encrypted to that neighbour through the server.
@@ -36,6 +37,7 @@ export const DOMAIN = {
   graph: 'w3ai/secagg+/graph',
   seedCommitment: 'w3ai/secagg+/seed-commitment',
   share: 'w3ai/secagg+/share',
+  keys: 'w3ai/secagg+/keys',
 } as const
 
 /** What the server decides for a round; every client receives it in the setup stage. */
@@ -55,6 +57,11 @@ export interface SecAggConfig {
   levels: number
   /** Example counts are capped here; a client's weight is min(numExamples, maxWeight) / maxWeight. */
   maxWeight: number
+  /**
+   * Clients sign their round keys with their identity (ids derived from ed25519 keys, as node ids
+   * are), and check their neighbours' signatures: a server that swaps keys to read shares is caught.
+   */
+  authenticate: boolean
 }
 
 export interface SecAggOptions {
@@ -71,6 +78,8 @@ export interface SecAggOptions {
   levels?: number
   /** Default: 65536 (the hub can pass the largest dataset's row count). */
   maxWeight?: number
+  /** Default: false. */
+  authenticate?: boolean
 }
 
 function badConfig(field: string, message: string): W3aiError {
@@ -110,7 +119,9 @@ export function resolveSecAggConfig(options: SecAggOptions): SecAggConfig {
   if (!Number.isInteger(levels) || levels < 2 || levels > maxLevels) throw badConfig('levels', `an integer from 2 to ${maxLevels} for ${n} clients`)
   const maxWeight = options.maxWeight ?? Math.min(DEFAULT_MAX_WEIGHT, Math.floor(MAX_WORD / n))
   if (!Number.isInteger(maxWeight) || maxWeight < 1 || maxWeight * n > MAX_WORD) throw badConfig('maxWeight', `an integer from 1 to ${Math.floor(MAX_WORD / n)} for ${n} clients`)
-  return Object.freeze({ roundId, clients, tensorSizes, neighbours, threshold, clipRange, levels, maxWeight })
+  const authenticate = options.authenticate ?? false
+  if (typeof authenticate !== 'boolean') throw badConfig('authenticate', 'true or false')
+  return Object.freeze({ roundId, clients, tensorSizes, neighbours, threshold, clipRange, levels, maxWeight, authenticate })
 }
 
 /** Number of uint32 words in a masked vector: every parameter plus the example count. */
@@ -118,10 +129,14 @@ export function vectorLength(config: Pick<SecAggConfig, 'tensorSizes'>): number 
   return config.tensorSizes.reduce((a, b) => a + b, 0) + 1
 }
 
-/** A pair of x25519 public keys, raw 32 bytes each, base64url. */
+/** A client's x25519 public keys for the round, raw 32 bytes each, base64url; signed when the round authenticates. */
 export interface SecAggPublicKeys {
   channelKey: string
   maskKey: string
+  /** The client's ed25519 identity key (its id derives from it), base64url. */
+  signingKey?: string
+  /** Its signature over the round id, client id and both keys. */
+  signature?: string
 }
 
 export interface SecAggSetupRequest {
