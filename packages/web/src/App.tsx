@@ -1,7 +1,8 @@
 /**
  * The dashboard page: header and tabs; the network tab has the overview, map with regions and node
  * table, the storage tab (loaded on first visit, with its crypto and coder) the user's objects, the
- * jobs tab (also loaded on first visit) the user's compute jobs.
+ * jobs tab (also loaded on first visit) the user's compute jobs, the federated tab (likewise) the
+ * user's federated trainings.
  */
 import { lazy, Suspense, useMemo, useState } from 'react'
 import { GetStarted } from './components/GetStarted.js'
@@ -22,6 +23,7 @@ import { countByStatus, regionStats } from './node-state.js'
 const StoragePage = lazy(() => import('./components/storage/StoragePage.js'))
 // Also its own chunk; it shares the identity and request signing with storage.
 const JobsPage = lazy(() => import('./components/jobs/JobsPage.js'))
+const FlPage = lazy(() => import('./components/fl/FlPage.js'))
 
 export function App() {
   const live = useNetwork()
@@ -56,6 +58,10 @@ export function App() {
         ) : tab === 'storage' ? (
           <Suspense fallback={<p className="empty">Loading storage…</p>}>
             <StoragePage nodes={nodes} hubId={hubId} />
+          </Suspense>
+        ) : tab === 'fl' ? (
+          <Suspense fallback={<p className="empty">Loading federated trainings…</p>}>
+            <FlPage nodes={nodes} flVersion={live.flVersion} flStamps={live.flStamps} streamLive={live.streamState === 'live'} />
           </Suspense>
         ) : (
           <Suspense fallback={<p className="empty">Loading jobs…</p>}>

@@ -1,10 +1,11 @@
-/** The dashboard's sections: the live network view, the storage page and the jobs page. */
+/** The dashboard's sections: the live network view, the storage page, the jobs page and federated trainings. */
 import type { Tab } from '../hooks/use-tab.js'
 
 const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'network', label: 'Network' },
   { id: 'storage', label: 'Storage' },
   { id: 'jobs', label: 'Jobs' },
+  { id: 'fl', label: 'Federated' },
 ]
 
 export function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (tab: Tab) => void }) {

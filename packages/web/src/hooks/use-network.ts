@@ -2,8 +2,9 @@
  * Live network state from the hub's event stream. `statusVersion` changes whenever counts may have
  * changed (hello, registration, status) and `loadVersion` on every load batch, so dependants such
  * as the summary know when to refresh without diffing node maps; `jobVersion` and `jobStamps`
- * follow `job.updated` events for the jobs page (a signed subscription: the hub sends an account
- * only its own job and deployment events, and none to an anonymous page).
+ * follow `job.updated` events for the jobs page, `flVersion` and `flStamps` `fl.updated` for the
+ * federated tab (a signed subscription: the hub sends an account only its own job, deployment and
+ * training events, and none to an anonymous page).
  */
 import { useEffect, useReducer, useState } from 'react'
 import type { EventStreamMessage } from '@w3ai/protocol'
@@ -22,6 +23,9 @@ interface LiveState {
   jobStamps: JobStamps
   /** Counts `deployment.updated` events (a deployment was created, loaded, failed or stopped). */
   deploymentVersion: number
+  /** Counts `fl.updated` events; `flStamps` says which training each one was about. */
+  flVersion: number
+  flStamps: JobStamps
 }
 
 function reduce(state: LiveState, message: EventStreamMessage): LiveState {
@@ -30,12 +34,16 @@ function reduce(state: LiveState, message: EventStreamMessage): LiveState {
     return { ...state, jobVersion, jobStamps: stampJob(state.jobStamps, message.jobId, jobVersion) }
   }
   if (message.type === 'deployment.updated') return { ...state, deploymentVersion: state.deploymentVersion + 1 }
+  if (message.type === 'fl.updated') {
+    const flVersion = state.flVersion + 1
+    return { ...state, flVersion, flStamps: stampJob(state.flStamps, message.trainingId, flVersion) }
+  }
   const network = applyMessage(state.network, message)
   if (message.type === 'node.load') return { ...state, network, loadVersion: state.loadVersion + 1 }
   return { ...state, network, statusVersion: state.statusVersion + 1 }
 }
 
-const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0 }
+const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0, flVersion: 0, flStamps: new Map() }
 
 export interface LiveNetwork extends LiveState {
   streamState: StreamState

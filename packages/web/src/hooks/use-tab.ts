@@ -1,11 +1,12 @@
-/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`) so it survives reloads and can be linked. */
+/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`) so it survives reloads and can be linked. */
 import { useCallback, useEffect, useState } from 'react'
 
-export type Tab = 'network' | 'storage' | 'jobs'
+export type Tab = 'network' | 'storage' | 'jobs' | 'fl'
 
 function fromHash(hash: string): Tab {
   if (hash === '#storage') return 'storage'
   if (hash === '#jobs') return 'jobs'
+  if (hash === '#fl') return 'fl'
   return 'network'
 }
 
