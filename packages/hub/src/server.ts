@@ -116,7 +116,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(storagePlugin, { storage: d.storage })
     await http.register(computePlugin, { jobs: d.jobs, accounts: d.accounts, nodes: d.nodes })
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
-    await http.register(federatedPlugin, { datasets: d.datasets })
+    await http.register(federatedPlugin, { datasets: d.datasets, federated: d.federated, accounts: d.accounts, nodes: d.nodes })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {
@@ -139,6 +139,7 @@ export function createHub(options: HubOptions): Hub {
     life.add('storage maintenance', d.maintenance)
     life.add('jobs', d.jobs)
     life.add('serving', d.serving)
+    life.add('federated', d.coordinator)
   }
 
   async function start(): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { loadOrCreateIdentity, type Identity } from '@w3ai/crypto'
 import { ModelHost } from '@w3ai/compute'
 import { builtinExecutors } from '@w3ai/compute/executors'
-import { HubClient, ServingNodeClient, TaskClient } from '@w3ai/sdk'
+import { FederatedWorkClient, HubClient, ServingNodeClient, TaskClient } from '@w3ai/sdk'
 import { W3aiError, type HeartbeatMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
@@ -16,6 +16,8 @@ import { HubPool } from './hub-pool.js'
 import { Outbox } from './outbox.js'
 import { announcements, type LocalDataset } from './datasets.js'
 import { DatasetWatch } from './federated/dataset-watch.js'
+import { FlHost } from './federated/host.js'
+import { Participant, type RunClientTask } from './federated/participant.js'
 import { CpuSampler, DiskUsageTracker, bytesToGb, directorySize, machineDefaults, scaledMemoryUsedGb } from './measure.js'
 import { resolveConfig, type NodeAgentConfig, type NodeAgentOptions } from './options.js'
 import { OrderVerifier } from './orders.js'
@@ -37,6 +39,8 @@ export const VERSION: string = (createRequire(import.meta.url)('../package.json'
 export interface NodeAgentComponents {
   /** How a claimed task runs (default: a fresh sandboxed child process per task). */
   execute?: ExecuteTask
+  /** How federated work runs (default: the node's federated host, a sandboxed child keeping TF.js loaded). */
+  federated?: RunClientTask
 }
 
 export interface NodeAgentEvents {
@@ -86,6 +90,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
   private hubs: HubPool | undefined
   private serving: ServingAgent | undefined
   private localDatasets: DatasetWatch | undefined
+  private participant: Participant | undefined
+  private flHost: FlHost | undefined
   private disk: DiskUsageTracker | undefined
   private store: DiskPieceStore | undefined
   private network: NetworkPin | undefined
@@ -284,6 +290,17 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       log,
     })
     if (config.tasks.enabled) this.runner.start()
+    const flHost = new FlHost({ memoryMb: config.tasks.memoryMb })
+    this.flHost = flHost
+    this.participant = new Participant({
+      work: new FederatedWorkClient(hubClient(), identity),
+      datasets: () => this.datasets,
+      limits: { timeMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb },
+      pollMs: config.tasks.pollMs,
+      log,
+      run: this.components.federated ?? ((payload, limits, signal) => flHost.run(payload, limits, signal)),
+    })
+    if (config.tasks.enabled) this.participant.start()
     if (config.tasks.enabled && (config.capabilities.executors as readonly string[]).includes(builtinExecutors().servable().name)) serving.start()
     log.info({ url: this.endpoint, hubs: config.hubs }, 'node started')
   }
@@ -315,6 +332,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
 
   private async close(): Promise<void> {
     await this.runner?.stop()
+    await this.participant?.stop()
+    await this.flHost?.close()
     await this.outbox?.stop()
     await this.serving?.stop()
     await this.link?.stop()

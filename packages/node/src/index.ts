@@ -37,3 +37,8 @@ export {
 } from './measure.js'
 export * from './constants.js'
 export { DATASETS_FILE, addDataset, announcements, checkDatasetName, describeDataset, loadDatasets, readDataset, removeDataset, schemaOf, type DatasetSource, type LocalDataset } from './datasets.js'
+export { Participant, type ParticipantComponents, type RunClientTask } from './federated/participant.js'
+export { FlHost, type FlHostOptions } from './federated/host.js'
+export { federatedModel, getParameters, setParameters } from './federated/model.js'
+export { exportFederatedModel } from './federated/export.js'
+export type { FlClientPayload, FlClientResult } from './federated/client-task.js'

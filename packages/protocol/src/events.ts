@@ -10,6 +10,8 @@ export type HubEvent =
   /** Something happened to a job (status, progress); owners fetch it with a signed GET /v1/jobs/:id. */
   | { type: 'job.updated'; jobId: string }
   | { type: 'deployment.updated'; deploymentId: string }
+  /** A federated training moved on (a round ended, its status changed); owners fetch it with a signed GET /v1/fl/trainings/:id. */
+  | { type: 'fl.updated'; trainingId: string; round: number; status: string }
 
 /** First message on the event stream: the current state, so a client needs no separate fetch. */
 export interface EventStreamHello {

@@ -66,3 +66,159 @@ export const DatasetListQuerySchema = Type.Object({ name: Type.Optional(DatasetN
 export type DatasetListQuery = Static<typeof DatasetListQuerySchema>
 export const DatasetListSchema = Type.Object({ datasets: Type.Array(NodeDatasetSchema), nextCursor: NextCursor })
 export type DatasetList = Static<typeof DatasetListSchema>
+
+// ---- Federated trainings -------------------------------------------------------------------
+
+export const FlTrainingIdSchema = Type.String({ pattern: '^fl_[0-9a-f]{24}$' })
+export const FlWorkIdSchema = Type.String({ pattern: '^flw_[0-9a-f]{24}$' })
+export const FL_SECURE_MODES = ['none', 'secagg+', 'ckks'] as const
+export type FlSecureMode = (typeof FL_SECURE_MODES)[number]
+export const FL_MODES = ['central', 'decentralized'] as const
+export type FlMode = (typeof FL_MODES)[number]
+export const FL_TRAINING_STATUSES = ['running', 'stopped', 'succeeded', 'failed'] as const
+export type FlTrainingStatus = (typeof FL_TRAINING_STATUSES)[number]
+/** Largest body a node may send with one piece of federated work (its parameters, base64). */
+export const MAX_FL_BODY_BYTES = 128 * 1024 * 1024
+
+const Scalar = Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean()])
+const ScalarRecord = Type.Record(Type.String({ maxLength: 64 }), Scalar, { maxProperties: 32 })
+const NumberRecord = Type.Record(Type.String({ maxLength: 64 }), Type.Number(), { maxProperties: 32 })
+const ErrorShape = Type.Object({ code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 2000 }) }, strict)
+
+/** The configuration an owner submits (`w3ai fl run --config FILE.json`). */
+export const FlConfigSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    model: Type.Unknown({ description: 'a training spec as for train jobs (inputShape, layers, optimizer, loss, metrics, batchSize, seed); epochs may be left out (each round trains localEpochs); normalize must be none (use inputScale)' }),
+    inputScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'every feature is multiplied by this before the model sees it (e.g. 0.0625 for 0..16 pixels); the ONNX export does it itself. Default 1' })),
+    datasets: Type.Array(DatasetNameSchema, { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'node dataset names: every node holding one is a client' }),
+    evaluation: Type.Optional(Type.Object({ dataset: DatasetNameSchema }, { ...strict, description: 'a held-out dataset the global model is evaluated on after every round (on the nodes holding it)' })),
+    rounds: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    clientsPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'clients sampled each round (default: the strategy decides, all by default)' })),
+    localEpochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'epochs each client trains per round. Default 1' })),
+    strategy: Type.Optional(Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true, description: 'a strategy and its options, e.g. { "name": "fedavg" } (the default) or { "name": "krum", "byzantine": 2 }' })),
+    secure: Type.Optional(Type.Union(FL_SECURE_MODES.map((m) => Type.Literal(m)), { description: 'secure aggregation: none (default), secagg+ or ckks' })),
+    dp: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'differential privacy: clipping, noise and a budget (see docs)' })),
+    mode: Type.Optional(Type.Union(FL_MODES.map((m) => Type.Literal(m)), { description: 'central (default): the hub aggregates; decentralized: nodes average with their neighbours' })),
+    topology: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'decentralized mode: the overlay (ring or multigraph) and its parameters' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seeds initial weights, client sampling and local shuffling. Default 0' })),
+    roundTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'clients that have not answered by then count as dropouts. Default 120000' })),
+    idempotencyKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'submitting again with the same key answers the training made the first time' })),
+  },
+  strict,
+)
+export type FlConfig = Static<typeof FlConfigSchema>
+
+export const FlRoundSchema = Type.Object({
+  round: Type.Integer(),
+  status: Type.Union([Type.Literal('completed'), Type.Literal('failed')]),
+  /** Clients whose update is in the aggregate. */
+  participants: Type.Integer(),
+  /** Clients asked that did not answer in time, failed, or sent an unusable update. */
+  dropouts: Type.Integer(),
+  /** On the evaluation dataset when there is one, else the clients' training metrics. */
+  accuracy: Type.Union([Type.Number(), Type.Null()]),
+  loss: Type.Union([Type.Number(), Type.Null()]),
+  /** Privacy spent so far (at the configured delta), under dp. */
+  epsilon: Type.Optional(Type.Number()),
+  metrics: NumberRecord,
+  error: Type.Optional(ErrorShape),
+  startedAt: Type.String(),
+  finishedAt: Type.String(),
+})
+export type FlRound = Static<typeof FlRoundSchema>
+
+export const FlTrainingSchema = Type.Object({
+  id: FlTrainingIdSchema,
+  owner: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union(FL_TRAINING_STATUSES.map((s) => Type.Literal(s))),
+  config: FlConfigSchema,
+  /** Clients (node, dataset) fixed at creation, and the nodes holding the evaluation dataset. */
+  clients: Type.Array(Type.Object({ id: Type.String(), nodeId: Type.String(), dataset: Type.String(), rows: Type.Integer() })),
+  evaluators: Type.Array(Type.Object({ id: Type.String(), nodeId: Type.String(), dataset: Type.String(), rows: Type.Integer() })),
+  /** Rounds completed or failed so far (training resumes after the last one). */
+  round: Type.Integer(),
+  rounds: Type.Array(FlRoundSchema),
+  /** The global parameters after the last round can be fetched (GET …/parameters) to export the model. */
+  modelReady: Type.Boolean(),
+  /** The ONNX model in W3S, once the owner's client stored it. */
+  modelCid: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([ErrorShape, Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+})
+export type FlTraining = Static<typeof FlTrainingSchema>
+
+export const FlTrainingListSchema = Type.Object({ trainings: Type.Array(FlTrainingSchema), nextCursor: NextCursor })
+export type FlTrainingList = Static<typeof FlTrainingListSchema>
+export const FlTrainingQuerySchema = Type.Object({ ...PageFields }, strict)
+export type FlTrainingQuery = Static<typeof FlTrainingQuerySchema>
+
+/** Float32 tensors on the wire: their sizes, and all values as one base64 string (little-endian float32). */
+export const FlParametersSchema = Type.Object(
+  {
+    sizes: Type.Array(Type.Integer({ minimum: 0, maximum: 2 ** 31 }), { maxItems: 10_000 }),
+    data: Type.String({ maxLength: MAX_FL_BODY_BYTES, description: 'base64 of every tensor, concatenated, float32 little-endian' }),
+  },
+  strict,
+)
+export type FlParameters = Static<typeof FlParametersSchema>
+
+export const FlModelSchema = Type.Object({ cid: Type.String({ pattern: '^b[a-z2-7]{20,120}$' }) }, strict)
+export type FlModel = Static<typeof FlModelSchema>
+export const FlGlobalParametersSchema = Type.Object({ round: Type.Integer(), parameters: FlParametersSchema })
+export type FlGlobalParameters = Static<typeof FlGlobalParametersSchema>
+
+// ---- Federated work (nodes) ------------------------------------------------------------------
+
+export const FL_WORK_KINDS = ['init', 'train', 'evaluate', 'secagg', 'ckks', 'mix'] as const
+export type FlWorkKind = (typeof FL_WORK_KINDS)[number]
+
+/** One piece of work a node claims for one of its datasets. */
+export const FlWorkSchema = Type.Object({
+  id: FlWorkIdSchema,
+  trainingId: FlTrainingIdSchema,
+  round: Type.Integer(),
+  kind: Type.Union(FL_WORK_KINDS.map((k) => Type.Literal(k))),
+  clientId: Type.String(),
+  dataset: Type.String(),
+  /** The node answers before this time or counts as a dropout. */
+  deadline: Type.String(),
+  model: Type.Unknown(),
+  inputScale: Type.Number(),
+  localEpochs: Type.Integer(),
+  seed: Type.Integer(),
+  /** Text labels: the class names of the whole training (class id i is classes[i] on every client). */
+  classes: Type.Optional(Type.Array(Type.String())),
+  config: ScalarRecord,
+  /** Whether GET /v1/fl/work/:id/parameters has parameters to start from. */
+  parameters: Type.Boolean(),
+  /** Stage messages of secure aggregation and decentralized mixing. */
+  message: Type.Optional(Type.Unknown()),
+})
+export type FlWork = Static<typeof FlWorkSchema>
+
+export const FlClaimSchema = Type.Object(
+  {
+    datasets: Type.Array(DatasetNameSchema, { maxItems: 256 }),
+    capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  },
+  strict,
+)
+export type FlClaim = Static<typeof FlClaimSchema>
+
+export const FlWorkReplySchema = Type.Object(
+  {
+    outcome: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
+    numExamples: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 40 })),
+    loss: Type.Optional(Type.Number()),
+    metrics: Type.Optional(NumberRecord),
+    parameters: Type.Optional(FlParametersSchema),
+    message: Type.Optional(Type.Unknown()),
+    error: Type.Optional(ErrorShape),
+  },
+  strict,
+)
+export type FlWorkReply = Static<typeof FlWorkReplySchema>

@@ -17,8 +17,14 @@ import { JobService } from './compute/service.js'
 import { JobStore } from './compute/store.js'
 import { TaskQueue } from './compute/queue.js'
 import { EventAudience } from './events/service.js'
+import { FL_HUB_DEFAULTS } from './federated/constants.js'
+import { Coordinator } from './federated/coordinator.js'
 import { DatasetService } from './federated/dataset-service.js'
 import { DatasetStore } from './federated/dataset-store.js'
+import { WorkExchange } from './federated/exchange.js'
+import { FederatedService } from './federated/service.js'
+import { TrainingStore } from './federated/store.js'
+import { WorkStore } from './federated/work-store.js'
 import { Liveness } from './nodes/liveness.js'
 import { NodeService } from './nodes/service.js'
 import { NodeStore } from './nodes/store.js'
@@ -46,7 +52,8 @@ export interface Infrastructure {
 export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const { config, db, bus, metrics, networkKey, onError, hubId } = infra
   const accounts = new AccountService(new AccountStore(db), () => metrics.registrations.inc({ kind: 'account' }))
-  const datasets = new DatasetService(new DatasetStore(db))
+  const datasetStore = new DatasetStore(db)
+  const datasets = new DatasetService(datasetStore)
   const nodes = new NodeService({
     store: nodeStore,
     hubId,
@@ -115,11 +122,35 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     spareCandidates: 2,
     onError,
   })
+  const trainings = new TrainingStore(db)
+  const work = new WorkStore(db)
+  const exchange = new WorkExchange({ work, pollMs: FL_HUB_DEFAULTS.answerPollMs })
+  const coordinator = new Coordinator({
+    trainings,
+    work,
+    exchange,
+    hubId,
+    publish: (e) => bus.publish(e),
+    tickMs: FL_HUB_DEFAULTS.coordinatorTickMs,
+    leaseMs: FL_HUB_DEFAULTS.coordinatorLeaseMs,
+    maxTrainings: FL_HUB_DEFAULTS.maxTrainings,
+    onError,
+    log: infra.log,
+  })
+  const federated = new FederatedService({
+    trainings,
+    work,
+    datasets: datasetStore,
+    objectOwner: async (cid) => (await objects.get(cid))?.summary.owner,
+    wake: () => coordinator.wake(),
+    answered: () => exchange.notify(),
+  })
   const audience = new EventAudience({
     job: async (id) => (await jobStore.get(id))?.owner,
     deployment: async (id) => (await deployments.get(id))?.owner,
+    training: (id) => trainings.owner(id),
   })
-  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets }
+  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

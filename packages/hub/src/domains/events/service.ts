@@ -1,6 +1,6 @@
 /**
  * Who may see which event: network events (`node.*`) go to every subscriber; events about an
- * account's objects (`job.updated`, `deployment.updated`) only to that account's signed
+ * account's objects (`job.updated`, `deployment.updated`, `fl.updated`) only to that account's signed
  * subscriptions. Any other event is withheld until it is classified here.
  */
 import type { HubEvent } from '@w3ai/protocol'
@@ -9,6 +9,7 @@ import type { HubEvent } from '@w3ai/protocol'
 export interface OwnerLookups {
   job: (jobId: string) => Promise<string | undefined>
   deployment: (deploymentId: string) => Promise<string | undefined>
+  training: (trainingId: string) => Promise<string | undefined>
 }
 
 export type Audience = { kind: 'public' } | { kind: 'account'; accountId: string } | { kind: 'none' }
@@ -27,6 +28,7 @@ export class EventAudience {
     const owner =
       event.type === 'job.updated' ? await this.owner(`j:${event.jobId}`, () => this.lookups.job(event.jobId))
       : event.type === 'deployment.updated' ? await this.owner(`d:${event.deploymentId}`, () => this.lookups.deployment(event.deploymentId))
+      : event.type === 'fl.updated' ? await this.owner(`f:${event.trainingId}`, () => this.lookups.training(event.trainingId))
       : undefined
     return owner === undefined ? { kind: 'none' } : { kind: 'account', accountId: owner }
   }

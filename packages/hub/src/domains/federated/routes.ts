@@ -1,9 +1,36 @@
-/** Federated routes: node datasets (public, like the node list); thin handlers over the services. */
-import { DatasetListQuerySchema, DatasetListSchema, ErrorBodySchema, type DatasetListQuery } from '@w3ai/protocol'
-import type { FastifyPluginAsync } from 'fastify'
+/** Federated routes for people: node datasets (public, like the node list) and trainings (signed by their owner). */
+import {
+  DatasetListQuerySchema,
+  DatasetListSchema,
+  ErrorBodySchema,
+  FlConfigSchema,
+  FlGlobalParametersSchema,
+  FlModelSchema,
+  FlTrainingIdSchema,
+  FlTrainingListSchema,
+  FlTrainingQuerySchema,
+  FlTrainingSchema,
+  W3aiError,
+  type DatasetListQuery,
+  type FlConfig,
+  type FlModel,
+  type FlTrainingQuery,
+} from '@w3ai/protocol'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { accountOf } from '../../shell/auth.js'
 import type { FederatedPluginOptions } from './plugin.js'
 
-export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async (app, { datasets }) => {
+const signed = { auth: 'signed' } as const
+const Params = Type.Object({ id: FlTrainingIdSchema })
+
+export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async (app, { datasets, federated, accounts }) => {
+  const member = async (request: FastifyRequest): Promise<string> => {
+    const owner = accountOf(request)
+    await accounts.requireAccount(owner)
+    return owner
+  }
+
   app.get<{ Querystring: DatasetListQuery }>(
     '/datasets',
     {
@@ -15,5 +42,66 @@ export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async
       },
     },
     async (request) => datasets.list(request.query),
+  )
+
+  app.post<{ Body: FlConfig }>(
+    '/fl/trainings',
+    {
+      config: signed,
+      // A config that breaks the schema is FL_BAD_CONFIG naming the field, like every other config mistake.
+      attachValidation: true,
+      schema: {
+        tags: ['federated'],
+        summary: 'Start a federated training over node datasets (201; 200 with an idempotency key already used)',
+        body: FlConfigSchema,
+        response: { 200: FlTrainingSchema, 201: FlTrainingSchema, default: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const invalid = request.validationError
+      if (invalid !== undefined && invalid !== null) {
+        const first = (invalid as { validation?: Array<{ instancePath: string; message?: string }> }).validation?.[0]
+        const field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.') || 'config'
+        throw new W3aiError('FL_BAD_CONFIG', `${field} ${first?.message ?? 'is invalid'}.`, { field })
+      }
+      const { training, created } = await federated.create(await member(request), request.body)
+      return reply.status(created ? 201 : 200).send(training)
+    },
+  )
+
+  app.get<{ Querystring: FlTrainingQuery }>(
+    '/fl/trainings',
+    { config: signed, schema: { tags: ['federated'], summary: 'Your federated trainings, newest first, a page at a time', querystring: FlTrainingQuerySchema, response: { 200: FlTrainingListSchema, default: ErrorBodySchema } } },
+    async (request) => federated.list(accountOf(request), request.query),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/fl/trainings/:id',
+    { config: signed, schema: { tags: ['federated'], summary: 'A federated training: status, clients and every round (accuracy, loss, participants, dropouts)', params: Params, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
+    async (request) => federated.view(accountOf(request), request.params.id),
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/fl/trainings/:id/stop',
+    { config: signed, schema: { tags: ['federated'], summary: 'Stop a running training after its last finished round (resume goes on from there)', params: Params, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
+    async (request) => federated.stop(accountOf(request), request.params.id),
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/fl/trainings/:id/resume',
+    { config: signed, schema: { tags: ['federated'], summary: 'Resume a stopped or failed training at the round after its last finished one', params: Params, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
+    async (request) => federated.resume(accountOf(request), request.params.id),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/fl/trainings/:id/parameters',
+    { config: signed, schema: { tags: ['federated'], summary: 'The global parameters after the last finished round (float32, base64), to export the model', params: Params, response: { 200: FlGlobalParametersSchema, default: ErrorBodySchema } } },
+    async (request) => federated.globalParameters(accountOf(request), request.params.id),
+  )
+
+  app.post<{ Params: { id: string }; Body: FlModel }>(
+    '/fl/trainings/:id/model',
+    { config: signed, schema: { tags: ['federated'], summary: 'Record the ONNX model you stored in W3S from this training (its CID becomes modelCid)', params: Params, body: FlModelSchema, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
+    async (request) => federated.setModel(accountOf(request), request.params.id, request.body.cid),
   )
 }

@@ -1,0 +1,203 @@
+/**
+ * Federated trainings: the rules for creating one (config, datasets, clients), what owners may
+ * see and do (list, view, stop, resume, fetch the final parameters, record the stored model), and
+ * the nodes' side (claim work for their datasets, fetch its parameters, answer it).
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  W3aiError,
+  type FlClaim,
+  type FlConfig,
+  type FlGlobalParameters,
+  type FlParameters,
+  type FlTraining,
+  type FlTrainingList,
+  type FlWork,
+  type FlWorkReply,
+  type PageQuery,
+} from '@w3ai/protocol'
+import { encodeParameters } from '@w3ai/sdk'
+import { Lru } from '@w3ai/util'
+import type { DatasetStore } from './dataset-store.js'
+import { matchDatasets, resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
+import type { TrainingRecord, TrainingStore } from './store.js'
+import type { WorkRecord, WorkStore } from './work-store.js'
+
+/** Who owns a stored object (the model a training produced must be the owner's). */
+export type ObjectOwner = (cid: string) => Promise<string | undefined>
+
+export interface FederatedServiceComponents {
+  trainings: TrainingStore
+  work: WorkStore
+  datasets: DatasetStore
+  objectOwner: ObjectOwner
+  /** A training was created or resumed (the coordinator looks at once). */
+  wake: () => void
+  /** A node answered a piece of work (waiting rounds look at once). */
+  answered: () => void
+}
+
+const newTrainingId = (): string => `fl_${randomBytes(12).toString('hex')}`
+
+export class FederatedService {
+  /** Resolved configs of trainings nodes are working for (they never change). */
+  private readonly resolved = new Lru<string, { record: TrainingRecord; config: ResolvedConfig }>({ maxEntries: 1000 })
+
+  constructor(private readonly c: FederatedServiceComponents) {}
+
+  /** Creates a training (or, with an idempotency key already used, answers the training it made). */
+  async create(owner: string, body: FlConfig): Promise<{ training: FlTraining; created: boolean }> {
+    const { idempotencyKey, ...config } = body
+    const resolved = resolveConfig(config)
+    if (config.mode === 'decentralized' || resolved.secure !== 'none' || config.dp !== undefined) {
+      throw new W3aiError('FL_BAD_CONFIG', 'This hub runs central trainings in plaintext only so far: leave out secure, dp and mode.')
+    }
+    const holders = await this.c.datasets.holders([...config.datasets, ...(resolved.evaluation === undefined ? [] : [resolved.evaluation])])
+    const { clients, evaluators, classes } = matchDatasets(config, resolved, holders)
+    // The strategy's own sampling rule says whether there are enough clients at all.
+    strategyOf(config).configureTrain(1, [], { ids: clients.map((c) => c.id) }, () => 0.5)
+    const requestDigest = createHash('sha256').update(JSON.stringify(config)).digest('hex')
+    const out = await this.c.trainings.create({ id: newTrainingId(), owner, name: config.name ?? null, config, clients, evaluators, classes, idempotencyKey, requestDigest })
+    if (!out.created && out.requestDigest !== requestDigest) {
+      throw new W3aiError('VALIDATION_FAILED', `Idempotency key ${idempotencyKey} was used for another configuration (training ${out.record.id}); use a new key.`, { trainingId: out.record.id })
+    }
+    if (out.created) this.c.wake()
+    return { training: await this.view(owner, out.record.id), created: out.created }
+  }
+
+  private async owned(owner: string, id: string): Promise<TrainingRecord> {
+    const record = await this.c.trainings.get(id)
+    if (record === undefined || record.owner !== owner) throw new W3aiError('FL_TRAINING_NOT_FOUND')
+    return record
+  }
+
+  private async withRounds(records: TrainingRecord[]): Promise<FlTraining[]> {
+    const rounds = await this.c.trainings.rounds(records.map((r) => r.id))
+    return records.map((r) => ({
+      id: r.id,
+      owner: r.owner,
+      name: r.name,
+      status: r.status,
+      config: r.config,
+      clients: r.clients,
+      evaluators: r.evaluators,
+      round: r.round,
+      rounds: rounds.get(r.id) ?? [],
+      modelReady: r.hasCheckpoint && r.round > 0,
+      modelCid: r.modelCid,
+      error: r.error,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      finishedAt: r.finishedAt,
+    }))
+  }
+
+  async view(owner: string, id: string): Promise<FlTraining> {
+    const [training] = await this.withRounds([await this.owned(owner, id)])
+    return training as FlTraining
+  }
+
+  async list(owner: string, query: PageQuery): Promise<FlTrainingList> {
+    const page = await this.c.trainings.list(owner, query)
+    return { trainings: await this.withRounds(page.items), nextCursor: page.nextCursor }
+  }
+
+  /** Stops a running training after its last finished round (its checkpoint stays; resume goes on from there). */
+  async stop(owner: string, id: string): Promise<FlTraining> {
+    await this.owned(owner, id)
+    if (!(await this.c.trainings.transition(id, ['running'], 'stopped'))) throw new W3aiError('FL_INVALID_STATE', 'Only a running training can be stopped.')
+    await this.c.work.expireTraining(id)
+    return this.view(owner, id)
+  }
+
+  /** Resumes a stopped or failed training at the round after its last finished one. */
+  async resume(owner: string, id: string): Promise<FlTraining> {
+    const record = await this.owned(owner, id)
+    if (record.round >= record.config.rounds && record.hasCheckpoint) throw new W3aiError('FL_INVALID_STATE', `Training ${id} has run all its ${record.config.rounds} rounds.`)
+    if (!(await this.c.trainings.transition(id, ['stopped', 'failed'], 'running'))) throw new W3aiError('FL_INVALID_STATE', 'Only a stopped or failed training can be resumed.')
+    this.c.wake()
+    return this.view(owner, id)
+  }
+
+  /** The global parameters after the last finished round (to export the model). */
+  async globalParameters(owner: string, id: string): Promise<FlGlobalParameters> {
+    await this.owned(owner, id)
+    const checkpoint = await this.c.trainings.checkpoint(id)
+    if (checkpoint === undefined || checkpoint.round === 0) throw new W3aiError('FL_INVALID_STATE', 'The training has not finished a round yet: there are no trained parameters.')
+    return { round: checkpoint.round, parameters: encodeParameters(checkpoint.parameters) }
+  }
+
+  /** Records the ONNX model the owner stored in W3S (it must be the owner's object). */
+  async setModel(owner: string, id: string, cid: string): Promise<FlTraining> {
+    await this.owned(owner, id)
+    if ((await this.c.objectOwner(cid)) !== owner) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `No object ${cid} of yours is stored; upload the model first.`)
+    await this.c.trainings.setModel(id, cid)
+    return this.view(owner, id)
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  private async trainingOf(id: string): Promise<{ record: TrainingRecord; config: ResolvedConfig }> {
+    const known = this.resolved.get(id)
+    if (known !== undefined) return known
+    const record = await this.c.trainings.get(id)
+    if (record === undefined) throw new W3aiError('FL_WORK_LOST')
+    const entry = { record, config: resolveConfig(record.config) }
+    this.resolved.set(id, entry)
+    return entry
+  }
+
+  private async toWork(w: WorkRecord): Promise<FlWork> {
+    const { record, config } = await this.trainingOf(w.trainingId)
+    return {
+      id: w.id,
+      trainingId: w.trainingId,
+      round: w.round,
+      kind: w.kind,
+      clientId: w.clientId,
+      dataset: w.dataset,
+      deadline: w.deadline,
+      model: config.spec,
+      inputScale: config.inputScale,
+      localEpochs: config.localEpochs,
+      seed: config.seed,
+      ...(record.classes === null ? {} : { classes: record.classes }),
+      config: w.config,
+      parameters: w.paramsDigest !== null,
+      ...(w.message === null || w.message === undefined ? {} : { message: w.message }),
+    }
+  }
+
+  /** Leases the node's pending work for the datasets it still holds. */
+  async claim(nodeId: string, body: FlClaim): Promise<FlWork[]> {
+    if (body.datasets.length === 0) return []
+    const work = await this.c.work.claim(nodeId, body.datasets, body.capacity ?? 1)
+    return Promise.all(work.map((w) => this.toWork(w)))
+  }
+
+  /** The parameters a piece of work starts from. */
+  async workParameters(nodeId: string, id: string): Promise<FlParameters> {
+    const w = await this.c.work.running(nodeId, id)
+    if (w.paramsDigest === null) throw new W3aiError('FL_WORK_LOST', 'This work has no parameters to start from.')
+    const stored = await this.c.work.parameters(w.trainingId, w.paramsDigest)
+    if (stored === undefined) throw new W3aiError('FL_WORK_LOST')
+    return { sizes: stored.sizes, data: Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength).toString('base64') }
+  }
+
+  /** A node's answer; malformed parameters are FL_BAD_UPDATE and leave the work open. */
+  async reply(nodeId: string, id: string, reply: FlWorkReply): Promise<void> {
+    if (reply.parameters !== undefined) {
+      const total = reply.parameters.sizes.reduce((a, b) => a + b, 0)
+      if (Buffer.byteLength(reply.parameters.data, 'base64') !== total * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(reply.parameters.data)) {
+        throw new W3aiError('FL_BAD_UPDATE', `The parameters do not hold ${total} float32 values (sizes [${reply.parameters.sizes.join(', ')}]) in base64.`)
+      }
+    }
+    await this.c.work.answer(nodeId, id, reply)
+    this.c.answered()
+  }
+
+  /** The owner of a training (for the event stream's audience). */
+  owner(id: string): Promise<string | undefined> {
+    return this.c.trainings.owner(id)
+  }
+}

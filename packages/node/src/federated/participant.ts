@@ -1,0 +1,160 @@
+/**
+ * The node's federated participant: a claim loop of its own (start/stop, like the task runner)
+ * that asks the hub for work on the datasets this node holds, runs each piece in the federated
+ * host (TF.js in a sandboxed child process, host.ts) and answers before the work's deadline.
+ * Work is keyed to this node because the data is here; it is never retried elsewhere, and a late
+ * or lost answer only makes this client a dropout of its round (docs/decisions/0008).
+ */
+import { readFile } from 'node:fs/promises'
+import type { SandboxLimits } from '@w3ai/compute'
+import { MAX_FL_BODY_BYTES, W3aiError, type FlWork, type FlWorkReply } from '@w3ai/protocol'
+import { encodeParameters, type FederatedWorkClient } from '@w3ai/sdk'
+import type { Logger } from 'pino'
+import type { LocalDataset } from '../datasets.js'
+import type { FlClientPayload, FlClientResult, FlDatasetBytes } from './client-task.js'
+
+/** Runs one piece of TF.js work (the agent's: in its federated host). */
+export type RunClientTask = (payload: FlClientPayload, limits: SandboxLimits, signal: AbortSignal) => Promise<FlClientResult>
+
+export interface ParticipantComponents {
+  work: Pick<FederatedWorkClient, 'claim' | 'parameters' | 'reply'>
+  /** The datasets this node holds now. */
+  datasets: () => readonly LocalDataset[]
+  /** Sandbox limits (the time limit is cut to each work's deadline). */
+  limits: SandboxLimits
+  /** How often to ask for work while there is none (a busy round asks again at once). */
+  pollMs: number
+  log: Logger
+  run: RunClientTask
+}
+
+/** Most an idle participant stretches its poll interval, as a multiple of pollMs. */
+const IDLE_BACKOFF = 4
+const TRAINING_KINDS = new Set(['init', 'train', 'evaluate'])
+
+async function datasetBytes(dataset: LocalDataset): Promise<FlDatasetBytes> {
+  try {
+    if (dataset.format === 'idx') return { format: 'idx', images: await readFile(dataset.path), labels: await readFile(dataset.labels ?? '') }
+    return { format: 'csv', bytes: await readFile(dataset.path), ...(dataset.csv === undefined ? {} : { csv: dataset.csv }) }
+  } catch (err) {
+    throw new W3aiError('FL_DATASET_FILE', `Dataset ${dataset.name}: ${dataset.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`)
+  }
+}
+
+export class Participant {
+  private stopped = true
+  private loop: Promise<void> | undefined
+  private wakeUp: (() => void) | undefined
+  private current: AbortController | undefined
+
+  constructor(private readonly c: ParticipantComponents) {}
+
+  /** True while a piece of work is being done. */
+  get busy(): boolean {
+    return this.current !== undefined
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.loop = this.poll()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.current?.abort(new Error('node stopping'))
+    this.wakeUp?.()
+    await this.loop
+  }
+
+  private async poll(): Promise<void> {
+    let idle = 0
+    while (!this.stopped) {
+      const names = this.c.datasets().map((d) => d.name)
+      let work: FlWork[] = []
+      if (names.length > 0) {
+        try {
+          work = await this.c.work.claim({ datasets: names, capacity: 1 })
+        } catch (err) {
+          this.c.log.debug({ err: String(err) }, 'federated claim failed; will retry')
+        }
+      }
+      for (const w of work) {
+        if (this.stopped) break
+        await this.handle(w)
+      }
+      idle = work.length === 0 ? idle + 1 : 0
+      if (work.length === 0) await this.sleep(this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, idle - 2)))
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      timer.unref()
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wakeUp = done
+    })
+  }
+
+  /** Does one piece of work and answers it; failures are answered too, with their code. */
+  private async handle(work: FlWork): Promise<void> {
+    const log = this.c.log.child({ trainingId: work.trainingId, round: work.round, kind: work.kind, dataset: work.dataset })
+    const ctrl = new AbortController()
+    this.current = ctrl
+    const left = Date.parse(work.deadline) - Date.now()
+    const timer = setTimeout(() => ctrl.abort(new Error('deadline passed')), Math.max(0, left))
+    let reply: FlWorkReply
+    try {
+      reply = await this.answer(work, ctrl.signal, left)
+    } catch (err) {
+      const code = err instanceof W3aiError || typeof (err as { code?: unknown }).code === 'string' ? String((err as { code: string }).code) : 'COMPUTE_EXECUTOR_FAILED'
+      reply = { outcome: 'failed', error: { code: code.slice(0, 64), message: String((err as Error).message ?? err).slice(0, 2000) } }
+      log.warn(reply.error, 'federated work failed')
+    } finally {
+      clearTimeout(timer)
+      this.current = undefined
+    }
+    if (ctrl.signal.aborted && this.stopped) return
+    try {
+      await this.c.work.reply(work.id, reply)
+      log.info({ outcome: reply.outcome, examples: reply.numExamples }, 'federated work answered')
+    } catch (err) {
+      // FL_WORK_LOST: the round ended without this client; nothing else to do.
+      log.info({ err: String(err) }, 'federated answer not taken')
+    }
+  }
+
+  private async answer(work: FlWork, signal: AbortSignal, leftMs: number): Promise<FlWorkReply> {
+    if (!TRAINING_KINDS.has(work.kind)) throw new W3aiError('FL_BAD_CONFIG', `This node does not take part in ${work.kind} work.`)
+    const dataset = this.c.datasets().find((d) => d.name === work.dataset)
+    if (dataset === undefined) throw new W3aiError('FL_DATASET_NOT_FOUND', `This node no longer has dataset ${work.dataset}.`)
+    const parameters = work.parameters ? await this.c.work.parameters(work.id) : undefined
+    const mu = work.config.proximalMu
+    const payload: FlClientPayload = {
+      kind: work.kind as FlClientPayload['kind'],
+      spec: work.model,
+      inputScale: work.inputScale,
+      localEpochs: work.localEpochs,
+      seed: work.seed,
+      round: work.round,
+      clientId: work.clientId,
+      ...(work.classes === undefined ? {} : { classes: work.classes }),
+      ...(typeof mu === 'number' && mu > 0 ? { proximalMu: mu } : {}),
+      ...(work.kind === 'init' ? {} : { dataset: await datasetBytes(dataset) }),
+      ...(parameters === undefined ? {} : { parameters }),
+    }
+    const limits: SandboxLimits = { ...this.c.limits, timeMs: Math.max(1000, Math.min(this.c.limits.timeMs ?? Infinity, leftMs)), maxOutputBytes: MAX_FL_BODY_BYTES }
+    const result = await this.c.run(payload, limits, signal)
+    return {
+      outcome: 'ok',
+      numExamples: result.numExamples,
+      metrics: Object.fromEntries(Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v))),
+      ...(result.loss !== undefined && Number.isFinite(result.loss) ? { loss: result.loss } : {}),
+      ...(result.parameters === undefined ? {} : { parameters: encodeParameters(result.parameters) }),
+    }
+  }
+}
