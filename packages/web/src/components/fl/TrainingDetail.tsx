@@ -110,14 +110,18 @@ export function TrainingDetail({ training, nodes, onAction, acting, actionError 
           )}
         </div>
       </section>
-      <RoundCurves points={points} rounds={training.config.rounds} live={running} />
       <div className="fl-detail-row">
-        <TurnoutStrip turnout={bars} rounds={training.config.rounds} clients={training.config.clientsPerRound ?? training.clients.length} />
-        {budget !== null && <PrivacyMeter budget={budget} />}
+        <RoundCurves points={points} rounds={training.config.rounds} live={running} />
+        <div className="fl-side">
+          <TurnoutStrip turnout={bars} rounds={training.config.rounds} clients={training.config.clientsPerRound ?? training.clients.length} />
+          {budget !== null && <PrivacyMeter budget={budget} />}
+        </div>
       </div>
-      {topology !== null && <TopologyView topology={topology} rounds={training.config.rounds} latestRound={training.round} names={names} />}
-      {topology === null && decentralized && <p className="empty">This hub does not report the training's topology.</p>}
-      <RoundsTable training={training} />
+      <div className="fl-detail-row fl-detail-row-flip">
+        {topology !== null && <TopologyView topology={topology} rounds={training.config.rounds} latestRound={training.round} names={names} />}
+        {topology === null && decentralized && <p className="empty">This hub does not report the training's topology.</p>}
+        <RoundsTable training={training} />
+      </div>
     </div>
   )
 }
