@@ -66,7 +66,7 @@ export function TrainingTable({ trainings, error, selected, onSelect, onRefresh,
                     data-status={t.status}
                     data-round={t.round}
                     className={t.id === selected ? 'row-selected' : undefined}
-                    aria-selected={t.id === selected}
+                    aria-current={t.id === selected ? true : undefined}
                     tabIndex={0}
                     onClick={() => onSelect(t.id)}
                     onKeyDown={(e) => {
