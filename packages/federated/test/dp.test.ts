@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { W3aiError } from '@w3ai/protocol'
 import { normal, seededRandom } from '@w3ai/util'
-import { clipUpdate, createStrategy, l2Norm, normBit, updateNoiseMultiplier, withDifferentialPrivacy, type Parameters, type TrainReply } from '../src/index.js'
+import { clipUpdate, createStrategy, isCheckpointable, l2Norm, normBit, updateNoiseMultiplier, withDifferentialPrivacy, type Parameters, type TrainReply } from '../src/index.js'
 
 const seededNormal = (seed: number) => {
   const random = seededRandom(seed)
@@ -134,6 +134,44 @@ describe('client-side fixed clipping', () => {
     const std = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / n)
     expect(Math.abs(std - 0.1) / 0.1).toBeLessThan(0.02)
     expect(out?.metrics.epsilon).toBeGreaterThan(0)
+  })
+})
+
+describe('checkpoints', () => {
+  const replies = [reply('a', [1, 2, 3]), reply('b', [0.5, 0.1, 0])]
+  /** Three rounds of adaptive clipping around FedAdam, then a copy restored from the JSON checkpoint. */
+  function resume(noiseMultiplier: number) {
+    const make = () => withDifferentialPrivacy(createStrategy({ name: 'fedadam' }), { clipping: 'adaptive', noiseMultiplier, clippedCountStddev: noiseMultiplier === 0 ? 0 : 5, initialClippingNorm: 0.2, normal: seededNormal(6) })
+    const original = make()
+    let current = zeros(3)
+    for (let round = 1; round <= 3; round++) {
+      original.configureTrain(round, current, pool(10), seededRandom(round))
+      current = original.aggregateTrain(round, current, replies, 0).parameters ?? current
+    }
+    const resumed = make()
+    resumed.restore(JSON.parse(JSON.stringify(original.checkpoint())))
+    return { original, resumed, current }
+  }
+
+  it('a restored wrapper has spent the same ε and clips at the same norm', () => {
+    const { original, resumed } = resume(1)
+    expect(resumed.spent()).toBeGreaterThan(0)
+    expect(resumed.spent()).toBe(original.spent())
+    expect(resumed.clippingNorm).toBe(original.clippingNorm)
+  })
+
+  it('a restored wrapper continues with the inner optimizer state (noise off, so rounds compare exactly)', () => {
+    const { original, resumed, current } = resume(0)
+    const next = (s: typeof original) => Array.from(s.aggregateTrain(4, current, replies, 0).parameters?.[0] ?? [])
+    expect(next(resumed)).toEqual(next(original))
+  })
+
+  it('refuses a checkpoint that does not fit (FL_BAD_CONFIG)', () => {
+    const s = withDifferentialPrivacy(fedavg(), { noiseMultiplier: 1, clippingNorm: 1 })
+    expect(codeOf(() => s.restore({ q: 0.5 }))).toBe('FL_BAD_CONFIG')
+    expect(codeOf(() => s.restore({ q: 0.5, accountant: { orders: [2, 3], rdp: [0, 0], steps: 1 } }))).toBe('FL_BAD_CONFIG')
+    const adam = createStrategy({ name: 'fedadam' })
+    expect(codeOf(() => isCheckpointable(adam) && adam.restore({ steps: -1 }))).toBe('FL_BAD_CONFIG')
   })
 })
 

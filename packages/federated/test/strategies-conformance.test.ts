@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { W3aiError } from '@w3ai/protocol'
 import { seededRandom } from '@w3ai/util'
-import { createStrategy, STRATEGY_NAMES, weightedMean, type Parameters, type Strategy, type StrategySpec, type TrainReply } from '../src/index.js'
+import { createStrategy, isCheckpointable, STRATEGY_NAMES, weightedMean, type Parameters, type Strategy, type StrategySpec, type TrainReply } from '../src/index.js'
 
 const CLIENTS = 12
 const SHAPES = [7, 3, 1]
@@ -120,6 +120,18 @@ describe.each(STRATEGY_NAMES.map((name) => [name]))('strategy %s', (name) => {
 
   it('refuses to start a round with fewer clients available than it needs (FL_NOT_ENOUGH_CLIENTS)', () => {
     expect(codeOf(() => make({ minAvailableClients: CLIENTS + 1 }).configureTrain(1, randomParams(seededRandom(1)), pool, seededRandom(1)))).toBe('FL_NOT_ENOUGH_CLIENTS')
+  })
+
+  it('resumes from a JSON checkpoint exactly where it stopped (a hub restart between rounds)', () => {
+    const original = make()
+    const history = run(original, 2, 11)
+    const current = history.at(-1) as Parameters
+    if (!isCheckpointable(original)) throw new Error(`${name} cannot be checkpointed`)
+    const resumed = make()
+    if (!isCheckpointable(resumed)) throw new Error(`${name} cannot be checkpointed`)
+    resumed.restore(JSON.parse(JSON.stringify(original.checkpoint())))
+    const next = (s: Strategy) => plain(s.aggregateTrain(3, current, repliesFor(3, current, 11), 0).parameters)
+    expect(next(resumed)).toEqual(next(original))
   })
 
   it('when linear, gives from the weighted mean what it gives from the replies', () => {

@@ -79,6 +79,19 @@ export class RdpAccountant {
     return epsilonFromRdp(this.orders, rdp, this.delta, this.conversion).epsilon
   }
 
+  /** The composed RDP per order and the step count, as JSON (for checkpoints). */
+  snapshot(): { orders: number[]; rdp: number[]; steps: number } {
+    return { orders: [...this.orders], rdp: Array.from(this.rdp), steps: this.stepCount }
+  }
+
+  /** Takes back a snapshot of an accountant with the same orders; RangeError when it does not fit. */
+  restoreSnapshot(snapshot: { orders: readonly number[]; rdp: readonly number[]; steps: number }): void {
+    const fits = snapshot.orders.length === this.orders.length && snapshot.orders.every((o, i) => o === this.orders[i]) && snapshot.rdp.length === this.orders.length
+    if (!fits || !Number.isInteger(snapshot.steps) || snapshot.steps < 0 || !snapshot.rdp.every((r) => r >= 0)) throw new RangeError('RdpAccountant: the snapshot was taken with other orders or is corrupt')
+    this.rdp.set(snapshot.rdp)
+    this.stepCount = snapshot.steps
+  }
+
   /** True when a budget is set and one more round like (q, z) would take ε past it. */
   wouldExceed(q: number, noiseMultiplier: number): boolean {
     return this.targetEpsilon !== undefined && this.projected(q, noiseMultiplier) > this.targetEpsilon

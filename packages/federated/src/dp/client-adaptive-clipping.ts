@@ -30,6 +30,14 @@ export class DpClientAdaptiveClipping extends DpWrapper {
     return { [CLIPPING_NORM_KEY]: this.norm }
   }
 
+  protected override clippingState(): number {
+    return this.norm
+  }
+
+  protected override restoreClipping(norm: number): void {
+    this.norm = norm
+  }
+
   protected privatize(_round: number, current: Parameters, replies: readonly TrainReply[]): Privatized {
     const bits = replies.map((r) => {
       const bit = r.metrics[NORM_BIT_KEY]

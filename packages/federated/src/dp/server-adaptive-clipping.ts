@@ -56,6 +56,14 @@ export class DpServerAdaptiveClipping extends DpWrapper {
     return this.norm
   }
 
+  protected override clippingState(): number {
+    return this.norm
+  }
+
+  protected override restoreClipping(norm: number): void {
+    this.norm = norm
+  }
+
   protected privatize(_round: number, current: Parameters, replies: readonly TrainReply[]): Privatized {
     const used = this.norm
     const clips = updatesOf(current, replies).map((u) => clipToNorm(u, used))

@@ -13,6 +13,7 @@
 import { W3aiError } from '@w3ai/protocol'
 import { addScaled, mean, subtract } from '../aggregate.js'
 import { checkReply, weightedMetrics } from '../strategies/base.js'
+import { badCheckpoint, isCheckpointable, type Checkpointable, type StrategyCheckpoint } from '../strategies/checkpoint.js'
 import { badConfig } from '../strategies/options.js'
 import type { Aggregate, ClientPool, EvaluateInstruction, EvaluateReply, LinearAggregation, Metrics, Parameters, Random, Scalars, Strategy, TrainInstruction, TrainReply } from '../types.js'
 import { RdpAccountant, type AccountantOptions } from './accountant.js'
@@ -37,7 +38,7 @@ export interface Privatized {
   metrics: Metrics
 }
 
-export abstract class DpWrapper implements Strategy {
+export abstract class DpWrapper implements Strategy, Checkpointable {
   readonly name: string
   readonly accountant: RdpAccountant
   readonly noiseMultiplier: number
@@ -77,6 +78,42 @@ export abstract class DpWrapper implements Strategy {
 
   /** Clips and noises one round's replies into the mean handed to the inner strategy. */
   protected abstract privatize(round: number, current: Parameters, replies: readonly TrainReply[]): Privatized
+
+  /** Adaptive clipping keeps its moving norm here; fixed clipping has nothing to add. */
+  protected clippingState(): number | undefined {
+    return undefined
+  }
+
+  protected restoreClipping(_norm: number): void {}
+
+  /** The inner strategy's state, the accounting so far and the clipping norm, as JSON. */
+  checkpoint(): StrategyCheckpoint {
+    const norm = this.clippingState()
+    return {
+      inner: isCheckpointable(this.inner) ? this.inner.checkpoint() : {},
+      accountant: this.accountant.snapshot(),
+      q: this.q,
+      ...(norm === undefined ? {} : { clippingNorm: norm }),
+    }
+  }
+
+  restore(checkpoint: StrategyCheckpoint): void {
+    const { inner, accountant, q, clippingNorm } = checkpoint
+    const snapshot = accountant as { orders?: unknown; rdp?: unknown; steps?: unknown } | null | undefined
+    if (typeof q !== 'number' || !(q > 0 && q <= 1)) throw badCheckpoint(this.name, 'q must be in (0, 1]')
+    if (typeof snapshot !== 'object' || snapshot === null || !Array.isArray(snapshot.orders) || !Array.isArray(snapshot.rdp) || typeof snapshot.steps !== 'number') throw badCheckpoint(this.name, 'the accountant snapshot is missing')
+    try {
+      this.accountant.restoreSnapshot(snapshot as { orders: number[]; rdp: number[]; steps: number })
+    } catch {
+      throw badCheckpoint(this.name, 'the accountant snapshot was taken with other RDP orders or is corrupt')
+    }
+    if (isCheckpointable(this.inner)) this.inner.restore((inner ?? {}) as StrategyCheckpoint)
+    if (this.clippingState() !== undefined) {
+      if (typeof clippingNorm !== 'number' || !(clippingNorm > 0)) throw badCheckpoint(this.name, 'clippingNorm must be a number > 0')
+      this.restoreClipping(clippingNorm)
+    }
+    this.q = q
+  }
 
   /** ε spent so far at the accountant's δ. */
   spent(): number {

@@ -16,6 +16,7 @@ import {
   DEFAULT_MIN_TRAIN_CLIENTS,
   DEFAULT_MIN_TRAIN_REPLIES,
 } from './constants.js'
+import type { Checkpointable, StrategyCheckpoint } from './checkpoint.js'
 import { OptionReader, type RoundConfig } from './options.js'
 
 /** Options every strategy takes (Flower's names in camelCase; `fit` is `train` here). */
@@ -103,7 +104,7 @@ export function weightedMetrics(replies: ReadonlyArray<{ numExamples: number; me
 }
 
 /** A strategy with Flower's FedAvg plumbing; subclasses say how replies aggregate. */
-export abstract class BaseStrategy implements Strategy {
+export abstract class BaseStrategy implements Strategy, Checkpointable {
   protected readonly settings: Readonly<CommonSettings>
 
   constructor(
@@ -167,6 +168,13 @@ export abstract class BaseStrategy implements Strategy {
     const loss = usable.reduce((s, r) => s + r.loss * r.numExamples, 0) / total
     return { ...weightedMetrics(usable), loss }
   }
+
+  /** The state kept between rounds; none for stateless strategies. */
+  checkpoint(): StrategyCheckpoint {
+    return {}
+  }
+
+  restore(_checkpoint: StrategyCheckpoint): void {}
 
   /** New parameters from checked, non-empty replies. */
   protected abstract aggregate(round: number, current: Parameters, replies: readonly TrainReply[]): Aggregate

@@ -5,6 +5,7 @@
 import { cloneParameters } from '../aggregate.js'
 import type { Aggregate, Parameters } from '../types.js'
 import { COMMON_OPTION_KEYS, LinearStrategy, type StrategyOptions } from './base.js'
+import { tensorsFromJson, tensorsToJson, type StrategyCheckpoint } from './checkpoint.js'
 import { DEFAULT_SERVER_LEARNING_RATE, DEFAULT_SERVER_MOMENTUM } from './constants.js'
 
 export interface FedAvgMOptions extends StrategyOptions {
@@ -25,6 +26,14 @@ export class FedAvgM extends LinearStrategy {
     const r = this.reader(options)
     this.lr = r.number('serverLearningRate', DEFAULT_SERVER_LEARNING_RATE, { min: 0, aboveMin: true })
     this.momentum = r.number('serverMomentum', DEFAULT_SERVER_MOMENTUM, { min: 0, max: 1, belowMax: true })
+  }
+
+  override checkpoint(): StrategyCheckpoint {
+    return { velocity: tensorsToJson(this.velocity) }
+  }
+
+  override restore(checkpoint: StrategyCheckpoint): void {
+    this.velocity = tensorsFromJson(this.name, checkpoint.velocity)
   }
 
   protected fromMean(_round: number, current: Parameters, mean: Parameters): Aggregate {

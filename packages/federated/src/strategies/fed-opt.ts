@@ -6,6 +6,7 @@
  */
 import type { Aggregate, Parameters } from '../types.js'
 import { COMMON_OPTION_KEYS, LinearStrategy, type StrategyOptions } from './base.js'
+import { badCheckpoint, tensorsFromJson, tensorsToJson, type StrategyCheckpoint } from './checkpoint.js'
 
 export interface FedOptOptions extends StrategyOptions {
   /** Server learning rate η > 0. */
@@ -44,6 +45,18 @@ export abstract class FedOpt extends LinearStrategy {
     this.beta1 = r.number('beta1', defaults.beta1, { min: 0, max: 1, belowMax: true })
     this.beta2 = r.number('beta2', defaults.beta2, { min: 0, max: 1, belowMax: true })
     this.tau = r.number('tau', defaults.tau, { min: 0, aboveMin: true })
+  }
+
+  override checkpoint(): StrategyCheckpoint {
+    return { m: tensorsToJson(this.m), v: tensorsToJson(this.v), steps: this.steps }
+  }
+
+  override restore(checkpoint: StrategyCheckpoint): void {
+    const steps = checkpoint.steps
+    if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) throw badCheckpoint(this.name, 'steps must be an integer >= 0')
+    this.m = tensorsFromJson(this.name, checkpoint.m)
+    this.v = tensorsFromJson(this.name, checkpoint.v)
+    this.steps = steps
   }
 
   /** The new second moment for one coordinate from the old one and Δ². */
