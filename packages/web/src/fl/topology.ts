@@ -4,7 +4,7 @@
  * slightly bent arrow (so the two directions between a pair stay apart). Pure geometry; the SVG
  * is TopologyView's.
  */
-import { stateOfRound, topologyState, type Topology, type TopologyEdge } from './federated-topology.js'
+import { stateOfRound, topologyState, type Topology, type TopologyEdge } from '@w3ai/federated/topology'
 
 export type { Topology, TopologyEdge }
 
