@@ -62,6 +62,8 @@ describe('federated training refusals', () => {
       expect(await refuse({ strategy: { name }, secure: 'secagg+' }), name).toBe('FL_SECURE_NEEDS_LINEAR')
       expect(await refuse({ strategy: { name }, secure: 'ckks' }), name).toBe('FL_SECURE_NEEDS_LINEAR')
     }
+    // Server-side clipping needs to see each update, which secure aggregation hides.
+    expect(await refuse({ secure: 'secagg+', dp: { side: 'server', noiseMultiplier: 1, clippingNorm: 1 } })).toBe('FL_SECURE_NEEDS_LINEAR')
   })
 
   it.each([
@@ -76,6 +78,9 @@ describe('federated training refusals', () => {
     ['an evaluation set that is also trained on', { evaluation: { dataset: 'd-0' } }],
     ['a normalization fitted per client', { model: { ...SPEC, normalize: 'standard' } }],
     ['a zero input scale', { inputScale: 0 }],
+    ['an unknown dp option', { dp: { noiseMultiplier: 1, clippingNorm: 1, epsilonn: 3 } }],
+    ['a negative noise multiplier', { dp: { noiseMultiplier: -1, clippingNorm: 1 } }],
+    ['dp around a robust strategy', { strategy: { name: 'fedmedian' }, dp: { noiseMultiplier: 1, clippingNorm: 1 } }],
   ])('refuses %s with FL_BAD_CONFIG', async (_name, over) => {
     expect(await refuse(over)).toBe('FL_BAD_CONFIG')
   })

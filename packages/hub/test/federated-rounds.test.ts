@@ -1,4 +1,5 @@
 import { generateIdentity } from '@w3ai/crypto'
+import { RdpAccountant } from '@w3ai/federated'
 import type { FlTraining, HubEvent } from '@w3ai/protocol'
 import { FederatedClient, HubClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -99,13 +100,31 @@ describe('federated rounds (central, plaintext)', { timeout: 60_000 }, () => {
     expect(await fl.resume(created.id).catch((e: { code: string }) => e.code)).toBe('FL_INVALID_STATE')
   })
 
+  it('reports the privacy spent after every round under dp and stops at the owner\'s budget', async () => {
+    await network('p')
+    // The budget lies between what two and three rounds spend (all three clients every round: q = 1).
+    const spent = (rounds: number): number => {
+      const a = new RdpAccountant()
+      a.step(1, 2, rounds)
+      return a.spent()
+    }
+    const targetEpsilon = (spent(2) + spent(3)) / 2
+    const created = await fl.create(config({ ...datasets('p'), rounds: 6, dp: { side: 'server', noiseMultiplier: 2, clippingNorm: 1, targetEpsilon } }))
+    const done = await fl.wait(created.id, { intervalMs: 100 })
+    expect(done.status).toBe('stopped')
+    expect(done.error?.code).toBe('FL_PRIVACY_BUDGET_SPENT')
+    expect(done.rounds.map((r) => r.epsilon)).toEqual([expect.closeTo(spent(1), 9), expect.closeTo(spent(2), 9)])
+    // Each update was clipped to norm 1 before the noise: the model moved, but not by the 2.25 of plain FedAvg.
+    expect((await fl.parameters(done.id)).parameters[0]?.[0]).not.toBe(4.5)
+  })
+
   it('lists the owner\'s trainings newest first and hides them from other accounts', async () => {
     const page = await fl.list({ limit: 2 })
     expect(page).toHaveLength(2)
     expect(page.nextCursor).not.toBeNull()
     const all: string[] = []
     for await (const tr of fl.all({ limit: 1 })) all.push(tr.id)
-    expect(all).toHaveLength(3)
+    expect(all).toHaveLength(4)
     const stranger = generateIdentity('account')
     const other = new HubClient({ url: t.hub.url, identity: stranger })
     await other.createAccount()
@@ -123,13 +142,14 @@ describe('a federated training survives a hub restart', { timeout: 90_000 }, () 
     await t?.close()
   })
 
-  it('resumes at the round after its last checkpoint, without building the initial model again', async () => {
+  it('resumes at the round after its last checkpoint with the strategy state, without building the initial model again', async () => {
     t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
     const owner = generateIdentity('account')
     const client = (): FederatedClient => new FederatedClient(new HubClient({ url: t.hub.url, identity: owner }))
     await new HubClient({ url: t.hub.url, identity: owner }).createAccount()
     nodes = await Promise.all([fakeNode(t.hub.url, [dataset('r-0')], 1), fakeNode(t.hub.url, [dataset('r-1')], 2)])
-    const created = await client().create(config({ datasets: ['r-0', 'r-1'], evaluation: undefined, rounds: 5 }))
+    // Server momentum makes the result depend on state kept between rounds: it must survive the restart.
+    const created = await client().create(config({ datasets: ['r-0', 'r-1'], evaluation: undefined, rounds: 5, strategy: { name: 'fedavgm', serverMomentum: 0.5 } }))
     await until(async () => (await client().get(created.id)).round >= 2, 30_000)
     await t.restart()
     const seenAtRestart = nodes.map((n) => n.seen.length)
@@ -139,6 +159,7 @@ describe('a federated training survives a hub restart', { timeout: 90_000 }, () 
     const after = nodes.flatMap((n, i) => n.seen.slice(seenAtRestart[i]))
     expect(after.some((w) => w.kind === 'init')).toBe(false)
     expect(Math.min(...after.filter((w) => w.kind === 'train').map((w) => w.round))).toBeGreaterThanOrEqual(2)
-    expect((await client().parameters(done.id)).parameters[1]?.[0]).toBe(7.5)
+    // Pseudo-gradient −1.5 each round; velocity v ← 0.5·v − 1.5: steps 1.5, 2.25, 2.625, 2.8125, 2.90625.
+    expect((await client().parameters(done.id)).parameters[1]?.[0]).toBe(12.09375)
   })
 })

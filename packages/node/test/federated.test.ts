@@ -143,6 +143,18 @@ describe('the federated participant (claim loop)', () => {
     expect(decodeParameters(replies[0]!.reply.parameters!)).toEqual([new Float32Array([2, 4])])
   })
 
+  it('clips its update to the norm client-side differential privacy sets, and says whether it had to', async () => {
+    const replies = await runOnce([work({ config: { round: 1, clippingNorm: 1 } })], [{ ...local, path: join(dir, 'a.csv') }], async (payload) => ({
+      parameters: payload.parameters!.map((t) => t.map((v) => v * 2)),
+      numExamples: 2,
+      metrics: {},
+    }))
+    // Received [1, 2], trained [2, 4]: the update [1, 2] has norm √5 and is scaled to norm 1.
+    const [sent] = decodeParameters(replies[0]!.reply.parameters!)
+    expect([...sent!].map((v) => v.toFixed(4))).toEqual([(1 + 1 / Math.sqrt(5)).toFixed(4), (2 + 2 / Math.sqrt(5)).toFixed(4)])
+    expect(replies[0]!.reply.metrics).toMatchObject({ normBit: 0 })
+  })
+
   it('answers failures with their code: a dataset it no longer holds, a file gone, an executor error', async () => {
     const failing = async (): Promise<never> => {
       throw new W3aiError('COMPUTE_BAD_DATASET', 'row 2 is bad')

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { SandboxLimits } from '@w3ai/compute'
+import { CLIPPING_NORM_KEY, clipUpdate, NORM_BIT_KEY, normBit } from '@w3ai/federated'
 import { MAX_FL_BODY_BYTES, W3aiError, type FlWork, type FlWorkReply } from '@w3ai/protocol'
 import { encodeParameters, type FederatedWorkClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
@@ -149,12 +150,20 @@ export class Participant {
     }
     const limits: SandboxLimits = { ...this.c.limits, timeMs: Math.max(1000, Math.min(this.c.limits.timeMs ?? Infinity, leftMs)), maxOutputBytes: MAX_FL_BODY_BYTES }
     const result = await this.c.run(payload, limits, signal)
+    const metrics = Object.fromEntries(Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v)))
+    let trained = result.parameters
+    // Client-side differential privacy: the update leaves this node clipped to the norm the strategy set.
+    const norm = work.config[CLIPPING_NORM_KEY]
+    if (typeof norm === 'number' && parameters !== undefined && trained !== undefined) {
+      metrics[NORM_BIT_KEY] = normBit(parameters, trained, norm)
+      trained = clipUpdate(parameters, trained, norm).parameters
+    }
     return {
       outcome: 'ok',
       numExamples: result.numExamples,
-      metrics: Object.fromEntries(Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v))),
+      metrics,
       ...(result.loss !== undefined && Number.isFinite(result.loss) ? { loss: result.loss } : {}),
-      ...(result.parameters === undefined ? {} : { parameters: encodeParameters(result.parameters) }),
+      ...(trained === undefined ? {} : { parameters: encodeParameters(trained) }),
     }
   }
 }

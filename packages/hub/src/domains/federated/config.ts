@@ -5,7 +5,7 @@
  * has a stable code and names what is wrong.
  */
 import { validateTrainSpec, type TrainSpec } from '@w3ai/compute/train-spec'
-import { createStrategy, type Strategy, type StrategySpec } from '@w3ai/federated'
+import { createStrategy, withDifferentialPrivacy, type DpSpec, type Strategy, type StrategySpec } from '@w3ai/federated'
 import { W3aiError, type DatasetShape, type FlConfig, type FlMode, type FlSecureMode, type NodeDataset } from '@w3ai/protocol'
 
 export const FL_DEFAULTS = {
@@ -45,8 +45,8 @@ const bad = (message: string, details?: unknown): W3aiError => new W3aiError('FL
 /** Which option names a sampling size in the strategy block (so clientsPerRound cannot contradict it). */
 const SAMPLING_KEYS = ['fractionTrain', 'minTrainClients']
 
-/** The strategy a configuration names, with clientsPerRound applied (FL_BAD_CONFIG for unknown names and options). */
-export function strategyOf(config: Pick<FlConfig, 'strategy' | 'clientsPerRound'>): Strategy {
+/** The strategy a configuration names, with clientsPerRound applied and wrapped for differential privacy under `dp` (FL_BAD_CONFIG for unknown names and options). */
+export function strategyOf(config: Pick<FlConfig, 'strategy' | 'clientsPerRound' | 'dp'>): Strategy {
   const spec: StrategySpec = { ...(config.strategy ?? FL_DEFAULTS.strategy) }
   if (config.clientsPerRound !== undefined) {
     const clash = SAMPLING_KEYS.filter((k) => spec[k] !== undefined)
@@ -56,7 +56,12 @@ export function strategyOf(config: Pick<FlConfig, 'strategy' | 'clientsPerRound'
     spec.minTrainClients = config.clientsPerRound
     spec.minAvailableClients ??= Math.min(config.clientsPerRound, 2)
   }
-  return createStrategy(spec)
+  const strategy = createStrategy(spec)
+  if (config.dp === undefined) return strategy
+  // Only JSON options: a noise source (a function) cannot come over the wire anyway.
+  const dp = { ...(config.dp as DpSpec) }
+  delete dp.normal
+  return withDifferentialPrivacy(strategy, dp)
 }
 
 /** Checks everything that does not depend on which nodes hold what; returns the resolved config. */
@@ -72,6 +77,9 @@ export function resolveConfig(config: FlConfig): ResolvedConfig {
   }
   const strategy = strategyOf(config)
   const secure = config.secure ?? FL_DEFAULTS.secure
+  if (secure !== 'none' && config.dp !== undefined && (config.dp as { side?: unknown }).side !== 'client') {
+    throw new W3aiError('FL_SECURE_NEEDS_LINEAR', `With secure: ${secure} the hub never sees an update to clip: set dp.side to "client" (each client clips its own update; the hub adds the noise to the secure mean).`, { field: 'dp.side' })
+  }
   if (secure !== 'none' && strategy.linear === undefined) {
     throw new W3aiError('FL_SECURE_NEEDS_LINEAR', `Strategy ${strategy.name} needs every update in plaintext (it compares them), but secure: ${secure} only lets the aggregator see their sum; pick fedavg, fedavgm, fedprox, fedadagrad, fedadam or fedyogi, or secure: none.`, { strategy: strategy.name, secure })
   }

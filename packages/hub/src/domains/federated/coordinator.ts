@@ -4,7 +4,7 @@
  * and drives each through its rounds. After every round the global parameters are checkpointed,
  * so a training whose hub stopped or died resumes at the round after its last finished one.
  */
-import type { Strategy } from '@w3ai/federated'
+import { isCheckpointable, type Strategy, type StrategyCheckpoint } from '@w3ai/federated'
 import { W3aiError, type HubEvent } from '@w3ai/protocol'
 import { resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
 import type { WorkExchange } from './exchange.js'
@@ -139,12 +139,29 @@ export class Coordinator {
       }
     }
     let parameters = checkpoint.parameters
+    // Server momentum, optimizer moments and privacy accounting go on where they were.
+    if (checkpoint.state !== null && checkpoint.state !== undefined && isCheckpointable(strategy)) {
+      try {
+        strategy.restore(checkpoint.state as StrategyCheckpoint)
+      } catch (err) {
+        this.c.log('federated strategy state not restored; it starts afresh', { trainingId: id, err: String(err) })
+      }
+    }
     this.c.log('federated training running', { trainingId: id, fromRound: training.round + 1, rounds: config.rounds })
     for (let round = training.round + 1; round <= config.rounds; round++) {
       if (signal.aborted) return
-      const outcome = await centralRound(ctx, round, parameters)
+      let outcome: Awaited<ReturnType<typeof centralRound>>
+      try {
+        outcome = await centralRound(ctx, round, parameters)
+      } catch (err) {
+        if (!(err instanceof W3aiError) || err.code !== 'FL_PRIVACY_BUDGET_SPENT') throw err
+        // The owner's budget is spent: the model so far stays, and the training stops here.
+        if (await this.c.trainings.finish(id, this.c.hubId, 'stopped', { code: err.code, message: err.message })) this.announce(training, round - 1, 'stopped')
+        return
+      }
       if (signal.aborted) return
-      if (!(await this.c.trainings.finishRound(id, this.c.hubId, outcome.record, outcome.parameters))) return
+      const state = isCheckpointable(strategy) ? strategy.checkpoint() : null
+      if (!(await this.c.trainings.finishRound(id, this.c.hubId, outcome.record, outcome.parameters, state))) return
       if (outcome.parameters !== undefined) parameters = outcome.parameters
       await this.c.work.prune(id, round)
       this.announce(training, round, 'running')

@@ -5,7 +5,7 @@
  * parameters are evaluated on the held-out dataset's nodes. Also: the initial parameters, built by
  * one client from the seeded model spec (the hub never runs TF.js).
  */
-import { checkReply, type EvaluateReply, type Metrics, type Parameters, type Strategy, type TrainReply } from '@w3ai/federated'
+import { checkReply, EPSILON_METRIC, type EvaluateReply, type Metrics, type Parameters, type Strategy, type TrainReply } from '@w3ai/federated'
 import { W3aiError, type FlRound } from '@w3ai/protocol'
 import { seededRandom } from '@w3ai/util'
 import type { FlClient, ResolvedConfig } from './config.js'
@@ -82,6 +82,8 @@ export function roundRecord(round: number, startedAt: Date, fields: { participan
     dropouts: fields.dropouts,
     accuracy,
     loss,
+    // Under dp the strategy reports the privacy spent so far with every aggregate.
+    ...(finite(train[EPSILON_METRIC]) === null ? {} : { epsilon: train[EPSILON_METRIC] as number }),
     metrics: { ...prefixed('train_', train), ...prefixed('eval_', evaluation) },
     ...(fields.error === undefined ? {} : { error: fields.error }),
     startedAt: startedAt.toISOString(),
@@ -133,6 +135,8 @@ export async function centralRound(ctx: RoundContext, round: number, current: Pa
   try {
     instructions = await sampleTrainClients(ctx, round, current, deadline)
   } catch (err) {
+    // The privacy budget ends the training, not just this round.
+    if (err instanceof W3aiError && err.code === 'FL_PRIVACY_BUDGET_SPENT') throw err
     return { record: roundRecord(round, startedAt, { participants: 0, dropouts: 0, error: errorOf(err) }), parameters: undefined }
   }
   const byId = new Map(ctx.clients.map((c) => [c.id, c]))

@@ -252,6 +252,7 @@ export class TrainingStore {
         [id, round.round, round.status, round.participants, round.dropouts, round.accuracy, round.loss, round.epsilon ?? null, JSON.stringify(round.metrics), round.error === undefined ? null : JSON.stringify(round.error), round.startedAt, round.finishedAt],
       )
       if (parameters !== undefined) await saveCheckpoint(tx, id, round.round, parameters, state)
+      else await tx.query('UPDATE fl_checkpoints SET state = $2::jsonb, updated_at = now() WHERE training_id = $1', [id, state === null || state === undefined ? null : JSON.stringify(state)])
       await tx.query('UPDATE fl_trainings SET round = $2, updated_at = now() WHERE id = $1', [id, round.round])
       return true
     })
