@@ -96,11 +96,15 @@ export const FlConfigSchema = Type.Object(
     rounds: Type.Integer({ minimum: 1, maximum: 10_000 }),
     clientsPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'clients sampled each round (default: the strategy decides, all by default)' })),
     localEpochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'epochs each client trains per round. Default 1' })),
-    strategy: Type.Optional(Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true, description: 'a strategy and its options, e.g. { "name": "fedavg" } (the default) or { "name": "krum", "byzantine": 2 }' })),
+    strategy: Type.Optional(
+      Type.Unsafe<{ name: string; [option: string]: unknown }>(
+        Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: true, description: 'a strategy and its options, e.g. { "name": "fedavg" } (the default) or { "name": "krum", "byzantine": 2 }' }),
+      ),
+    ),
     secure: Type.Optional(Type.Union(FL_SECURE_MODES.map((m) => Type.Literal(m)), { description: 'secure aggregation: none (default), secagg+ or ckks' })),
-    dp: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'differential privacy: clipping, noise and a budget (see docs)' })),
+    dp: Type.Optional(Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'differential privacy: { side: server|client, clipping: fixed|adaptive, noiseMultiplier, clippingNorm, targetEpsilon, delta, … }' }))),
     mode: Type.Optional(Type.Union(FL_MODES.map((m) => Type.Literal(m)), { description: 'central (default): the hub aggregates; decentralized: nodes average with their neighbours' })),
-    topology: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'decentralized mode: the overlay (ring or multigraph) and its parameters' })),
+    topology: Type.Optional(Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'decentralized mode: the overlay (ring or multigraph) and its parameters' }))),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seeds initial weights, client sampling and local shuffling. Default 0' })),
     roundTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'clients that have not answered by then count as dropouts. Default 120000' })),
     idempotencyKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'submitting again with the same key answers the training made the first time' })),

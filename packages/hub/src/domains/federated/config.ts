@@ -59,7 +59,7 @@ export function strategyOf(config: Pick<FlConfig, 'strategy' | 'clientsPerRound'
   const strategy = createStrategy(spec)
   if (config.dp === undefined) return strategy
   // Only JSON options: a noise source (a function) cannot come over the wire anyway.
-  const dp = { ...(config.dp as DpSpec) }
+  const dp = { ...(config.dp as unknown as DpSpec) }
   delete dp.normal
   return withDifferentialPrivacy(strategy, dp)
 }
