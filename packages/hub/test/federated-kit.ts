@@ -4,9 +4,12 @@
  * check (each client adds its own offset to the parameters it was sent).
  */
 import { generateIdentity } from '@w3ai/crypto'
+import { SecAggClient, type SecAggStage } from '@w3ai/federated'
 import type { DatasetAnnouncement, FlConfig, FlWork, FlWorkReply } from '@w3ai/protocol'
 import { encodeParameters, FederatedWorkClient, HubClient, simulateNode, type SimulatedNode } from '@w3ai/sdk'
 import { sampleRegistration } from './helpers.js'
+
+const SECAGG_ORDER: readonly SecAggStage[] = ['setup', 'share-keys', 'collect-masked-vectors', 'unmask']
 
 export const SPEC = {
   inputShape: [4],
@@ -34,6 +37,8 @@ export interface FakeNode {
   seen: FlWork[]
   /** When false the node claims work but never answers (a client that drops out). */
   answering: boolean
+  /** Under secagg+: the stage from which this node goes silent (it answered every earlier one). */
+  dropAt: SecAggStage | undefined
   stop(): Promise<void>
 }
 
@@ -49,18 +54,34 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
     sim,
     seen: [],
     answering: true,
+    dropAt: undefined,
     async stop() {
       running = false
       await loop
       sim.close()
     },
   }
+  // Secure aggregation: the update stays here and only leaves masked, stage by stage.
+  const secure = new Map<string, { client: SecAggClient; update: { parameters: Float32Array[]; numExamples: number } }>()
   const answer = async (w: FlWork): Promise<FlWorkReply> => {
     if (w.kind === 'init') return { outcome: 'ok', numExamples: 0, parameters: encodeParameters(INITIAL) }
+    if (w.kind === 'secagg') {
+      const held = secure.get(`${w.trainingId}/${w.round}`)
+      const m = w.message as { stage: SecAggStage }
+      if (held === undefined) throw new Error('no update held')
+      const c = held.client
+      const reply = m.stage === 'setup' ? c.setup(m as never) : m.stage === 'share-keys' ? c.shareKeys(m as never) : m.stage === 'collect-masked-vectors' ? c.collect(m as never, held.update) : c.unmask(m as never)
+      return { outcome: 'ok', message: reply }
+    }
     const params = await work.parameters(w.id)
     const rows = datasets.find((d) => d.name === w.dataset)?.rows ?? 1
     if (w.kind === 'evaluate') return { outcome: 'ok', numExamples: rows, loss: 1 / w.round, metrics: { accuracy: 0.5 + w.round / 100 } }
-    return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 }, parameters: encodeParameters(params.map((t) => t.map((v) => v + offset))) }
+    const trained = params.map((t) => t.map((v) => v + offset))
+    if (w.config.secure === 'secagg+') {
+      secure.set(`${w.trainingId}/${w.round}`, { client: new SecAggClient(w.clientId), update: { parameters: trained, numExamples: rows } })
+      return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 } }
+    }
+    return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 }, parameters: encodeParameters(trained) }
   }
   const loop = (async () => {
     while (running) {
@@ -70,7 +91,8 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
       for (const w of claimed) {
         node.seen.push(w)
         // FL_WORK_LOST (the round ended, the training stopped): nothing to answer.
-        if (node.answering) await answer(w).then((reply) => work.reply(w.id, reply)).catch(() => undefined)
+        const silent = !node.answering || (w.kind === 'secagg' && node.dropAt !== undefined && SECAGG_ORDER.indexOf((w.message as { stage: SecAggStage }).stage) >= SECAGG_ORDER.indexOf(node.dropAt))
+        if (!silent) await answer(w).then((reply) => work.reply(w.id, reply)).catch(() => undefined)
       }
       await new Promise((r) => setTimeout(r, pollMs))
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { W3aiError, type FlWork, type FlWorkReply } from '@w3ai/protocol'
 import { decodeParameters } from '@w3ai/sdk'
+import { SECAGG_STAGES, SecAggClient, SecAggServer } from '@w3ai/federated'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FlHost, Participant, type FlClientPayload, type LocalDataset } from '../src/index.js'
@@ -153,6 +154,47 @@ describe('the federated participant (claim loop)', () => {
     const [sent] = decodeParameters(replies[0]!.reply.parameters!)
     expect([...sent!].map((v) => v.toFixed(4))).toEqual([(1 + 1 / Math.sqrt(5)).toFixed(4), (2 + 2 / Math.sqrt(5)).toFixed(4)])
     expect(replies[0]!.reply.metrics).toMatchObject({ normBit: 0 })
+  })
+
+  it('keeps its update under secagg+ and sends it only masked, stage by stage, so the hub learns the mean alone', async () => {
+    const replies: Array<{ id: string; reply: FlWorkReply }> = []
+    const queue: FlWork[] = [work({ config: { round: 1, secure: 'secagg+' } })]
+    const participant = new Participant({
+      work: {
+        claim: async () => queue.splice(0),
+        parameters: async () => [new Float32Array([1, 2])],
+        reply: async (id, reply) => void replies.push({ id, reply }),
+      },
+      datasets: () => [{ ...local, path: join(dir, 'a.csv') }],
+      limits,
+      pollMs: 10,
+      log: pino({ enabled: false }),
+      run: async (payload) => ({ parameters: payload.parameters!.map((t) => t.map((v) => v * 3)), numExamples: 2, metrics: {} }),
+    })
+    const waitFor = async (n: number): Promise<void> => {
+      while (replies.length < n) await new Promise((r) => setTimeout(r, 10))
+    }
+    participant.start()
+    await waitFor(1)
+    expect(replies[0]!.reply).toMatchObject({ outcome: 'ok', numExamples: 2 })
+    expect(replies[0]!.reply.parameters).toBeUndefined()
+    // A second client, in the test, holds [5, 6] with 2 examples; the mean is [4, 6].
+    const server = new SecAggServer({ roundId: 'r', clients: ['n/a', 'other'], tensorSizes: [2] })
+    const other = new SecAggClient('other')
+    for (const [i, stage] of SECAGG_STAGES.entries()) {
+      const requests = server.requests()
+      queue.push(work({ id: `flw_00000000000000000000000${i + 2}`, kind: 'secagg', parameters: false, config: { round: 1, stage }, message: requests['n/a'] }))
+      await waitFor(i + 2)
+      server.receive(replies[i + 1]!.reply.message)
+      const m = requests.other as never
+      server.receive(stage === 'setup' ? other.setup(m) : stage === 'share-keys' ? other.shareKeys(m) : stage === 'collect-masked-vectors' ? other.collect(m, { parameters: [new Float32Array([5, 6])], numExamples: 2 }) : other.unmask(m))
+      server.advance()
+    }
+    await participant.stop()
+    const { mean, totalExamples } = server.result()
+    expect([...mean[0]!].map((v) => Number(v.toFixed(4)))).toEqual([4, 6])
+    expect(totalExamples).toBe(4)
+    expect(JSON.stringify(replies.map((r) => r.reply))).not.toContain('"parameters"')
   })
 
   it('answers failures with their code: a dataset it no longer holds, a file gone, an executor error', async () => {

@@ -13,6 +13,7 @@ import { encodeParameters, type FederatedWorkClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 import type { LocalDataset } from '../datasets.js'
 import type { FlClientPayload, FlClientResult, FlDatasetBytes } from './client-task.js'
+import { SecureRounds } from './secure-rounds.js'
 
 /** Runs one piece of TF.js work (the agent's: in its federated host). */
 export type RunClientTask = (payload: FlClientPayload, limits: SandboxLimits, signal: AbortSignal) => Promise<FlClientResult>
@@ -47,6 +48,7 @@ export class Participant {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private current: AbortController | undefined
+  private readonly secure = new SecureRounds()
 
   constructor(private readonly c: ParticipantComponents) {}
 
@@ -130,6 +132,7 @@ export class Participant {
   }
 
   private async answer(work: FlWork, signal: AbortSignal, leftMs: number): Promise<FlWorkReply> {
+    if (work.kind === 'secagg') return { outcome: 'ok', message: this.secure.answer(work) }
     if (!TRAINING_KINDS.has(work.kind)) throw new W3aiError('FL_BAD_CONFIG', `This node does not take part in ${work.kind} work.`)
     const dataset = this.c.datasets().find((d) => d.name === work.dataset)
     if (dataset === undefined) throw new W3aiError('FL_DATASET_NOT_FOUND', `This node no longer has dataset ${work.dataset}.`)
@@ -158,12 +161,18 @@ export class Participant {
       metrics[NORM_BIT_KEY] = normBit(parameters, trained, norm)
       trained = clipUpdate(parameters, trained, norm).parameters
     }
-    return {
+    const reply: FlWorkReply = {
       outcome: 'ok',
       numExamples: result.numExamples,
       metrics,
       ...(result.loss !== undefined && Number.isFinite(result.loss) ? { loss: result.loss } : {}),
-      ...(trained === undefined ? {} : { parameters: encodeParameters(trained) }),
     }
+    if (trained === undefined) return reply
+    // Under secure aggregation the update stays here; only its masked form leaves, stage by stage.
+    if (work.config.secure === 'secagg+') {
+      this.secure.keep(work, { parameters: trained, numExamples: result.numExamples })
+      return reply
+    }
+    return { ...reply, parameters: encodeParameters(trained) }
   }
 }

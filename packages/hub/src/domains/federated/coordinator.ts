@@ -9,6 +9,7 @@ import { W3aiError, type HubEvent } from '@w3ai/protocol'
 import { resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
 import type { WorkExchange } from './exchange.js'
 import { centralRound, initialParameters, type RoundContext } from './round.js'
+import { secaggRound } from './round-secagg.js'
 import type { TrainingRecord, TrainingStore } from './store.js'
 import type { WorkStore } from './work-store.js'
 
@@ -152,7 +153,7 @@ export class Coordinator {
       if (signal.aborted) return
       let outcome: Awaited<ReturnType<typeof centralRound>>
       try {
-        outcome = await centralRound(ctx, round, parameters)
+        outcome = config.secure === 'secagg+' ? await secaggRound(ctx, round, parameters) : await centralRound(ctx, round, parameters)
       } catch (err) {
         if (!(err instanceof W3aiError) || err.code !== 'FL_PRIVACY_BUDGET_SPENT') throw err
         // The owner's budget is spent: the model so far stays, and the training stops here.

@@ -57,7 +57,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** The random source of a round: the same seed and round give the same sample. */
 export const roundRandom = (seed: number, round: number): (() => number) => seededRandom((seed * 1_000_003 + round * 7919) >>> 0)
 
-const errorOf = (err: unknown): { code: string; message: string } =>
+export const errorOf = (err: unknown): { code: string; message: string } =>
   err instanceof W3aiError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: String((err as Error)?.message ?? err).slice(0, 2000) }
 
 /** Round metrics as stored: finite numbers only, under their phase (train_…, eval_…). */
@@ -95,7 +95,7 @@ export function roundRecord(round: number, startedAt: Date, fields: { participan
  * Asks the strategy for this round's clients among those online, waiting (up to the round
  * timeout) for enough of them; FL_NOT_ENOUGH_CLIENTS when they never come.
  */
-async function sampleTrainClients(ctx: RoundContext, round: number, parameters: Parameters, deadline: number): Promise<ReturnType<Strategy['configureTrain']>> {
+export async function sampleTrainClients(ctx: RoundContext, round: number, parameters: Parameters, deadline: number): Promise<ReturnType<Strategy['configureTrain']>> {
   for (;;) {
     const pool = await availableClients(ctx, ctx.clients)
     try {
@@ -107,7 +107,7 @@ async function sampleTrainClients(ctx: RoundContext, round: number, parameters: 
   }
 }
 
-function workFor(ctx: RoundContext, client: FlClient, round: number, kind: NewWork['kind'], deadline: Date, config: NewWork['config'], paramsDigest?: string): NewWork {
+export function workFor(ctx: RoundContext, client: FlClient, round: number, kind: NewWork['kind'], deadline: Date, config: NewWork['config'], paramsDigest?: string): NewWork {
   return { trainingId: ctx.trainingId, round, kind, clientId: client.id, nodeId: client.nodeId, dataset: client.dataset, config, deadline, ...(paramsDigest === undefined ? {} : { paramsDigest }) }
 }
 

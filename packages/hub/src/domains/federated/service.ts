@@ -49,8 +49,8 @@ export class FederatedService {
   async create(owner: string, body: FlConfig): Promise<{ training: FlTraining; created: boolean }> {
     const { idempotencyKey, ...config } = body
     const resolved = resolveConfig(config)
-    if (config.mode === 'decentralized' || resolved.secure !== 'none') {
-      throw new W3aiError('FL_BAD_CONFIG', 'This hub runs central trainings in plaintext only so far: leave out secure and mode.')
+    if (config.mode === 'decentralized' || resolved.secure === 'ckks') {
+      throw new W3aiError('FL_BAD_CONFIG', 'This hub runs central trainings, in plaintext or under secagg+, so far: leave out mode, and use secure: none or secagg+.')
     }
     const holders = await this.c.datasets.holders([...config.datasets, ...(resolved.evaluation === undefined ? [] : [resolved.evaluation])])
     const { clients, evaluators, classes } = matchDatasets(config, resolved, holders)
