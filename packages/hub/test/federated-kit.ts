@@ -43,9 +43,10 @@ export interface FakeNode {
 }
 
 /** A simulated online node holding `datasets` that answers federated work: train adds `offset`, evaluate reports accuracy 0.5 + round / 100. */
-export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], offset: number, pollMs = 50): Promise<FakeNode> {
+export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], offset: number, pollMs = 50, location?: { lat: number; lon: number }): Promise<FakeNode> {
   const identity = generateIdentity('node')
-  const sim = await simulateNode(hubUrl, { ...sampleRegistration(), datasets } as never, identity)
+  const registration = sampleRegistration()
+  const sim = await simulateNode(hubUrl, { ...registration, ...(location === undefined ? {} : { location: { ...registration.location, ...location } }), datasets } as never, identity)
   await sim.connect()
   sim.startBeating(200)
   const work = new FederatedWorkClient(new HubClient({ url: hubUrl, retry: false }), identity)
@@ -61,6 +62,10 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
       sim.close()
     },
   }
+  const mixed = async (id: string, mix: Array<{ digest: string; weight: number }>): Promise<Float32Array[]> => {
+    const models = await Promise.all(mix.map((m) => work.parameters(id, m.digest)))
+    return models[0]!.map((t, k) => t.map((_, i) => mix.reduce((sum, m, j) => sum + m.weight * models[j]![k]![i]!, 0)))
+  }
   // Secure aggregation: the update stays here and only leaves masked, stage by stage.
   const secure = new Map<string, { client: SecAggClient; update: { parameters: Float32Array[]; numExamples: number } }>()
   const answer = async (w: FlWork): Promise<FlWorkReply> => {
@@ -73,7 +78,9 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
       const reply = m.stage === 'setup' ? c.setup(m as never) : m.stage === 'share-keys' ? c.shareKeys(m as never) : m.stage === 'collect-masked-vectors' ? c.collect(m as never, held.update) : c.unmask(m as never)
       return { outcome: 'ok', message: reply }
     }
-    const params = await work.parameters(w.id)
+    // Decentralized: average the models the plan names, weighted, then train from that.
+    const mix = (w.message as { mix?: Array<{ digest: string; weight: number }> } | undefined)?.mix
+    const params = mix === undefined ? await work.parameters(w.id) : await mixed(w.id, mix)
     const rows = datasets.find((d) => d.name === w.dataset)?.rows ?? 1
     if (w.kind === 'evaluate') return { outcome: 'ok', numExamples: rows, loss: 1 / w.round, metrics: { accuracy: 0.5 + w.round / 100 } }
     const trained = params.map((t) => t.map((v) => v + offset))

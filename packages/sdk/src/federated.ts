@@ -145,8 +145,9 @@ export class FederatedWorkClient {
     return (await this.hub.request<{ work: FlWork[] }>('POST', '/v1/fl/work/claim', body, { as: this.node })).work
   }
 
-  async parameters(workId: string): Promise<Float32Array[]> {
-    const r = await this.hub.request<{ parameters: FlParameters }>('GET', `/v1/fl/work/${encodeURIComponent(workId)}/parameters`, undefined, { as: this.node })
+  /** The parameters the work starts from, or with `digest` one of the models its message names (a decentralized silo's neighbours). */
+  async parameters(workId: string, digest?: string): Promise<Float32Array[]> {
+    const r = await this.hub.request<{ parameters: FlParameters }>('GET', `/v1/fl/work/${encodeURIComponent(workId)}/parameters`, undefined, { as: this.node, ...(digest === undefined ? {} : { query: { digest } }) })
     return decodeParameters(r.parameters)
   }
 

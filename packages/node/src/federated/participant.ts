@@ -43,6 +43,13 @@ async function datasetBytes(dataset: LocalDataset): Promise<FlDatasetBytes> {
   }
 }
 
+/** The models a decentralized silo averages this round, if the work names any. */
+function mixOf(work: FlWork): Array<{ digest: string; weight: number }> | undefined {
+  const mix = (work.message as { mix?: unknown } | undefined)?.mix
+  if (!Array.isArray(mix)) return undefined
+  return mix.filter((m): m is { digest: string; weight: number } => typeof m?.digest === 'string' && typeof m?.weight === 'number' && Number.isFinite(m.weight))
+}
+
 export class Participant {
   private stopped = true
   private loop: Promise<void> | undefined
@@ -131,12 +138,31 @@ export class Participant {
     }
   }
 
+  /**
+   * Decentralized mode: this silo's starting point is its own model averaged with its strong
+   * neighbours' (the weights and models the topology's plan names), fetched through the hub.
+   */
+  private async mixed(work: FlWork): Promise<Float32Array[]> {
+    let out: Float32Array[] | undefined
+    for (const { digest, weight } of mixOf(work) ?? []) {
+      const model = await this.c.work.parameters(work.id, digest)
+      out ??= model.map((t) => new Float32Array(t.length))
+      if (model.length !== out.length || model.some((t, k) => t.length !== out![k]!.length)) throw new W3aiError('FL_BAD_UPDATE', 'A neighbour model does not match this silo\'s model.')
+      model.forEach((t, k) => {
+        const acc = out![k] as Float32Array
+        for (let i = 0; i < t.length; i++) acc[i] = (acc[i] as number) + weight * (t[i] as number)
+      })
+    }
+    if (out === undefined) throw new W3aiError('FL_BAD_UPDATE', 'The mixing plan names no model.')
+    return out
+  }
+
   private async answer(work: FlWork, signal: AbortSignal, leftMs: number): Promise<FlWorkReply> {
     if (work.kind === 'secagg') return { outcome: 'ok', message: this.secure.answer(work) }
     if (!TRAINING_KINDS.has(work.kind)) throw new W3aiError('FL_BAD_CONFIG', `This node does not take part in ${work.kind} work.`)
     const dataset = this.c.datasets().find((d) => d.name === work.dataset)
     if (dataset === undefined) throw new W3aiError('FL_DATASET_NOT_FOUND', `This node no longer has dataset ${work.dataset}.`)
-    const parameters = work.parameters ? await this.c.work.parameters(work.id) : undefined
+    const parameters = work.kind !== 'init' && mixOf(work) !== undefined ? await this.mixed(work) : work.parameters ? await this.c.work.parameters(work.id) : undefined
     const mu = work.config.proximalMu
     const payload: FlClientPayload = {
       kind: work.kind as FlClientPayload['kind'],

@@ -4,12 +4,13 @@
  * and drives each through its rounds. After every round the global parameters are checkpointed,
  * so a training whose hub stopped or died resumes at the round after its last finished one.
  */
-import { isCheckpointable, type Strategy, type StrategyCheckpoint } from '@w3ai/federated'
+import { isCheckpointable, type Parameters, type Strategy, type StrategyCheckpoint } from '@w3ai/federated'
 import { W3aiError, type HubEvent } from '@w3ai/protocol'
 import { resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
 import type { WorkExchange } from './exchange.js'
 import { centralRound, initialParameters, type RoundContext } from './round.js'
 import { secaggRound } from './round-secagg.js'
+import { decentralizedRound, type SiloModels } from './decentralized.js'
 import type { TrainingRecord, TrainingStore } from './store.js'
 import type { WorkStore } from './work-store.js'
 
@@ -139,6 +140,10 @@ export class Coordinator {
         return
       }
     }
+    if (config.mode === 'decentralized') {
+      await this.driveDecentralized(training, ctx, checkpoint.parameters, checkpoint.state, config.rounds)
+      return
+    }
     let parameters = checkpoint.parameters
     // Server momentum, optimizer moments and privacy accounting go on where they were.
     if (checkpoint.state !== null && checkpoint.state !== undefined && isCheckpointable(strategy)) {
@@ -168,6 +173,31 @@ export class Coordinator {
       this.announce(training, round, 'running')
     }
     if (await this.c.trainings.finish(id, this.c.hubId, 'succeeded')) this.announce(training, config.rounds, 'succeeded')
+  }
+
+  /** A decentralized training: each silo's models are the state; the checkpoint's parameters are their mean. */
+  private async driveDecentralized(training: TrainingRecord, ctx: RoundContext, initial: Parameters, state: unknown, rounds: number): Promise<void> {
+    const { id } = training
+    const topology = training.topology
+    if (topology === null) {
+      await this.fail(training, new W3aiError('FL_BAD_CONFIG', 'This decentralized training has no topology.'))
+      return
+    }
+    let silos = (state as { silos?: SiloModels } | null)?.silos
+    if (silos === undefined) {
+      const start = await this.c.work.putParameters(id, initial)
+      silos = Object.fromEntries(topology.labels.map((label) => [label, { current: start, previous: start }]))
+    }
+    for (let round = training.round + 1; round <= rounds; round++) {
+      if (ctx.signal.aborted) return
+      const outcome = await decentralizedRound(ctx, topology, round, silos)
+      if (ctx.signal.aborted) return
+      if (!(await this.c.trainings.finishRound(id, this.c.hubId, outcome.record, outcome.parameters, { silos: outcome.silos }))) return
+      silos = outcome.silos
+      await this.c.work.prune(id, round, Object.values(silos).flatMap((m) => [m.current, m.previous]))
+      this.announce(training, round, 'running')
+    }
+    if (await this.c.trainings.finish(id, this.c.hubId, 'succeeded')) this.announce(training, rounds, 'succeeded')
   }
 
   private async fail(training: TrainingRecord, err: unknown): Promise<void> {

@@ -19,7 +19,9 @@ import {
 import { encodeParameters } from '@w3ai/sdk'
 import { Lru } from '@w3ai/util'
 import type { DatasetStore } from './dataset-store.js'
+import type { Topology } from '@w3ai/federated'
 import { matchDatasets, resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
+import { siloTopology, topologySettings } from './decentralized.js'
 import type { TrainingRecord, TrainingStore } from './store.js'
 import type { WorkRecord, WorkStore } from './work-store.js'
 
@@ -49,15 +51,20 @@ export class FederatedService {
   async create(owner: string, body: FlConfig): Promise<{ training: FlTraining; created: boolean }> {
     const { idempotencyKey, ...config } = body
     const resolved = resolveConfig(config)
-    if (config.mode === 'decentralized' || resolved.secure === 'ckks') {
-      throw new W3aiError('FL_BAD_CONFIG', 'This hub runs central trainings, in plaintext or under secagg+, so far: leave out mode, and use secure: none or secagg+.')
+    if (resolved.secure === 'ckks') throw new W3aiError('FL_BAD_CONFIG', 'secure: ckks is not offered by this hub yet; use none or secagg+.', { field: 'secure' })
+    if (resolved.mode === 'decentralized' && (resolved.secure !== 'none' || config.dp !== undefined)) {
+      throw new W3aiError('FL_BAD_CONFIG', 'A decentralized training has no aggregator to aggregate securely or add noise: leave out secure and dp.', { field: 'mode' })
     }
+    if (resolved.mode === 'central' && config.topology !== undefined) throw new W3aiError('FL_BAD_CONFIG', 'topology is for mode: decentralized.', { field: 'topology' })
+    const settings = resolved.mode === 'decentralized' ? topologySettings(config) : undefined
     const holders = await this.c.datasets.holders([...config.datasets, ...(resolved.evaluation === undefined ? [] : [resolved.evaluation])])
     const { clients, evaluators, classes } = matchDatasets(config, resolved, holders)
+    let topology: Topology | undefined
+    if (settings !== undefined) topology = siloTopology(clients, await this.c.trainings.nodeLocations(clients.map((c) => c.nodeId)), settings)
     // The strategy's own sampling rule says whether there are enough clients at all.
-    strategyOf(config).configureTrain(1, [], { ids: clients.map((c) => c.id) }, () => 0.5)
+    else strategyOf(config).configureTrain(1, [], { ids: clients.map((c) => c.id) }, () => 0.5)
     const requestDigest = createHash('sha256').update(JSON.stringify(config)).digest('hex')
-    const out = await this.c.trainings.create({ id: newTrainingId(), owner, name: config.name ?? null, config, clients, evaluators, classes, idempotencyKey, requestDigest })
+    const out = await this.c.trainings.create({ id: newTrainingId(), owner, name: config.name ?? null, config, clients, evaluators, classes, topology, idempotencyKey, requestDigest })
     if (!out.created && out.requestDigest !== requestDigest) {
       throw new W3aiError('VALIDATION_FAILED', `Idempotency key ${idempotencyKey} was used for another configuration (training ${out.record.id}); use a new key.`, { trainingId: out.record.id })
     }
@@ -175,11 +182,16 @@ export class FederatedService {
     return Promise.all(work.map((w) => this.toWork(w)))
   }
 
-  /** The parameters a piece of work starts from. */
-  async workParameters(nodeId: string, id: string): Promise<FlParameters> {
+  /**
+   * The parameters a piece of work starts from; with `digest`, one of the models its message names
+   * (a decentralized silo's neighbours), and no other.
+   */
+  async workParameters(nodeId: string, id: string, digest?: string): Promise<FlParameters> {
     const w = await this.c.work.running(nodeId, id)
-    if (w.paramsDigest === null) throw new W3aiError('FL_WORK_LOST', 'This work has no parameters to start from.')
-    const stored = await this.c.work.parameters(w.trainingId, w.paramsDigest)
+    const named = ((w.message as { mix?: Array<{ digest?: unknown }> } | null)?.mix ?? []).map((m) => m.digest)
+    const wanted = digest ?? w.paramsDigest
+    if (wanted === null || (digest !== undefined && !named.includes(digest))) throw new W3aiError('FL_WORK_LOST', 'This work has no such parameters.')
+    const stored = await this.c.work.parameters(w.trainingId, wanted)
     if (stored === undefined) throw new W3aiError('FL_WORK_LOST')
     return { sizes: stored.sizes, data: Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength).toString('base64') }
   }

@@ -5,7 +5,7 @@
  */
 import type { FlConfig, FlRound, FlTrainingStatus } from '@w3ai/protocol'
 import { parametersFromBytes, parametersToBytes } from '@w3ai/sdk'
-import type { Parameters } from '@w3ai/federated'
+import type { Parameters, Topology } from '@w3ai/federated'
 import type { Database, Queryable } from '../../db/types.js'
 import { keysetTime, NewestFirst, type Page, type PageRequest } from '../../infra/paging.js'
 import type { FlClient } from './config.js'
@@ -18,6 +18,8 @@ export interface TrainingRecord {
   clients: FlClient[]
   evaluators: FlClient[]
   classes: string[] | null
+  /** Decentralized trainings: the silos' topology. */
+  topology: Topology | null
   status: FlTrainingStatus
   round: number
   error: { code: string; message: string } | null
@@ -36,6 +38,7 @@ interface RawTraining {
   clients: FlClient[]
   evaluators: FlClient[]
   classes: string[] | null
+  topology: Topology | null
   status: FlTrainingStatus
   round: number
   error: TrainingRecord['error']
@@ -62,7 +65,7 @@ interface RawRound {
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString()
-const COLUMNS = `t.id, t.owner, t.name, t.config, t.clients, t.evaluators, t.classes, t.status, t.round, t.error, t.model_cid, t.request_digest,
+const COLUMNS = `t.id, t.owner, t.name, t.config, t.clients, t.evaluators, t.classes, t.topology, t.status, t.round, t.error, t.model_cid, t.request_digest,
   t.created_at, t.updated_at, t.finished_at, EXISTS (SELECT 1 FROM fl_checkpoints c WHERE c.training_id = t.id) AS has_checkpoint`
 
 const toRecord = (r: RawTraining): TrainingRecord => ({
@@ -73,6 +76,7 @@ const toRecord = (r: RawTraining): TrainingRecord => ({
   clients: r.clients,
   evaluators: r.evaluators,
   classes: r.classes,
+  topology: r.topology,
   status: r.status,
   round: r.round,
   error: r.error,
@@ -107,6 +111,7 @@ export interface NewTraining {
   clients: FlClient[]
   evaluators: FlClient[]
   classes: string[] | undefined
+  topology: Topology | undefined
   idempotencyKey: string | undefined
   requestDigest: string
 }
@@ -123,10 +128,10 @@ export class TrainingStore {
   /** Inserts a training; with an idempotency key already used by this owner, answers that training instead. */
   async create(t: NewTraining): Promise<{ record: TrainingRecord; created: boolean; requestDigest: string | null }> {
     const r = await this.db.query<{ id: string }>(
-      `INSERT INTO fl_trainings (id, owner, name, config, clients, evaluators, classes, status, idempotency_key, request_digest)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, 'running', $8, $9)
+      `INSERT INTO fl_trainings (id, owner, name, config, clients, evaluators, classes, status, idempotency_key, request_digest, topology)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, 'running', $8, $9, $10::jsonb)
        ON CONFLICT (owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
-      [t.id, t.owner, t.name, JSON.stringify(t.config), JSON.stringify(t.clients), JSON.stringify(t.evaluators), t.classes === undefined ? null : JSON.stringify(t.classes), t.idempotencyKey ?? null, t.requestDigest],
+      [t.id, t.owner, t.name, JSON.stringify(t.config), JSON.stringify(t.clients), JSON.stringify(t.evaluators), t.classes === undefined ? null : JSON.stringify(t.classes), t.idempotencyKey ?? null, t.requestDigest, t.topology === undefined ? null : JSON.stringify(t.topology)],
     )
     const created = r.rows.length > 0
     const existing = await this.db.query<RawTraining>(
@@ -266,6 +271,12 @@ export class TrainingStore {
       [id, hubId, status, error === null ? null : JSON.stringify(error)],
     )
     return r.rowCount > 0
+  }
+
+  /** Registered locations of these nodes (decentralized topologies are built from them). */
+  async nodeLocations(nodeIds: readonly string[]): Promise<Map<string, { lat: number; lon: number }>> {
+    const r = await this.db.query<{ id: string; location: { lat: number; lon: number } }>('SELECT id, location FROM nodes WHERE id = ANY($1::text[])', [nodeIds])
+    return new Map(r.rows.map((row) => [row.id, row.location]))
   }
 
   /** Ids among `nodeIds` whose nodes are online now. */

@@ -29,10 +29,19 @@ export const workRoutes: FastifyPluginAsync<FederatedPluginOptions> = async (app
     },
   )
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { digest?: string } }>(
     '/fl/work/:id/parameters',
-    { config: signed, schema: { tags: ['federated'], summary: 'The parameters a piece of work starts from (float32, base64; signed by the node holding it)', params: Params, response: { 200: Type.Object({ parameters: FlParametersSchema }), default: ErrorBodySchema } } },
-    async (request) => ({ parameters: await federated.workParameters(nodeOf(request), request.params.id) }),
+    {
+      config: signed,
+      schema: {
+        tags: ['federated'],
+        summary: 'The parameters a piece of work starts from, or (?digest) a neighbour model its message names (float32, base64; signed by the node holding it)',
+        params: Params,
+        querystring: Type.Object({ digest: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ parameters: FlParametersSchema }), default: ErrorBodySchema },
+      },
+    },
+    async (request) => ({ parameters: await federated.workParameters(nodeOf(request), request.params.id, request.query.digest) }),
   )
 
   app.post<{ Params: { id: string }; Body: FlWorkReply }>(

@@ -101,6 +101,13 @@ export class WorkStore {
     return r.rows[0]
   }
 
+  /** Stored parameters as tensors (FL_WORK_LOST when they are gone). */
+  async parametersOf(trainingId: string, digest: string): Promise<Parameters> {
+    const stored = await this.parameters(trainingId, digest)
+    if (stored === undefined) throw new W3aiError('FL_WORK_LOST', `Parameters ${digest.slice(0, 12)}… of training ${trainingId} are gone.`)
+    return parametersFromBytes(stored.sizes, stored.bytes)
+  }
+
   /** Creates work rows (one statement); answers their ids in order. */
   async create(items: readonly NewWork[]): Promise<string[]> {
     if (items.length === 0) return []
@@ -185,13 +192,16 @@ export class WorkStore {
     await this.db.query(`UPDATE fl_work SET status = 'expired', updated_at = now() WHERE id = ANY($1::text[]) AND status IN ('pending', 'running')`, [ids])
   }
 
-  /** Forgets a training's work up to `round` and the parameters no open work needs (after the round is recorded). */
-  async prune(trainingId: string, round: number): Promise<void> {
+  /**
+   * Forgets a training's work up to `round` and the parameters no open work needs (after the
+   * round is recorded), except those in `keep` (the silos' models of a decentralized training).
+   */
+  async prune(trainingId: string, round: number, keep: readonly string[] = []): Promise<void> {
     await this.db.query('DELETE FROM fl_work WHERE training_id = $1 AND round <= $2', [trainingId, round])
     await this.db.query(
-      `DELETE FROM fl_blobs b WHERE b.training_id = $1 AND NOT EXISTS (
+      `DELETE FROM fl_blobs b WHERE b.training_id = $1 AND NOT (b.digest = ANY($2::text[])) AND NOT EXISTS (
          SELECT 1 FROM fl_work w WHERE w.training_id = $1 AND w.params_digest = b.digest AND w.status IN ('pending', 'running'))`,
-      [trainingId],
+      [trainingId, keep],
     )
   }
 
