@@ -25,10 +25,13 @@ export interface ServerComponents {
 }
 
 export function createServer({ logger, health, pieces, serve }: ServerComponents): FastifyInstance {
+  // A stopping node cuts the connections clients still hold (an upload it refused early, a
+  // keep-alive socket mid-request) rather than waiting for them: stop() must not hang on a client.
+  const common = { forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } } as const
   const app: FastifyInstance =
     logger === undefined
-      ? Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
-      : Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
+      ? Fastify({ logger: false, ...common })
+      : Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, ...common })
 
   app.get('/health', async () => health())
   if (pieces !== undefined) void app.register(pieceRoutes(pieces), { prefix: '/v1/pieces' })
