@@ -124,7 +124,11 @@ describe.skipIf(!HAS_CHROMIUM)('federated tab on a real hub', () => {
     await expect.poll(() => detail().getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded')
     await expect.poll(() => page.getByTestId('fl-curve-point').count(), { timeout: 10_000 }).toBe(2)
     const bars = await page.getByTestId('fl-round-bar').evaluateAll((els) => els.map((el) => el.getAttribute('data-participants')))
-    expect(bars).toEqual(['3', '3'])
+    // The first round keeps the answers that came in before the stop (2 or 3 clients, depending on
+    // when Stop landed); the second runs with all three answering.
+    expect(bars).toHaveLength(2)
+    expect(['2', '3']).toContain(bars[0])
+    expect(bars[1]).toBe('3')
     expect(await page.getByTestId('fl-row').count()).toBe(2)
     await page.screenshot({ path: join(shots, 'fl-resumed.png'), fullPage: true })
     console.info(`federated screenshots: ${shots}`)
