@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { W3aiError } from '@w3ai/protocol'
 import { normal, seededRandom } from '@w3ai/util'
 import { clipUpdate, createStrategy, isCheckpointable, l2Norm, normBit, updateNoiseMultiplier, withDifferentialPrivacy, type Parameters, type TrainReply } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 const seededNormal = (seed: number) => {
   const random = seededRandom(seed)
@@ -11,15 +12,6 @@ const zeros = (n: number): Parameters => [new Float32Array(n)]
 const reply = (clientId: string, values: number[] | Float32Array, numExamples = 1, metrics: Record<string, number> = {}): TrainReply => ({ clientId, parameters: [Float32Array.from(values)], numExamples, metrics })
 const pool = (n: number) => ({ ids: Array.from({ length: n }, (_, i) => `c${i}`) })
 const fedavg = () => createStrategy({ name: 'fedavg' })
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
-}
 
 describe('DP wrappers: configuration', () => {
   it('refuses non-linear strategies, bad noise, missing norms and unknown fields (FL_BAD_CONFIG)', () => {

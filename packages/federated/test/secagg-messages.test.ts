@@ -9,19 +9,11 @@ import {
   type SecAggShareKeysRequest,
   type SecAggUnmaskRequest,
 } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 const ids = ['alice', 'bob', 'carol', 'dave', 'erin']
 const wire = <T>(message: T): T => JSON.parse(JSON.stringify(message)) as T
 const update = (i: number) => ({ parameters: [Float32Array.of(i, -i / 2, 0.25, 1)], numExamples: 10 * (i + 1) })
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
-}
 
 function answer(client: SecAggClient, request: SecAggRequest, i: number): SecAggReply {
   switch (request.stage) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { W3aiError } from '@w3ai/protocol'
 import { seededRandom } from '@w3ai/util'
 import { quantizationErrorBound, resolveSecAggConfig, runSecAggRound, type Parameters, type SecAggStage, type SecAggUpdate } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 type Update = SecAggUpdate & { clientId: string }
 
@@ -32,15 +33,6 @@ function maxDifference(a: Parameters, b: Float64Array[]): number {
   let max = 0
   a.forEach((t, k) => t.forEach((x, i) => (max = Math.max(max, Math.abs(x - ((b[k] as Float64Array)[i] as number))))))
   return max
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
 }
 
 /** Asserts the round's mean matches the plaintext mean of `survivors` within the quantization bound. */

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { generateIdentity, type Identity } from '@w3ai/crypto'
-import { W3aiError } from '@w3ai/protocol'
 import { runSecAggRound, SecAggClient, SecAggServer, type SecAggSetupReply, type SecAggShareKeysRequest } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 const nodes: Identity[] = Array.from({ length: 5 }, () => generateIdentity('node'))
 const ids = nodes.map((n) => n.id)
 const wire = <T>(message: T): T => JSON.parse(JSON.stringify(message)) as T
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
-}
 
 /** A server of an authenticating round and its clients after setup, with the setup replies. */
 function afterSetup(): { server: SecAggServer; clients: SecAggClient[]; setup: SecAggSetupReply[] } {

@@ -3,9 +3,9 @@
  * the same checks, so a new strategy is conformant by adding it to the factory.
  */
 import { describe, expect, it } from 'vitest'
-import { W3aiError } from '@w3ai/protocol'
 import { seededRandom } from '@w3ai/util'
 import { createStrategy, isCheckpointable, STRATEGY_NAMES, weightedMean, type Parameters, type Strategy, type StrategySpec, type TrainReply } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 const CLIENTS = 12
 const SHAPES = [7, 3, 1]
@@ -53,15 +53,6 @@ function run(strategy: Strategy, rounds: number, seed: number): Parameters[] {
 }
 
 const plain = (p: Parameters | undefined): number[][] | undefined => p?.map((t) => Array.from(t))
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
-}
 
 describe.each(STRATEGY_NAMES.map((name) => [name]))('strategy %s', (name) => {
   const make = (extra: Record<string, unknown> = {}): Strategy => createStrategy({ ...SPECS[name], ...extra })

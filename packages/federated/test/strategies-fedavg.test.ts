@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { W3aiError } from '@w3ai/protocol'
 import { seededRandom } from '@w3ai/util'
 import { createStrategy, FedAvg, STRATEGY_NAMES, type Parameters, type TrainReply } from '../src/index.js'
+import { codeOf } from './helpers.js'
 
 const params = (...tensors: number[][]): Parameters => tensors.map((t) => Float32Array.from(t))
 const reply = (clientId: string, numExamples: number, ...tensors: number[][]): TrainReply => ({ clientId, parameters: params(...tensors), numExamples, metrics: { accuracy: numExamples / 100 } })
 const pool = (n: number) => ({ ids: Array.from({ length: n }, (_, i) => `c${i}`) })
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof W3aiError ? err.code : `not a W3aiError: ${String(err)}`
-  }
-  return undefined
-}
 
 describe('FedAvg', () => {
   it('averages the replies weighted by their example counts', () => {
