@@ -5,7 +5,8 @@
  * `fl-curve-point` group per round holds that round's dots, with its numbers in the tooltip.
  */
 import { useMemo } from 'react'
-import { layoutCurve, type SeriesKey } from '../../jobs/curve.js'
+import { layoutCurve } from '../../jobs/curve.js'
+import { CurvePanels } from '../CurvePanels.js'
 import { percent, type EpochPoint } from '../../jobs/history.js'
 
 const WIDTH = 640
@@ -19,8 +20,6 @@ interface RoundCurvesProps {
   live: boolean
 }
 
-const seriesClass = (key: SeriesKey): string => (key.startsWith('val') ? 'curve-val' : 'curve-train')
-
 function tooltip(p: EpochPoint): string {
   const lines = [`round ${p.epoch}`]
   if (p.valAcc !== undefined) lines.push(`evaluation accuracy ${percent(p.valAcc)}`)
@@ -32,11 +31,6 @@ function tooltip(p: EpochPoint): string {
 
 export function RoundCurves({ points, rounds, live }: RoundCurvesProps) {
   const layout = useMemo(() => layoutCurve(points, WIDTH, HEIGHT, rounds), [points, rounds])
-  const dots = useMemo(() => {
-    const byRound = new Map<number, Array<{ key: SeriesKey; x: number; y: number }>>()
-    for (const panel of layout.panels) for (const s of panel.series) for (const p of s.points) byRound.set(p.epoch, [...(byRound.get(p.epoch) ?? []), { key: s.key, x: p.x, y: p.y }])
-    return byRound
-  }, [layout])
   const hasEval = points.some((p) => p.valAcc !== undefined || p.valLoss !== undefined)
   const hasTrain = points.some((p) => p.acc !== undefined || p.loss !== undefined)
   const last = points[points.length - 1]
@@ -67,42 +61,12 @@ export function RoundCurves({ points, rounds, live }: RoundCurvesProps) {
         </ul>
       </header>
       <svg className="curve" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Global model loss and accuracy per round" data-testid="fl-curves" data-rounds={points.length}>
-        {layout.panels.map((panel) => (
-          <g key={panel.title} className="curve-panel">
-            <text className="curve-title" x={panel.x} y={panel.y - 8}>
-              {panel.title}
-            </text>
-            {panel.yTicks.map((t) => (
-              <g key={t.label}>
-                <line className="curve-grid" x1={panel.x} x2={panel.x + panel.width} y1={t.y} y2={t.y} />
-                <text className="curve-tick" x={panel.x - 6} y={t.y + 3} textAnchor="end">
-                  {t.label}
-                </text>
-              </g>
-            ))}
-            {panel.xTicks.map((t) => (
-              <text key={t.label} className="curve-tick" x={t.x} y={panel.y + panel.height + 16} textAnchor="middle">
-                {t.label}
-              </text>
-            ))}
-            {panel.series.map((s) => (
-              <path key={s.key} className={`curve-line ${seriesClass(s.key)}`} d={s.path} data-series={s.key} />
-            ))}
-          </g>
-        ))}
+        <CurvePanels layout={layout} points={points} tooltip={tooltip} pointProps={(p) => ({ 'data-testid': 'fl-curve-point', 'data-round': p.epoch })} />
         {points.length === 0 && (
           <text className="curve-empty" x={WIDTH / 2} y={HEIGHT / 2} textAnchor="middle">
             {live ? 'Waiting for the first round…' : 'No rounds finished.'}
           </text>
         )}
-        {points.map((p) => (
-          <g key={p.epoch} data-testid="fl-curve-point" data-round={p.epoch} className="curve-point">
-            <title>{tooltip(p)}</title>
-            {(dots.get(p.epoch) ?? []).map((d) => (
-              <circle key={d.key} className={`curve-dot ${seriesClass(d.key)}`} cx={d.x} cy={d.y} r={3} />
-            ))}
-          </g>
-        ))}
       </svg>
     </section>
   )

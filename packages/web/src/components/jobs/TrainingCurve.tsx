@@ -4,7 +4,8 @@
  * dots in both panels, with its numbers in the tooltip.
  */
 import { useMemo } from 'react'
-import { layoutCurve, type SeriesKey } from '../../jobs/curve.js'
+import { layoutCurve } from '../../jobs/curve.js'
+import { CurvePanels } from '../CurvePanels.js'
 import { percent, type EpochPoint } from '../../jobs/history.js'
 
 const WIDTH = 640
@@ -21,11 +22,6 @@ function tooltip(p: EpochPoint): string {
 
 export function TrainingCurve({ points, live }: { points: readonly EpochPoint[]; live: boolean }) {
   const layout = useMemo(() => layoutCurve(points, WIDTH, HEIGHT), [points])
-  const dots = useMemo(() => {
-    const byEpoch = new Map<number, Array<{ key: SeriesKey; x: number; y: number }>>()
-    for (const panel of layout.panels) for (const s of panel.series) for (const p of s.points) byEpoch.set(p.epoch, [...(byEpoch.get(p.epoch) ?? []), { key: s.key, x: p.x, y: p.y }])
-    return byEpoch
-  }, [layout])
   const last = points[points.length - 1]
   return (
     <section className="card curve-card">
@@ -49,42 +45,12 @@ export function TrainingCurve({ points, live }: { points: readonly EpochPoint[];
         </ul>
       </header>
       <svg className="curve" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label="Training loss and accuracy per epoch" data-testid="training-curve" data-epochs={points.length}>
-        {layout.panels.map((panel) => (
-          <g key={panel.title} className="curve-panel">
-            <text className="curve-title" x={panel.x} y={panel.y - 8}>
-              {panel.title}
-            </text>
-            {panel.yTicks.map((t) => (
-              <g key={t.label}>
-                <line className="curve-grid" x1={panel.x} x2={panel.x + panel.width} y1={t.y} y2={t.y} />
-                <text className="curve-tick" x={panel.x - 6} y={t.y + 3} textAnchor="end">
-                  {t.label}
-                </text>
-              </g>
-            ))}
-            {panel.xTicks.map((t) => (
-              <text key={t.label} className="curve-tick" x={t.x} y={panel.y + panel.height + 16} textAnchor="middle">
-                {t.label}
-              </text>
-            ))}
-            {panel.series.map((s) => (
-              <path key={s.key} className={`curve-line curve-${s.key.startsWith('val') ? 'val' : 'train'}`} d={s.path} />
-            ))}
-          </g>
-        ))}
+        <CurvePanels layout={layout} points={points} tooltip={tooltip} pointProps={(p) => ({ 'data-testid': 'curve-point', 'data-epoch': p.epoch })} />
         {points.length === 0 && (
           <text className="curve-empty" x={WIDTH / 2} y={HEIGHT / 2} textAnchor="middle">
             {live ? 'Waiting for the first epoch…' : 'No epochs were reported.'}
           </text>
         )}
-        {points.map((p) => (
-          <g key={p.epoch} data-testid="curve-point" data-epoch={p.epoch} className="curve-point">
-            <title>{tooltip(p)}</title>
-            {(dots.get(p.epoch) ?? []).map((d) => (
-              <circle key={d.key} className={`curve-dot curve-${d.key.startsWith('val') ? 'val' : 'train'}`} cx={d.x} cy={d.y} r={3} />
-            ))}
-          </g>
-        ))}
       </svg>
     </section>
   )
