@@ -1,8 +1,9 @@
 /** Owner side: decrypts vectors (in practice only the aggregate) with the secret key. */
 import { W3aiError } from '@w3ai/protocol'
 import type { Decryptor } from 'node-seal/implementation/decryptor'
-import { checkedSecretKey, checkVector, loadCiphertext, type SealKit } from './kit.js'
-import type { CkksSecretKey } from './wire.js'
+import { readVector } from './binary.js'
+import { checkedSecretKey, checkVector, loadCheckedCiphertext, loadCiphertext, type SealKit } from './kit.js'
+import type { CkksSecretKey, CkksVector } from './wire.js'
 
 export class CkksDecryptor {
   readonly keyId: string
@@ -25,24 +26,33 @@ export class CkksDecryptor {
     this.keyId = keyId
   }
 
-  /** Decrypts a vector encrypted under this key; one under another key is FL_CKKS_WRONG_KEY. */
+  /**
+   * Decrypts a vector encrypted under this key, in its JSON or binary form; one under another key
+   * is FL_CKKS_WRONG_KEY.
+   */
   decrypt(vector: unknown): Float64Array {
     const decryptor = this.decryptor
     if (decryptor === undefined) throw new Error('this decryptor is closed')
     const { seal, encoder, slots } = this.kit
-    const { keyId, length, ciphertexts } = checkVector(this.kit, vector)
+    const binary = vector instanceof Uint8Array ? readVector(this.kit, vector) : undefined
+    const json = binary === undefined ? checkVector(this.kit, vector) : undefined
+    const { keyId, length } = binary ?? (json as CkksVector)
     if (keyId !== this.keyId) throw new W3aiError('FL_CKKS_WRONG_KEY', 'The vector is encrypted under another key than this secret key.', { keyId, expected: this.keyId })
+    const count = binary?.count ?? (json as CkksVector).ciphertexts.length
     const out = new Float64Array(length)
     const cipher = seal.CipherText()
     const plain = seal.PlainText()
     try {
-      ciphertexts.forEach((text, c) => {
-        loadCiphertext(this.kit, text, cipher, `Ciphertext ${c}`, { ciphertext: c })
+      for (let c = 0; c < count; c++) {
+        const what = `Ciphertext ${c}`
+        const details = { ciphertext: c }
+        if (binary !== undefined) loadCheckedCiphertext(this.kit, binary.ciphertext(c, what, details), cipher, what, details)
+        else loadCiphertext(this.kit, json?.ciphertexts[c], cipher, what, details)
         decryptor.decrypt(cipher, plain)
         const values = encoder.decode(plain)
         const start = c * slots
         out.set(values.subarray(0, Math.min(slots, length - start)), start)
-      })
+      }
     } finally {
       cipher.delete()
       plain.delete()

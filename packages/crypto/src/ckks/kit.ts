@@ -102,7 +102,11 @@ export function checkVector(kit: SealKit, vector: unknown, details?: unknown): C
 
 /** Loads one base64url ciphertext into `target` after the header checks; FL_CKKS_* codes on failure. */
 export function loadCiphertext(kit: SealKit, text: unknown, target: CipherText, what: string, details?: unknown): void {
-  const bytes = decodeSealObject(text, { what, bytes: kit.ciphertextBytes, parmsId: kit.dataParmsId, scale: kit.scale, details })
+  loadCheckedCiphertext(kit, decodeSealObject(text, { what, bytes: kit.ciphertextBytes, parmsId: kit.dataParmsId, scale: kit.scale, details }), target, what, details)
+}
+
+/** Loads ciphertext bytes whose header passed `checkSealObject` into `target`. */
+export function loadCheckedCiphertext(kit: SealKit, bytes: Uint8Array, target: CipherText, what: string, details?: unknown): void {
   try {
     target.loadArray(kit.context, bytes)
   } catch (e) {

@@ -109,9 +109,24 @@ export function decodeSealObject(text: unknown, shape: SealShape): Buffer {
     throw malformed(`${what} is not base64url text of ${shape.bytes} bytes.`, details)
   }
   const bytes = Buffer.from(text, 'base64url')
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (bytes.byteLength !== shape.bytes) throw malformed(`${what} is not base64url text of ${shape.bytes} bytes.`, details)
+  checkSealObject(bytes, shape)
+  return bytes
+}
+
+/**
+ * Checks a SEAL object's bytes (as received in a binary envelope) against what this context
+ * expects, before SEAL parses them: size, magic, no compression, parameter set, and for
+ * ciphertexts two parts at the parameters' scale.
+ */
+export function checkSealObject(bytes: Uint8Array, shape: SealShape): void {
+  const { what, details } = shape
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (!isSeal(bytes, view)) throw malformed(`${what} is not a SEAL object.`, details)
+  if (bytes.byteLength !== shape.bytes) {
+    checkParmsId(view, shape)
+    throw malformed(`${what} is not ${shape.bytes} bytes long.`, details)
+  }
   if (bytes[5] !== 0) throw malformed(`${what} is compressed; send it uncompressed.`, details)
   checkParmsId(view, shape)
   if (view.getBigUint64(8, true) !== BigInt(bytes.byteLength)) throw malformed(`${what} declares another size than it has.`, details)
@@ -119,5 +134,4 @@ export function decodeSealObject(text: unknown, shape: SealShape): Buffer {
     if (view.getBigUint64(SIZE_OFFSET, true) !== 2n) throw malformed(`${what} is not a fresh two-part ciphertext.`, details)
     if (view.getFloat64(SCALE_OFFSET, true) !== shape.scale) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was encoded at another scale than this key's parameters use.`, details)
   }
-  return bytes
 }

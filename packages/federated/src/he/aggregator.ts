@@ -1,6 +1,7 @@
 /** Aggregator side of a CKKS round: adds encrypted updates. It takes no key and can read nothing. */
 import { checkParams, sameParams, sharedCkksContext, type CkksAccumulator, type CkksParams } from '@w3ai/crypto/ckks'
 import { W3aiError } from '@w3ai/protocol'
+import { readUpdate, updateHeaderBytes, writeUpdateHeader } from './envelope.js'
 import { checkUpdate, type EncryptedUpdate } from './messages.js'
 
 export interface AddOptions {
@@ -35,10 +36,14 @@ export class EncryptedAggregation {
     return this.clients
   }
 
+  /**
+   * Adds one update as received from anyone, in its JSON form (an EncryptedUpdate) or its binary
+   * form (a Uint8Array from `encryptUpdateBytes` or `resultBytes`).
+   */
   async add(update: unknown): Promise<void> {
     const index = this.seen++
     const details = { update: index }
-    const u = checkUpdate(update, details)
+    const u = update instanceof Uint8Array ? readUpdate(update, details) : checkUpdate(update, details)
     const first = (this.first ??= { params: checkParams(this.options.params ?? u.params), lengths: [...u.lengths] })
     if (!sameParams(u.params, first.params)) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `Encrypted update ${index} uses other CKKS parameters than the job.`, details)
     if (u.lengths.join(',') !== first.lengths.join(',')) {
@@ -49,11 +54,29 @@ export class EncryptedAggregation {
     this.clients += u.clients
   }
 
+  /** Adds one update in its binary form (the fast path: what `encryptUpdateBytes` returns). */
+  async addBytes(update: Uint8Array): Promise<void> {
+    await this.add(update)
+  }
+
   /** The sum of every update added, as one encrypted update. */
   async result(): Promise<EncryptedUpdate> {
+    const { params, lengths, accumulator } = await this.done()
+    return { params, lengths, clients: this.clients, vector: accumulator.result() }
+  }
+
+  /** The same sum in the binary form, which `decryptMean` and `add` also take. */
+  async resultBytes(): Promise<Uint8Array> {
+    const { params, lengths, accumulator } = await this.done()
+    const header = updateHeaderBytes(params, lengths)
+    const bytes = accumulator.resultBytes(header)
+    writeUpdateHeader(bytes, params, lengths, this.clients)
+    return bytes
+  }
+
+  private async done(): Promise<{ params: CkksParams; lengths: number[]; accumulator: CkksAccumulator }> {
     if (this.first === undefined || this.accumulator === undefined) throw new W3aiError('FL_CKKS_MALFORMED', 'There are no encrypted updates to add.')
-    const params: CkksParams = this.first.params
-    return { params, lengths: this.first.lengths, clients: this.clients, vector: (await this.accumulator).result() }
+    return { ...this.first, accumulator: await this.accumulator }
   }
 
   /** Frees the running sum's WASM memory. */
@@ -63,7 +86,7 @@ export class EncryptedAggregation {
   }
 }
 
-/** Sums encrypted updates into one (an EncryptedAggregation for updates already at hand). */
+/** Sums encrypted updates (JSON or binary) into one (an EncryptedAggregation for updates already at hand). */
 export async function addEncrypted(updates: readonly unknown[], options: AddOptions = {}): Promise<EncryptedUpdate> {
   const aggregation = new EncryptedAggregation(options)
   try {

@@ -1,6 +1,7 @@
 /** Job owner side of a CKKS round: the key pair, and decrypting the aggregate into the weighted mean. */
 import { DEFAULT_CKKS_PARAMS, sameParams, sharedCkksContext, type CkksKeyPair, type CkksParams, type CkksSecretKey } from '@w3ai/crypto/ckks'
 import { W3aiError } from '@w3ai/protocol'
+import { readUpdate } from './envelope.js'
 import { checkUpdate, EXTRA_SLOTS, type DecryptedMean } from './messages.js'
 
 /** Counts decrypt to integers plus CKKS noise (about 1e-4 for thousands of clients); noise from a wrong key is uniform over the whole range. */
@@ -15,9 +16,10 @@ export async function generateJobKeys(params: CkksParams = DEFAULT_CKKS_PARAMS):
  * Decrypts a sum of encrypted updates into the example-weighted mean of the clients' parameters.
  * The client-count slot must decrypt to the count the aggregate claims, and the example count to
  * a positive integer; otherwise (a wrong key, a sum past the capacity) FL_CKKS_DECRYPT_FAILED.
+ * Takes the aggregate in its JSON or binary form (`EncryptedAggregation.result` or `resultBytes`).
  */
 export async function decryptMean(secretKey: CkksSecretKey, aggregate: unknown): Promise<DecryptedMean> {
-  const { params, lengths, clients, vector } = checkUpdate(aggregate)
+  const { params, lengths, clients, vector } = aggregate instanceof Uint8Array ? readUpdate(aggregate) : checkUpdate(aggregate)
   const context = await sharedCkksContext(secretKey.params)
   if (!sameParams(params, context.params)) {
     throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', 'The aggregate uses other CKKS parameters than this secret key.', { aggregate: params, key: context.params })
