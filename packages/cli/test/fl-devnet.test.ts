@@ -2,9 +2,10 @@
  * Federated learning end to end on a real devnet (a hub process and three node processes): the
  * digits dataset is split over the three nodes, a held-out part kept by the first as well, each registered with
  * `w3ai node dataset add` (nothing uploaded), `w3ai fl run --wait --json` trains FedAvg for a few
- * rounds, the accuracy on the held-out part rises, and the ONNX model it stored serves inference.
+ * rounds, the accuracy on the held-out part rises, and the ONNX model it stored serves inference;
+ * then the same training under CKKS, this process decrypting every round as the owner.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import type { Deployment, DatasetList, InferResponse } from '@w3ai/protocol'
@@ -122,5 +123,21 @@ describe('federated learning on a devnet', () => {
       return p.indexOf(Math.max(...p)) === row[64]
     }).length
     expect(correct / sample.length).toBeGreaterThan(0.8)
+  }, 240_000)
+
+  it('trains under ckks with this machine decrypting each round, and stores the model only it holds', async () => {
+    const config = JSON.parse(await readFile(join(home.path, 'fl.json'), 'utf8')) as Record<string, unknown>
+    await writeFile(join(home.path, 'fl-ckks.json'), JSON.stringify({ ...config, name: 'digits-ckks', rounds: 2, secure: 'ckks' }))
+    const run = await cli('fl', 'run', '--config', join(home.path, 'fl-ckks.json'), '--wait', '--json')
+    expect(run.code, run.stderr + run.stdout).toBe(0)
+    const result = parseJson<{ id: string; status: string; modelCid: string | null; rounds: Array<{ participants: number; accuracy: number }> }>(run.stdout)
+    expect(result.rounds.map((r) => r.participants)).toEqual([CLIENTS, CLIENTS])
+    process.stderr.write(`fl-devnet ckks accuracy by round: ${result.rounds.map((r) => r.accuracy.toFixed(3)).join(' ')}\n`)
+    expect(result.rounds[1]!.accuracy).toBeGreaterThan(0.85)
+    expect(result.modelCid).toMatch(/^b[a-z2-7]+$/)
+    // The secret key and the model key stay in the owner's home, readable by the owner only.
+    const keyFile = join(home.path, 'fl', `${result.id}.json`)
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(await readFile(keyFile, 'utf8'))).toMatchObject({ trainingId: result.id, secretKey: { kind: 'ckks-secret-key' }, round: 2 })
   }, 240_000)
 })

@@ -3,10 +3,10 @@
  * online over the real heartbeat socket, and answer federated work with arithmetic a test can
  * check (each client adds its own offset to the parameters it was sent).
  */
-import { generateIdentity } from '@w3ai/crypto'
+import { generateIdentity, unwrapKey } from '@w3ai/crypto'
 import { SecAggClient, type SecAggStage } from '@w3ai/federated'
-import type { DatasetAnnouncement, FlConfig, FlWork, FlWorkReply } from '@w3ai/protocol'
-import { encodeParameters, FederatedWorkClient, HubClient, simulateNode, type SimulatedNode } from '@w3ai/sdk'
+import type { DatasetAnnouncement, FlConfig, FlSealedParameters, FlWork, FlWorkReply, WrappedKey } from '@w3ai/protocol'
+import { encodeParameters, FederatedWorkClient, HubClient, openParameters, simulateNode, type SimulatedNode } from '@w3ai/sdk'
 import { sampleRegistration } from './helpers.js'
 
 const SECAGG_ORDER: readonly SecAggStage[] = ['setup', 'share-keys', 'collect-masked-vectors', 'unmask']
@@ -46,7 +46,7 @@ export interface FakeNode {
 export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], offset: number, pollMs = 50, location?: { lat: number; lon: number }): Promise<FakeNode> {
   const identity = generateIdentity('node')
   const registration = sampleRegistration()
-  const sim = await simulateNode(hubUrl, { ...registration, ...(location === undefined ? {} : { location: { ...registration.location, ...location } }), datasets } as never, identity)
+  const sim = await simulateNode(hubUrl, { ...registration, encryptionKey: identity.encryptionKey, ...(location === undefined ? {} : { location: { ...registration.location, ...location } }), datasets } as never, identity)
   await sim.connect()
   sim.startBeating(200)
   const work = new FederatedWorkClient(new HubClient({ url: hubUrl, retry: false }), identity)
@@ -79,11 +79,20 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
       return { outcome: 'ok', message: reply }
     }
     // Decentralized: average the models the plan names, weighted, then train from that.
-    const mix = (w.message as { mix?: Array<{ digest: string; weight: number }> } | undefined)?.mix
-    const params = mix === undefined ? await work.parameters(w.id) : await mixed(w.id, mix)
+    const message = w.message as { mix?: Array<{ digest: string; weight: number }>; sealed?: FlSealedParameters; sealedRound?: number; modelKey?: WrappedKey; publicKey?: unknown } | undefined
+    const mix = message?.mix
+    // Under ckks: the owner's sealed parameters, opened with the model key wrapped to this node.
+    const params =
+      message?.sealed !== undefined ? openParameters(unwrapKey(message.modelKey as WrappedKey, identity), message.sealed, w.trainingId, message.sealedRound as number)
+      : mix === undefined ? await work.parameters(w.id)
+      : await mixed(w.id, mix)
     const rows = datasets.find((d) => d.name === w.dataset)?.rows ?? 1
     if (w.kind === 'evaluate') return { outcome: 'ok', numExamples: rows, loss: 1 / w.round, metrics: { accuracy: 0.5 + w.round / 100 } }
     const trained = params.map((t) => t.map((v) => v + offset))
+    if (w.config.secure === 'ckks') {
+      const { encryptUpdate } = await import('@w3ai/federated/he')
+      return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 }, message: await encryptUpdate(message?.publicKey as never, trained, rows) }
+    }
     if (w.config.secure === 'secagg+') {
       secure.set(`${w.trainingId}/${w.round}`, { client: new SecAggClient(w.clientId), update: { parameters: trained, numExamples: rows } })
       return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 } }

@@ -294,6 +294,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
     this.flHost = flHost
     this.participant = new Participant({
       work: new FederatedWorkClient(hubClient(), identity),
+      identity,
       datasets: () => this.datasets,
       limits: { timeMs: config.tasks.timeMs, memoryMb: config.tasks.memoryMb },
       pollMs: config.tasks.pollMs,

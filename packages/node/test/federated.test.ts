@@ -5,6 +5,10 @@ import { gunzipSync } from 'node:zlib'
 import { W3aiError, type FlWork, type FlWorkReply } from '@w3ai/protocol'
 import { decodeParameters } from '@w3ai/sdk'
 import { SECAGG_STAGES, SecAggClient, SecAggServer } from '@w3ai/federated'
+import { decryptMean, generateJobKeys } from '@w3ai/federated/he'
+import { generateIdentity, wrapKey } from '@w3ai/crypto'
+import { randomBytes } from 'node:crypto'
+import { sealParameters } from '@w3ai/sdk'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FlHost, Participant, type FlClientPayload, type LocalDataset } from '../src/index.js'
@@ -195,6 +199,35 @@ describe('the federated participant (claim loop)', () => {
     expect([...mean[0]!].map((v) => Number(v.toFixed(4)))).toEqual([4, 6])
     expect(totalExamples).toBe(4)
     expect(JSON.stringify(replies.map((r) => r.reply))).not.toContain('"parameters"')
+  })
+
+  it('under ckks opens the owner\'s sealed parameters with its wrapped key and sends its update encrypted under the owner\'s key', async () => {
+    const node = generateIdentity('node')
+    const { publicKey, secretKey } = await generateJobKeys()
+    const modelKey = randomBytes(32)
+    const sealed = sealParameters(modelKey, [new Float32Array([1, 2])], 'fl_000000000000000000000001', 3)
+    const replies: FlWorkReply[] = []
+    const queue: FlWork[] = [work({ round: 4, parameters: false, config: { round: 4, secure: 'ckks' }, message: { publicKey, sealed, sealedRound: 3, modelKey: wrapKey(modelKey, node.encryptionKey) } })]
+    let seen: Float32Array[] | undefined
+    const participant = new Participant({
+      work: { claim: async () => queue.splice(0), parameters: async () => [], reply: async (_id, reply) => void replies.push(reply) },
+      identity: node,
+      datasets: () => [{ ...local, path: join(dir, 'a.csv') }],
+      limits,
+      pollMs: 10,
+      log: pino({ enabled: false }),
+      run: async (payload) => {
+        seen = payload.parameters
+        return { parameters: payload.parameters!.map((t) => t.map((v) => v + 1)), numExamples: 2, metrics: {} }
+      },
+    })
+    participant.start()
+    while (replies.length < 1) await new Promise((r) => setTimeout(r, 10))
+    await participant.stop()
+    expect(seen).toEqual([new Float32Array([1, 2])])
+    expect(replies[0]!.parameters).toBeUndefined()
+    const { mean, totalExamples } = await decryptMean(secretKey, replies[0]!.message)
+    expect([totalExamples, ...[...mean[0]!].map((v) => Number(v.toFixed(3)))]).toEqual([2, 2, 3])
   })
 
   it('answers failures with their code: a dataset it no longer holds, a file gone, an executor error', async () => {

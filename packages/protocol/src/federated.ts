@@ -5,6 +5,7 @@
  * base64 string of little-endian float32 values with the tensor sizes beside it.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { WrappedKeySchema } from './storage.js'
 
 const strict = { additionalProperties: false }
 // Written out here rather than imported from schemas.ts, which imports this module.
@@ -79,6 +80,30 @@ export const FL_TRAINING_STATUSES = ['running', 'stopped', 'succeeded', 'failed'
 export type FlTrainingStatus = (typeof FL_TRAINING_STATUSES)[number]
 /** Largest body a node may send with one piece of federated work (its parameters, base64). */
 export const MAX_FL_BODY_BYTES = 128 * 1024 * 1024
+/** Largest training config (a CKKS public key makes it larger than the default body limit). */
+export const MAX_FL_CONFIG_BYTES = 8 * 1024 * 1024
+
+/** The job owner's CKKS public key (clients encrypt their updates under it; only the owner can decrypt). */
+export const CkksPublicKeySchema = Type.Object(
+  {
+    kind: Type.Literal('ckks-public-key'),
+    params: Type.Object({ polyModulusDegree: Type.Integer(), coeffModulusBits: Type.Array(Type.Integer(), { maxItems: 16 }), scaleBits: Type.Integer() }, { additionalProperties: false }),
+    keyId: Type.String({ minLength: 1, maxLength: 64 }),
+    key: Type.String({ minLength: 1, maxLength: 6 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+)
+
+/** Parameters sealed by the owner with a model key only the training's nodes hold (AES-256-GCM; the hub relays them unread). */
+export const FlSealedParametersSchema = Type.Object(
+  {
+    sizes: Type.Array(Type.Integer({ minimum: 0, maximum: 2 ** 31 }), { maxItems: 10_000 }),
+    nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16}$' }),
+    data: Type.String({ maxLength: MAX_FL_BODY_BYTES, description: 'base64 of the ciphertext and its 16-byte tag' }),
+  },
+  { additionalProperties: false },
+)
+export type FlSealedParameters = Static<typeof FlSealedParametersSchema>
 
 const Scalar = Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean()])
 const ScalarRecord = Type.Record(Type.String({ maxLength: 64 }), Scalar, { maxProperties: 32 })
@@ -105,6 +130,7 @@ export const FlConfigSchema = Type.Object(
     dp: Type.Optional(Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'differential privacy: { side: server|client, clipping: fixed|adaptive, noiseMultiplier, clippingNorm, targetEpsilon, delta, … }' }))),
     mode: Type.Optional(Type.Union(FL_MODES.map((m) => Type.Literal(m)), { description: 'central (default): the hub aggregates; decentralized: nodes average with their neighbours' })),
     topology: Type.Optional(Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'decentralized mode: the overlay (ring or multigraph) and its parameters' }))),
+    ckksPublicKey: Type.Optional(Type.Unsafe<{ kind: 'ckks-public-key'; params: { polyModulusDegree: number; coeffModulusBits: number[]; scaleBits: number }; keyId: string; key: string }>(CkksPublicKeySchema)),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seeds initial weights, client sampling and local shuffling. Default 0' })),
     roundTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'clients that have not answered by then count as dropouts. Default 120000' })),
     idempotencyKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'submitting again with the same key answers the training made the first time' })),
@@ -148,6 +174,8 @@ export const FlTrainingSchema = Type.Object({
   modelReady: Type.Boolean(),
   /** The ONNX model in W3S, once the owner's client stored it. */
   modelCid: Type.Union([Type.String(), Type.Null()]),
+  /** Under ckks: the round whose encrypted aggregate waits for the owner to decrypt it and publish the next parameters. */
+  awaitingOwner: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   error: Type.Union([ErrorShape, Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -174,6 +202,27 @@ export const FlModelSchema = Type.Object({ cid: Type.String({ pattern: '^b[a-z2-
 export type FlModel = Static<typeof FlModelSchema>
 export const FlGlobalParametersSchema = Type.Object({ round: Type.Integer(), parameters: FlParametersSchema })
 export type FlGlobalParameters = Static<typeof FlGlobalParametersSchema>
+
+/** Under ckks: what the owner's client decrypts (the sum of the round's encrypted updates). */
+export const FlOwnerAggregateSchema = Type.Object({
+  round: Type.Integer(),
+  aggregate: Type.Unknown({ description: 'the encrypted weighted sum (@w3ai/federated/he EncryptedUpdate)' }),
+  participants: Type.Integer(),
+  dropouts: Type.Integer(),
+  metrics: NumberRecord,
+})
+export type FlOwnerAggregate = Static<typeof FlOwnerAggregateSchema>
+
+/** Under ckks: the owner's next global parameters, sealed, and (at least once) the model key wrapped to the training's nodes. */
+export const FlOwnerGlobalSchema = Type.Object(
+  {
+    round: Type.Integer({ minimum: 1 }),
+    sealed: FlSealedParametersSchema,
+    keys: Type.Optional(Type.Array(Type.Object({ nodeId: NodeId, wrappedKey: WrappedKeySchema }, { additionalProperties: false }), { maxItems: 10_000 })),
+  },
+  strict,
+)
+export type FlOwnerGlobal = Static<typeof FlOwnerGlobalSchema>
 
 // ---- Federated work (nodes) ------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
  * every value, little-endian, concatenated. Hub, nodes and owners all use these two functions, so
  * a malformed list is refused the same way everywhere (FL_BAD_UPDATE).
  */
-import { W3aiError, type FlParameters } from '@w3ai/protocol'
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { W3aiError, type FlParameters, type FlSealedParameters } from '@w3ai/protocol'
 
 const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f
 
@@ -49,4 +50,32 @@ export function decodeParameters(wire: FlParameters): Float32Array[] {
   if (typeof wire?.data !== 'string' || !Array.isArray(wire.sizes)) throw new W3aiError('FL_BAD_UPDATE', 'Parameters must be { sizes, data }.')
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(wire.data)) throw new W3aiError('FL_BAD_UPDATE', 'The parameter data is not base64.')
   return parametersFromBytes(wire.sizes, Buffer.from(wire.data, 'base64'))
+}
+
+/** What sealed parameters are bound to: one training and round (a sealed model cannot be replayed into another). */
+const sealAad = (trainingId: string, round: number): Buffer => Buffer.from(`w3ai/fl/global/v1\n${trainingId}\n${round}`)
+
+/** Seals parameters with a 32-byte model key (AES-256-GCM), bound to the training and round. */
+export function sealParameters(key: Uint8Array, params: readonly Float32Array[], trainingId: string, round: number): FlSealedParameters {
+  const { sizes, bytes } = parametersToBytes(params)
+  const nonce = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(sealAad(trainingId, round))
+  const data = Buffer.concat([cipher.update(bytes), cipher.final(), cipher.getAuthTag()])
+  return { sizes, nonce: nonce.toString('base64url'), data: data.toString('base64') }
+}
+
+/** Opens sealed parameters; FL_BAD_UPDATE when the key, the training, the round or the bytes do not match. */
+export function openParameters(key: Uint8Array, sealed: FlSealedParameters, trainingId: string, round: number): Float32Array[] {
+  try {
+    const data = Buffer.from(sealed.data, 'base64')
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.nonce, 'base64url'))
+    decipher.setAAD(sealAad(trainingId, round))
+    decipher.setAuthTag(data.subarray(data.length - 16))
+    const bytes = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()])
+    return parametersFromBytes(sealed.sizes, bytes)
+  } catch (err) {
+    if (err instanceof W3aiError) throw err
+    throw new W3aiError('FL_BAD_UPDATE', `The sealed parameters do not open with this model key for round ${round} of ${trainingId}.`)
+  }
 }

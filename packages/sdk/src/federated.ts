@@ -16,6 +16,8 @@ import {
   type FlClaim,
   type FlConfig,
   type FlGlobalParameters,
+  type FlOwnerAggregate,
+  type FlOwnerGlobal,
   type FlParameters,
   type FlTraining,
   type FlTrainingList,
@@ -82,6 +84,16 @@ export class FederatedClient {
     return { round: r.round, parameters: decodeParameters(r.parameters) }
   }
 
+  /** Under ckks: the encrypted sum of the round that waits for you (decrypt it with your secret key). */
+  aggregate(id: string): Promise<FlOwnerAggregate> {
+    return this.hub.request<FlOwnerAggregate>('GET', path(id, '/aggregate'))
+  }
+
+  /** Under ckks: the next global parameters sealed with your model key, and that key wrapped to the training's nodes. */
+  publishGlobal(id: string, global: FlOwnerGlobal): Promise<void> {
+    return this.hub.request('POST', path(id, '/global'), global)
+  }
+
   /** Records the ONNX model you stored in W3S from this training. */
   setModel(id: string, cid: string): Promise<FlTraining> {
     return this.hub.request<FlTraining>('POST', path(id, '/model'), { cid })
@@ -115,7 +127,7 @@ export class FederatedClient {
     try {
       for (;;) {
         const training = await whileUnreachable(() => this.get(id), deadline, options.follow)
-        const stamp = `${training.status}:${training.rounds.length}:${training.modelCid ?? ''}`
+        const stamp = `${training.status}:${training.rounds.length}:${training.modelCid ?? ''}:${training.awaitingOwner ?? ''}`
         if (stamp !== last) options.onUpdate?.(training)
         last = stamp
         if (TERMINAL.has(training.status)) return training

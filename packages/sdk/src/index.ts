@@ -25,5 +25,5 @@ export {
   type FollowOptions,
   type RetryOptions,
 } from './retry.js'
-export { decodeParameters, encodeParameters, parametersFromBytes, parametersToBytes } from './federated-params.js'
+export { decodeParameters, encodeParameters, openParameters, parametersFromBytes, parametersToBytes, sealParameters } from './federated-params.js'
 export { FederatedClient, FederatedWorkClient, type FlWaitOptions } from './federated.js'

@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { STORAGE_DEFAULTS, W3aiError, type FlConfig, type FlTraining, type Redundancy } from '@w3ai/protocol'
-import { FederatedClient, StorageClient } from '@w3ai/sdk'
+import { FederatedClient, StorageClient, type HubClient } from '@w3ai/sdk'
 import { badArgument, parseRedundancy, parseWaitTimeout } from '../args.js'
 import { EXIT_FAILURE } from '../constants.js'
-import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
+import { accountIdentityOf, homeOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
 import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
+import { CkksOwner, loadOwnerFile, newOwnerKeys, saveOwnerFile } from './fl-owner.js'
 import { flReporter } from './fl-progress.js'
 import { describeTraining, flJson, trainingRow, TRAINING_COLUMNS } from './fl-views.js'
 import { readJsonObject } from './job-inputs.js'
@@ -39,15 +40,18 @@ export function checkTrainingId(id: string): string {
   return id
 }
 
-async function flClient(flags: CommonFlags): Promise<{ fl: FederatedClient; storage: StorageClient }> {
+async function flClient(flags: CommonFlags): Promise<{ fl: FederatedClient; storage: StorageClient; hub: HubClient }> {
   const identity = await accountIdentityOf(flags)
   const hub = await hubClientOf(flags, identity)
-  return { fl: new FederatedClient(hub), storage: new StorageClient(hub, identity) }
+  return { fl: new FederatedClient(hub), storage: new StorageClient(hub, identity), hub }
 }
 
-/** Exports the training's global parameters to ONNX, stores the file in W3S and records its CID on the training. */
-export async function storeFederatedModel(fl: FederatedClient, storage: StorageClient, training: FlTraining, redundancy?: Redundancy): Promise<FlTraining> {
-  const { parameters } = await fl.parameters(training.id)
+/**
+ * Exports the training's global parameters to ONNX (the hub's, or under ckks the ones only this
+ * machine holds), stores the file in W3S and records its CID on the training.
+ */
+export async function storeFederatedModel(fl: FederatedClient, storage: StorageClient, training: FlTraining, redundancy?: Redundancy, own?: Float32Array[]): Promise<FlTraining> {
+  const parameters = own ?? (await fl.parameters(training.id)).parameters
   const { exportFederatedModel } = await import('@w3ai/node')
   const onnx = await exportFederatedModel(training.config.model, parameters, training.config.inputScale ?? 1)
   async function* once(): AsyncGenerator<Uint8Array> {
@@ -73,22 +77,46 @@ async function run(flags: RunFlags): Promise<void> {
   const body: FlConfig = { ...config, idempotencyKey: config.idempotencyKey ?? randomUUID().replaceAll('-', '') }
   const redundancy = redundancyOf(flags)
   const out = createOut(flags.json === true)
-  const { fl, storage } = await flClient(flags)
-  const created = await fl.create(body)
+  const clients = await flClient(flags)
+  // Under ckks the key pair is made here, and only the public key leaves this machine.
+  const keys = body.secure === 'ckks' && body.ckksPublicKey === undefined ? await newOwnerKeys() : undefined
+  if (keys !== undefined) body.ckksPublicKey = keys.publicKey as FlConfig['ckksPublicKey']
+  const created = await clients.fl.create(body)
+  if (keys !== undefined) await saveOwnerFile(homeOf(flags), { trainingId: created.id, ...keys, round: 0 })
   if (flags.wait !== true) {
-    out.result(flJson(created), () => `started ${created.id} (${created.clients.length} clients, ${created.config.rounds} rounds)\nfollow it with \`w3ai fl status ${created.id}\``)
+    const owner = created.config.secure === 'ckks' ? `\nit runs under ckks: keep \`w3ai fl owner ${created.id}\` running to decrypt its rounds` : ''
+    out.result(flJson(created), () => `started ${created.id} (${created.clients.length} clients, ${created.config.rounds} rounds)\nfollow it with \`w3ai fl status ${created.id}\`${owner}`)
     return
   }
+  await follow(flags, clients, created, redundancy)
+}
+
+/** Follows a training to its end (answering its rounds when it runs under ckks), stores the model, reports. */
+async function follow(flags: CommonFlags & { timeout?: number; store?: boolean }, { fl, storage, hub }: Awaited<ReturnType<typeof flClient>>, started: FlTraining, redundancy?: Redundancy): Promise<void> {
+  const out = createOut(flags.json === true)
+  const owner = started.config.secure === 'ckks' ? new CkksOwner(fl, hub, homeOf(flags), await loadOwnerFile(homeOf(flags), started.id)) : undefined
   const reporter = flReporter({ quiet: out.json })
+  let ownerWork: Promise<unknown> = Promise.resolve()
+  const onUpdate = (t: FlTraining): void => {
+    reporter.onUpdate(t)
+    if (owner !== undefined && t.awaitingOwner !== null && t.awaitingOwner !== undefined) {
+      // One round at a time; a failure is told and the next update tries again.
+      ownerWork = ownerWork.then(() => owner.step(t)).catch((err: unknown) => {
+        out.note(`could not answer round ${t.awaitingOwner}: ${(err as Error).message}`)
+      })
+    }
+  }
   let training: FlTraining
   try {
-    training = await fl.wait(created.id, { timeoutMs: (flags.timeout ?? FL_WAIT_TIMEOUT_S) * 1000, onUpdate: reporter.onUpdate, follow: { onUnreachable: unreachableNote(flags) } })
+    training = await fl.wait(started.id, { timeoutMs: (flags.timeout ?? FL_WAIT_TIMEOUT_S) * 1000, onUpdate, follow: { onUnreachable: unreachableNote(flags) } })
+    await ownerWork
   } finally {
     reporter.done()
   }
-  if (training.status === 'succeeded' && flags.store && training.modelReady && training.modelCid === null) {
+  const own = owner?.parameters
+  if (training.status === 'succeeded' && flags.store !== false && (training.modelReady || own !== undefined) && training.modelCid === null) {
     out.note('exporting the model to ONNX and storing it in W3S…')
-    training = await storeFederatedModel(fl, storage, training, redundancy)
+    training = await storeFederatedModel(fl, storage, training, redundancy, own)
   }
   report(flags, training)
 }
@@ -141,6 +169,19 @@ export function registerFlRunCommands(fl: Command): void {
       createOut(flags.json === true).result(flJson(training), () => `resumed ${training.id} at round ${training.round + 1}`)
     })
 
+  withStoreFlags(withCommon(fl.command('owner')))
+    .description('under secure: ckks, decrypt each round of your training here and publish its next parameters, until it ends (what `fl run --wait` does); then store the model')
+    .argument('<id>', 'the training id')
+    .option('--timeout <seconds>', `stop after this long (default ${FL_WAIT_TIMEOUT_S}); the training waits for you`, parseWaitTimeout)
+    .option('--no-store', 'do not export and store the final model')
+    .action(async (id: string, flags: StoreFlags & { timeout?: number; store: boolean }) => {
+      checkTrainingId(id)
+      const clients = await flClient(flags)
+      const training = await clients.fl.get(id)
+      if (training.config.secure !== 'ckks') throw new W3aiError('FL_INVALID_STATE', `Training ${id} is not under secure: ckks; the hub aggregates it without you.`)
+      await follow(flags, clients, training, redundancyOf(flags))
+    })
+
   withStoreFlags(withCommon(fl.command('save')))
     .description("export a training's global model to ONNX and store it in W3S (what `fl run --wait` does at the end); prints its CID")
     .argument('<id>', 'the training id')
@@ -148,8 +189,9 @@ export function registerFlRunCommands(fl: Command): void {
       checkTrainingId(id)
       const { fl: client, storage } = await flClient(flags)
       const training = await client.get(id)
-      if (!training.modelReady) throw new W3aiError('FL_INVALID_STATE', `Training ${id} has not finished a round yet: there is no model to save.`)
-      const saved = await storeFederatedModel(client, storage, training, redundancyOf(flags))
+      const own = training.config.secure === 'ckks' ? new CkksOwner(client, (await flClient(flags)).hub, homeOf(flags), await loadOwnerFile(homeOf(flags), id)).parameters : undefined
+      if (!training.modelReady && own === undefined) throw new W3aiError('FL_INVALID_STATE', `Training ${id} has not finished a round yet: there is no model to save.`)
+      const saved = await storeFederatedModel(client, storage, training, redundancyOf(flags), own)
       createOut(flags.json === true).result(flJson(saved), () => `stored ${saved.modelCid} (serve it: \`w3ai model serve ${saved.modelCid}\`)`)
     })
 }

@@ -22,6 +22,7 @@ import { Coordinator } from './federated/coordinator.js'
 import { DatasetService } from './federated/dataset-service.js'
 import { DatasetStore } from './federated/dataset-store.js'
 import { WorkExchange } from './federated/exchange.js'
+import { OwnerRoundStore } from './federated/owner-store.js'
 import { FederatedService } from './federated/service.js'
 import { TrainingStore } from './federated/store.js'
 import { WorkStore } from './federated/work-store.js'
@@ -125,10 +126,13 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const trainings = new TrainingStore(db)
   const work = new WorkStore(db)
   const exchange = new WorkExchange({ work, pollMs: FL_HUB_DEFAULTS.answerPollMs })
+  const ownerRounds = new OwnerRoundStore(db)
   const coordinator = new Coordinator({
     trainings,
     work,
     exchange,
+    owner: ownerRounds,
+    ownerTimeoutMs: FL_HUB_DEFAULTS.ownerTimeoutMs,
     hubId,
     publish: (e) => bus.publish(e),
     tickMs: FL_HUB_DEFAULTS.coordinatorTickMs,
@@ -140,6 +144,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const federated = new FederatedService({
     trainings,
     work,
+    owner: ownerRounds,
     datasets: datasetStore,
     objectOwner: async (cid) => (await objects.get(cid))?.summary.owner,
     wake: () => coordinator.wake(),

@@ -8,8 +8,9 @@
 import { readFile } from 'node:fs/promises'
 import type { SandboxLimits } from '@w3ai/compute'
 import { CLIPPING_NORM_KEY, clipUpdate, NORM_BIT_KEY, normBit } from '@w3ai/federated'
-import { MAX_FL_BODY_BYTES, W3aiError, type FlWork, type FlWorkReply } from '@w3ai/protocol'
-import { encodeParameters, type FederatedWorkClient } from '@w3ai/sdk'
+import { MAX_FL_BODY_BYTES, W3aiError, type FlSealedParameters, type FlWork, type FlWorkReply, type WrappedKey } from '@w3ai/protocol'
+import { unwrapKey, type Identity } from '@w3ai/crypto'
+import { encodeParameters, openParameters, type FederatedWorkClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 import type { LocalDataset } from '../datasets.js'
 import type { FlClientPayload, FlClientResult, FlDatasetBytes } from './client-task.js'
@@ -20,6 +21,8 @@ export type RunClientTask = (payload: FlClientPayload, limits: SandboxLimits, si
 
 export interface ParticipantComponents {
   work: Pick<FederatedWorkClient, 'claim' | 'parameters' | 'reply'>
+  /** The node's keys: under ckks the owner wraps the model key to them. */
+  identity?: Pick<Identity, 'encryptionKey' | 'decryptionKey'>
   /** The datasets this node holds now. */
   datasets: () => readonly LocalDataset[]
   /** Sandbox limits (the time limit is cut to each work's deadline). */
@@ -48,6 +51,12 @@ function mixOf(work: FlWork): Array<{ digest: string; weight: number }> | undefi
   const mix = (work.message as { mix?: unknown } | undefined)?.mix
   if (!Array.isArray(mix)) return undefined
   return mix.filter((m): m is { digest: string; weight: number } => typeof m?.digest === 'string' && typeof m?.weight === 'number' && Number.isFinite(m.weight))
+}
+
+/** Under ckks: the sealed global parameters this work starts from, their round and this node's wrapped model key. */
+function sealedOf(work: FlWork): { sealed: FlSealedParameters; sealedRound: number; modelKey: WrappedKey } | undefined {
+  const m = work.message as { sealed?: FlSealedParameters; sealedRound?: number; modelKey?: WrappedKey } | undefined
+  return m?.sealed !== undefined && typeof m.sealedRound === 'number' && m.modelKey !== undefined ? { sealed: m.sealed, sealedRound: m.sealedRound, modelKey: m.modelKey } : undefined
 }
 
 export class Participant {
@@ -157,12 +166,29 @@ export class Participant {
     return out
   }
 
+  /** Under ckks: the owner's sealed global parameters, opened with the model key the owner wrapped to this node. */
+  private opened(work: FlWork): Float32Array[] {
+    const sealed = sealedOf(work) as NonNullable<ReturnType<typeof sealedOf>>
+    if (this.c.identity === undefined) throw new W3aiError('FL_BAD_CONFIG', 'This participant has no node keys to open sealed parameters with.')
+    const key = unwrapKey(sealed.modelKey, this.c.identity)
+    try {
+      return openParameters(key, sealed.sealed, work.trainingId, sealed.sealedRound)
+    } finally {
+      key.fill(0)
+    }
+  }
+
   private async answer(work: FlWork, signal: AbortSignal, leftMs: number): Promise<FlWorkReply> {
     if (work.kind === 'secagg') return { outcome: 'ok', message: this.secure.answer(work) }
     if (!TRAINING_KINDS.has(work.kind)) throw new W3aiError('FL_BAD_CONFIG', `This node does not take part in ${work.kind} work.`)
     const dataset = this.c.datasets().find((d) => d.name === work.dataset)
     if (dataset === undefined) throw new W3aiError('FL_DATASET_NOT_FOUND', `This node no longer has dataset ${work.dataset}.`)
-    const parameters = work.kind !== 'init' && mixOf(work) !== undefined ? await this.mixed(work) : work.parameters ? await this.c.work.parameters(work.id) : undefined
+    const parameters =
+      work.kind === 'init' ? undefined
+      : mixOf(work) !== undefined ? await this.mixed(work)
+      : sealedOf(work) !== undefined ? this.opened(work)
+      : work.parameters ? await this.c.work.parameters(work.id)
+      : undefined
     const mu = work.config.proximalMu
     const payload: FlClientPayload = {
       kind: work.kind as FlClientPayload['kind'],
@@ -194,6 +220,13 @@ export class Participant {
       ...(result.loss !== undefined && Number.isFinite(result.loss) ? { loss: result.loss } : {}),
     }
     if (trained === undefined) return reply
+    // Under ckks the update leaves encrypted under the owner's public key: only the owner can read the sum.
+    if (work.config.secure === 'ckks') {
+      const { encryptUpdate } = await import('@w3ai/federated/he')
+      const publicKey = (work.message as { publicKey?: Parameters<typeof encryptUpdate>[0] } | undefined)?.publicKey
+      if (publicKey === undefined) throw new W3aiError('FL_BAD_CONFIG', 'This ckks work carries no public key to encrypt the update under.')
+      return { ...reply, message: await encryptUpdate(publicKey, trained, result.numExamples) }
+    }
     // Under secure aggregation the update stays here; only its masked form leaves, stage by stage.
     if (work.config.secure === 'secagg+') {
       this.secure.keep(work, { parameters: trained, numExamples: result.numExamples })

@@ -8,4 +8,6 @@ export const FL_HUB_DEFAULTS = {
   maxTrainings: 32,
   /** How often a round looks for answers that reached another hub. */
   answerPollMs: 250,
+  /** Under ckks, how long a round waits for the owner's client to publish the next parameters. */
+  ownerTimeoutMs: 30 * 60_000,
 } as const

@@ -11,6 +11,8 @@ import type { WorkExchange } from './exchange.js'
 import { centralRound, initialParameters, type RoundContext } from './round.js'
 import { secaggRound } from './round-secagg.js'
 import { decentralizedRound, type SiloModels } from './decentralized.js'
+import { ckksRound, type CkksState } from './round-ckks.js'
+import type { OwnerRoundStore } from './owner-store.js'
 import type { TrainingRecord, TrainingStore } from './store.js'
 import type { WorkStore } from './work-store.js'
 
@@ -18,6 +20,9 @@ export interface CoordinatorComponents {
   trainings: TrainingStore
   work: WorkStore
   exchange: WorkExchange
+  owner: OwnerRoundStore
+  /** Under ckks, how long a round waits for the owner to publish its parameters. */
+  ownerTimeoutMs: number
   hubId: string
   publish: (event: HubEvent) => void
   /** How often leases are taken and renewed. */
@@ -140,6 +145,10 @@ export class Coordinator {
         return
       }
     }
+    if (config.secure === 'ckks') {
+      await this.driveCkks(training, ctx, checkpoint.parameters, checkpoint.state, config.rounds)
+      return
+    }
     if (config.mode === 'decentralized') {
       await this.driveDecentralized(training, ctx, checkpoint.parameters, checkpoint.state, config.rounds)
       return
@@ -195,6 +204,35 @@ export class Coordinator {
       if (!(await this.c.trainings.finishRound(id, this.c.hubId, outcome.record, outcome.parameters, { silos: outcome.silos }))) return
       silos = outcome.silos
       await this.c.work.prune(id, round, Object.values(silos).flatMap((m) => [m.current, m.previous]))
+      this.announce(training, round, 'running')
+    }
+    if (await this.c.trainings.finish(id, this.c.hubId, 'succeeded')) this.announce(training, rounds, 'succeeded')
+  }
+
+  /** A CKKS training: the owner's sealed global parameters are the state; the hub never holds them in plaintext. */
+  private async driveCkks(training: TrainingRecord, ctx: RoundContext, initial: Parameters, saved: unknown, rounds: number): Promise<void> {
+    const { id } = training
+    const publicKey = training.config.ckksPublicKey
+    if (publicKey === undefined) {
+      await this.fail(training, new W3aiError('FL_BAD_CONFIG', 'secure: ckks needs the owner\'s ckksPublicKey.'))
+      return
+    }
+    let state = ((saved as { ckks?: CkksState } | null)?.ckks ?? {}) as CkksState
+    const components = { owner: this.c.owner, trainings: this.c.trainings, ownerTimeoutMs: this.c.ownerTimeoutMs, awaiting: (round: number) => this.announce(training, round, 'awaiting-owner') }
+    for (let round = training.round + 1; round <= rounds; round++) {
+      if (ctx.signal.aborted) return
+      let outcome: Awaited<ReturnType<typeof ckksRound>>
+      try {
+        outcome = await ckksRound(ctx, components, round, initial, state, publicKey)
+      } catch (err) {
+        if (!(err instanceof W3aiError) || err.code !== 'FL_PRIVACY_BUDGET_SPENT') throw err
+        if (await this.c.trainings.finish(id, this.c.hubId, 'stopped', { code: err.code, message: err.message })) this.announce(training, round - 1, 'stopped')
+        return
+      }
+      if (ctx.signal.aborted) return
+      if (!(await this.c.trainings.finishRound(id, this.c.hubId, outcome.record, undefined, { ckks: outcome.state }))) return
+      state = outcome.state
+      await this.c.work.prune(id, round)
       this.announce(training, round, 'running')
     }
     if (await this.c.trainings.finish(id, this.c.hubId, 'succeeded')) this.announce(training, rounds, 'succeeded')

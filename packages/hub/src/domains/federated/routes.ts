@@ -6,6 +6,10 @@ import {
   FlConfigSchema,
   FlGlobalParametersSchema,
   FlModelSchema,
+  FlOwnerAggregateSchema,
+  FlOwnerGlobalSchema,
+  MAX_FL_BODY_BYTES,
+  MAX_FL_CONFIG_BYTES,
   FlTrainingIdSchema,
   FlTrainingListSchema,
   FlTrainingQuerySchema,
@@ -14,6 +18,7 @@ import {
   type DatasetListQuery,
   type FlConfig,
   type FlModel,
+  type FlOwnerGlobal,
   type FlTrainingQuery,
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
@@ -48,6 +53,8 @@ export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async
     '/fl/trainings',
     {
       config: signed,
+      // A CKKS public key makes configs larger than the default limit.
+      bodyLimit: MAX_FL_CONFIG_BYTES,
       // A config that breaks the schema is FL_BAD_CONFIG naming the field, like every other config mistake.
       attachValidation: true,
       schema: {
@@ -97,6 +104,25 @@ export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async
     '/fl/trainings/:id/parameters',
     { config: signed, schema: { tags: ['federated'], summary: 'The global parameters after the last finished round (float32, base64), to export the model', params: Params, response: { 200: FlGlobalParametersSchema, default: ErrorBodySchema } } },
     async (request) => federated.globalParameters(accountOf(request), request.params.id),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/fl/trainings/:id/aggregate',
+    { config: signed, schema: { tags: ['federated'], summary: 'Under ckks: the encrypted sum of the round waiting for you (only your secret key decrypts it)', params: Params, response: { 200: FlOwnerAggregateSchema, default: ErrorBodySchema } } },
+    async (request) => federated.ownerAggregate(accountOf(request), request.params.id),
+  )
+
+  app.post<{ Params: { id: string }; Body: FlOwnerGlobal }>(
+    '/fl/trainings/:id/global',
+    {
+      config: signed,
+      bodyLimit: MAX_FL_BODY_BYTES,
+      schema: { tags: ['federated'], summary: 'Under ckks: the next global parameters, sealed with your model key, and the key wrapped to the nodes (the hub relays both unread)', params: Params, body: FlOwnerGlobalSchema, response: { 204: Type.Null(), default: ErrorBodySchema } },
+    },
+    async (request, reply) => {
+      await federated.publishGlobal(accountOf(request), request.params.id, request.body)
+      return reply.status(204).send()
+    },
   )
 
   app.post<{ Params: { id: string }; Body: FlModel }>(

@@ -9,6 +9,8 @@ import {
   type FlClaim,
   type FlConfig,
   type FlGlobalParameters,
+  type FlOwnerAggregate,
+  type FlOwnerGlobal,
   type FlParameters,
   type FlTraining,
   type FlTrainingList,
@@ -20,10 +22,12 @@ import { encodeParameters } from '@w3ai/sdk'
 import { Lru } from '@w3ai/util'
 import type { DatasetStore } from './dataset-store.js'
 import type { Topology } from '@w3ai/federated'
+import { checkParams } from '@w3ai/crypto/ckks'
 import { matchDatasets, resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
 import { siloTopology, topologySettings } from './decentralized.js'
 import type { TrainingRecord, TrainingStore } from './store.js'
 import type { WorkRecord, WorkStore } from './work-store.js'
+import type { OwnerRoundStore } from './owner-store.js'
 
 /** Who owns a stored object (the model a training produced must be the owner's). */
 export type ObjectOwner = (cid: string) => Promise<string | undefined>
@@ -31,6 +35,7 @@ export type ObjectOwner = (cid: string) => Promise<string | undefined>
 export interface FederatedServiceComponents {
   trainings: TrainingStore
   work: WorkStore
+  owner: OwnerRoundStore
   datasets: DatasetStore
   objectOwner: ObjectOwner
   /** A training was created or resumed (the coordinator looks at once). */
@@ -40,6 +45,16 @@ export interface FederatedServiceComponents {
 }
 
 const newTrainingId = (): string => `fl_${randomBytes(12).toString('hex')}`
+
+/** secure: ckks needs the owner's public key, with parameters SEAL accepts. */
+function checkCkksKey(config: FlConfig): void {
+  if (config.ckksPublicKey === undefined) throw new W3aiError('FL_BAD_CONFIG', 'secure: ckks needs ckksPublicKey: the owner\'s CKKS public key (`w3ai fl run` makes one and keeps the secret key).', { field: 'ckksPublicKey' })
+  try {
+    checkParams(config.ckksPublicKey.params)
+  } catch (err) {
+    throw new W3aiError('FL_BAD_CONFIG', `ckksPublicKey.params: ${(err as Error).message}`, { field: 'ckksPublicKey.params' })
+  }
+}
 
 export class FederatedService {
   /** Resolved configs of trainings nodes are working for (they never change). */
@@ -51,7 +66,11 @@ export class FederatedService {
   async create(owner: string, body: FlConfig): Promise<{ training: FlTraining; created: boolean }> {
     const { idempotencyKey, ...config } = body
     const resolved = resolveConfig(config)
-    if (resolved.secure === 'ckks') throw new W3aiError('FL_BAD_CONFIG', 'secure: ckks is not offered by this hub yet; use none or secagg+.', { field: 'secure' })
+    if (resolved.secure === 'ckks') {
+      checkCkksKey(config)
+      if (config.dp !== undefined) throw new W3aiError('FL_BAD_CONFIG', 'dp with secure: ckks is not supported yet (the noise would have to be added by your client); use secagg+ with dp.side "client".', { field: 'dp' })
+    }
+    else if (config.ckksPublicKey !== undefined) throw new W3aiError('FL_BAD_CONFIG', 'ckksPublicKey is for secure: ckks.', { field: 'ckksPublicKey' })
     if (resolved.mode === 'decentralized' && (resolved.secure !== 'none' || config.dp !== undefined)) {
       throw new W3aiError('FL_BAD_CONFIG', 'A decentralized training has no aggregator to aggregate securely or add noise: leave out secure and dp.', { field: 'mode' })
     }
@@ -80,7 +99,8 @@ export class FederatedService {
 
   private async withRounds(records: TrainingRecord[]): Promise<FlTraining[]> {
     const rounds = await this.c.trainings.rounds(records.map((r) => r.id))
-    return records.map((r) => ({
+    const awaiting = await Promise.all(records.map(async (r) => (r.config.secure === 'ckks' && r.status === 'running' && (await this.c.owner.waiting(r.id, r.round + 1)) !== undefined ? r.round + 1 : null)))
+    return records.map((r, i) => ({
       id: r.id,
       owner: r.owner,
       name: r.name,
@@ -90,8 +110,10 @@ export class FederatedService {
       evaluators: r.evaluators,
       round: r.round,
       rounds: rounds.get(r.id) ?? [],
-      modelReady: r.hasCheckpoint && r.round > 0,
+      // Under ckks only the owner's client holds the trained parameters.
+      modelReady: r.hasCheckpoint && r.round > 0 && r.config.secure !== 'ckks',
       modelCid: r.modelCid,
+      awaitingOwner: awaiting[i] ?? null,
       error: r.error,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
@@ -128,10 +150,29 @@ export class FederatedService {
 
   /** The global parameters after the last finished round (to export the model). */
   async globalParameters(owner: string, id: string): Promise<FlGlobalParameters> {
-    await this.owned(owner, id)
+    const record = await this.owned(owner, id)
     const checkpoint = await this.c.trainings.checkpoint(id)
-    if (checkpoint === undefined || checkpoint.round === 0) throw new W3aiError('FL_INVALID_STATE', 'The training has not finished a round yet: there are no trained parameters.')
+    // Under ckks the hub only holds the initial model (public: anyone can rebuild it from the config); the owner needs it to start.
+    if (checkpoint === undefined || (checkpoint.round === 0 && record.config.secure !== 'ckks')) throw new W3aiError('FL_INVALID_STATE', 'The training has not finished a round yet: there are no trained parameters.')
     return { round: checkpoint.round, parameters: encodeParameters(checkpoint.parameters) }
+  }
+
+  /** Under ckks: the encrypted aggregate of the round that waits for the owner. */
+  async ownerAggregate(owner: string, id: string): Promise<FlOwnerAggregate> {
+    const record = await this.owned(owner, id)
+    const waiting = record.status === 'running' ? await this.c.owner.waiting(id, record.round + 1) : undefined
+    if (waiting === undefined) throw new W3aiError('FL_INVALID_STATE', `Training ${id} has no encrypted aggregate waiting for you (it is ${record.status}, at round ${record.round}).`)
+    return waiting
+  }
+
+  /** Under ckks: the owner's sealed parameters for the round that waits (and the model key wrapped to nodes). */
+  async publishGlobal(owner: string, id: string, global: FlOwnerGlobal): Promise<void> {
+    const record = await this.owned(owner, id)
+    if (record.config.secure !== 'ckks') throw new W3aiError('FL_INVALID_STATE', `Training ${id} is not under secure: ckks; its hub aggregates the parameters itself.`)
+    const known = new Set([...record.clients, ...record.evaluators].map((c) => c.nodeId))
+    const stranger = global.keys?.find((k) => !known.has(k.nodeId))
+    if (stranger !== undefined) throw new W3aiError('VALIDATION_FAILED', `Node ${stranger.nodeId} is not a client or evaluator of training ${id}; wrap the model key to its nodes only.`)
+    if (!(await this.c.owner.putGlobal(id, global))) throw new W3aiError('FL_INVALID_STATE', `Round ${global.round} of training ${id} does not wait for parameters (it was answered already, or is not the current round).`)
   }
 
   /** Records the ONNX model the owner stored in W3S (it must be the owner's object). */

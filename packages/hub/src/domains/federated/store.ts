@@ -3,7 +3,7 @@
  * parameters after the last round, and the coordinator lease that lets one hub at a time run a
  * training (another takes over when the lease runs out).
  */
-import type { FlConfig, FlRound, FlTrainingStatus } from '@w3ai/protocol'
+import type { FlConfig, FlRound, FlTrainingStatus, WrappedKey } from '@w3ai/protocol'
 import { parametersFromBytes, parametersToBytes } from '@w3ai/sdk'
 import type { Parameters, Topology } from '@w3ai/federated'
 import type { Database, Queryable } from '../../db/types.js'
@@ -271,6 +271,17 @@ export class TrainingStore {
       [id, hubId, status, error === null ? null : JSON.stringify(error)],
     )
     return r.rowCount > 0
+  }
+
+  /** Under ckks: the model key the owner wrapped to each node, by node id. */
+  async modelKeys(id: string): Promise<Record<string, WrappedKey>> {
+    const r = await this.db.query<{ model_keys: Record<string, WrappedKey> | null }>('SELECT model_keys FROM fl_trainings WHERE id = $1', [id])
+    return r.rows[0]?.model_keys ?? {}
+  }
+
+  /** Adds (or replaces) wrapped model keys. */
+  async addModelKeys(id: string, keys: Record<string, WrappedKey>): Promise<void> {
+    await this.db.query(`UPDATE fl_trainings SET model_keys = coalesce(model_keys, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [id, JSON.stringify(keys)])
   }
 
   /** Registered locations of these nodes (decentralized topologies are built from them). */
