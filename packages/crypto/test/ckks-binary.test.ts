@@ -34,8 +34,8 @@ function edited(bytes: Uint8Array, edit: (copy: Buffer) => Buffer | void): Uint8
 describe('CKKS vectors in binary form', () => {
   let owner: CkksContext
   let keys: CkksKeyPair
-  // 5000 values: three ciphertexts of 2048 slots, the last one padded.
-  const length = 5000
+  // 10000 values: three ciphertexts of 4096 values (2048 complex slots), the last one padded.
+  const length = 10000
 
   beforeAll(async () => {
     owner = await CkksContext.create()

@@ -35,8 +35,8 @@ function tamper(vector: CkksVector, edit: (bytes: Buffer) => Buffer, index = 0):
 describe('CKKS over node-seal', () => {
   let owner: CkksContext
   let keys: CkksKeyPair
-  // 5000 values: three ciphertexts of 2048 slots, the last one padded.
-  const length = 5000
+  // 10000 values: three ciphertexts of 4096 values (2048 complex slots), the last one padded.
+  const length = 10000
 
   beforeAll(async () => {
     owner = await CkksContext.create()

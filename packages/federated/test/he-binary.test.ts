@@ -14,8 +14,8 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<W
   return err as W3aiError
 }
 
-// A small model: a dense layer, its bias, a second layer (3,140 values, two ciphertexts).
-const SHAPE = [3000, 100, 40]
+// A small model: a dense layer, its bias, a second layer (6,140 values, two ciphertexts of 4096).
+const SHAPE = [6000, 100, 40]
 
 function model(seed: number, shape = SHAPE): Parameters {
   const random = seededRandom(seed)
@@ -94,11 +94,11 @@ describe('CKKS federated updates in binary form', () => {
       ['another version', edited(good, (b) => void (b[4] = 9)), 'FL_CKKS_MALFORMED'],
       ['no clients', edited(good, (b) => b.writeUInt32LE(0, 12)), 'FL_CKKS_MALFORMED'],
       ['four billion tensors', edited(good, (b) => b.writeUInt32LE(0xffffffff, 16)), 'FL_CKKS_MALFORMED'],
-      ['lengths that are not the vector', edited(good, (b) => b.writeUInt32LE(2999, 24)), 'FL_CKKS_MALFORMED'],
+      ['lengths that are not the vector', edited(good, (b) => b.writeUInt32LE(5999, 24)), 'FL_CKKS_MALFORMED'],
       ['non-zero padding', edited(good, (b) => void (b[22] = 1)), 'FL_CKKS_MALFORMED'],
       ['bad parameters', edited(good, (b) => b.writeUInt32LE(3, 8)), 'FL_CKKS_BAD_PARAMS'],
       ['other parameters than the job', edited(good, (b) => void (b[6] = 30)), 'FL_CKKS_PARAMS_MISMATCH'],
-      ['another model shape', await encryptUpdateBytes(owner.publicKey, model(6, [3000, 140]), 50), 'FL_CKKS_LENGTH_MISMATCH'],
+      ['another model shape', await encryptUpdateBytes(owner.publicKey, model(6, [6000, 140]), 50), 'FL_CKKS_LENGTH_MISMATCH'],
       ['under another key', await encryptUpdateBytes(stranger.publicKey, model(5), 50), 'FL_CKKS_WRONG_KEY'],
       ['a tampered ciphertext', edited(good, (b) => void b.fill(0xff, b.length - 64)), 'FL_CKKS_MALFORMED'],
     ]

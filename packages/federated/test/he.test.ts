@@ -15,8 +15,8 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<W
   return err as W3aiError
 }
 
-// A small model: a dense layer, its bias, a second layer (3,140 values, two ciphertexts).
-const SHAPE = [3000, 100, 40]
+// A small model: a dense layer, its bias, a second layer (6,140 values, two ciphertexts of 4096).
+const SHAPE = [6000, 100, 40]
 
 function model(seed: number): Parameters {
   const random = seededRandom(seed)
@@ -97,12 +97,12 @@ describe('CKKS aggregation of federated updates', () => {
     expect((await expectCode(addEncrypted([good, foreign]), 'FL_CKKS_WRONG_KEY')).details).toMatchObject({ update: 1 })
     await expectCode(addEncrypted([foreign], { keyId: owner.publicKey.keyId }), 'FL_CKKS_WRONG_KEY')
     await expectCode(addEncrypted([good], { params: { ...owner.publicKey.params, polyModulusDegree: 8192 } }), 'FL_CKKS_PARAMS_MISMATCH')
-    const smaller = await encryptUpdate(owner.publicKey, [new Float32Array(3000), new Float32Array(140)], 50)
+    const smaller = await encryptUpdate(owner.publicKey, [new Float32Array(6000), new Float32Array(140)], 50)
     await expectCode(addEncrypted([good, smaller]), 'FL_CKKS_LENGTH_MISMATCH')
     const cases: unknown[] = [
       'update',
       { ...good, clients: 0 },
-      { ...good, lengths: [3000, 100] },
+      { ...good, lengths: [6000, 100] },
       { ...good, params: { ...good.params, polyModulusDegree: 3 } },
       { ...good, vector: { ...good.vector, ciphertexts: ['AAAA', ...good.vector.ciphertexts.slice(1)] } },
     ]

@@ -71,7 +71,7 @@ export function readVector(kit: SealKit, bytes: unknown, details?: unknown): Vec
   const count = view.getUint32(28, true)
   const size = view.getUint32(32, true)
   if (length < 1 || count !== ciphertextCount(kit, length)) {
-    throw malformed(`An encrypted vector of length ${length} holds ${ciphertextCount(kit, length)} ciphertexts of ${kit.slots} values (the header says ${count}).`, details)
+    throw malformed(`An encrypted vector of length ${length} holds ${ciphertextCount(kit, length)} ciphertexts of ${kit.valuesPerCiphertext} values (the header says ${count}).`, details)
   }
   const at = (c: number): number => VECTOR_HEADER_BYTES + c * size
   if (size !== kit.ciphertextBytes) {

@@ -31,12 +31,17 @@ export class CkksContext {
     return this.open.params
   }
 
-  /** Values per ciphertext. */
+  /** Complex slots per ciphertext; each carries two values. */
   get slots(): number {
     return this.open.slots
   }
 
-  /** Largest magnitude any slot may reach, summed over every vector added into it. */
+  /** Values per ciphertext (twice the slots). */
+  get valuesPerCiphertext(): number {
+    return this.open.valuesPerCiphertext
+  }
+
+  /** Largest magnitude any value may reach, summed over every vector added into it. */
   get capacity(): number {
     return this.open.capacity
   }

@@ -2,8 +2,9 @@
  * Client side: encrypts vectors under the job owner's public key. It holds no secret key, so a
  * client cannot decrypt anything, its own ciphertexts included.
  *
- * Ciphertexts go out whole, 32 bytes per value (one 60-bit prime: two polynomials of N 8-byte
- * coefficients for N/2 values). SEAL's seeded form halves symmetric-key ciphertexts, whose second
+ * Ciphertexts go out whole, 16 bytes per value (one 60-bit prime: two polynomials of N 8-byte
+ * coefficients for N values, two per complex slot), in coefficient form (not NTT form): sums
+ * are the same either way, and the owner transforms only the aggregate. SEAL's seeded form halves symmetric-key ciphertexts, whose second
  * polynomial is uniform and can be regenerated from a seed; a public-key ciphertext's second
  * polynomial is u·pk + e, which no seed reproduces, so that compression does not apply here (and
  * zstd gains nothing on uniform residues).
@@ -11,7 +12,6 @@
 import { W3aiError } from '@w3ai/protocol'
 import type { CipherText } from 'node-seal/implementation/cipher-text'
 import type { Encryptor } from 'node-seal/implementation/encryptor'
-import type { PlainText } from 'node-seal/implementation/plain-text'
 import { toBase64Url } from '../encoding.js'
 import { VECTOR_HEADER_BYTES, vectorBytes, writeVectorHeader } from './binary.js'
 import { checkedPublicKey, ciphertextCount, type SealKit } from './kit.js'
@@ -22,9 +22,8 @@ export class CkksEncryptor {
   readonly keyId: string
   private readonly kit: SealKit
   private encryptor: Encryptor | undefined
-  // Reused by every encryption: one slot chunk, its encoding, its encryption.
-  private readonly chunk: Float64Array
-  private readonly plain: PlainText
+  // Reused by every encryption: one encoded chunk, one ciphertext.
+  private readonly coefficients: Float64Array
   private readonly cipher: CipherText
 
   /** Use `CkksContext.encryptor`. */
@@ -42,20 +41,18 @@ export class CkksEncryptor {
     }
     this.kit = kit
     this.keyId = keyId
-    this.chunk = new Float64Array(kit.slots)
-    this.plain = kit.seal.PlainText()
+    this.coefficients = new Float64Array(kit.valuesPerCiphertext)
     this.cipher = kit.seal.CipherText()
   }
 
   /**
-   * Encrypts `values` into ceil(length / slots) ciphertexts. Every value must be finite and at
+   * Encrypts `values` into ceil(length / N) ciphertexts (N = valuesPerCiphertext). Every value must be finite and at
    * most `capacity` in magnitude (FL_CKKS_OUT_OF_RANGE); so must every sum of them later.
    */
   encrypt(values: Float64Array | Float32Array | readonly number[]): CkksVector {
-    const none = this.kit.seal.ComprModeType.none
     this.check(values)
     const ciphertexts: string[] = []
-    this.each(values, (cipher) => ciphertexts.push(toBase64Url(cipher.saveArray(none))))
+    this.each(values, (bytes) => ciphertexts.push(toBase64Url(bytes)))
     return { keyId: this.keyId, length: values.length, ciphertexts }
   }
 
@@ -67,14 +64,9 @@ export class CkksEncryptor {
    */
   encryptBytes(values: Float64Array | Float32Array | readonly number[], headroom = 0): Uint8Array {
     const { kit } = this
-    const none = kit.seal.ComprModeType.none
     this.check(values)
     const out = new Uint8Array(headroom + vectorBytes(kit, values.length))
-    this.each(values, (cipher, c) => {
-      const bytes = cipher.saveArray(none)
-      if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
-      out.set(bytes, headroom + VECTOR_HEADER_BYTES + c * kit.ciphertextBytes)
-    })
+    this.each(values, (bytes, c) => out.set(bytes, headroom + VECTOR_HEADER_BYTES + c * kit.ciphertextBytes))
     writeVectorHeader(kit, out.subarray(headroom), this.keyId, values.length)
     return out
   }
@@ -92,21 +84,29 @@ export class CkksEncryptor {
     }
   }
 
-  /** Encrypts checked `values` chunk by chunk, handing each ciphertext to `take`. */
-  private each(values: Float64Array | Float32Array | readonly number[], take: (cipher: CipherText, c: number) => void): void {
+  /**
+   * Encrypts checked `values` chunk by chunk, handing each ciphertext's bytes to `take`. SEAL
+   * encrypts zero under the public key (all of the randomness), the result goes to coefficient
+   * form, and the encoded chunk is added to its first polynomial here: the same ciphertext SEAL's
+   * encrypt would give for that plaintext, in coefficient form, with both halves of every slot used.
+   */
+  private each(values: Float64Array | Float32Array | readonly number[], take: (bytes: Uint8Array, c: number) => void): void {
     const encryptor = this.encryptor as Encryptor
-    const { encoder, slots, scale } = this.kit
-    const { chunk, plain, cipher } = this
+    const { kit, coefficients, cipher } = this
+    const { seal, evaluator, embedding, residues, scale, valuesPerCiphertext } = kit
+    const none = seal.ComprModeType.none
     const length = values.length
-    for (let c = 0; c < ciphertextCount(this.kit, length); c++) {
-      const start = c * slots
-      const end = Math.min(length, start + slots)
-      if (values instanceof Float64Array || values instanceof Float32Array) chunk.set(values.subarray(start, end))
-      else for (let i = start; i < end; i++) chunk[i - start] = values[i] as number
-      chunk.fill(0, end - start)
-      encoder.encode(chunk, scale, plain)
-      encryptor.encrypt(plain, cipher)
-      take(cipher, c)
+    for (let c = 0; c < ciphertextCount(kit, length); c++) {
+      encryptor.encryptZero(cipher)
+      cipher.setScale(scale)
+      evaluator.cipherTransformFromNtt(cipher, cipher)
+      const bytes = cipher.saveArray(none)
+      if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
+      const start = c * valuesPerCiphertext
+      embedding.encode(values, start, Math.min(length, start + valuesPerCiphertext), scale, coefficients)
+      for (let k = 0; k < coefficients.length; k++) coefficients[k] = Math.round(coefficients[k] as number)
+      residues.addInto(bytes, kit.polynomialOffset, coefficients)
+      take(bytes, c)
     }
   }
 
@@ -114,7 +114,6 @@ export class CkksEncryptor {
   close(): void {
     if (this.encryptor === undefined) return
     this.encryptor.delete()
-    this.plain.delete()
     this.cipher.delete()
     this.encryptor = undefined
   }

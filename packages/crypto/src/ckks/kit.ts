@@ -7,7 +7,9 @@ import type { CipherText } from 'node-seal/implementation/cipher-text'
 import type { CKKSEncoder } from 'node-seal/implementation/ckks-encoder'
 import type { Context } from 'node-seal/implementation/context'
 import type { Evaluator } from 'node-seal/implementation/evaluator'
+import { CanonicalEmbedding } from './embedding.js'
 import { checkParams, ckksCapacity, ckksSlots, dataPrimes, sameParams, type CkksParams } from './params.js'
+import { Residues } from './residues.js'
 import { loadSeal, type SEALLibrary } from './seal.js'
 import { ciphertextBytes, decodeSealObject, keyIdOf, malformed, secretKeyBytes, type CkksPublicKey, type CkksSecretKey, type CkksVector } from './wire.js'
 
@@ -18,8 +20,15 @@ export interface SealKit {
   encoder: CKKSEncoder
   evaluator: Evaluator
   scale: number
+  /** Complex slots per ciphertext (N/2). */
   slots: number
+  /** Values per ciphertext: each slot carries two (embedding.ts). */
+  valuesPerCiphertext: number
   capacity: number
+  embedding: CanonicalEmbedding
+  residues: Residues
+  /** Where a ciphertext's first polynomial starts in its serialization (the second follows it). */
+  polynomialOffset: number
   /** Parms id of ciphertexts, and of keys (they differ when there is a special prime). */
   dataParmsId: BigUint64Array
   keyParmsId: BigUint64Array
@@ -55,7 +64,13 @@ export async function openKit(params: CkksParams): Promise<SealKit> {
     const keyParmsId = key.values.slice()
     data.delete()
     key.delete()
+    const contextData = context.firstContextData
+    const dataParms = contextData.parms
+    const primes = Array.from(dataParms.coeffModulus)
+    dataParms.delete()
+    contextData.delete()
     const allPrimes = clean.coeffModulusBits.length
+    const bytes = ciphertextBytes(n, dataPrimes(clean))
     return {
       seal,
       params: clean,
@@ -64,10 +79,14 @@ export async function openKit(params: CkksParams): Promise<SealKit> {
       evaluator: seal.Evaluator(context),
       scale: 2 ** clean.scaleBits,
       slots: ckksSlots(clean),
+      valuesPerCiphertext: n,
       capacity: ckksCapacity(clean),
+      embedding: new CanonicalEmbedding(n),
+      residues: new Residues(n, primes),
+      polynomialOffset: bytes - 2 * n * primes.length * 8,
       dataParmsId,
       keyParmsId,
-      ciphertextBytes: ciphertextBytes(n, dataPrimes(clean)),
+      ciphertextBytes: bytes,
       publicKeyBytes: ciphertextBytes(n, allPrimes),
       secretKeyBytes: secretKeyBytes(n, allPrimes),
     }
@@ -85,7 +104,7 @@ export function closeKit(kit: SealKit): void {
 
 /** Ciphertexts a vector of `length` values needs. */
 export function ciphertextCount(kit: SealKit, length: number): number {
-  return Math.ceil(length / kit.slots)
+  return Math.ceil(length / kit.valuesPerCiphertext)
 }
 
 /** Checks a vector's shape (not its ciphertexts' contents) as received from anyone. */
@@ -95,7 +114,7 @@ export function checkVector(kit: SealKit, vector: unknown, details?: unknown): C
   if (typeof keyId !== 'string' || keyId.length === 0) throw malformed('An encrypted vector has no key id.', details)
   if (!Number.isSafeInteger(length) || (length as number) < 1) throw malformed('An encrypted vector needs a positive integer length.', details)
   if (!Array.isArray(ciphertexts) || ciphertexts.length !== ciphertextCount(kit, length as number)) {
-    throw malformed(`An encrypted vector of length ${String(length)} holds ${ciphertextCount(kit, length as number)} ciphertexts of ${kit.slots} values.`, details)
+    throw malformed(`An encrypted vector of length ${String(length)} holds ${ciphertextCount(kit, length as number)} ciphertexts of ${kit.valuesPerCiphertext} values.`, details)
   }
   return vector as CkksVector
 }

@@ -3,15 +3,15 @@
  * and every extra prime would double ciphertext size and encryption time for nothing.
  *
  * Precision with the defaults (N = 4096, one 60-bit prime, scale 2^28), measured: a fresh
- * encryption adds an error of about 4e-5 rms (2e-4 at most over 2048 slots) to each value, and a
- * sum of K ciphertexts about sqrt(K) times that; a sum must stay below `ckksCapacity` (2^30, about
- * 1.07e9) in every slot, or it wraps around and decrypts to garbage. Security: 60 bits of modulus
+ * encryption adds an error of about 4e-5 rms (3e-4 at most over 40k values) to each value, and a
+ * sum of K ciphertexts about sqrt(K) times that; a sum must stay below `ckksCapacity` (2^29, about
+ * 5.4e8) in every value, or it wraps around and decrypts to garbage. Security: 60 bits of modulus
  * at N = 4096 is well inside SEAL's 128-bit bound (109 bits).
  */
 import { W3aiError } from '@w3ai/protocol'
 
 export interface CkksParams {
-  /** Ring dimension N (4096, 8192 or 16384); a ciphertext holds N/2 values. */
+  /** Ring dimension N (4096, 8192 or 16384); a ciphertext holds N values (two per complex slot). */
   polyModulusDegree: number
   /**
    * Bit sizes of the coefficient modulus primes. With more than one, SEAL keeps the last as the
@@ -41,15 +41,16 @@ export function dataPrimes(params: CkksParams): number {
 }
 
 /**
- * The largest magnitude a slot may reach, summed over every ciphertext added into it. The data
- * modulus q is at least 2^(bits-1) and decoding reads values in (-q/2, q/2); one more bit is kept
- * as margin for the noise.
+ * The largest magnitude a value may reach, summed over every vector added into it. The data
+ * modulus q is at least 2^(bits-1) and decoding reads coefficients in (-q/2, q/2); a coefficient
+ * is at most the largest slot magnitude, and a slot holds two values (real and imaginary parts,
+ * so up to sqrt(2) times the largest of them): one bit for that and one more as margin for the noise.
  */
 export function ckksCapacity(params: CkksParams): number {
-  return 2 ** (dataModulusBits(params) - 2 - params.scaleBits)
+  return 2 ** (dataModulusBits(params) - 3 - params.scaleBits)
 }
 
-/** Values per ciphertext. */
+/** Complex slots per ciphertext (each carries two values, see embedding.ts). */
 export function ckksSlots(params: CkksParams): number {
   return params.polyModulusDegree / 2
 }
@@ -71,7 +72,7 @@ export function checkParams(params: unknown): CkksParams {
   if (total > max) throw bad(`the modulus has ${total} bits; N = ${n} allows ${max} for 128-bit security`, params)
   const clean: CkksParams = { polyModulusDegree: n as number, coeffModulusBits: Object.freeze([...(bits as number[])]) as number[], scaleBits: scaleBits as number }
   if (!Number.isInteger(scaleBits) || (scaleBits as number) < 10 || ckksCapacity(clean) < 1) {
-    throw bad(`scaleBits must be an integer from 10 to ${dataModulusBits(clean) - 2}`, params)
+    throw bad(`scaleBits must be an integer from 10 to ${dataModulusBits(clean) - 3}`, params)
   }
   return Object.freeze(clean)
 }

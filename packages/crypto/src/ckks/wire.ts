@@ -31,7 +31,7 @@ export interface CkksKeyPair {
   secretKey: CkksSecretKey
 }
 
-/** A vector of `length` numbers encrypted under the key `keyId`, `slots` values per ciphertext. */
+/** A vector of `length` numbers encrypted under the key `keyId`, N values per ciphertext (two per complex slot). */
 export interface CkksVector {
   keyId: string
   length: number
@@ -59,6 +59,7 @@ const CIPHERTEXT_FIXED = HEADER_BYTES + PARMS_ID_BYTES + 1 + 5 * 8 + HEADER_BYTE
 // Secret keys (a plaintext): parms id, coefficient count, scale, then the nested array.
 const PLAINTEXT_FIXED = HEADER_BYTES + PARMS_ID_BYTES + 2 * 8 + HEADER_BYTES + 8
 const SCALE_OFFSET = HEADER_BYTES + PARMS_ID_BYTES + 1 + 3 * 8
+const NTT_FLAG_OFFSET = HEADER_BYTES + PARMS_ID_BYTES
 const SIZE_OFFSET = HEADER_BYTES + PARMS_ID_BYTES + 1
 
 /** Serialized length of a two-polynomial ciphertext (or public key) over `primes` primes. */
@@ -132,6 +133,8 @@ export function checkSealObject(bytes: Uint8Array, shape: SealShape): void {
   if (view.getBigUint64(8, true) !== BigInt(bytes.byteLength)) throw malformed(`${what} declares another size than it has.`, details)
   if (shape.scale !== undefined) {
     if (view.getBigUint64(SIZE_OFFSET, true) !== 2n) throw malformed(`${what} is not a fresh two-part ciphertext.`, details)
+    // Vectors travel in coefficient form (encryptor.ts); an NTT-form one comes from another encoding.
+    if (bytes[NTT_FLAG_OFFSET] !== 0) throw malformed(`${what} is in NTT form, not the coefficient form this library sends.`, details)
     if (view.getFloat64(SCALE_OFFSET, true) !== shape.scale) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was encoded at another scale than this key's parameters use.`, details)
   }
 }
