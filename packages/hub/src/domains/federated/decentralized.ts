@@ -13,6 +13,11 @@ import { errorOf, evaluate, roundRecord, workFor, type RoundContext, type RoundO
 import type { NewWork } from './work-store.js'
 
 export const FL_ARCHS = ['ring', 'multigraph', 'star', 'mst'] as const
+/**
+ * Local compute per round in the delay model when the config names none, ms: small, as for the
+ * paper's models, so that distance (not compute) sets the multiplicities.
+ */
+export const DEFAULT_COMPUTE_MS = 10
 export type FlArch = (typeof FL_ARCHS)[number]
 
 /** The topology block of a decentralized config, checked. */
@@ -21,7 +26,7 @@ export interface TopologySettings {
   /** For the multigraph: its overlay (default ring) and t_max (default 5). */
   overlay: OverlayKind
   tMax: number
-  /** Local compute time per round in the delay model, ms (default 1000). */
+  /** Local compute time per round in the delay model, ms (default DEFAULT_COMPUTE_MS). */
   computeMs: number
 }
 
@@ -38,7 +43,7 @@ export function topologySettings(config: Pick<FlConfig, 'topology'>): TopologySe
   if (!['ring', 'star', 'mst'].includes(overlay as string)) throw bad(`overlay must be ring, star or mst, got ${JSON.stringify(overlay)}.`)
   const tMax = t.tMax ?? 5
   if (!(Number.isInteger(tMax) && (tMax as number) >= 1 && (tMax as number) <= 10)) throw bad(`tMax must be an integer 1..10, got ${JSON.stringify(tMax)}.`)
-  const computeMs = t.computeMs ?? 1000
+  const computeMs = t.computeMs ?? DEFAULT_COMPUTE_MS
   if (!(typeof computeMs === 'number' && computeMs >= 0 && computeMs <= 3_600_000)) throw bad(`computeMs must be a number 0..3600000, got ${JSON.stringify(computeMs)}.`)
   return { arch: arch as FlArch, overlay: overlay as OverlayKind, tMax: arch === 'multigraph' ? (tMax as number) : 1, computeMs }
 }
