@@ -30,6 +30,7 @@ describe('fl views', () => {
     expect(text).toMatch(/ROUND\s+STATUS\s+ACCURACY\s+LOSS\s+PARTICIPANTS\s+DROPOUTS\s+EPSILON/)
     expect(text).toMatch(/1\s+completed\s+0\.8100\s+1\.0000\s+3\s+0\s+-/)
     expect(text).toContain('w3ai fl save fl_0123456789abcdef01234567')
+    expect(describeTraining(training({ awaitingOwner: 2 }))).toContain('round 2 waits for you to decrypt it: keep `w3ai fl owner fl_0123456789abcdef01234567` running')
   })
 
   it('follows a training line by line where the output cannot be redrawn, one line per new round', () => {

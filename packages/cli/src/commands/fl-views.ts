@@ -44,6 +44,7 @@ export function flJson(t: FlTraining): Record<string, unknown> {
     clients: t.clients.length,
     modelReady: t.modelReady,
     modelCid: t.modelCid,
+    awaitingOwner: t.awaitingOwner ?? null,
     error: t.error,
     createdAt: t.createdAt,
     finishedAt: t.finishedAt,
@@ -56,6 +57,7 @@ export function describeTraining(t: FlTraining): string {
     `training ${t.id}${t.name === null ? '' : ` (${t.name})`}: ${t.status}, round ${t.round}/${t.config.rounds}, ${t.clients.length} clients${t.evaluators.length > 0 ? `, evaluated on ${t.evaluators[0]?.dataset}` : ''}`,
   ]
   if (t.error !== null) lines.push(`error ${t.error.code}: ${t.error.message}`)
+  if (t.awaitingOwner !== null && t.awaitingOwner !== undefined) lines.push(`round ${t.awaitingOwner} waits for you to decrypt it: keep \`w3ai fl owner ${t.id}\` running (from the home that started it)`)
   if (t.modelCid !== null) lines.push(`model: ${t.modelCid} (serve it: \`w3ai model serve ${t.modelCid}\`)`)
   else if (t.modelReady && TERMINAL_FL_STATUSES.has(t.status)) lines.push(`model not stored yet: \`w3ai fl save ${t.id}\``)
   if (t.rounds.length > 0) lines.push('', roundsTable(t.rounds))
