@@ -1,8 +1,6 @@
 /** Owner side: decrypts vectors (in practice only the aggregate) with the secret key. */
 import { W3aiError } from '@w3ai/protocol'
-import type { CipherText } from 'node-seal/implementation/cipher-text'
 import type { Decryptor } from 'node-seal/implementation/decryptor'
-import type { PlainText } from 'node-seal/implementation/plain-text'
 import { readVector } from './binary.js'
 import { checkedSecretKey, checkVector, loadCheckedCiphertext, loadCiphertext, type SealKit } from './kit.js'
 import type { CkksSecretKey, CkksVector } from './wire.js'
@@ -12,6 +10,8 @@ export class CkksDecryptor {
   private readonly kit: SealKit
   private decryptor: Decryptor | undefined
   private readonly coefficients: Float64Array
+  // A serialized ciphertext (NTT form, this context's header) whose parts are overwritten with decryptions.
+  private scratch: Uint8Array | undefined
 
   /** Use `CkksContext.decryptor`. */
   constructor(kit: SealKit, secretKey: CkksSecretKey) {
@@ -43,48 +43,42 @@ export class CkksDecryptor {
     const { keyId, length } = binary ?? (json as CkksVector)
     if (keyId !== this.keyId) throw new W3aiError('FL_CKKS_WRONG_KEY', 'The vector is encrypted under another key than this secret key.', { keyId, expected: this.keyId })
     const count = binary?.count ?? (json as CkksVector).ciphertexts.length
+    const { valuesPerCiphertext, polynomialOffset, polynomialBytes } = this.kit
     const out = new Float64Array(length)
     const cipher = seal.CipherText()
     const plain = seal.PlainText()
-    const spare = seal.CipherText()
     try {
-      for (let c = 0; c < count; c++) {
-        const what = `Ciphertext ${c}`
-        const details = { ciphertext: c }
-        if (binary !== undefined) loadCheckedCiphertext(this.kit, binary.ciphertext(c, what, details), cipher, what, details)
-        else loadCiphertext(this.kit, json?.ciphertexts[c], cipher, what, details)
-        const start = c * this.kit.valuesPerCiphertext
-        this.decryptOne(cipher, plain, spare, out, start, Math.min(this.kit.valuesPerCiphertext, length - start))
+      // Two ciphertexts at a time: their decryptions (NTT form) go back to coefficient form as the
+      // two parts of one ciphertext, since SEAL transforms only whole ciphertexts.
+      for (let c = 0; c < count; c += 2) {
+        const pair = Math.min(2, count - c)
+        for (let p = 0; p < pair; p++) {
+          const what = `Ciphertext ${c + p}`
+          const details = { ciphertext: c + p }
+          if (binary !== undefined) loadCheckedCiphertext(this.kit, binary.ciphertext(c + p, what, details), cipher, what, details)
+          else loadCiphertext(this.kit, json?.ciphertexts[c + p], cipher, what, details)
+          decryptor.decrypt(cipher, plain)
+          const scratch = (this.scratch ??= cipher.saveArray(seal.ComprModeType.none))
+          const decrypted = plain.saveArray(seal.ComprModeType.none)
+          scratch.set(decrypted.subarray(decrypted.byteLength - polynomialBytes), polynomialOffset + p * polynomialBytes)
+        }
+        const scratch = this.scratch as Uint8Array
+        // Alone, it gets the constant 1 as a second part: SEAL refuses a ciphertext whose second part is empty.
+        if (pair === 1) scratch.fill(0, polynomialOffset + polynomialBytes).fill(1, polynomialOffset + polynomialBytes, polynomialOffset + polynomialBytes + 1)
+        cipher.loadArray(this.kit.context, scratch)
+        this.kit.evaluator.cipherTransformFromNtt(cipher, cipher)
+        const message = cipher.saveArray(seal.ComprModeType.none)
+        for (let p = 0; p < pair; p++) {
+          const start = (c + p) * valuesPerCiphertext
+          this.kit.residues.read(message, polynomialOffset + p * polynomialBytes, this.coefficients)
+          this.kit.embedding.decode(this.coefficients, this.kit.scale, out, start, Math.min(valuesPerCiphertext, length - start))
+        }
       }
     } finally {
       cipher.delete()
       plain.delete()
-      spare.delete()
     }
     return out
-  }
-
-  /**
-   * Decrypts one coefficient-form ciphertext into `out[start..start+count)`. SEAL decrypts in NTT
-   * form and its decoder reads only real parts, so the plaintext goes back to coefficient form
-   * through a ciphertext (the plaintext as its first polynomial, the original second one, which
-   * keeps SEAL from refusing a ciphertext with an empty second part) and is decoded here.
-   */
-  private decryptOne(cipher: CipherText, plain: PlainText, spare: CipherText, out: Float64Array, start: number, count: number): void {
-    const { seal, context, evaluator, embedding, residues, scale, polynomialOffset } = this.kit
-    const { coefficients } = this
-    const none = seal.ComprModeType.none
-    evaluator.cipherTransformToNtt(cipher, cipher)
-    ;(this.decryptor as Decryptor).decrypt(cipher, plain)
-    const bytes = cipher.saveArray(none)
-    const plainBytes = plain.saveArray(none)
-    const polynomial = bytes.byteLength - polynomialOffset
-    bytes.set(plainBytes.subarray(plainBytes.byteLength - polynomial / 2), polynomialOffset)
-    spare.loadArray(context, bytes)
-    evaluator.cipherTransformFromNtt(spare, spare)
-    const message = spare.saveArray(none)
-    residues.read(message, polynomialOffset, coefficients)
-    embedding.decode(coefficients, scale, out, start, count)
   }
 
   close(): void {

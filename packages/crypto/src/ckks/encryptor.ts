@@ -3,8 +3,7 @@
  * client cannot decrypt anything, its own ciphertexts included.
  *
  * Ciphertexts go out whole, 16 bytes per value (one 60-bit prime: two polynomials of N 8-byte
- * coefficients for N values, two per complex slot), in coefficient form (not NTT form): sums
- * are the same either way, and the owner transforms only the aggregate. SEAL's seeded form halves symmetric-key ciphertexts, whose second
+ * coefficients for N values, two per complex slot). SEAL's seeded form halves symmetric-key ciphertexts, whose second
  * polynomial is uniform and can be regenerated from a seed; a public-key ciphertext's second
  * polynomial is u·pk + e, which no seed reproduces, so that compression does not apply here (and
  * zstd gains nothing on uniform residues).
@@ -15,16 +14,25 @@ import type { Encryptor } from 'node-seal/implementation/encryptor'
 import { toBase64Url } from '../encoding.js'
 import { VECTOR_HEADER_BYTES, vectorBytes, writeVectorHeader } from './binary.js'
 import { checkedPublicKey, ciphertextCount, type SealKit } from './kit.js'
-import type { CkksPublicKey, CkksVector } from './wire.js'
+import { NTT_FLAG_OFFSET, type CkksPublicKey, type CkksVector } from './wire.js'
+
+/** A copy of ciphertext bytes marked as in coefficient form (a template for encoded chunks). */
+function coefficientForm(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice()
+  copy[NTT_FLAG_OFFSET] = 0
+  return copy
+}
 
 export class CkksEncryptor {
   /** Id of the public key every vector from here is encrypted under. */
   readonly keyId: string
   private readonly kit: SealKit
   private encryptor: Encryptor | undefined
-  // Reused by every encryption: one encoded chunk, one ciphertext.
+  // Reused by every encryption: one encoded chunk, one ciphertext, and the serialized
+  // coefficient-form ciphertext two encoded chunks go through on their way to NTT form.
   private readonly coefficients: Float64Array
   private readonly cipher: CipherText
+  private message: Uint8Array | undefined
 
   /** Use `CkksContext.encryptor`. */
   constructor(kit: SealKit, publicKey: CkksPublicKey) {
@@ -86,27 +94,48 @@ export class CkksEncryptor {
 
   /**
    * Encrypts checked `values` chunk by chunk, handing each ciphertext's bytes to `take`. SEAL
-   * encrypts zero under the public key (all of the randomness), the result goes to coefficient
-   * form, and the encoded chunk is added to its first polynomial here: the same ciphertext SEAL's
-   * encrypt would give for that plaintext, in coefficient form, with both halves of every slot used.
+   * encrypts zero under the public key (all of the randomness); chunks are encoded here, two at
+   * a time brought to NTT form by SEAL as the two parts of one ciphertext (SEAL transforms only
+   * whole ciphertexts, and refuses one with an empty second part), and each added to its zero
+   * encryption's first part: what SEAL's encrypt would give for that plaintext.
    */
   private each(values: Float64Array | Float32Array | readonly number[], take: (bytes: Uint8Array, c: number) => void): void {
     const encryptor = this.encryptor as Encryptor
     const { kit, coefficients, cipher } = this
-    const { seal, evaluator, embedding, residues, scale, valuesPerCiphertext } = kit
+    const { seal, context, evaluator, embedding, residues, scale, valuesPerCiphertext, polynomialOffset, polynomialBytes } = kit
     const none = seal.ComprModeType.none
     const length = values.length
-    for (let c = 0; c < ciphertextCount(kit, length); c++) {
-      encryptor.encryptZero(cipher)
-      cipher.setScale(scale)
-      evaluator.cipherTransformFromNtt(cipher, cipher)
-      const bytes = cipher.saveArray(none)
-      if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
-      const start = c * valuesPerCiphertext
-      embedding.encode(values, start, Math.min(length, start + valuesPerCiphertext), scale, coefficients)
-      for (let k = 0; k < coefficients.length; k++) coefficients[k] = Math.round(coefficients[k] as number)
-      residues.addInto(bytes, kit.polynomialOffset, coefficients)
-      take(bytes, c)
+    const count = ciphertextCount(kit, length)
+    for (let c = 0; c < count; c += 2) {
+      const pair = Math.min(2, count - c)
+      const zeros: Uint8Array[] = []
+      for (let p = 0; p < pair; p++) {
+        encryptor.encryptZero(cipher)
+        cipher.setScale(scale)
+        const bytes = cipher.saveArray(none)
+        if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
+        zeros.push(bytes)
+      }
+      const message = (this.message ??= coefficientForm(zeros[0] as Uint8Array))
+      message.fill(0, polynomialOffset)
+      for (let p = 0; p < 2; p++) {
+        const start = (c + p) * valuesPerCiphertext
+        if (p < pair) {
+          embedding.encode(values, start, Math.min(length, start + valuesPerCiphertext), scale, coefficients)
+          for (let k = 0; k < coefficients.length; k++) coefficients[k] = Math.round(coefficients[k] as number)
+        } else {
+          coefficients.fill(0)
+          coefficients[0] = 1
+        }
+        residues.addInto(message, polynomialOffset + p * polynomialBytes, coefficients)
+      }
+      cipher.loadArray(context, message)
+      evaluator.cipherTransformToNtt(cipher, cipher)
+      const encoded = cipher.saveArray(none)
+      zeros.forEach((bytes, p) => {
+        residues.addResidues(bytes, polynomialOffset, encoded, polynomialOffset + p * polynomialBytes)
+        take(bytes, c + p)
+      })
     }
   }
 

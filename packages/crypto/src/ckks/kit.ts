@@ -29,6 +29,8 @@ export interface SealKit {
   residues: Residues
   /** Where a ciphertext's first polynomial starts in its serialization (the second follows it). */
   polynomialOffset: number
+  /** Bytes of one polynomial (N residues per data prime). */
+  polynomialBytes: number
   /** Parms id of ciphertexts, and of keys (they differ when there is a special prime). */
   dataParmsId: BigUint64Array
   keyParmsId: BigUint64Array
@@ -84,6 +86,7 @@ export async function openKit(params: CkksParams): Promise<SealKit> {
       embedding: new CanonicalEmbedding(n),
       residues: new Residues(n, primes),
       polynomialOffset: bytes - 2 * n * primes.length * 8,
+      polynomialBytes: n * primes.length * 8,
       dataParmsId,
       keyParmsId,
       ciphertextBytes: bytes,

@@ -8,7 +8,10 @@ export class Residues {
   private readonly n: number
   private readonly primes: readonly bigint[]
   private readonly modulus: bigint
-  // One prime: its high and low 32-bit words, and those of floor(q / 2).
+  // Every prime's high and low 32-bit words.
+  private readonly highs: Float64Array
+  private readonly lows: Float64Array
+  // The first (with one prime, the only) prime's words, and those of floor(q / 2).
   private readonly qHigh: number
   private readonly qLow: number
   private readonly halfHigh: number
@@ -20,6 +23,8 @@ export class Residues {
     this.n = n
     this.primes = primes
     this.modulus = primes.reduce((a, b) => a * b, 1n)
+    this.highs = Float64Array.from(primes, (p) => Number(p >> 32n))
+    this.lows = Float64Array.from(primes, (p) => Number(p & 0xffffffffn))
     const q = primes[0] as bigint
     this.qHigh = Number(q >> 32n)
     this.qLow = Number(q & 0xffffffffn)
@@ -69,6 +74,36 @@ export class Residues {
       }
       view.setUint32(8 * k, low, true)
       view.setUint32(8 * k + 4, high, true)
+    }
+  }
+
+  /** Adds the polynomial at `source[from..]` into the one at `target[to..]`, residue by residue (any form, NTT included). */
+  addResidues(target: Uint8Array, to: number, source: Uint8Array, from: number): void {
+    const { n } = this
+    const length = n * this.primes.length * 8
+    const t = new DataView(target.buffer, target.byteOffset + to, length)
+    const s = new DataView(source.buffer, source.byteOffset + from, length)
+    for (let j = 0; j < this.primes.length; j++) {
+      const qHigh = this.highs[j] as number
+      const qLow = this.lows[j] as number
+      for (let k = j * n; k < (j + 1) * n; k++) {
+        let low = t.getUint32(8 * k, true) + s.getUint32(8 * k, true)
+        let high = t.getUint32(8 * k + 4, true) + s.getUint32(8 * k + 4, true)
+        if (low >= 4294967296) {
+          low -= 4294967296
+          high += 1
+        }
+        if (high > qHigh || (high === qHigh && low >= qLow)) {
+          low -= qLow
+          high -= qHigh
+          if (low < 0) {
+            low += 4294967296
+            high -= 1
+          }
+        }
+        t.setUint32(8 * k, low, true)
+        t.setUint32(8 * k + 4, high, true)
+      }
     }
   }
 

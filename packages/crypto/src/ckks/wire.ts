@@ -59,7 +59,8 @@ const CIPHERTEXT_FIXED = HEADER_BYTES + PARMS_ID_BYTES + 1 + 5 * 8 + HEADER_BYTE
 // Secret keys (a plaintext): parms id, coefficient count, scale, then the nested array.
 const PLAINTEXT_FIXED = HEADER_BYTES + PARMS_ID_BYTES + 2 * 8 + HEADER_BYTES + 8
 const SCALE_OFFSET = HEADER_BYTES + PARMS_ID_BYTES + 1 + 3 * 8
-const NTT_FLAG_OFFSET = HEADER_BYTES + PARMS_ID_BYTES
+/** Where a serialized ciphertext says whether it is in NTT form (1) or coefficient form (0). */
+export const NTT_FLAG_OFFSET = HEADER_BYTES + PARMS_ID_BYTES
 const SIZE_OFFSET = HEADER_BYTES + PARMS_ID_BYTES + 1
 
 /** Serialized length of a two-polynomial ciphertext (or public key) over `primes` primes. */
@@ -133,8 +134,7 @@ export function checkSealObject(bytes: Uint8Array, shape: SealShape): void {
   if (view.getBigUint64(8, true) !== BigInt(bytes.byteLength)) throw malformed(`${what} declares another size than it has.`, details)
   if (shape.scale !== undefined) {
     if (view.getBigUint64(SIZE_OFFSET, true) !== 2n) throw malformed(`${what} is not a fresh two-part ciphertext.`, details)
-    // Vectors travel in coefficient form (encryptor.ts); an NTT-form one comes from another encoding.
-    if (bytes[NTT_FLAG_OFFSET] !== 0) throw malformed(`${what} is in NTT form, not the coefficient form this library sends.`, details)
+    if (bytes[NTT_FLAG_OFFSET] !== 1) throw malformed(`${what} is not in NTT form, as CKKS ciphertexts are.`, details)
     if (view.getFloat64(SCALE_OFFSET, true) !== shape.scale) throw new W3aiError('FL_CKKS_PARAMS_MISMATCH', `${what} was encoded at another scale than this key's parameters use.`, details)
   }
 }
