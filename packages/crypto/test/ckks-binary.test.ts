@@ -158,12 +158,32 @@ describe('CKKS vectors in binary form', () => {
     encryptor.close()
   })
 
+  it('encrypts with zeros prepared ahead exactly as without: each used once, fresh randomness every time', () => {
+    const values = randomVector(length, 5)
+    const encryptor = owner.encryptor(keys.publicKey)
+    expect(encryptor.ciphertextsFor(length)).toBe(3)
+    encryptor.prepare(2)
+    expect(encryptor.prepared).toBe(2)
+    const first = encryptor.encryptBytes(values) // two prepared, one made on the spot
+    expect(encryptor.prepared).toBe(0)
+    encryptor.prepare(3)
+    const second = encryptor.encryptBytes(values)
+    const third = encryptor.encryptBytes(values)
+    encryptor.close()
+    expect(Buffer.compare(first, second)).not.toBe(0)
+    expect(Buffer.compare(second, third)).not.toBe(0)
+    const decryptor = owner.decryptor(keys.secretKey)
+    for (const v of [first, second, third]) expect(maxAbsDiff(decryptor.decrypt(v), values)).toBeLessThan(1e-3)
+    decryptor.close()
+  })
+
   it('frees its WASM memory: many rounds in binary form do not grow it', () => {
     const wasm = (): number => process.memoryUsage().external - process.memoryUsage().arrayBuffers
     const values = randomVector(length, 4)
     const round = (): void => {
       const pair = owner.generateKeys()
       const encryptor = owner.encryptor(pair.publicKey)
+      encryptor.prepare(4)
       const accumulator = owner.accumulator()
       for (let i = 0; i < 3; i++) accumulator.add(encryptor.encryptBytes(values))
       encryptor.close()

@@ -1,7 +1,7 @@
 import { W3aiError, type ErrorCode } from '@w3ai/protocol'
 import { normal, seededRandom } from '@w3ai/util'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { addEncrypted, decryptMean, EncryptedAggregation, encryptUpdate, encryptUpdateBytes, generateJobKeys, type CkksKeyPair } from '../src/he/index.js'
+import { addEncrypted, decryptMean, EncryptedAggregation, encryptUpdate, encryptUpdateBytes, generateJobKeys, UpdateEncryptor, type CkksKeyPair } from '../src/he/index.js'
 import type { Parameters } from '../src/index.js'
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<W3aiError> {
@@ -119,13 +119,39 @@ describe('CKKS federated updates in binary form', () => {
     await expectCode(encryptUpdateBytes(owner.publicKey, model(5), 0), 'FL_CKKS_OUT_OF_RANGE')
   })
 
+  it('lets a client prepare its encryption between rounds: the next update then gives the same mean', async () => {
+    const parameters = model(8)
+    const count = SHAPE.reduce((a, b) => a + b, 0)
+    const encryptor = await UpdateEncryptor.create(owner.publicKey)
+    expect(encryptor.keyId).toBe(owner.publicKey.keyId)
+    expect(encryptor.isPrepared(count)).toBe(false)
+    await encryptor.prepare(count)
+    await encryptor.prepare(count)
+    expect(encryptor.isPrepared(count)).toBe(true)
+    const aggregation = new EncryptedAggregation({ keyId: owner.publicKey.keyId })
+    await aggregation.addBytes(encryptor.encryptBytes(parameters, 30))
+    expect(encryptor.isPrepared(count)).toBe(false)
+    await aggregation.add(encryptor.encrypt(parameters, 10))
+    encryptor.close()
+    const { mean, totalExamples } = await decryptMean(owner.secretKey, await aggregation.resultBytes())
+    await aggregation.close()
+    expect(totalExamples).toBe(40)
+    mean.forEach((t, i) => t.forEach((x, j) => expect(Math.abs(x - (parameters[i]?.[j] as number))).toBeLessThan(1e-4)))
+    expect(() => encryptor.encryptBytes(parameters, 30)).toThrow(/closed/)
+  })
+
   it('round after round in binary form, WASM memory stays flat', async () => {
     const wasm = (): number => process.memoryUsage().external - process.memoryUsage().arrayBuffers
     const parameters = model(7)
     const round = async (): Promise<void> => {
       const keys = await generateJobKeys()
       const aggregation = new EncryptedAggregation({ keyId: keys.publicKey.keyId })
-      for (let i = 0; i < 3; i++) await aggregation.addBytes(await encryptUpdateBytes(keys.publicKey, parameters, 10 + i))
+      const encryptor = await UpdateEncryptor.create(keys.publicKey)
+      for (let i = 0; i < 3; i++) {
+        await encryptor.prepare(6140)
+        await aggregation.addBytes(i === 0 ? await encryptUpdateBytes(keys.publicKey, parameters, 10) : encryptor.encryptBytes(parameters, 10 + i))
+      }
+      encryptor.close()
       const total = await aggregation.resultBytes()
       await aggregation.close()
       await decryptMean(keys.secretKey, total)

@@ -33,6 +33,8 @@ export class CkksEncryptor {
   private readonly coefficients: Float64Array
   private readonly cipher: CipherText
   private message: Uint8Array | undefined
+  // Zero encryptions made ahead by `prepare`, serialized; each is used once, then dropped.
+  private readonly pool: Uint8Array[] = []
 
   /** Use `CkksContext.encryptor`. */
   constructor(kit: SealKit, publicKey: CkksPublicKey) {
@@ -79,6 +81,39 @@ export class CkksEncryptor {
     return out
   }
 
+  /**
+   * Encrypts zero for `ciphertexts` future ciphertexts now (about 1 ms each), so that encrypting
+   * later costs only encoding and additions: a client calls it while it waits between rounds,
+   * off the round's critical path. Encrypting then gives the very ciphertexts it would otherwise
+   * (fresh randomness each, used once); the prepared zeros are as sensitive as the values they
+   * will hide, since anyone who holds one can subtract it.
+   */
+  prepare(ciphertexts: number): void {
+    for (let i = 0; i < ciphertexts; i++) this.pool.push(this.zero())
+  }
+
+  /** Ciphertexts `prepare` has made ready and no encryption has used yet. */
+  get prepared(): number {
+    return this.pool.length
+  }
+
+  /** Ciphertexts a vector of `length` values takes. */
+  ciphertextsFor(length: number): number {
+    return ciphertextCount(this.kit, length)
+  }
+
+  /** A fresh encryption of zero at the parameters' scale, in NTT form, serialized. */
+  private zero(): Uint8Array {
+    const encryptor = this.encryptor
+    if (encryptor === undefined) throw new Error('this encryptor is closed')
+    const { kit, cipher } = this
+    encryptor.encryptZero(cipher)
+    cipher.setScale(kit.scale)
+    const bytes = cipher.saveArray(kit.seal.ComprModeType.none)
+    if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
+    return bytes
+  }
+
   private check(values: Float64Array | Float32Array | readonly number[]): void {
     if (this.encryptor === undefined) throw new Error('this encryptor is closed')
     const { capacity } = this.kit
@@ -94,13 +129,13 @@ export class CkksEncryptor {
 
   /**
    * Encrypts checked `values` chunk by chunk, handing each ciphertext's bytes to `take`. SEAL
-   * encrypts zero under the public key (all of the randomness); chunks are encoded here, two at
+   * encrypts zero under the public key (all of the randomness; prepared ahead when `prepare` was
+   * called); chunks are encoded here, two at
    * a time brought to NTT form by SEAL as the two parts of one ciphertext (SEAL transforms only
    * whole ciphertexts, and refuses one with an empty second part), and each added to its zero
    * encryption's first part: what SEAL's encrypt would give for that plaintext.
    */
   private each(values: Float64Array | Float32Array | readonly number[], take: (bytes: Uint8Array, c: number) => void): void {
-    const encryptor = this.encryptor as Encryptor
     const { kit, coefficients, cipher } = this
     const { seal, context, evaluator, embedding, residues, scale, valuesPerCiphertext, polynomialOffset, polynomialBytes } = kit
     const none = seal.ComprModeType.none
@@ -109,13 +144,7 @@ export class CkksEncryptor {
     for (let c = 0; c < count; c += 2) {
       const pair = Math.min(2, count - c)
       const zeros: Uint8Array[] = []
-      for (let p = 0; p < pair; p++) {
-        encryptor.encryptZero(cipher)
-        cipher.setScale(scale)
-        const bytes = cipher.saveArray(none)
-        if (bytes.byteLength !== kit.ciphertextBytes) throw new Error(`SEAL saved a ciphertext of ${bytes.byteLength} bytes, not ${kit.ciphertextBytes}`)
-        zeros.push(bytes)
-      }
+      for (let p = 0; p < pair; p++) zeros.push(this.pool.shift() ?? this.zero())
       const message = (this.message ??= coefficientForm(zeros[0] as Uint8Array))
       message.fill(0, polynomialOffset)
       for (let p = 0; p < 2; p++) {
@@ -145,5 +174,7 @@ export class CkksEncryptor {
     this.encryptor.delete()
     this.cipher.delete()
     this.encryptor = undefined
+    for (const zero of this.pool) zero.fill(0)
+    this.pool.length = 0
   }
 }
