@@ -146,17 +146,15 @@ export class CkksEncryptor {
       const zeros: Uint8Array[] = []
       for (let p = 0; p < pair; p++) zeros.push(this.pool.shift() ?? this.zero())
       const message = (this.message ??= coefficientForm(zeros[0] as Uint8Array))
-      message.fill(0, polynomialOffset)
       for (let p = 0; p < 2; p++) {
         const start = (c + p) * valuesPerCiphertext
         if (p < pair) {
           embedding.encode(values, start, Math.min(length, start + valuesPerCiphertext), scale, coefficients)
-          for (let k = 0; k < coefficients.length; k++) coefficients[k] = Math.round(coefficients[k] as number)
         } else {
           coefficients.fill(0)
           coefficients[0] = 1
         }
-        residues.addInto(message, polynomialOffset + p * polynomialBytes, coefficients)
+        residues.write(message, polynomialOffset + p * polynomialBytes, coefficients)
       }
       cipher.loadArray(context, message)
       evaluator.cipherTransformToNtt(cipher, cipher)

@@ -37,36 +37,21 @@ export class Residues {
   }
 
   /**
-   * Adds integer-valued `coefficients` (each of magnitude below Q/2) into the polynomial at
-   * `bytes[offset..]`, modulo every prime.
+   * Writes `coefficients` rounded to integers (each of magnitude below Q/2) as the polynomial at
+   * `bytes[offset..]`, replacing what was there.
    */
-  addInto(bytes: Uint8Array, offset: number, coefficients: Float64Array): void {
+  write(bytes: Uint8Array, offset: number, coefficients: Float64Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset + offset, this.n * this.primes.length * 8)
-    if (this.primes.length > 1) return this.addIntoBig(view, coefficients)
     const { n, qHigh, qLow } = this
+    if (this.primes.length > 1) return this.writeBig(view, coefficients)
     for (let k = 0; k < n; k++) {
-      const c = coefficients[k] as number
-      // c mod q as two words: c itself when c >= 0 (c < q), q - |c| otherwise.
+      const c = Math.round(coefficients[k] as number)
       const a = Math.abs(c)
       let high = Math.floor(a / 4294967296)
       let low = a - high * 4294967296
-      if (c < 0) {
+      if (c < 0 && a > 0) {
         low = qLow - low
         high = qHigh - high
-        if (low < 0) {
-          low += 4294967296
-          high -= 1
-        }
-      }
-      low += view.getUint32(8 * k, true)
-      high += view.getUint32(8 * k + 4, true)
-      if (low >= 4294967296) {
-        low -= 4294967296
-        high += 1
-      }
-      if (high > qHigh || (high === qHigh && low >= qLow)) {
-        low -= qLow
-        high -= qHigh
         if (low < 0) {
           low += 4294967296
           high -= 1
@@ -130,14 +115,10 @@ export class Residues {
     }
   }
 
-  private addIntoBig(view: DataView, coefficients: Float64Array): void {
+  private writeBig(view: DataView, coefficients: Float64Array): void {
     const { n } = this
     this.primes.forEach((p, j) => {
-      for (let k = 0; k < n; k++) {
-        const at = 8 * (j * n + k)
-        const c = BigInt(coefficients[k] as number) % p
-        view.setBigUint64(at, (view.getBigUint64(at, true) + c + p) % p, true)
-      }
+      for (let k = 0; k < n; k++) view.setBigUint64(8 * (j * n + k), ((BigInt(Math.round(coefficients[k] as number)) % p) + p) % p, true)
     })
   }
 
