@@ -1,20 +1,24 @@
 /**
  * CKKS aggregation cost per round: each of 10 clients encrypts its update (pre-weighted, as
- * @w3ai/federated/he does), the aggregator parses and adds the JSON messages as they arrive, the
- * owner decrypts the mean. Baseline in the same run: the plaintext round's data path (each client's
- * float32 parameters as base64 in JSON, parsed by the aggregator, example-weighted mean). Training
- * is not included: these are the costs secure aggregation adds to a round, not a round's length.
- * Also: other CKKS parameter sets at one size (time, bytes, precision), and encryption split over
- * worker threads.
+ * @w3ai/federated/he does), the aggregator reads and adds the messages as they arrive, the owner
+ * decrypts the mean. Baseline in the same run: the plaintext round's data path (each client's
+ * float32 parameters, read by the aggregator, example-weighted mean). Training is not included:
+ * these are the costs secure aggregation adds to a round, not a round's length. `ckks prepared`:
+ * clients encrypt with randomness an UpdateEncryptor prepared ahead (prepare ms: that work, done
+ * between rounds). Also: other CKKS parameter sets at one size (time, bytes, precision), and
+ * encryption split over worker threads.
  *
- *   npm run bench -- fl-ckks [--sizes 10000,100000,1000000] [--clients 10] [--compare 100000] [--workers 2]
+ * --wire binary (default): plaintext updates as raw float32 after a small header, CKKS updates in
+ * the binary envelope; --wire json: both as JSON with base64 (the earlier form).
+ *
+ *   npm run bench -- fl-ckks [--sizes 10000,100000,1000000] [--clients 10] [--compare 100000] [--workers 2] [--wire binary|json]
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import { CkksContext, DEFAULT_CKKS_PARAMS, type CkksParams, type CkksPublicKey, type CkksVector } from '@w3ai/crypto/ckks'
+import { CkksContext, DEFAULT_CKKS_PARAMS, type CkksParams, type CkksPublicKey } from '@w3ai/crypto/ckks'
 import { weightedMean, type Parameters } from '@w3ai/federated'
-import { decryptMean, EncryptedAggregation, encryptUpdate, generateJobKeys, type EncryptedUpdate } from '@w3ai/federated/he'
+import { decryptMean, EncryptedAggregation, encryptUpdate, encryptUpdateBytes, generateJobKeys, UpdateEncryptor, type EncryptedUpdate } from '@w3ai/federated/he'
 import { normal, seededRandom } from '@w3ai/util'
 import { printTable, writeResult } from './lib/report.js'
 
@@ -24,8 +28,11 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '10' },
     compare: { type: 'string', default: '100000' },
     workers: { type: 'string', default: '2' },
+    wire: { type: 'string', default: 'binary' },
   },
 })
+if (values.wire !== 'binary' && values.wire !== 'json') throw new Error('--wire is binary or json')
+const WIRE = values.wire
 const SIZES = values.sizes.split(',').map(Number)
 const CLIENTS = Number(values.clients)
 const COMPARE = Number(values.compare)
@@ -51,6 +58,8 @@ function fromBase64(text: string): Float32Array {
 
 interface Round {
   clientMs: number
+  /** Prepared rounds: a client's preparation of its encryption (between rounds, mean over clients). */
+  prepareMs: number
   aggregatorMs: number
   ownerMs: number
   bytes: number
@@ -61,52 +70,100 @@ interface Round {
   mean: Parameters
 }
 
-function finish(clientMs: number[], aggregatorMs: number, ownerMs: number, bytes: number, mean: Parameters): Round {
+function finish(clientMs: number[], aggregatorMs: number, ownerMs: number, bytes: number, mean: Parameters, prepareMs = 0): Round {
   const sum = clientMs.reduce((a, b) => a + b, 0)
-  return { clientMs: sum / clientMs.length, aggregatorMs, ownerMs, bytes, sequentialMs: sum + aggregatorMs + ownerMs, criticalMs: Math.max(...clientMs) + aggregatorMs + ownerMs, mean }
+  return { clientMs: sum / clientMs.length, prepareMs, aggregatorMs, ownerMs, bytes, sequentialMs: sum + aggregatorMs + ownerMs, criticalMs: Math.max(...clientMs) + aggregatorMs + ownerMs, mean }
+}
+
+/** A plaintext update as bytes: numExamples, tensor count and lengths (u32 each), then the float32 values. */
+function plaintextBytes(parameters: Parameters, numExamples: number): Uint8Array {
+  const header = 4 * (2 + parameters.length)
+  const out = new Uint8Array(header + 4 * parameters.reduce((a, t) => a + t.length, 0))
+  const view = new DataView(out.buffer)
+  view.setUint32(0, numExamples, true)
+  view.setUint32(4, parameters.length, true)
+  let at = header
+  parameters.forEach((t, i) => {
+    view.setUint32(8 + 4 * i, t.length, true)
+    out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), at)
+    at += t.byteLength
+  })
+  return out
+}
+
+function fromPlaintextBytes(bytes: Uint8Array): { parameters: Float32Array[]; numExamples: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const count = view.getUint32(4, true)
+  let at = 4 * (2 + count)
+  const parameters = Array.from({ length: count }, (_, i) => {
+    const n = view.getUint32(8 + 4 * i, true)
+    const start = bytes.byteOffset + at
+    at += 4 * n
+    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : new Float32Array(bytes.buffer.slice(start, start + 4 * n))
+  })
+  return { parameters, numExamples: view.getUint32(0, true) }
 }
 
 function plaintextRound(clients: Parameters[]): Round {
   const clientMs: number[] = []
-  const messages: string[] = []
+  const messages: Array<string | Uint8Array> = []
   for (const [i, parameters] of clients.entries()) {
     const t0 = performance.now()
-    messages.push(JSON.stringify({ parameters: parameters.map(toBase64), numExamples: examples(i) }))
+    messages.push(WIRE === 'binary' ? plaintextBytes(parameters, examples(i)) : JSON.stringify({ parameters: parameters.map(toBase64), numExamples: examples(i) }))
     clientMs.push(performance.now() - t0)
   }
   const t1 = performance.now()
-  const replies = messages.map((m) => JSON.parse(m) as { parameters: string[]; numExamples: number })
+  const replies = messages.map((m) => {
+    if (typeof m !== 'string') return fromPlaintextBytes(m)
+    const r = JSON.parse(m) as { parameters: string[]; numExamples: number }
+    return { parameters: r.parameters.map(fromBase64), numExamples: r.numExamples }
+  })
   const mean = weightedMean(
-    replies.map((r) => r.parameters.map(fromBase64)),
+    replies.map((r) => r.parameters),
     replies.map((r) => r.numExamples),
   )
   const aggregatorMs = performance.now() - t1
-  return finish(clientMs, aggregatorMs, 0, (messages[0] ?? '').length, mean)
+  const first = messages[0] ?? ''
+  return finish(clientMs, aggregatorMs, 0, typeof first === 'string' ? first.length : first.byteLength, mean)
 }
 
-async function ckksRound(clients: Parameters[], params: CkksParams): Promise<Round> {
+/** A CKKS round; `prepared`: each client's UpdateEncryptor prepared its randomness beforehand (timed apart). */
+async function ckksRound(clients: Parameters[], params: CkksParams, prepared = false): Promise<Round> {
   const keys = await generateJobKeys(params)
+  const encryptors = prepared ? await Promise.all(clients.map(() => UpdateEncryptor.create(keys.publicKey))) : []
+  const prepareMs: number[] = []
+  for (const [i, encryptor] of encryptors.entries()) {
+    const t0 = performance.now()
+    await encryptor.prepare((clients[i] as Parameters).reduce((a, t) => a + t.length, 0))
+    prepareMs.push(performance.now() - t0)
+  }
   const clientMs: number[] = []
   let aggregatorMs = 0
   let bytes = 0
   // The aggregator adds each update as it arrives and keeps only the running sum.
   const aggregation = new EncryptedAggregation({ keyId: keys.publicKey.keyId, params: keys.publicKey.params })
   for (const [i, parameters] of clients.entries()) {
+    const encryptor = encryptors[i]
     const t0 = performance.now()
-    const message = JSON.stringify(await encryptUpdate(keys.publicKey, parameters, examples(i)))
+    const message =
+      WIRE === 'binary'
+        ? encryptor !== undefined ? encryptor.encryptBytes(parameters, examples(i)) : await encryptUpdateBytes(keys.publicKey, parameters, examples(i))
+        : JSON.stringify(encryptor !== undefined ? encryptor.encrypt(parameters, examples(i)) : await encryptUpdate(keys.publicKey, parameters, examples(i)))
     clientMs.push(performance.now() - t0)
-    bytes = message.length
+    bytes = typeof message === 'string' ? message.length : message.byteLength
     const t1 = performance.now()
-    await aggregation.add(JSON.parse(message) as EncryptedUpdate)
+    await aggregation.add(typeof message === 'string' ? (JSON.parse(message) as EncryptedUpdate) : message)
     aggregatorMs += performance.now() - t1
   }
+  encryptors.forEach((e) => e.close())
   const t1 = performance.now()
-  const total = JSON.stringify(await aggregation.result())
+  const total = WIRE === 'binary' ? await aggregation.resultBytes() : JSON.stringify(await aggregation.result())
   await aggregation.close()
   aggregatorMs += performance.now() - t1
   const t2 = performance.now()
-  const { mean } = await decryptMean(keys.secretKey, JSON.parse(total))
-  return finish(clientMs, aggregatorMs, performance.now() - t2, bytes, mean)
+  const { mean } = await decryptMean(keys.secretKey, typeof total === 'string' ? JSON.parse(total) : total)
+  const meanPrepare = prepareMs.length === 0 ? 0 : prepareMs.reduce((a, b) => a + b, 0) / prepareMs.length
+  return finish(clientMs, aggregatorMs, performance.now() - t2, bytes, mean, meanPrepare)
 }
 
 /** Largest error of `got` relative to the largest value of `want`. */
@@ -132,20 +189,23 @@ for (const size of SIZES) {
   const clients = Array.from({ length: CLIENTS }, (_, i) => model(size, i + 1))
   const plain = plaintextRound(clients)
   const ckks = await ckksRound(clients, DEFAULT_CKKS_PARAMS)
+  const prepared = await ckksRound(clients, DEFAULT_CKKS_PARAMS, true)
   const error = relativeError(ckks.mean, plain.mean)
   for (const [name, r] of [
     ['plaintext', plain],
     ['ckks', ckks],
+    ['ckks prepared', prepared],
   ] as const) {
-    rows.push([size.toLocaleString('en-US'), name, r.clientMs, r.aggregatorMs, r.ownerMs, r.sequentialMs, r.criticalMs, (r.bytes / 1e6).toFixed(2), (r.bytes / size).toFixed(1), name === 'ckks' ? error.toExponential(1) : '-'])
+    const err = name === 'plaintext' ? '-' : relativeError(r.mean, plain.mean).toExponential(1)
+    rows.push([size.toLocaleString('en-US'), name, r.clientMs, name === 'ckks prepared' ? r.prepareMs : '-', r.aggregatorMs, r.ownerMs, r.sequentialMs, r.criticalMs, (r.bytes / 1e6).toFixed(2), (r.bytes / size).toFixed(1), err])
   }
   const overhead = { sequentialMs: ckks.sequentialMs - plain.sequentialMs, criticalMs: ckks.criticalMs - plain.criticalMs }
   if (size === 100_000) dataPathRatio100k = ckks.sequentialMs / plain.sequentialMs
-  results.push({ parameters: size, clients: CLIENTS, plaintext: { ...plain, mean: undefined }, ckks: { ...ckks, mean: undefined }, overheadMs: overhead, relativeError: error })
+  results.push({ parameters: size, clients: CLIENTS, plaintext: { ...plain, mean: undefined }, ckks: { ...ckks, mean: undefined }, ckksPrepared: { ...prepared, mean: undefined }, overheadMs: overhead, relativeError: error })
 }
 printTable(
-  `CKKS aggregation, ${CLIENTS} clients, N=${DEFAULT_CKKS_PARAMS.polyModulusDegree}, primes ${DEFAULT_CKKS_PARAMS.coeffModulusBits.join('/')}, scale 2^${DEFAULT_CKKS_PARAMS.scaleBits} (ms; bytes are one client's JSON message)`,
-  ['params', 'round', 'client ms', 'aggregator ms', 'owner ms', 'sequential ms', 'critical ms', 'MB/update', 'B/param', 'max rel. error'],
+  `CKKS aggregation, ${CLIENTS} clients, N=${DEFAULT_CKKS_PARAMS.polyModulusDegree}, primes ${DEFAULT_CKKS_PARAMS.coeffModulusBits.join('/')}, scale 2^${DEFAULT_CKKS_PARAMS.scaleBits} (ms, client and prepare: mean per client; bytes: one client's message, wire ${WIRE})`,
+  ['params', 'round', 'client ms', 'prepare ms', 'aggregator ms', 'owner ms', 'sequential ms', 'critical ms', 'MB/update', 'B/param', 'max rel. error'],
   rows,
 )
 
@@ -179,23 +239,24 @@ import('tsx/esm/api').then(async ({ register }) => {
   const { sharedCkksContext } = await import('@w3ai/crypto/ckks')
   parentPort.on('message', async ({ publicKey, values }) => {
     const encryptor = (await sharedCkksContext(publicKey.params)).encryptor(publicKey)
-    parentPort.postMessage({ ciphertexts: encryptor.encrypt(values).ciphertexts })
+    const bytes = encryptor.encryptBytes(values)
+    parentPort.postMessage({ bytes }, [bytes.buffer])
     encryptor.close()
   })
 })`
 
-async function encryptWithWorkers(workers: Worker[], publicKey: CkksPublicKey, packed: Float64Array, slots: number): Promise<CkksVector> {
-  const perWorker = Math.ceil(Math.ceil(packed.length / slots) / workers.length) * slots
-  const parts = await Promise.all(
+/** Each worker encrypts a run of whole ciphertexts' worth of values; the parts come back as binary vectors. */
+async function encryptWithWorkers(workers: Worker[], publicKey: CkksPublicKey, packed: Float64Array, perCiphertext: number): Promise<Uint8Array[]> {
+  const perWorker = Math.ceil(Math.ceil(packed.length / perCiphertext) / workers.length) * perCiphertext
+  return Promise.all(
     workers.map(
       (worker, w) =>
-        new Promise<string[]>((resolve) => {
-          worker.once('message', (m: { ciphertexts: string[] }) => resolve(m.ciphertexts))
+        new Promise<Uint8Array>((resolve) => {
+          worker.once('message', (m: { bytes: Uint8Array }) => resolve(m.bytes))
           worker.postMessage({ publicKey, values: packed.subarray(w * perWorker, Math.min(packed.length, (w + 1) * perWorker)) })
         }),
     ),
   )
-  return { keyId: publicKey.keyId, length: packed.length, ciphertexts: parts.flat() }
 }
 
 const workerRows: Array<Array<string | number>> = []
@@ -204,17 +265,17 @@ const workerResults: Record<string, unknown>[] = []
   const context = await CkksContext.create()
   const { publicKey } = context.generateKeys()
   const workers = Array.from({ length: WORKERS }, () => new Worker(WORKER, { eval: true }))
-  const warm = new Float64Array(context.slots * WORKERS)
-  await encryptWithWorkers(workers, publicKey, warm, context.slots)
+  const warm = new Float64Array(context.valuesPerCiphertext * WORKERS)
+  await encryptWithWorkers(workers, publicKey, warm, context.valuesPerCiphertext)
   for (const size of SIZES.filter((s) => s >= 100_000)) {
     const packed = Float64Array.from({ length: size }, (_, i) => Math.sin(i))
     const encryptor = context.encryptor(publicKey)
     const t0 = performance.now()
-    encryptor.encrypt(packed)
+    encryptor.encryptBytes(packed)
     const oneMs = performance.now() - t0
     encryptor.close()
     const t1 = performance.now()
-    await encryptWithWorkers(workers, publicKey, packed, context.slots)
+    await encryptWithWorkers(workers, publicKey, packed, context.valuesPerCiphertext)
     const workersMs = performance.now() - t1
     workerRows.push([size.toLocaleString('en-US'), oneMs, workersMs, (oneMs / workersMs).toFixed(2)])
     workerResults.push({ parameters: size, oneThreadMs: oneMs, workersMs, workers: WORKERS })
@@ -224,7 +285,8 @@ const workerResults: Record<string, unknown>[] = []
 }
 printTable(`One client's encryption: main thread vs ${WORKERS} worker threads (${availableParallelism()} CPUs here)`, ['params', 'main thread ms', `${WORKERS} workers ms`, 'speed-up'], workerRows)
 
-const path = await writeResult('fl-ckks', {
+const path = await writeResult(WIRE === 'binary' ? 'fl-ckks' : 'fl-ckks-json', {
+  wire: WIRE,
   clients: CLIENTS,
   params: DEFAULT_CKKS_PARAMS,
   dataPathRatio100k,
