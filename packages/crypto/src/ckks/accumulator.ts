@@ -52,17 +52,18 @@ export class CkksAccumulator {
     const { label, details } = name
     const where = label.charAt(0).toLowerCase() + label.slice(1)
     const what = (c: number): string => `Ciphertext ${c} of ${where}`
+    const at = (c: number): Record<string, unknown> => ({ ...details, ciphertext: c })
     if (vector instanceof Uint8Array) {
       const v = readVector(kit, vector, details)
       this.check(v.keyId, v.length, name)
-      this.addLoaded(v.count, (c, target) => loadCheckedCiphertext(kit, v.ciphertext(c, what(c), { ...details, ciphertext: c }), target, what(c), { ...details, ciphertext: c }), where, details)
+      this.addLoaded(v.count, (c, target) => loadCheckedCiphertext(kit, v.ciphertext(c, what(c), at(c)), target, what(c), at(c)), where, details)
       this.accept(v.keyId, v.length)
-      return
+    } else {
+      const v: CkksVector = checkVector(kit, vector, details)
+      this.check(v.keyId, v.length, name)
+      this.addLoaded(v.ciphertexts.length, (c, target) => loadCiphertext(kit, v.ciphertexts[c], target, what(c), at(c)), where, details)
+      this.accept(v.keyId, v.length)
     }
-    const v: CkksVector = checkVector(kit, vector, details)
-    this.check(v.keyId, v.length, name)
-    this.addLoaded(v.ciphertexts.length, (c, target) => loadCiphertext(kit, v.ciphertexts[c], target, what(c), { ...details, ciphertext: c }), where, details)
-    this.accept(v.keyId, v.length)
   }
 
   private check(keyId: string, length: number, { label, details }: VectorLabel): void {

@@ -84,5 +84,6 @@ export class CkksDecryptor {
   close(): void {
     this.decryptor?.delete()
     this.decryptor = undefined
+    this.scratch?.fill(0)
   }
 }

@@ -3,10 +3,10 @@
  * client cannot decrypt anything, its own ciphertexts included.
  *
  * Ciphertexts go out whole, 16 bytes per value (one 60-bit prime: two polynomials of N 8-byte
- * coefficients for N values, two per complex slot). SEAL's seeded form halves symmetric-key ciphertexts, whose second
- * polynomial is uniform and can be regenerated from a seed; a public-key ciphertext's second
- * polynomial is u·pk + e, which no seed reproduces, so that compression does not apply here (and
- * zstd gains nothing on uniform residues).
+ * coefficients for N values, two per complex slot, see embedding.ts). SEAL's seeded form halves
+ * symmetric-key ciphertexts, whose second polynomial is uniform and can be regenerated from a
+ * seed; a public-key ciphertext's second polynomial is u·pk + e, which no seed reproduces, so that
+ * compression does not apply here (and zstd gains nothing on uniform residues).
  */
 import { W3aiError } from '@w3ai/protocol'
 import type { CipherText } from 'node-seal/implementation/cipher-text'
@@ -56,8 +56,8 @@ export class CkksEncryptor {
   }
 
   /**
-   * Encrypts `values` into ceil(length / N) ciphertexts (N = valuesPerCiphertext). Every value must be finite and at
-   * most `capacity` in magnitude (FL_CKKS_OUT_OF_RANGE); so must every sum of them later.
+   * Encrypts `values` into ceil(length / N) ciphertexts (N values each). Every value must be
+   * finite and at most `capacity` in magnitude (FL_CKKS_OUT_OF_RANGE); so must every sum of them.
    */
   encrypt(values: Float64Array | Float32Array | readonly number[]): CkksVector {
     this.check(values)
@@ -69,8 +69,8 @@ export class CkksEncryptor {
   /**
    * The same, in the binary form (see binary.ts): what `CkksAccumulator.add` and
    * `CkksDecryptor.decrypt` also take: three quarters the size of the JSON form, and read with no
-   * text decoding. The vector starts `headroom` bytes into the result, which leaves room for a caller's
-   * own header without copying the ciphertexts again.
+   * text decoding. The vector starts `headroom` bytes into the result, which leaves room for a
+   * caller's own header without copying the ciphertexts again.
    */
   encryptBytes(values: Float64Array | Float32Array | readonly number[], headroom = 0): Uint8Array {
     const { kit } = this
@@ -129,11 +129,10 @@ export class CkksEncryptor {
 
   /**
    * Encrypts checked `values` chunk by chunk, handing each ciphertext's bytes to `take`. SEAL
-   * encrypts zero under the public key (all of the randomness; prepared ahead when `prepare` was
-   * called); chunks are encoded here, two at
-   * a time brought to NTT form by SEAL as the two parts of one ciphertext (SEAL transforms only
-   * whole ciphertexts, and refuses one with an empty second part), and each added to its zero
-   * encryption's first part: what SEAL's encrypt would give for that plaintext.
+   * encrypts zero under the public key (all of the randomness; made ahead if `prepare` was
+   * called). Chunks are encoded here and brought to NTT form by SEAL two at a time, as the two
+   * parts of one ciphertext (SEAL transforms only whole ciphertexts, and refuses one whose second
+   * part is empty); each is added to its zero's first part: what SEAL's encrypt would give.
    */
   private each(values: Float64Array | Float32Array | readonly number[], take: (bytes: Uint8Array, c: number) => void): void {
     const { kit, coefficients, cipher } = this
@@ -172,7 +171,9 @@ export class CkksEncryptor {
     this.encryptor.delete()
     this.cipher.delete()
     this.encryptor = undefined
+    // The prepared zeros would unmask future ciphertexts, the template holds the last values.
     for (const zero of this.pool) zero.fill(0)
     this.pool.length = 0
+    this.message?.fill(0)
   }
 }
