@@ -18,6 +18,10 @@
  * `enc.encryptBytes(values)` gives it, `accumulator.add` / `sum` / `decrypt` take either form, and
  * `accumulator.resultBytes()` returns the sum in it. It is 3/4 the size of the JSON form and needs
  * no text decoding, which at 100k values is most of an aggregator's time.
+ *
+ * Each ciphertext carries N values (two per complex slot, embedding.ts). Most of an encryption is
+ * SEAL encrypting zero; `enc.prepare(ciphertexts)` does that ahead (a client between rounds), and
+ * later encryptions use those zeros, each once.
  */
 export { CkksAccumulator, type SumOptions, type VectorLabel } from './accumulator.js'
 export { binaryVectorLength, VECTOR_HEADER_BYTES } from './binary.js'
