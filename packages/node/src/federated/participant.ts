@@ -10,10 +10,12 @@ import type { SandboxLimits } from '@w3ai/compute'
 import { CLIPPING_NORM_KEY, clipUpdate, NORM_BIT_KEY, normBit } from '@w3ai/federated'
 import { MAX_FL_BODY_BYTES, W3aiError, type FlSealedParameters, type FlWork, type FlWorkReply, type WrappedKey } from '@w3ai/protocol'
 import { unwrapKey, type Identity } from '@w3ai/crypto'
+import type { CkksPublicKey } from '@w3ai/crypto/ckks'
 import { encodeParameters, openParameters, type FederatedWorkClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 import type { LocalDataset } from '../datasets.js'
 import type { FlClientPayload, FlClientResult, FlDatasetBytes } from './client-task.js'
+import { CkksUpdates } from './ckks-updates.js'
 import { SecureRounds } from './secure-rounds.js'
 
 /** Runs one piece of TF.js work (the agent's: in its federated host). */
@@ -65,6 +67,7 @@ export class Participant {
   private wakeUp: (() => void) | undefined
   private current: AbortController | undefined
   private readonly secure = new SecureRounds()
+  private readonly ckks = new CkksUpdates((err) => this.c.log.warn({ err: String(err) }, 'preparing the next ckks update failed; it is encrypted from scratch'))
 
   constructor(private readonly c: ParticipantComponents) {}
 
@@ -84,6 +87,7 @@ export class Participant {
     this.current?.abort(new Error('node stopping'))
     this.wakeUp?.()
     await this.loop
+    await this.ckks.close()
   }
 
   private async poll(): Promise<void> {
@@ -222,10 +226,9 @@ export class Participant {
     if (trained === undefined) return reply
     // Under ckks the update leaves encrypted under the owner's public key: only the owner can read the sum.
     if (work.config.secure === 'ckks') {
-      const { encryptUpdate } = await import('@w3ai/federated/he')
-      const publicKey = (work.message as { publicKey?: Parameters<typeof encryptUpdate>[0] } | undefined)?.publicKey
+      const publicKey = (work.message as { publicKey?: CkksPublicKey } | undefined)?.publicKey
       if (publicKey === undefined) throw new W3aiError('FL_BAD_CONFIG', 'This ckks work carries no public key to encrypt the update under.')
-      return { ...reply, message: await encryptUpdate(publicKey, trained, result.numExamples) }
+      return { ...reply, message: await this.ckks.encrypt(work.trainingId, publicKey, trained, result.numExamples) }
     }
     // Under secure aggregation the update stays here; only its masked form leaves, stage by stage.
     if (work.config.secure === 'secagg+') {
