@@ -4,17 +4,13 @@ import { describe, expect, it } from 'vitest'
 import { CanonicalEmbedding } from '../src/ckks/embedding.js'
 import { CkksContext, DEFAULT_CKKS_PARAMS, type CkksParams } from '../src/ckks/index.js'
 import { loadSeal } from '../src/ckks/seal.js'
+import { maxAbsDiff } from './ckks-kit.js'
 
 function randomVector(length: number, seed: number, scale = 1): Float64Array {
   const random = seededRandom(seed)
   return Float64Array.from({ length }, () => scale * normal(random))
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let max = 0
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)))
-  return max
-}
 
 async function roundTrip(params: CkksParams, values: Float64Array, copies: number): Promise<Float64Array> {
   const context = await CkksContext.create(params)

@@ -1,29 +1,6 @@
-import { W3aiError, type ErrorCode } from '@w3ai/protocol'
-import { normal, seededRandom } from '@w3ai/util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CkksContext, DEFAULT_CKKS_PARAMS, type CkksKeyPair, type CkksVector } from '../src/ckks/index.js'
-
-function expectCode(fn: () => unknown, code: ErrorCode): W3aiError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(W3aiError)
-    expect((err as W3aiError).code, (err as Error).message).toBe(code)
-    return err as W3aiError
-  }
-  throw new Error(`expected ${code}`)
-}
-
-function randomVector(length: number, seed: number): Float32Array {
-  const random = seededRandom(seed)
-  return Float32Array.from({ length }, () => normal(random))
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let max = 0
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)))
-  return max
-}
+import { expectCode, maxAbsDiff, randomVector } from './ckks-kit.js'
 
 /** Rewrites the bytes of one ciphertext of a vector. */
 function tamper(vector: CkksVector, edit: (bytes: Buffer) => Buffer, index = 0): CkksVector {
