@@ -58,7 +58,9 @@ describe.each(backends())('compute jobs on %s', (backend) => {
     const done = await jobs.wait(job.id)
     expect(done.status).toBe('succeeded')
     expect(done.result).toEqual({ stdout: 'HELLO W3AI COMPUTE' })
-    expect(done.history.map((e) => e.kind)).toEqual(['queued', 'leased', 'succeeded'])
+    // An assignment not claimed within the (short) test lease is freed for any node ('reassigned'):
+    // on a loaded machine the claim can come later than that; the job still runs and commits once.
+    expect(done.history.map((e) => e.kind).filter((k) => k !== 'reassigned')).toEqual(['queued', 'leased', 'succeeded'])
   })
 
   it('retries a failed task on another keyed node and shows the retry in the history', async () => {

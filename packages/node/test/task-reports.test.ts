@@ -36,6 +36,16 @@ function gatedExecutor() {
   return { runs, execute, release: () => release() }
 }
 
+/** The mode of `path`, or undefined when it is gone (the outbox renames its temporary files while we walk). */
+async function modeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
 /** Every path under `dir` whose mode lets other users (group or world) in. */
 async function openToOthers(dir: string): Promise<string[]> {
   const found: string[] = []
@@ -43,7 +53,7 @@ async function openToOthers(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) found.push(...(await openToOthers(path)))
-    else if (((await stat(path)).mode & 0o077) !== 0) found.push(path)
+    else if (((await modeOf(path)) ?? 0) & 0o077) found.push(path)
   }
   return found
 }

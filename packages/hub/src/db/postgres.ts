@@ -2,7 +2,10 @@
  * PostgreSQL through node-postgres: the scale-out deployment, where several stateless hubs share
  * one database. A `schema` query parameter in the URL (not a libpq option) puts every table of
  * this network in that schema, so several networks or test runs can share one database.
+ * NOTIFY channels are database-wide, so a schema also scopes them (see `scopedChannel`): hubs of
+ * one network never hear another's events.
  */
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Database, Queryable, QueryResult } from './types.js'
 
@@ -19,6 +22,16 @@ export function parseDatabaseUrl(url: string): PostgresTarget {
     throw new Error(`invalid schema name in database URL: ${schema}`)
   }
   return { connectionString: u.toString(), schema }
+}
+
+/**
+ * The NOTIFY channel that carries `channel` for the network in `schema`. Channels are names of at
+ * most 63 bytes; a longer scoped name is shortened to a digest of it.
+ */
+export function scopedChannel(channel: string, schema: string | undefined): string {
+  if (schema === undefined) return channel
+  const scoped = `${channel}@${schema}`
+  return Buffer.byteLength(scoped) <= 63 ? scoped : `${channel.slice(0, 20)}@${createHash('sha256').update(scoped).digest('hex').slice(0, 40)}`
 }
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
@@ -69,7 +82,8 @@ export async function openPostgres(url: string): Promise<Database> {
         client.release()
       }
     },
-    async listen(channel, handler) {
+    async listen(name, handler) {
+      const channel = scopedChannel(name, schema)
       if (listener === undefined) {
         listener = new pg.Client({ connectionString })
         listener.on('error', () => undefined)
@@ -89,8 +103,8 @@ export async function openPostgres(url: string): Promise<Database> {
         set.delete(handler)
       }
     },
-    async notify(channel, payload) {
-      await pool.query('SELECT pg_notify($1, $2)', [channel, payload])
+    async notify(name, payload) {
+      await pool.query('SELECT pg_notify($1, $2)', [scopedChannel(name, schema), payload])
     },
     async close() {
       await listener?.end().catch(() => undefined)
