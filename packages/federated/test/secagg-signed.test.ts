@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { generateIdentity, type Identity } from '@w3ai/crypto'
-import { runSecAggRound, SecAggClient, SecAggServer, type SecAggSetupReply, type SecAggShareKeysRequest } from '../src/index.js'
+import { clientIdBelongsTo, runSecAggRound, SecAggClient, SecAggServer, type SecAggSetupReply, type SecAggShareKeysRequest } from '../src/index.js'
+import { generateKeyPair, signKeys } from '../src/secagg/keys.js'
 import { codeOf } from './helpers.js'
 
 const nodes: Identity[] = Array.from({ length: 5 }, () => generateIdentity('node'))
@@ -57,5 +58,53 @@ describe('SecAgg+ with signed round keys', () => {
     const id = ids[0] as string
     expect(codeOf(() => new SecAggClient(id).setup(wire(server.requests()[id] as never)))).toBe('FL_BAD_CONFIG')
     expect(codeOf(() => new SecAggClient(id, { identity: nodes[1] as Identity }).setup(wire(server.requests()[id] as never)))).toBe('FL_BAD_CONFIG')
+  })
+
+  it('lets one identity play several clients, named `<its id>/<suffix>`', () => {
+    const [x, y, z] = nodes as [Identity, Identity, Identity]
+    const parties = [
+      { clientId: `${x.id}/a`, identity: x },
+      { clientId: `${x.id}/b`, identity: x },
+      { clientId: `${y.id}/a`, identity: y },
+      { clientId: z.id, identity: z },
+    ]
+    const { result, refusals } = runSecAggRound({
+      roundId: 'r',
+      authenticate: true,
+      updates: parties.map((p, i) => ({ ...p, parameters: [Float32Array.of(i, 1, -1)], numExamples: 10 })),
+    })
+    expect(refusals).toEqual({})
+    expect(result.clients).toEqual(parties.map((p) => p.clientId).sort())
+    expect(result.mean[0]?.[0]).toBeCloseTo(1.5, 5)
+  })
+
+  it('refuses a key signed by node X for a client of node Y (`<Y>/1`), at the server and at a neighbour', () => {
+    const [x, y, z] = nodes as [Identity, Identity, Identity]
+    const roundIds = [`${x.id}/1`, `${y.id}/1`, z.id]
+    const server = new SecAggServer({ roundId: 'r', clients: roundIds, tensorSizes: [3], authenticate: true })
+    const setupOf = (id: string): never => wire(server.requests()[id] as never)
+    const victim = `${y.id}/1`
+    // X cannot even start as Y's client: its identity does not own the id.
+    expect(codeOf(() => new SecAggClient(victim, { identity: x }).setup(setupOf(victim)))).toBe('FL_BAD_CONFIG')
+    // Keys X signs for Y's client id are refused wherever they are checked.
+    const forged = { roundId: 'r', stage: 'setup' as const, clientId: victim, ...signKeys(x, 'r', victim, { channelKey: generateKeyPair().publicKey, maskKey: generateKeyPair().publicKey }) }
+    expect(codeOf(() => server.receive(forged))).toBe('FL_SECAGG_BAD_SIGNATURE')
+    const clients = [new SecAggClient(`${x.id}/1`, { identity: x }), new SecAggClient(victim, { identity: y }), new SecAggClient(z.id, { identity: z })]
+    for (const c of clients) server.receive(wire(c.setup(setupOf(c.clientId))))
+    server.advance()
+    const neighbour = clients[2] as SecAggClient
+    const request = wire(server.requests()[neighbour.clientId]) as SecAggShareKeysRequest
+    const swapped = { ...request, keys: { ...request.keys, [victim]: { channelKey: forged.channelKey, maskKey: forged.maskKey, signingKey: forged.signingKey, signature: forged.signature } } }
+    expect(codeOf(() => neighbour.shareKeys(swapped))).toBe('FL_SECAGG_BAD_SIGNATURE')
+    expect(neighbour.shareKeys(request).shares).toBeDefined()
+  })
+
+  it('gives an identity only its own id and the ids under it', () => {
+    const id = ids[0] as string
+    expect(clientIdBelongsTo(id, id)).toBe(true)
+    expect(clientIdBelongsTo(`${id}/d-0`, id)).toBe(true)
+    expect(clientIdBelongsTo(`${id}/`, id)).toBe(false)
+    expect(clientIdBelongsTo(`${id}0/d-0`, id)).toBe(false)
+    expect(clientIdBelongsTo(`${ids[1]}/d-0`, id)).toBe(false)
   })
 })

@@ -9,7 +9,7 @@ import { splitSecret, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { Parameters } from '../types.js'
 import { neighbourGraph, neighbourhood } from './graph.js'
-import { applyMask, channelKey, checkSignedKeys, generateKeyPair, signKeys, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
+import { applyMask, channelKey, checkSignedKeys, clientIdBelongsTo, generateKeyPair, signKeys, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
 import { quantizeUpdate } from './quantize.js'
 import {
   DOMAIN,
@@ -36,7 +36,7 @@ import {
 export interface SecAggClientOptions {
   /** Source of secret randomness (self-mask seed, share polynomials, nonces); node:crypto by default. Keys come from node:crypto. */
   randomBytes?: (n: number) => Uint8Array
-  /** The client's identity, to sign its round keys when the round authenticates (its id must be the client id). */
+  /** The client's identity, to sign its round keys when the round authenticates (the client id must belong to it: clientIdBelongsTo). */
   identity?: Pick<Identity, 'id' | 'publicKey' | 'signingKey'>
 }
 
@@ -100,8 +100,8 @@ export class SecAggClient {
     const config = resolveSecAggConfig(request.config)
     if (config.roundId !== request.roundId) throw malformed('config.roundId', 'differs from the message round')
     if (!config.clients.includes(this.clientId)) throw new W3aiError('FL_SECAGG_NOT_PARTICIPANT', `${this.clientId} is not among the round's clients`)
-    if (config.authenticate && this.identity?.id !== this.clientId) {
-      throw new W3aiError('FL_BAD_CONFIG', `this round signs its keys: give client ${this.clientId} its identity`, { field: 'authenticate' })
+    if (config.authenticate && (this.identity === undefined || !clientIdBelongsTo(this.clientId, this.identity.id))) {
+      throw new W3aiError('FL_BAD_CONFIG', `this round signs its keys: give client ${this.clientId} the identity it belongs to`, { field: 'authenticate' })
     }
     this.config = config
     this.channel = generateKeyPair()

@@ -16,6 +16,7 @@ export { SecAggClient, type SecAggClientOptions, type SecAggUpdate } from './cli
 export { SecAggServer, type SecAggResult, type SecAggServerOptions, type SecAggServerStage } from './server.js'
 export { runSecAggRound, type SecAggRoundOptions, type SecAggRoundReport } from './run.js'
 export { neighbourGraph } from './graph.js'
+export { clientIdBelongsTo } from './keys.js'
 export { dequantizeSum, quantizationErrorBound, quantizeUpdate } from './quantize.js'
 export {
   resolveSecAggConfig,

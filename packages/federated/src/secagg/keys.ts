@@ -148,7 +148,16 @@ export function signKeys(identity: Pick<Identity, 'publicKey' | 'signingKey'>, r
   return { channelKey: keys.channelKey, maskKey: keys.maskKey, signingKey: identity.publicKey, signature: signBytes(identity, keysStatement(roundId, clientId, keys)) }
 }
 
-/** Throws FL_SECAGG_BAD_SIGNATURE unless `clientId` derives from the signing key and the signature over the keys verifies. */
+/**
+ * True when client id `clientId` is the identity `identityId`'s to play: that id itself, or that id,
+ * a slash and a suffix, one of several clients on one identity (w3ai's FL client ids are
+ * `<nodeId>/<dataset>`). Identity ids hold no slash, so no identity can claim another's clients.
+ */
+export function clientIdBelongsTo(clientId: string, identityId: string): boolean {
+  return clientId === identityId || (clientId.startsWith(`${identityId}/`) && clientId.length > identityId.length + 1)
+}
+
+/** Throws FL_SECAGG_BAD_SIGNATURE unless `clientId` belongs to the signing key's identity and the signature over the keys verifies. */
 export function checkSignedKeys(roundId: string, clientId: string, keys: SecAggPublicKeys): void {
   const { signingKey, signature } = keys
   let ok = false
@@ -156,10 +165,10 @@ export function checkSignedKeys(roundId: string, clientId: string, keys: SecAggP
     ok =
       typeof signingKey === 'string' &&
       typeof signature === 'string' &&
-      (idFromPublicKey('node', signingKey) === clientId || idFromPublicKey('account', signingKey) === clientId) &&
+      (clientIdBelongsTo(clientId, idFromPublicKey('node', signingKey)) || clientIdBelongsTo(clientId, idFromPublicKey('account', signingKey))) &&
       verifyBytes(signingKey, keysStatement(roundId, clientId, keys), signature)
   } catch {
     ok = false
   }
-  if (!ok) throw new W3aiError('FL_SECAGG_BAD_SIGNATURE', `the round keys of ${clientId} are not signed by its identity`, { clientId })
+  if (!ok) throw new W3aiError('FL_SECAGG_BAD_SIGNATURE', `the round keys of ${clientId} are not signed by the identity it belongs to`, { clientId })
 }

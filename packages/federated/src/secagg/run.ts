@@ -9,7 +9,7 @@ import { SecAggServer, type SecAggResult, type SecAggServerOptions } from './ser
 import { SECAGG_STAGES, type SecAggReply, type SecAggRequest, type SecAggStage } from './stages.js'
 
 export interface SecAggRoundOptions extends Omit<SecAggServerOptions, 'clients' | 'tensorSizes'> {
-  /** Each client's update; with `authenticate`, also its identity (whose id is the client id). */
+  /** Each client's update; with `authenticate`, also the identity the client id belongs to. */
   updates: ReadonlyArray<SecAggUpdate & { clientId: string; identity?: SecAggClientOptions['identity'] }>
   /** Clients that go silent from the given stage on (having answered every earlier one). */
   dropAt?: Readonly<Record<string, SecAggStage>>

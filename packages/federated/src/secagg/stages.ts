@@ -58,8 +58,9 @@ export interface SecAggConfig {
   /** Example counts are capped here; a client's weight is min(numExamples, maxWeight) / maxWeight. */
   maxWeight: number
   /**
-   * Clients sign their round keys with their identity (ids derived from ed25519 keys, as node ids
-   * are), and check their neighbours' signatures: a server that swaps keys to read shares is caught.
+   * Clients sign their round keys with their identity (ed25519; a client id is the identity's id,
+   * as node ids are, or that id, '/', and a suffix), and check their neighbours' signatures: a
+   * server that swaps keys to read shares is caught.
    */
   authenticate: boolean
 }
@@ -133,7 +134,7 @@ export function vectorLength(config: Pick<SecAggConfig, 'tensorSizes'>): number 
 export interface SecAggPublicKeys {
   channelKey: string
   maskKey: string
-  /** The client's ed25519 identity key (its id derives from it), base64url. */
+  /** The ed25519 key of the identity the client belongs to (the client id starts with the id derived from it), base64url. */
   signingKey?: string
   /** Its signature over the round id, client id and both keys. */
   signature?: string
