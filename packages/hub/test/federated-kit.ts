@@ -71,7 +71,7 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
   const answer = async (w: FlWork): Promise<FlWorkReply> => {
     if (w.kind === 'init') return { outcome: 'ok', numExamples: 0, parameters: encodeParameters(INITIAL) }
     if (w.kind === 'secagg') {
-      const held = secure.get(`${w.trainingId}/${w.round}`)
+      const held = secure.get(`${w.trainingId}/${w.round}/${w.clientId}`)
       const m = w.message as { stage: SecAggStage }
       if (held === undefined) throw new Error('no update held')
       const c = held.client
@@ -94,7 +94,8 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
       return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 }, message: await encryptUpdate(message?.publicKey as never, trained, rows) }
     }
     if (w.config.secure === 'secagg+') {
-      secure.set(`${w.trainingId}/${w.round}`, { client: new SecAggClient(w.clientId), update: { parameters: trained, numExamples: rows } })
+      // The hub's rounds sign their keys: the client's id (`<nodeId>/<dataset>`) belongs to this node's identity.
+      secure.set(`${w.trainingId}/${w.round}/${w.clientId}`, { client: new SecAggClient(w.clientId, { identity }), update: { parameters: trained, numExamples: rows } })
       return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 } }
     }
     return { outcome: 'ok', numExamples: rows, loss: 1, metrics: { accuracy: 0.4 }, parameters: encodeParameters(trained) }

@@ -1,4 +1,5 @@
-import { generateIdentity } from '@w3ai/crypto'
+import { generateIdentity, idFromPublicKey } from '@w3ai/crypto'
+import type { SecAggPublicKeys, SecAggSetupRequest } from '@w3ai/federated'
 import type { FlWork } from '@w3ai/protocol'
 import { FederatedClient, HubClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -64,5 +65,26 @@ describe('federated rounds under secagg+', { timeout: 90_000 }, () => {
     const { round, parameters } = await fl.parameters(first.id)
     expect(round).toBe(1)
     expect(parameters[0]?.[0]).toBeCloseTo(2, 4)
+  })
+
+  it('signs every round key with the identity of the node its client belongs to, one node holding two clients', async () => {
+    nodes = await Promise.all([fakeNode(t.hub.url, [dataset('a-0', 10), dataset('a-1', 10)], 1), fakeNode(t.hub.url, [dataset('a-2', 10)], 2)])
+    const [two, one] = nodes.map((n) => n.sim.identity.id) as [string, string]
+    const created = await fl.create(config({ datasets: ['a-0', 'a-1', 'a-2'], evaluation: undefined, rounds: 1, secure: 'secagg+' }))
+    const done = await fl.wait(created.id, { intervalMs: 100 })
+    expect(done.rounds.map((r) => [r.status, r.participants, r.dropouts])).toEqual([['completed', 3, 0]])
+    // Offsets 1, 1 and 2 with equal weights.
+    const { parameters } = await fl.parameters(done.id)
+    for (const v of parameters.flatMap((p) => [...p])) expect(v).toBeCloseTo(4 / 3, 4)
+    const secagg = nodes.flatMap((n) => n.seen).filter((w: FlWork) => w.kind === 'secagg')
+    const setup = secagg.map((w) => w.message as SecAggSetupRequest).find((m) => m.stage === 'setup')
+    expect(setup?.config).toMatchObject({ authenticate: true, clients: [`${two}/a-0`, `${two}/a-1`, `${one}/a-2`].sort() })
+    // Every neighbour key the hub relayed carries the signature of the node that client id names.
+    const relayed = secagg.flatMap((w) => Object.entries((w.message as { keys?: Record<string, SecAggPublicKeys> }).keys ?? {}))
+    expect(relayed).toHaveLength(6)
+    for (const [clientId, keys] of relayed) {
+      expect(keys.signature).toEqual(expect.any(String))
+      expect(clientId.split('/')[0]).toBe(idFromPublicKey('node', keys.signingKey as string))
+    }
   })
 })

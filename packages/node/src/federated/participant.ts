@@ -16,15 +16,15 @@ import type { Logger } from 'pino'
 import type { LocalDataset } from '../datasets.js'
 import type { FlClientPayload, FlClientResult, FlDatasetBytes } from './client-task.js'
 import { CkksUpdates } from './ckks-updates.js'
-import { SecureRounds } from './secure-rounds.js'
+import { SecureRounds, type SecureRoundsIdentity } from './secure-rounds.js'
 
 /** Runs one piece of TF.js work (the agent's: in its federated host). */
 export type RunClientTask = (payload: FlClientPayload, limits: SandboxLimits, signal: AbortSignal) => Promise<FlClientResult>
 
 export interface ParticipantComponents {
   work: Pick<FederatedWorkClient, 'claim' | 'parameters' | 'reply'>
-  /** The node's keys: under ckks the owner wraps the model key to them. */
-  identity?: Pick<Identity, 'encryptionKey' | 'decryptionKey'>
+  /** The node's keys: under ckks the owner wraps the model key to them; under secagg+ they sign the round keys. */
+  identity?: Pick<Identity, 'encryptionKey' | 'decryptionKey'> & SecureRoundsIdentity
   /** The datasets this node holds now. */
   datasets: () => readonly LocalDataset[]
   /** Sandbox limits (the time limit is cut to each work's deadline). */
@@ -66,10 +66,12 @@ export class Participant {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private current: AbortController | undefined
-  private readonly secure = new SecureRounds()
+  private readonly secure: SecureRounds
   private readonly ckks = new CkksUpdates((err) => this.c.log.warn({ err: String(err) }, 'preparing the next ckks update failed; it is encrypted from scratch'))
 
-  constructor(private readonly c: ParticipantComponents) {}
+  constructor(private readonly c: ParticipantComponents) {
+    this.secure = new SecureRounds(c.identity)
+  }
 
   /** True while a piece of work is being done. */
   get busy(): boolean {

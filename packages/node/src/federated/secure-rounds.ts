@@ -4,9 +4,18 @@
  * collect-masked-vectors, unmask) are then answered by one SecAggClient per (training, round,
  * client), which only ever sends the update masked. An update is forgotten once unmasked, or when
  * the same training moves on to a later round.
+ *
+ * With the node's identity, rounds must authenticate: each client signs its round keys with the
+ * node's ed25519 key and checks its neighbours' signatures, so the hub cannot swap in keys of its
+ * own. The node plays only clients that belong to it (`<nodeId>/<dataset>`) and refuses rounds
+ * that do not sign, which a hub could otherwise use to turn authentication off.
  */
-import { SecAggClient, type SecAggCollectRequest, type SecAggSetupRequest, type SecAggShareKeysRequest, type SecAggUnmaskRequest, type SecAggUpdate } from '@w3ai/federated'
+import { clientIdBelongsTo, SecAggClient, type SecAggCollectRequest, type SecAggSetupRequest, type SecAggShareKeysRequest, type SecAggUnmaskRequest, type SecAggUpdate } from '@w3ai/federated'
+import type { Identity } from '@w3ai/crypto'
 import { W3aiError, type FlWork } from '@w3ai/protocol'
+
+/** The part of the node's identity that signs its round keys. */
+export type SecureRoundsIdentity = Pick<Identity, 'id' | 'publicKey' | 'signingKey'>
 
 interface Held {
   trainingId: string
@@ -20,10 +29,14 @@ const keyOf = (w: Pick<FlWork, 'trainingId' | 'round' | 'clientId'>): string => 
 export class SecureRounds {
   private readonly held = new Map<string, Held>()
 
+  /** Without an identity (tests) the node plays whatever client the hub names, in rounds that do not sign. */
+  constructor(private readonly identity?: SecureRoundsIdentity) {}
+
   /** Keeps a trained update for this round's secure aggregation. */
   keep(work: FlWork, update: SecAggUpdate): void {
     for (const [key, h] of this.held) if (h.trainingId === work.trainingId && h.round < work.round) this.held.delete(key)
-    this.held.set(keyOf(work), { trainingId: work.trainingId, round: work.round, client: new SecAggClient(work.clientId), update })
+    const client = new SecAggClient(work.clientId, this.identity === undefined ? {} : { identity: this.identity })
+    this.held.set(keyOf(work), { trainingId: work.trainingId, round: work.round, client, update })
   }
 
   /** Updates held now (for tests and health). */
@@ -38,6 +51,7 @@ export class SecureRounds {
     const message = work.message as { stage?: unknown } | undefined
     switch (message?.stage) {
       case 'setup':
+        this.checkSetup(work.clientId, message as SecAggSetupRequest)
         return held.client.setup(message as SecAggSetupRequest)
       case 'share-keys':
         return held.client.shareKeys(message as SecAggShareKeysRequest)
@@ -50,6 +64,16 @@ export class SecureRounds {
       }
       default:
         throw new W3aiError('FL_SECAGG_WRONG_STAGE', `Unknown secure-aggregation stage ${JSON.stringify(message?.stage)}.`)
+    }
+  }
+
+  private checkSetup(clientId: string, request: SecAggSetupRequest): void {
+    if (this.identity === undefined) return
+    if (!clientIdBelongsTo(clientId, this.identity.id)) {
+      throw new W3aiError('FL_SECAGG_NOT_PARTICIPANT', `Client ${clientId} is not this node's (${this.identity.id}): a node plays only its own clients in secure aggregation.`, { clientId, nodeId: this.identity.id })
+    }
+    if (request.config?.authenticate !== true) {
+      throw new W3aiError('FL_BAD_CONFIG', 'This secure-aggregation round does not sign its keys; this node takes part only in rounds that do.', { field: 'authenticate' })
     }
   }
 }

@@ -5,6 +5,10 @@
  * new global parameters (`linear.fromMean`). Clients that miss a stage drop out; below the
  * threshold the round fails cleanly (recorded, parameters unchanged) and the next round starts
  * with fresh keys.
+ *
+ * The round authenticates: each client signs its round keys with its node's identity, and a client
+ * id (`<nodeId>/<dataset>`) belongs to the node it names, so clients check that the keys this hub
+ * relays are their neighbours' own and a hub cannot stand in for a real node.
  */
 import { randomBytes } from 'node:crypto'
 import { SECAGG_STAGES, SecAggServer, weightedMetrics, type Metrics, type Parameters, type Strategy } from '@w3ai/federated'
@@ -44,6 +48,7 @@ export async function secaggRound(ctx: RoundContext, round: number, current: Par
     roundId: `${ctx.trainingId}/${round}/${randomBytes(6).toString('hex')}`,
     clients: trained.map((r) => r.clientId),
     tensorSizes: current.map((t) => t.length),
+    authenticate: true,
   })
   for (const stage of SECAGG_STAGES) {
     if (ctx.signal.aborted) return failed({ code: 'FL_INVALID_STATE', message: 'The round was abandoned.' })
@@ -53,9 +58,10 @@ export async function secaggRound(ctx: RoundContext, round: number, current: Par
       return client === undefined ? [] : [{ ...workFor(ctx, client, round, 'secagg', stageDeadline, { round, stage }), message: request }]
     })
     for (const r of await ctx.exchange.send(items, false, ctx.signal)) {
-      if (r.status !== 'done' || r.reply?.message === undefined) continue
+      // A node speaks only for the client its work was for, not for another node's.
+      if (r.status !== 'done' || (r.reply?.message as { clientId?: unknown } | undefined)?.clientId !== r.clientId) continue
       try {
-        server.receive(r.reply.message)
+        server.receive(r.reply?.message)
       } catch {
         // A refused message (wrong stage, malformed, replayed) leaves its client out, like silence.
       }
