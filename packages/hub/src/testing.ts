@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { parseDatabaseUrl } from './db/postgres.js'
 
+export { pgliteTemplate, seedPgliteHome } from './db/pglite-template.js'
+
 export type Backend = 'pglite' | 'postgres'
 
 /** The backends this run covers: always PGlite; PostgreSQL too when W3AI_TEST_DATABASE_URL is set. */

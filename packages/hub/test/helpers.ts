@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { W3aiError } from '@w3ai/protocol'
 import type { FastifyInstance, HTTPMethods } from 'fastify'
 import { createHub, type Hub, type HubOptions } from '../src/index.js'
-import { dropSchema, freshDatabaseUrl, type Backend } from '../src/testing.js'
+import { dropSchema, freshDatabaseUrl, seedPgliteHome, type Backend } from '../src/testing.js'
 
 export { backends, dropSchema, freshDatabaseUrl, type Backend } from '../src/testing.js'
 
@@ -26,6 +26,8 @@ export interface TestHub {
 export async function startTestHub(backend: Backend, options: Partial<HubOptions> = {}): Promise<TestHub> {
   const { dir, cleanup } = await tempHome()
   const databaseUrl = options.databaseUrl ?? freshDatabaseUrl(backend)
+  // A copy of a migrated database instead of an initdb per hub (see pglite-template.ts).
+  if (databaseUrl === undefined) await seedPgliteHome(dir)
   const base: HubOptions = { home: dir, port: 0, logLevel: false, ...options, ...(databaseUrl === undefined ? {} : { databaseUrl }) }
   let hub = createHub(base)
   await hub.start()

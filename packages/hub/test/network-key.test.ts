@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { generateIdentity, identityToFile } from '@w3ai/crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHub, loadConfig, migrate, NetworkKeyError, openDatabase, type Hub, type HubOptions } from '../src/index.js'
+import { seedPgliteHome } from '../src/testing.js'
 import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
 
 /** Issue 8 A2: the network's order key lives in a 0600 key file; the database keeps the public key only. */
@@ -16,6 +17,7 @@ describe.each(backends())('the network key on %s', (backend) => {
     const home = await tempHome()
     const databaseUrl = freshDatabaseUrl(backend)
     cleanups.push(home.cleanup)
+    if (databaseUrl === undefined) await seedPgliteHome(home.dir)
     if (databaseUrl !== undefined) cleanups.push(() => dropSchema(databaseUrl))
     const start = async (over: Partial<HubOptions> = {}): Promise<Hub> => {
       const hub = createHub({ home: home.dir, listen: false, logLevel: false, env: {}, ...(databaseUrl === undefined ? {} : { databaseUrl }), ...over })

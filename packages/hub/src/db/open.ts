@@ -7,7 +7,7 @@ import { openPostgres } from './postgres.js'
 import { splitSqlStatements } from './split-sql.js'
 import type { Database } from './types.js'
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
 // Arbitrary constant: serializes migrations when several hubs start on one PostgreSQL at once.
 const MIGRATION_LOCK = 7420_0001
 
