@@ -109,7 +109,7 @@ export const ERROR_CODES = {
   FL_SECAGG_MALFORMED: { status: 400, message: 'A secure-aggregation message is malformed (missing field, bad base64url, wrong vector length, shares for the wrong peers); details name the field.' },
   FL_SECAGG_BAD_SHARE: { status: 422, message: 'A secret share failed to decrypt, or the revealed shares do not reconstruct the committed secret; the round cannot be unmasked.' },
   FL_SECAGG_REVEAL_REFUSED: { status: 409, message: "A client was asked to reveal both the mask key and the self-mask seed of one peer (or its own secrets); it refuses, since that would unmask the peer's update." },
-  FL_SECAGG_BAD_SIGNATURE: { status: 403, message: "A client's round keys are not signed by the identity its id derives from (keys substituted on the way?); they are refused." },
+  FL_SECAGG_BAD_SIGNATURE: { status: 403, message: "A client's round keys are not signed by the node its id belongs to (keys substituted on the way?); they are refused." },
   FL_SECAGG_BELOW_THRESHOLD: { status: 503, message: 'Fewer clients than the secure-aggregation threshold are left in the round; the round fails and the next one starts with fresh keys.' },
   // Federated learning: node datasets, the hub's federated domain and its trainings (issue 9, helper E).
   FL_DATASET_EXISTS: { status: 409, message: 'This node already has a dataset with that name; remove it first (`w3ai node dataset rm NAME`) or pick another name.' },
