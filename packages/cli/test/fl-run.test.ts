@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { FlTraining } from '@w3ai/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { flReporter } from '../src/commands/fl-progress.js'
-import { describeTraining, flJson } from '../src/commands/fl-views.js'
+import { describeTraining, flJson, trainingRow } from '../src/commands/fl-views.js'
 import { parseJson, tempHome, w3aiInProcess } from './helpers.js'
 
 const round = (n: number, over: Record<string, unknown> = {}) => ({ round: n, status: 'completed' as const, participants: 3, dropouts: n === 2 ? 1 : 0, accuracy: [0, 0.81, 0.82][n] ?? null, loss: 1 / n, metrics: {}, startedAt: '', finishedAt: '', ...over })
@@ -22,6 +22,18 @@ describe('fl views', () => {
       { round: 1, status: 'completed', accuracy: 0.81, loss: 1, participants: 3, dropouts: 0 },
       { round: 2, status: 'completed', accuracy: 0.82, loss: 0.5, participants: 3, dropouts: 1, epsilon: 0.5 },
     ])
+  })
+
+  it('--json carries a decentralized training\'s topology, and none for a central one', () => {
+    const topology = { labels: ['n_1/a', 'n_2/b'], overlay: 'ring' as const, computeMs: 10, edges: [{ from: 0, to: 1, delayMs: 14, multiplicity: 1 }, { from: 1, to: 0, delayMs: 14, multiplicity: 1 }], stateCount: 1, cycleTimeMs: 14 }
+    expect(flJson(training({ topology })).topology).toEqual(topology)
+    expect(flJson(training())).not.toHaveProperty('topology')
+  })
+
+  it('--json of a listed training (fl ls) prints its summary: id, status, setup and progress', () => {
+    const summary = { id: 'fl_0123456789abcdef01234567', name: 'digits', status: 'running' as const, mode: 'central' as const, secure: 'secagg+' as const, strategy: 'fedavg', dp: false, round: 2, roundsPlanned: 5, clientCount: 3, accuracy: 0.9, loss: 0.3, modelCid: null, error: null, createdAt: '2026-12-03T00:00:00.000Z', updatedAt: '2026-12-03T00:01:00.000Z', finishedAt: null }
+    expect(flJson(summary)).toEqual({ id: summary.id, name: 'digits', status: 'running', mode: 'central', secure: 'secagg+', strategy: 'fedavg', dp: false, round: 2, roundsPlanned: 5, clients: 3, accuracy: 0.9, loss: 0.3, modelCid: null, error: null, createdAt: summary.createdAt, updatedAt: summary.updatedAt, finishedAt: null })
+    expect(trainingRow(summary)).toEqual([summary.id, 'running', '2/5', '0.9000', '3', '-', summary.createdAt])
   })
 
   it('shows a training with its rounds table and how to store its model', () => {

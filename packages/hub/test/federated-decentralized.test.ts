@@ -29,6 +29,14 @@ describe('decentralized federated rounds', { timeout: 90_000 }, () => {
     const created = await fl.create(config({ datasets: names, evaluation: undefined, rounds: 3, mode: 'decentralized', topology: { arch: 'ring' } }))
     const done = await fl.wait(created.id, { intervalMs: 100 })
     expect(done.status).toBe('succeeded')
+    // The owner sees the silos' topology: a ring over the four clients, every edge strong each round.
+    expect(done.topology).toMatchObject({ overlay: 'ring', computeMs: 10, stateCount: 1 })
+    expect([...done.topology!.labels].sort()).toEqual([...created.clients.map((c) => c.id)].sort())
+    expect(done.topology!.edges).toHaveLength(4)
+    for (const e of done.topology!.edges) expect(e).toEqual({ from: expect.any(Number), to: expect.any(Number), delayMs: expect.any(Number), multiplicity: 1 })
+    // With every multiplicity 1 the cycle time is the ring's maximum cycle mean: its mean edge delay here.
+    const mean = done.topology!.edges.reduce((sum, e) => sum + e.delayMs, 0) / 4
+    expect(done.topology!.cycleTimeMs).toBeCloseTo(mean, 6)
     expect(done.rounds.map((r) => [r.participants, r.dropouts])).toEqual([[4, 0], [4, 0], [4, 0]])
     // A ring's mixing is doubly stochastic: the silos' mean moves by the mean offset, 2.5, each round.
     const { parameters } = await fl.parameters(done.id)
@@ -47,6 +55,9 @@ describe('decentralized federated rounds', { timeout: 90_000 }, () => {
     const created = await fl.create(config({ datasets: names, evaluation: undefined, rounds: 4, mode: 'decentralized', topology: { arch: 'multigraph', tMax: 5, computeMs: 0 } }))
     const done = await fl.wait(created.id, { intervalMs: 100 })
     expect(done.status).toBe('succeeded')
+    expect(done.topology!.stateCount).toBeGreaterThan(1)
+    expect(done.topology!.edges.some((e) => e.multiplicity > 1)).toBe(true)
+    expect(done.topology!.cycleTimeMs).toBeGreaterThan(0)
     // What each silo was told to average, round by round.
     const byDataset = new Map(nodes.map((n, i) => [`m-${i}`, n.seen.filter((w) => w.kind === 'train')]))
     const weights = names.map((name) => byDataset.get(name)!.map((w) => (w.message as { mix: Array<{ weight: number }> }).mix.map((m) => m.weight)))

@@ -41,11 +41,15 @@ describe('federated rounds (central, plaintext)', { timeout: 60_000 }, () => {
   it('runs FedAvg for every round: example-weighted means, evaluation on the held-out node, events for the owner', async () => {
     await network('a')
     const events: HubEvent[] = []
-    const unsubscribe = fl.follow((e) => events.push(e))
+    let subscribed = false
+    // The hub subscribes a stream before its hello: from then on no event of this training is missed.
+    const unsubscribe = hub.events((m) => (m.type === 'hello' ? (subscribed = true) : events.push(m)))
+    await until(async () => subscribed)
     const created = await fl.create(config(datasets('a')))
     expect(created).toMatchObject({ status: 'running', round: 0, rounds: [], modelReady: false, modelCid: null })
     expect(created.clients.map((c) => c.dataset).sort()).toEqual(['a-0', 'a-1', 'a-2'])
     expect(created.evaluators.map((c) => c.dataset)).toEqual(['a-test'])
+    expect(created).not.toHaveProperty('topology')
     const done = await fl.wait(created.id, { intervalMs: 100 })
     unsubscribe()
     expect(done.status).toBe('succeeded')
@@ -64,7 +68,8 @@ describe('federated rounds (central, plaintext)', { timeout: 60_000 }, () => {
     expect(done.modelReady).toBe(true)
     await until(async () => events.some((e) => e.type === 'fl.updated' && e.status === 'succeeded'))
     const updates = events.filter((e): e is Extract<HubEvent, { type: 'fl.updated' }> => e.type === 'fl.updated' && e.trainingId === done.id)
-    expect(updates.map((e) => e.round)).toEqual([1, 2, 3, 3])
+    // Created (round 0), each round, then succeeded.
+    expect(updates.map((e) => [e.round, e.status])).toEqual([[0, 'running'], [1, 'running'], [2, 'running'], [3, 'running'], [3, 'succeeded']])
   })
 
   it('counts a client that does not answer in time as a dropout and aggregates the others', async () => {
@@ -118,10 +123,33 @@ describe('federated rounds (central, plaintext)', { timeout: 60_000 }, () => {
     expect((await fl.parameters(done.id)).parameters[0]?.[0]).not.toBe(4.5)
   })
 
-  it('lists the owner\'s trainings newest first and hides them from other accounts', async () => {
+  it('lists the owner\'s trainings newest first as summaries and hides them from other accounts', async () => {
     const page = await fl.list({ limit: 2 })
     expect(page).toHaveLength(2)
     expect(page.nextCursor).not.toBeNull()
+    // The dp training (newest): its setup and progress at a glance, no config, clients or rounds.
+    const [newest] = page
+    const full = await fl.get(newest!.id)
+    expect(newest).toEqual({
+      id: full.id,
+      name: null,
+      status: 'stopped',
+      mode: 'central',
+      secure: 'none',
+      strategy: 'fedavg',
+      dp: true,
+      round: 2,
+      roundsPlanned: 6,
+      clientCount: 3,
+      accuracy: full.rounds.at(-1)!.accuracy,
+      loss: full.rounds.at(-1)!.loss,
+      modelCid: null,
+      error: full.error,
+      createdAt: full.createdAt,
+      updatedAt: full.updatedAt,
+      finishedAt: full.finishedAt,
+    })
+    expect(newest!.accuracy).toBeCloseTo(0.52, 9)
     const all: string[] = []
     for await (const tr of fl.all({ limit: 1 })) all.push(tr.id)
     expect(all).toHaveLength(4)

@@ -158,6 +158,22 @@ export const FlRoundSchema = Type.Object({
 })
 export type FlRound = Static<typeof FlRoundSchema>
 
+/**
+ * A decentralized training's topology, the shape @w3ai/federated builds: silo labels (client ids),
+ * the overlay, local compute time, each overlay edge with its delay and multiplicity (indices into
+ * labels), and s_max, the number of states the rounds cycle through.
+ */
+export const FlTopologySchema = Type.Object({
+  labels: Type.Array(Type.String()),
+  overlay: Type.Union([Type.Literal('ring'), Type.Literal('star'), Type.Literal('mst')]),
+  computeMs: Type.Number(),
+  edges: Type.Array(Type.Object({ from: Type.Integer(), to: Type.Integer(), delayMs: Type.Number(), multiplicity: Type.Integer() })),
+  stateCount: Type.Integer(),
+  /** The multigraph paper's cycle time of this topology (mean round time over 100 simulated rounds), ms. */
+  cycleTimeMs: Type.Optional(Type.Number()),
+})
+export type FlTopology = Static<typeof FlTopologySchema>
+
 export const FlTrainingSchema = Type.Object({
   id: FlTrainingIdSchema,
   owner: Type.String(),
@@ -176,6 +192,8 @@ export const FlTrainingSchema = Type.Object({
   modelCid: Type.Union([Type.String(), Type.Null()]),
   /** Under ckks: the round whose encrypted aggregate waits for the owner to decrypt it and publish the next parameters. */
   awaitingOwner: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** Mode decentralized: the silos' topology (absent for central trainings). */
+  topology: Type.Optional(FlTopologySchema),
   error: Type.Union([ErrorShape, Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -183,7 +201,33 @@ export const FlTrainingSchema = Type.Object({
 })
 export type FlTraining = Static<typeof FlTrainingSchema>
 
-export const FlTrainingListSchema = Type.Object({ trainings: Type.Array(FlTrainingSchema), nextCursor: NextCursor })
+/** A training in the list: its setup and progress at a glance, without the config, clients or rounds (GET …/:id has those). */
+export const FlTrainingSummarySchema = Type.Object({
+  id: FlTrainingIdSchema,
+  name: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union(FL_TRAINING_STATUSES.map((s) => Type.Literal(s))),
+  mode: Type.Union(FL_MODES.map((m) => Type.Literal(m))),
+  secure: Type.Union(FL_SECURE_MODES.map((m) => Type.Literal(m))),
+  /** The strategy's name (fedavg when the config names none). */
+  strategy: Type.String(),
+  /** Whether the config adds differential-privacy noise. */
+  dp: Type.Boolean(),
+  /** Rounds completed or failed so far, and the rounds the config asks for. */
+  round: Type.Integer(),
+  roundsPlanned: Type.Integer(),
+  clientCount: Type.Integer(),
+  /** From the latest round that recorded one (null before). */
+  accuracy: Type.Union([Type.Number(), Type.Null()]),
+  loss: Type.Union([Type.Number(), Type.Null()]),
+  modelCid: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([ErrorShape, Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+})
+export type FlTrainingSummary = Static<typeof FlTrainingSummarySchema>
+
+export const FlTrainingListSchema = Type.Object({ trainings: Type.Array(FlTrainingSummarySchema), nextCursor: NextCursor })
 export type FlTrainingList = Static<typeof FlTrainingListSchema>
 export const FlTrainingQuerySchema = Type.Object({ ...PageFields }, strict)
 export type FlTrainingQuery = Static<typeof FlTrainingQuerySchema>

@@ -21,6 +21,7 @@ import {
   type FlParameters,
   type FlTraining,
   type FlTrainingList,
+  type FlTrainingSummary,
   type FlWork,
   type FlWorkReply,
   type HubEvent,
@@ -59,14 +60,14 @@ export class FederatedClient {
     return this.hub.request<FlTraining>('GET', path(id))
   }
 
-  /** One page of your trainings, newest first. */
-  async list(query: PageQuery = {}): Promise<ListPage<FlTraining>> {
+  /** One page of your trainings, newest first, as summaries (`get` has a training's config, clients and rounds). */
+  async list(query: PageQuery = {}): Promise<ListPage<FlTrainingSummary>> {
     const r = await this.hub.request<FlTrainingList>('GET', '/v1/fl/trainings', undefined, { query: pageQuery(query) })
     return listPage(r.trainings, r.nextCursor)
   }
 
   /** Every training of yours, newest first: `for await (const t of fl.all())`. */
-  all(query: PageQuery = {}): AsyncGenerator<FlTraining, void, undefined> {
+  all(query: PageQuery = {}): AsyncGenerator<FlTrainingSummary, void, undefined> {
     return followPages((q) => this.list(q), query)
   }
 

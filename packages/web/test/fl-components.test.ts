@@ -9,7 +9,7 @@ import { TrainingDetail } from '../src/components/fl/TrainingDetail.js'
 import { TrainingTable } from '../src/components/fl/TrainingTable.js'
 import { TurnoutStrip } from '../src/components/fl/TurnoutStrip.js'
 import { privacyBudget, roundPoints, turnout } from '../src/fl/rounds.js'
-import { makeRound, makeTraining, RING } from './fl-fixtures.js'
+import { makeRound, makeSummary, makeTraining, RING } from './fl-fixtures.js'
 
 const render = <P extends object>(component: FunctionComponent<P>, props: P): string => renderToStaticMarkup(createElement(component, props))
 const count = (html: string, pattern: RegExp): number => html.match(new RegExp(pattern, 'g'))?.length ?? 0
@@ -74,13 +74,16 @@ describe('federated components', () => {
     expect(render(TopologyView, { topology: RING, rounds: 12, latestRound: 2, initialRound: 7 })).toContain('data-round="7" data-state="0"')
   })
 
-  it('lists trainings with status, progress and latest accuracy, and says how to start one when there are none', () => {
+  it('lists trainings from their summaries with setup, status, progress and latest accuracy, and says how to start one when there are none', () => {
     const props = { error: null, selected: null, onSelect: () => undefined, onRefresh: () => undefined, hasMore: false, loadingMore: false, onMore: () => undefined }
-    const html = render(TrainingTable, { ...props, trainings: [makeTraining(2, { name: 'digits', rounds }), makeTraining(1, { status: 'succeeded' })] })
+    const listed = [makeSummary(2, { name: 'digits', round: 4, accuracy: 0.54, loss: 0.25, strategy: 'krum', secure: 'secagg+', dp: true }), makeSummary(1, { status: 'succeeded', clientCount: 7 })]
+    const html = render(TrainingTable, { ...props, trainings: listed })
     expect(count(html, /data-testid="fl-row"/)).toBe(2)
     expect(html).toMatch(/data-training-id="fl_0{23}2" data-status="running" data-round="4"/)
     expect(html).toContain('4 / 10')
     expect(html).toContain('54.0%')
+    expect(html).toContain('krum · secagg+ · central · dp')
+    expect(html).toContain('<td class="num">7</td>')
     expect(render(TrainingTable, { ...props, trainings: [] })).toContain('w3ai fl run --config FILE.json')
   })
 

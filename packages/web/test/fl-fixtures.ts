@@ -1,5 +1,5 @@
 /** Federated trainings and topologies as the hub answers them, for the federated tab's tests. */
-import type { FlRound, FlTraining } from '@w3ai/protocol'
+import type { FlRound, FlTraining, FlTrainingSummary } from '@w3ai/protocol'
 import type { Topology } from '../src/fl/topology.js'
 
 export const OWNER = 'a_00000000000000000000'
@@ -35,6 +35,31 @@ export function makeTraining(i: number, over: Partial<FlTraining> = {}): FlTrain
     round: rounds.at(-1)?.round ?? 0,
     rounds,
     modelReady: rounds.length > 0,
+    modelCid: null,
+    error: null,
+    createdAt,
+    updatedAt: createdAt,
+    finishedAt: null,
+    ...over,
+  }
+}
+
+/** A training as GET /v1/fl/trainings lists it. */
+export function makeSummary(i: number, over: Partial<FlTrainingSummary> = {}): FlTrainingSummary {
+  const createdAt = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString()
+  return {
+    id: `fl_${i.toString(16).padStart(24, '0')}`,
+    name: null,
+    status: 'running',
+    mode: 'central',
+    secure: 'none',
+    strategy: 'fedavg',
+    dp: false,
+    round: 0,
+    roundsPlanned: 10,
+    clientCount: 3,
+    accuracy: null,
+    loss: null,
     modelCid: null,
     error: null,
     createdAt,

@@ -1,6 +1,7 @@
+import { cycleTime, topologyFromDelays } from '@w3ai/federated/topology'
 import { describe, expect, it } from 'vitest'
 import { layoutTopology, stateForRound, topologyOf } from '../src/fl/topology.js'
-import { RING } from './fl-fixtures.js'
+import { makeTraining, RING } from './fl-fixtures.js'
 
 describe('federated topology on the dashboard', () => {
   it('reads the topology a training reports and refuses malformed ones', () => {
@@ -9,6 +10,17 @@ describe('federated topology on the dashboard', () => {
     expect(topologyOf({ topology: { ...RING, edges: [{ from: 0, to: 7, delayMs: 1, multiplicity: 1 }] } })).toBeNull()
     expect(topologyOf({ topology: { ...RING, stateCount: 0 } })).toBeNull()
     expect(topologyOf({ topology: { ...RING, labels: [] } })).toBeNull()
+  })
+
+  it('reads the topology the hub sends with a decentralized training: as @w3ai/federated builds it, with its cycle time, over JSON', () => {
+    // The hub builds a silo topology from delays the same way and adds cycleTimeMs.
+    const delays = [[0, 14, 60, 90], [14, 0, 20, 70], [60, 20, 0, 16], [90, 70, 16, 0]]
+    const built = topologyFromDelays(['n_a/d-0', 'n_b/d-1', 'n_c/d-2', 'n_d/d-3'], delays, { overlay: 'ring', computeMs: 10, tMax: 5 })
+    const sent = JSON.parse(JSON.stringify({ ...makeTraining(1, { config: { model: {}, datasets: ['d-0'], rounds: 5, mode: 'decentralized' } }), topology: { ...built, cycleTimeMs: cycleTime(built).cycleTimeMs } })) as object
+    const read = topologyOf(sent)
+    expect(read).toEqual(built)
+    expect(read!.stateCount).toBeGreaterThan(1)
+    expect(topologyOf(JSON.parse(JSON.stringify(makeTraining(2))) as object)).toBeNull()
   })
 
   it('runs round 1 in state 0 (the whole overlay) and cycles through the states', () => {

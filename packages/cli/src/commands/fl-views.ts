@@ -1,5 +1,5 @@
 /** What `w3ai fl status|ls|run` show: a training, its rounds as a table, and the --json view. */
-import type { FlRound, FlTraining } from '@w3ai/protocol'
+import type { FlRound, FlTraining, FlTrainingSummary } from '@w3ai/protocol'
 import { table } from '../output.js'
 
 export const TERMINAL_FL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'stopped'])
@@ -24,8 +24,37 @@ export function roundLine(t: Pick<FlTraining, 'id' | 'config'>, r: FlRound): str
   return `training ${t.id} round ${r.round}/${t.config.rounds} ${r.status}  accuracy ${num(r.accuracy)}  loss ${num(r.loss)}  participants ${r.participants}  dropouts ${r.dropouts}${epsilon}${error}`
 }
 
-/** What --json prints: the training's state, model and every round. */
-export function flJson(t: FlTraining): Record<string, unknown> {
+const isFull = (t: FlTraining | FlTrainingSummary): t is FlTraining => 'config' in t
+
+/** What --json prints for a listed training: its summary as the hub sends it. */
+function summaryJson(t: FlTrainingSummary): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    status: t.status,
+    mode: t.mode,
+    secure: t.secure,
+    strategy: t.strategy,
+    dp: t.dp,
+    round: t.round,
+    roundsPlanned: t.roundsPlanned,
+    clients: t.clientCount,
+    accuracy: t.accuracy,
+    loss: t.loss,
+    modelCid: t.modelCid,
+    error: t.error,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    finishedAt: t.finishedAt,
+  }
+}
+
+/**
+ * What --json prints: a training's state, model, every round and (decentralized) its topology; a
+ * listed training (`fl ls`), its summary.
+ */
+export function flJson(t: FlTraining | FlTrainingSummary): Record<string, unknown> {
+  if (!isFull(t)) return summaryJson(t)
   return {
     id: t.id,
     name: t.name,
@@ -45,6 +74,7 @@ export function flJson(t: FlTraining): Record<string, unknown> {
     modelReady: t.modelReady,
     modelCid: t.modelCid,
     awaitingOwner: t.awaitingOwner ?? null,
+    ...(t.topology === undefined ? {} : { topology: t.topology }),
     error: t.error,
     createdAt: t.createdAt,
     finishedAt: t.finishedAt,
@@ -66,6 +96,7 @@ export function describeTraining(t: FlTraining): string {
 
 export const TRAINING_COLUMNS = ['ID', 'STATUS', 'ROUND', 'ACCURACY', 'CLIENTS', 'MODEL', 'CREATED']
 
-export function trainingRow(t: FlTraining): string[] {
-  return [t.id, t.status, `${t.round}/${t.config.rounds}`, num(t.rounds.at(-1)?.accuracy), String(t.clients.length), t.modelCid ?? '-', t.createdAt]
+export function trainingRow(t: FlTraining | FlTrainingSummary): string[] {
+  const [planned, accuracy, clients] = isFull(t) ? [t.config.rounds, t.rounds.at(-1)?.accuracy, t.clients.length] : [t.roundsPlanned, t.accuracy, t.clientCount]
+  return [t.id, t.status, `${t.round}/${planned}`, num(accuracy), String(clients), t.modelCid ?? '-', t.createdAt]
 }

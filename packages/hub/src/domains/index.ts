@@ -149,6 +149,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     objectOwner: async (cid) => (await objects.get(cid))?.summary.owner,
     wake: () => coordinator.wake(),
     answered: () => exchange.notify(),
+    publish: (e) => bus.publish(e),
   })
   const audience = new EventAudience({
     job: async (id) => (await jobStore.get(id))?.owner,

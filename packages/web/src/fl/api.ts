@@ -1,16 +1,16 @@
 /** The hub's federated-learning API from the page, signed with the loaded identity (the storage page's client). */
-import type { FlTraining } from '@w3ai/protocol'
+import type { FlTraining, FlTrainingSummary } from '@w3ai/protocol'
 import { hubPages, type LoadPage } from '../paging.js'
 import type { StorageApi } from '../storage/hub-api.js'
 
 const path = (id: string, rest = ''): string => `/v1/fl/trainings/${encodeURIComponent(id)}${rest}`
 
 export class FlApi {
-  /** The account's trainings page by page (`?limit`, `?cursor`), newest first. */
-  readonly trainingPages: LoadPage<FlTraining>
+  /** The account's trainings page by page (`?limit`, `?cursor`), newest first, as summaries (no rounds). */
+  readonly trainingPages: LoadPage<FlTrainingSummary>
 
   constructor(private readonly hub: Pick<StorageApi, 'request'>) {
-    this.trainingPages = hubPages<FlTraining>(hub, '/v1/fl/trainings', 'trainings')
+    this.trainingPages = hubPages<FlTrainingSummary>(hub, '/v1/fl/trainings', 'trainings')
   }
 
   /** One training with every round so far. */

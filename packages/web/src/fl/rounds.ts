@@ -3,7 +3,7 @@
  * each round, the privacy budget spent, and which actions its status allows. Pure, so the page's
  * numbers are unit-tested without a browser.
  */
-import type { FlRound, FlTraining } from '@w3ai/protocol'
+import type { FlRound, FlTraining, FlTrainingSummary } from '@w3ai/protocol'
 import type { EpochPoint } from '../jobs/history.js'
 
 /** The accountant's δ when the owner sets none (@w3ai/federated's DEFAULT_DELTA). */
@@ -107,9 +107,12 @@ export function latestAccuracy(rounds: readonly FlRound[]): number | null {
 
 /** "FedAvg · secagg+ · decentralized" style: the parts of the config worth a glance. */
 export function describeConfig(config: FlTraining['config']): string {
-  const parts = [config.strategy?.name ?? 'fedavg', config.secure ?? 'none', config.mode ?? 'central']
-  if (config.dp !== undefined) parts.push('dp')
-  return parts.join(' · ')
+  return describeSetup({ strategy: config.strategy?.name ?? 'fedavg', secure: config.secure ?? 'none', mode: config.mode ?? 'central', dp: config.dp !== undefined })
+}
+
+/** The same line from a listed training's summary. */
+export function describeSetup(setup: Pick<FlTrainingSummary, 'strategy' | 'secure' | 'mode' | 'dp'>): string {
+  return [setup.strategy, setup.secure, setup.mode, ...(setup.dp ? ['dp'] : [])].join(' · ')
 }
 
 /** ε for people: two decimals below 10, one above, ∞ as the word. */

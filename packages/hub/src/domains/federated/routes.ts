@@ -78,13 +78,13 @@ export const federatedRoutes: FastifyPluginAsync<FederatedPluginOptions> = async
 
   app.get<{ Querystring: FlTrainingQuery }>(
     '/fl/trainings',
-    { config: signed, schema: { tags: ['federated'], summary: 'Your federated trainings, newest first, a page at a time', querystring: FlTrainingQuerySchema, response: { 200: FlTrainingListSchema, default: ErrorBodySchema } } },
+    { config: signed, schema: { tags: ['federated'], summary: 'Your federated trainings, newest first, a page at a time: a summary each (setup, progress, latest accuracy and loss; the training itself has the rounds)', querystring: FlTrainingQuerySchema, response: { 200: FlTrainingListSchema, default: ErrorBodySchema } } },
     async (request) => federated.list(accountOf(request), request.query),
   )
 
   app.get<{ Params: { id: string } }>(
     '/fl/trainings/:id',
-    { config: signed, schema: { tags: ['federated'], summary: 'A federated training: status, clients and every round (accuracy, loss, participants, dropouts)', params: Params, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
+    { config: signed, schema: { tags: ['federated'], summary: 'A federated training: status, clients, every round (accuracy, loss, participants, dropouts) and, when decentralized, the silos\' topology with its cycle time', params: Params, response: { 200: FlTrainingSchema, default: ErrorBodySchema } } },
     async (request) => federated.view(accountOf(request), request.params.id),
   )
 

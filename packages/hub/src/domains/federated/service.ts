@@ -13,7 +13,10 @@ import {
   type FlOwnerGlobal,
   type FlParameters,
   type FlTraining,
+  type FlTopology,
   type FlTrainingList,
+  type FlTrainingSummary,
+  type HubEvent,
   type FlWork,
   type FlWorkReply,
   type PageQuery,
@@ -21,11 +24,11 @@ import {
 import { encodeParameters } from '@w3ai/sdk'
 import { Lru } from '@w3ai/util'
 import type { DatasetStore } from './dataset-store.js'
-import type { Topology } from '@w3ai/federated'
+import { cycleTime, type Topology } from '@w3ai/federated'
 import { checkParams } from '@w3ai/crypto/ckks'
 import { matchDatasets, resolveConfig, strategyOf, type ResolvedConfig } from './config.js'
 import { siloTopology, topologySettings } from './decentralized.js'
-import type { TrainingRecord, TrainingStore } from './store.js'
+import type { TrainingRecord, TrainingStore, TrainingSummaryRecord } from './store.js'
 import type { WorkRecord, WorkStore } from './work-store.js'
 import type { OwnerRoundStore } from './owner-store.js'
 
@@ -42,6 +45,8 @@ export interface FederatedServiceComponents {
   wake: () => void
   /** A node answered a piece of work (waiting rounds look at once). */
   answered: () => void
+  /** The hub's event bus: owners hear of trainings they create, stop, resume or store a model of. */
+  publish: (event: HubEvent) => void
 }
 
 const newTrainingId = (): string => `fl_${randomBytes(12).toString('hex')}`
@@ -56,9 +61,31 @@ function checkCkksKey(config: FlConfig): void {
   }
 }
 
+const summaryOf = (r: TrainingSummaryRecord): FlTrainingSummary => ({
+  id: r.id,
+  name: r.name,
+  status: r.status,
+  mode: r.mode === 'decentralized' ? 'decentralized' : 'central',
+  secure: r.secure === 'secagg+' || r.secure === 'ckks' ? r.secure : 'none',
+  strategy: r.strategy ?? 'fedavg',
+  dp: r.dp,
+  round: r.round,
+  roundsPlanned: r.roundsPlanned,
+  clientCount: r.clientCount,
+  accuracy: r.accuracy,
+  loss: r.loss,
+  modelCid: r.modelCid,
+  error: r.error,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
+  finishedAt: r.finishedAt,
+})
+
 export class FederatedService {
   /** Resolved configs of trainings nodes are working for (they never change). */
   private readonly resolved = new Lru<string, { record: TrainingRecord; config: ResolvedConfig }>({ maxEntries: 1000 })
+  /** Decentralized trainings' topologies with their cycle time, by training (a topology never changes). */
+  private readonly topologies = new Lru<string, FlTopology>({ maxEntries: 1000 })
 
   constructor(private readonly c: FederatedServiceComponents) {}
 
@@ -87,7 +114,10 @@ export class FederatedService {
     if (!out.created && out.requestDigest !== requestDigest) {
       throw new W3aiError('VALIDATION_FAILED', `Idempotency key ${idempotencyKey} was used for another configuration (training ${out.record.id}); use a new key.`, { trainingId: out.record.id })
     }
-    if (out.created) this.c.wake()
+    if (out.created) {
+      this.c.wake()
+      this.announce(out.record.id, 0, 'running')
+    }
     return { training: await this.view(owner, out.record.id), created: out.created }
   }
 
@@ -114,6 +144,7 @@ export class FederatedService {
       modelReady: r.hasCheckpoint && r.round > 0 && r.config.secure !== 'ckks',
       modelCid: r.modelCid,
       awaitingOwner: awaiting[i] ?? null,
+      ...(r.topology === null ? {} : { topology: this.topologyOf(r.id, r.topology) }),
       error: r.error,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
@@ -126,9 +157,29 @@ export class FederatedService {
     return training as FlTraining
   }
 
+  /** The topology as owners see it: as built, with its cycle time (left out if it cannot be computed). */
+  private topologyOf(id: string, topology: Topology): FlTopology {
+    const known = this.topologies.get(id)
+    if (known !== undefined) return known
+    let cycleTimeMs: number | undefined
+    try {
+      cycleTimeMs = cycleTime(topology).cycleTimeMs
+    } catch {
+      cycleTimeMs = undefined
+    }
+    const out: FlTopology = { ...topology, ...(cycleTimeMs !== undefined && Number.isFinite(cycleTimeMs) ? { cycleTimeMs } : {}) }
+    this.topologies.set(id, out)
+    return out
+  }
+
+  /** The owner's trainings as summaries (GET …/:id has the config, clients and rounds). */
   async list(owner: string, query: PageQuery): Promise<FlTrainingList> {
-    const page = await this.c.trainings.list(owner, query)
-    return { trainings: await this.withRounds(page.items), nextCursor: page.nextCursor }
+    const page = await this.c.trainings.summaries(owner, query)
+    return { trainings: page.items.map(summaryOf), nextCursor: page.nextCursor }
+  }
+
+  private announce(trainingId: string, round: number, status: string): void {
+    this.c.publish({ type: 'fl.updated', trainingId, round, status })
   }
 
   /** Stops a running training after its last finished round (its checkpoint stays; resume goes on from there). */
@@ -136,7 +187,9 @@ export class FederatedService {
     await this.owned(owner, id)
     if (!(await this.c.trainings.transition(id, ['running'], 'stopped'))) throw new W3aiError('FL_INVALID_STATE', 'Only a running training can be stopped.')
     await this.c.work.expireTraining(id)
-    return this.view(owner, id)
+    const training = await this.view(owner, id)
+    this.announce(id, training.round, 'stopped')
+    return training
   }
 
   /** Resumes a stopped or failed training at the round after its last finished one. */
@@ -145,7 +198,9 @@ export class FederatedService {
     if (record.round >= record.config.rounds && record.hasCheckpoint) throw new W3aiError('FL_INVALID_STATE', `Training ${id} has run all its ${record.config.rounds} rounds.`)
     if (!(await this.c.trainings.transition(id, ['stopped', 'failed'], 'running'))) throw new W3aiError('FL_INVALID_STATE', 'Only a stopped or failed training can be resumed.')
     this.c.wake()
-    return this.view(owner, id)
+    const training = await this.view(owner, id)
+    this.announce(id, training.round, 'running')
+    return training
   }
 
   /** The global parameters after the last finished round (to export the model). */
@@ -180,7 +235,9 @@ export class FederatedService {
     await this.owned(owner, id)
     if ((await this.c.objectOwner(cid)) !== owner) throw new W3aiError('STORAGE_OBJECT_NOT_FOUND', `No object ${cid} of yours is stored; upload the model first.`)
     await this.c.trainings.setModel(id, cid)
-    return this.view(owner, id)
+    const training = await this.view(owner, id)
+    this.announce(id, training.round, training.status)
+    return training
   }
 
   // ---- nodes -------------------------------------------------------------------------------

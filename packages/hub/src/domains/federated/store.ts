@@ -101,6 +101,67 @@ const toRound = (r: RawRound): FlRound => ({
   finishedAt: iso(r.finished_at),
 })
 
+/** A training as the list shows it (see TrainingStore.summaries). */
+export interface TrainingSummaryRecord {
+  id: string
+  name: string | null
+  status: FlTrainingStatus
+  mode: string | null
+  secure: string | null
+  strategy: string | null
+  dp: boolean
+  round: number
+  roundsPlanned: number
+  clientCount: number
+  accuracy: number | null
+  loss: number | null
+  modelCid: string | null
+  error: TrainingRecord['error']
+  createdAt: string
+  updatedAt: string
+  finishedAt: string | null
+}
+
+interface RawSummary {
+  id: string
+  name: string | null
+  status: FlTrainingStatus
+  round: number
+  error: TrainingRecord['error']
+  model_cid: string | null
+  mode: string | null
+  secure: string | null
+  strategy: string | null
+  dp: boolean
+  rounds_planned: number
+  client_count: number
+  accuracy: number | string | null
+  loss: number | string | null
+  created_at: Date | string
+  updated_at: Date | string
+  finished_at: Date | string | null
+}
+
+const toSummary = (r: RawSummary): TrainingSummaryRecord => ({
+  id: r.id,
+  name: r.name,
+  status: r.status,
+  mode: r.mode,
+  secure: r.secure,
+  strategy: r.strategy,
+  dp: r.dp,
+  round: r.round,
+  roundsPlanned: Number(r.rounds_planned),
+  clientCount: Number(r.client_count),
+  accuracy: r.accuracy === null ? null : Number(r.accuracy),
+  loss: r.loss === null ? null : Number(r.loss),
+  modelCid: r.model_cid,
+  error: r.error,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+  finishedAt: r.finished_at === null ? null : iso(r.finished_at),
+})
+
 const PAGES = new NewestFirst('fl-trainings', /^fl_[0-9a-f]{24}$/)
 
 export interface NewTraining {
@@ -154,16 +215,26 @@ export class TrainingStore {
     return r.rows[0]?.owner
   }
 
-  /** The owner's trainings, newest first, one page after `request.cursor`. */
-  async list(owner: string, request: PageRequest = {}): Promise<Page<TrainingRecord>> {
+  /**
+   * The owner's trainings as list summaries, newest first, one page after `request.cursor`: a few
+   * fields of the config (never the whole of it: a CKKS key makes it megabytes) and the latest
+   * accuracy and loss any round recorded, without the rounds themselves.
+   */
+  async summaries(owner: string, request: PageRequest = {}): Promise<Page<TrainingSummaryRecord>> {
     const params: unknown[] = [owner]
     const after = PAGES.where(request, params, 't.created_at', 't.id')
-    const r = await this.db.query<RawTraining & { cursor_at: string }>(
-      `SELECT ${COLUMNS}, ${keysetTime('t.created_at')} AS cursor_at FROM fl_trainings t WHERE t.owner = $1${after === undefined ? '' : ` AND ${after}`}
+    const r = await this.db.query<RawSummary & { cursor_at: string }>(
+      `SELECT t.id, t.name, t.status, t.round, t.error, t.model_cid, t.created_at, t.updated_at, t.finished_at,
+         t.config->>'mode' AS mode, t.config->>'secure' AS secure, t.config->'strategy'->>'name' AS strategy,
+         (t.config ? 'dp') AS dp, (t.config->>'rounds')::int AS rounds_planned, jsonb_array_length(t.clients) AS client_count,
+         (SELECT r.accuracy FROM fl_rounds r WHERE r.training_id = t.id AND r.accuracy IS NOT NULL ORDER BY r.round DESC LIMIT 1) AS accuracy,
+         (SELECT r.loss FROM fl_rounds r WHERE r.training_id = t.id AND r.loss IS NOT NULL ORDER BY r.round DESC LIMIT 1) AS loss,
+         ${keysetTime('t.created_at')} AS cursor_at
+       FROM fl_trainings t WHERE t.owner = $1${after === undefined ? '' : ` AND ${after}`}
        ${PAGES.order('t.created_at', 't.id')} LIMIT $${params.push(PAGES.limit(request) + 1)}`,
       params,
     )
-    return PAGES.page(r.rows, request, (row) => row.id, toRecord)
+    return PAGES.page(r.rows, request, (row) => row.id, toSummary)
   }
 
   /** Rounds of several trainings at once, in round order. */

@@ -5,7 +5,7 @@
  * poll takes over, as on the jobs page.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { FlTraining, NodeInfo } from '@w3ai/protocol'
+import type { FlTrainingSummary, NodeInfo } from '@w3ai/protocol'
 import { FlApi } from '../../fl/api.js'
 import { useHubData } from '../../hooks/use-hub-data.js'
 import { useIdentity } from '../../hooks/use-identity.js'
@@ -24,7 +24,7 @@ const ACTIVE_POLL_MS = 10_000
 const IDLE_POLL_MS = 30_000
 const OFFLINE_POLL_MS = 3000
 
-const trainingKey = (t: FlTraining): string => t.id
+const trainingKey = (t: FlTrainingSummary): string => t.id
 
 interface FlPageProps {
   nodes: ReadonlyMap<string, NodeInfo>
@@ -76,10 +76,8 @@ export default function FlPage({ nodes, flVersion, flStamps, streamLive }: FlPag
     setActionError(null)
     setSelected(id)
   }
-  // The listed copy shows at once; whichever copy the hub wrote later wins.
-  const listed = trainings.items?.find((t) => t.id === selected) ?? null
-  const fetched = selected !== null && detail.data?.id === selected ? detail.data : null
-  const training = fetched !== null && (listed === null || fetched.updatedAt >= listed.updatedAt) ? fetched : listed
+  // The list holds summaries; the detail (config, clients, rounds, topology) is the training fetched on its own.
+  const training = selected !== null && detail.data?.id === selected ? detail.data : null
 
   const act = async (action: FlAction): Promise<void> => {
     if (flApi === null || training === null) return

@@ -1,18 +1,19 @@
 /**
- * The account's federated trainings, newest first: one row each with its status, progress in
- * rounds and latest accuracy; a click (or Enter) opens the training. Paged like the jobs list.
+ * The account's federated trainings, newest first: one row each (the hub's summary) with its
+ * status, progress in rounds and latest accuracy; a click (or Enter) opens the training. Paged
+ * like the jobs list.
  */
-import type { FlTraining } from '@w3ai/protocol'
+import type { FlTrainingSummary } from '@w3ai/protocol'
 import { shortId, timeAgo } from '../../format.js'
 import { useNow } from '../../hooks/use-now.js'
-import { describeConfig, latestAccuracy } from '../../fl/rounds.js'
+import { describeSetup } from '../../fl/rounds.js'
 import { percent } from '../../jobs/history.js'
 import { LoadMore } from '../LoadMore.js'
 import { clockTime } from '../jobs/format.js'
 import { JobStatusBadge } from '../jobs/JobStatusBadge.js'
 
 interface TrainingTableProps {
-  trainings: FlTraining[] | null
+  trainings: FlTrainingSummary[] | null
   error: string | null
   selected: string | null
   onSelect: (id: string) => void
@@ -57,7 +58,7 @@ export function TrainingTable({ trainings, error, selected, onSelect, onRefresh,
             </thead>
             <tbody>
               {(trainings ?? []).map((t) => {
-                const accuracy = latestAccuracy(t.rounds)
+                const accuracy = t.accuracy
                 return (
                   <tr
                     key={t.id}
@@ -80,15 +81,15 @@ export function TrainingTable({ trainings, error, selected, onSelect, onRefresh,
                       {t.name !== null && <span className="job-executor">{t.name} </span>}
                       <code title={t.id}>{shortId(t.id)}</code>
                     </td>
-                    <td className="muted">{describeConfig(t.config)}</td>
+                    <td className="muted">{describeSetup(t)}</td>
                     <td>
                       <JobStatusBadge status={t.status} />
                     </td>
                     <td className="num">
-                      {t.round} / {t.config.rounds}
+                      {t.round} / {t.roundsPlanned}
                     </td>
                     <td className="num">{accuracy === null ? <span className="muted">—</span> : percent(accuracy)}</td>
-                    <td className="num">{t.clients.length}</td>
+                    <td className="num">{t.clientCount}</td>
                     <td title={t.createdAt}>
                       {clockTime(t.createdAt)} <span className="sub">{timeAgo(t.createdAt, now)}</span>
                     </td>
