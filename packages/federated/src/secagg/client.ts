@@ -9,7 +9,8 @@ import { splitSecret, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { Parameters } from '../types.js'
 import { neighbourGraph, neighbourhood } from './graph.js'
-import { applyMask, channelKey, checkSignedKeys, clientIdBelongsTo, generateKeyPair, signKeys, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
+import { channelKey, checkSignedKeys, clientIdBelongsTo, generateKeyPair, signKeys, KEY_BYTES, openShares, pairwiseSeed, pairwiseSign, sealShares, seedCommitment, type KeyPair } from './keys.js'
+import { applyMasks, type Mask } from './masking.js'
 import { quantizeUpdate } from './quantize.js'
 import {
   DOMAIN,
@@ -170,13 +171,14 @@ export class SecAggClient {
     const vector = quantizeUpdate(update.parameters, update.numExamples, config)
     const opened = senders.map((from) => [from, openShares(this.channelKeys.get(from) as Buffer, sealed[from] as string, config.roundId, from, this.clientId)] as const)
     for (const [from, shares] of opened) this.held.set(from, shares)
-    applyMask(vector, this.seed as Buffer, DOMAIN.selfMask, 1)
     const mask = this.mask as KeyPair
+    const masks: Mask[] = [{ seed: this.seed as Buffer, domain: DOMAIN.selfMask, sign: 1 }]
     for (const peer of senders) {
       const seed = pairwiseSeed(mask.privateKey, (this.peerKeys[peer] as SecAggPublicKeys).maskKey, config.roundId, this.clientId, peer)
-      applyMask(vector, seed, DOMAIN.pairwiseMask, pairwiseSign(this.clientId, peer))
-      seed.fill(0)
+      masks.push({ seed, domain: DOMAIN.pairwiseMask, sign: pairwiseSign(this.clientId, peer) })
     }
+    applyMasks(vector, masks)
+    for (const m of masks.slice(1)) m.seed.fill(0)
     this.advance()
     return { roundId: config.roundId, stage: 'collect-masked-vectors', clientId: this.clientId, vector: encodeWords(vector) }
   }

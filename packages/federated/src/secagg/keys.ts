@@ -1,10 +1,10 @@
 /**
  * The cryptography server and clients share in SecAgg+: x25519 key pairs, the pairwise agreements
  * (ECDH then HKDF-SHA256, bound to the round and both ids), the AES-256-GCM channel that carries
- * shares through the server, seed commitments, and adding PRG masks into a vector mod 2^32.
+ * shares through the server, seed commitments, and adding vectors mod 2^32 (PRG masks: masking.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto'
-import { fromBase64Url, idFromPublicKey, prgWords, signBytes, toBase64Url, verifyBytes, type Identity } from '@w3ai/crypto'
+import { fromBase64Url, idFromPublicKey, signBytes, toBase64Url, verifyBytes, type Identity } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import { DOMAIN, type SecAggPublicKeys } from './stages.js'
 
@@ -116,17 +116,6 @@ export function seedCommitment(roundId: string, clientId: string, seed: Uint8Arr
   return createHash('sha256').update(`${DOMAIN.seedCommitment}|${roundId}|${clientId}|`).update(seed).digest('base64url')
 }
 
-/** Adds (sign 1) or subtracts (sign -1) the PRG stream of `seed` in `domain` to `vector`, mod 2^32. */
-export function applyMask(vector: Uint32Array, seed: Uint8Array, domain: string, sign: 1 | -1): void {
-  const mask = prgWords(seed, vector.length, domain)
-  // Int32 views with `| 0` keep every intermediate a small integer: the fastest mod-2^32 add in V8.
-  const v = new Int32Array(vector.buffer, vector.byteOffset, vector.length)
-  const m = new Int32Array(mask.buffer, mask.byteOffset, mask.length)
-  const n = v.length
-  if (sign === 1) for (let i = 0; i < n; i++) v[i] = ((v[i] as number) + (m[i] as number)) | 0
-  else for (let i = 0; i < n; i++) v[i] = ((v[i] as number) - (m[i] as number)) | 0
-}
-
 /** How client `self` signs its pairwise mask with `peer`: the smaller id adds, the larger subtracts. */
 export function pairwiseSign(self: string, peer: string): 1 | -1 {
   return self < peer ? 1 : -1
@@ -136,7 +125,16 @@ export function pairwiseSign(self: string, peer: string): 1 | -1 {
 export function addInto(sum: Uint32Array, other: Uint32Array): void {
   const s = new Int32Array(sum.buffer, sum.byteOffset, sum.length)
   const o = new Int32Array(other.buffer, other.byteOffset, other.length)
-  for (let i = 0; i < s.length; i++) s[i] = ((s[i] as number) + (o[i] as number)) | 0
+  const n = s.length
+  let i = 0
+  // Four words a turn: a quarter of the loop overhead, which is most of this loop's cost in V8.
+  for (; i + 4 <= n; i += 4) {
+    s[i] = ((s[i] as number) + (o[i] as number)) | 0
+    s[i + 1] = ((s[i + 1] as number) + (o[i + 1] as number)) | 0
+    s[i + 2] = ((s[i + 2] as number) + (o[i + 2] as number)) | 0
+    s[i + 3] = ((s[i + 3] as number) + (o[i + 3] as number)) | 0
+  }
+  for (; i < n; i++) s[i] = ((s[i] as number) + (o[i] as number)) | 0
 }
 
 function keysStatement(roundId: string, clientId: string, keys: SecAggPublicKeys): Buffer {

@@ -10,7 +10,8 @@ import { combineShares, type SecretShare } from '@w3ai/crypto'
 import { W3aiError } from '@w3ai/protocol'
 import type { Parameters } from '../types.js'
 import { neighbourGraph, neighbourhood } from './graph.js'
-import { addInto, applyMask, checkSignedKeys, isUsablePublicKey, keyPairFromSecret, KEY_BYTES, pairwiseSeed, pairwiseSign, SEALED_SHARE_BYTES, seedCommitment } from './keys.js'
+import { addInto, checkSignedKeys, isUsablePublicKey, keyPairFromSecret, KEY_BYTES, pairwiseSeed, pairwiseSign, SEALED_SHARE_BYTES, seedCommitment } from './keys.js'
+import { applyMasks, type Mask } from './masking.js'
 import { dequantizeSum } from './quantize.js'
 import {
   decodeWords,
@@ -63,6 +64,8 @@ export class SecAggServer {
   private readonly commitments = new Map<string, string>()
   private sharers = new Set<string>()
   private readonly sum: Uint32Array
+  /** Where each masked vector is decoded before it is added to the sum. */
+  private readonly scratch: Uint32Array
   private readonly unmaskAsked = new Map<string, { active: string[]; dropped: string[] }>()
   private readonly seedShares = new Map<string, SecretShare[]>()
   private readonly keyShares = new Map<string, SecretShare[]>()
@@ -71,6 +74,7 @@ export class SecAggServer {
     this.config = resolveSecAggConfig(options)
     this.random = options.randomBytes ?? cryptoRandomBytes
     this.sum = new Uint32Array(vectorLength(this.config))
+    this.scratch = new Uint32Array(this.sum.length)
     this.expected = new Set(this.config.clients)
     for (const id of this.config.clients) this.outgoing[id] = { roundId: this.config.roundId, stage: 'setup', config: this.config }
   }
@@ -107,7 +111,7 @@ export class SecAggServer {
     const body = reply as Record<string, unknown>
     if (stage === 'setup') this.takeKeys(clientId, body)
     else if (stage === 'share-keys') this.takeShares(clientId, body)
-    else if (stage === 'collect-masked-vectors') addInto(this.sum, decodeWords(body.vector, this.sum.length))
+    else if (stage === 'collect-masked-vectors') addInto(this.sum, decodeWords(body.vector, this.sum.length, 'vector', this.scratch))
     else this.takeReveals(clientId, body)
     this.answered.add(clientId)
   }
@@ -260,10 +264,12 @@ export class SecAggServer {
     const masked = [...this.unmaskAsked.keys()].sort()
     const alive = new Set(masked)
     const { roundId } = this.config
+    // Every mask to take out, checked first, then taken out of the sum together.
+    const masks: Mask[] = []
     for (const id of masked) {
       const seed = this.rebuild(this.seedShares, id, 'self-mask seed')
       if (seedCommitment(roundId, id, seed) !== this.commitments.get(id)) throw new W3aiError('FL_SECAGG_BAD_SHARE', `the rebuilt self-mask seed of ${id} does not match its commitment`, { owner: id })
-      applyMask(this.sum, seed, DOMAIN.selfMask, -1)
+      masks.push({ seed, domain: DOMAIN.selfMask, sign: -1 })
     }
     for (const id of [...this.sharers].filter((p) => !alive.has(p)).sort()) {
       const survivors = (this.graph.get(id) ?? []).filter((p) => alive.has(p))
@@ -273,9 +279,10 @@ export class SecAggServer {
       for (const peer of survivors) {
         const seed = pairwiseSeed(key.privateKey, (this.keys.get(peer) as SecAggPublicKeys).maskKey, roundId, id, peer)
         // `peer` added its mask with pairwiseSign(peer, id); take it out with the opposite sign.
-        applyMask(this.sum, seed, DOMAIN.pairwiseMask, pairwiseSign(peer, id) === 1 ? -1 : 1)
+        masks.push({ seed, domain: DOMAIN.pairwiseMask, sign: pairwiseSign(peer, id) === 1 ? -1 : 1 })
       }
     }
+    applyMasks(this.sum, masks)
     // Only a client that masked garbage can bring the summed count to zero.
     if (this.sum[this.sum.length - 1] === 0) throw new W3aiError('FL_BAD_UPDATE', 'the unmasked example count is zero: a client sent a vector that was not a masked update')
     const { mean, totalExamples } = dequantizeSum(this.sum, this.config)

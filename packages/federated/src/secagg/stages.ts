@@ -242,11 +242,20 @@ export function encodeWords(words: Uint32Array): string {
   return Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64url')
 }
 
-/** Decodes a base64url vector of exactly `count` uint32 words. */
-export function decodeWords(value: unknown, count: number, field = 'vector'): Uint32Array {
-  const bytes = readBytes(value, field, count * 4)
-  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count)
-  const words = new Uint32Array(count)
-  new Uint8Array(words.buffer).set(bytes)
-  return words
+/**
+ * Decodes a base64url vector of exactly `count` uint32 words; into `into` (of `count` words) when
+ * given, so a server adding many vectors decodes each into the same buffer instead of a fresh one.
+ */
+export function decodeWords(value: unknown, count: number, field = 'vector', into?: Uint32Array): Uint32Array {
+  if (into === undefined || into.length !== count || typeof value !== 'string' || value.length !== Math.ceil((count * 16) / 3)) {
+    const bytes = readBytes(value, field, count * 4)
+    if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count)
+    const words = new Uint32Array(count)
+    new Uint8Array(words.buffer).set(bytes)
+    return words
+  }
+  // Node's decoder skips characters outside the alphabet: a stray one shows up as a short write.
+  const written = Buffer.from(into.buffer, into.byteOffset, into.byteLength).write(value, 'base64url')
+  if (written !== count * 4) throw malformed(field, `is not ${count * 4} bytes of base64url`, { expected: count * 4, actual: written })
+  return into
 }
