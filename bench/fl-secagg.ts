@@ -10,6 +10,7 @@
  *
  *   npm run bench -- fl-secagg [--sizes 10000,100000,1000000] [--clients 10] [--repeat 5] [--drop 0]
  */
+import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { runSecAggRound, weightedMean, type Parameters } from '@w3ai/federated'
 import { normal, seededRandom } from '@w3ai/util'
@@ -114,6 +115,9 @@ function maxError(got: Parameters, want: Parameters): number {
   return worst
 }
 
+const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100)
+const loadAtStart = load()
+
 // Warm up: let V8 compile the hot paths.
 for (let i = 0; i < 3; i++) secaggRound(Array.from({ length: CLIENTS }, (_, c) => model(2000, c + 1)), -1 - i)
 
@@ -148,6 +152,8 @@ printTable(
   ['params', 'round', 'client ms', 'aggregator ms', 'sequential ms', 'critical ms', 'MB/client', 'B/param', 'max abs error'],
   rows,
 )
+const loadAtEnd = load()
+console.log(`\nload average (1/5/15 min) at start ${loadAtStart.join(' / ')}, at end ${loadAtEnd.join(' / ')}; ${availableParallelism()} CPUs`)
 console.log('\nratios (secagg+ over plaintext):', Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '))
-const path = await writeResult('fl-secagg', { clients: CLIENTS, repeat: REPEAT, dropped: DROP, ...ratios, sizes: results })
+const path = await writeResult('fl-secagg', { clients: CLIENTS, repeat: REPEAT, dropped: DROP, loadAverage: { start: loadAtStart, end: loadAtEnd, cpus: availableParallelism() }, ...ratios, sizes: results })
 console.log(`\nwrote ${path}`)
