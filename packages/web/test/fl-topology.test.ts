@@ -18,7 +18,9 @@ describe('federated topology on the dashboard', () => {
     const built = topologyFromDelays(['n_a/d-0', 'n_b/d-1', 'n_c/d-2', 'n_d/d-3'], delays, { overlay: 'ring', computeMs: 10, tMax: 5 })
     const sent = JSON.parse(JSON.stringify({ ...makeTraining(1, { config: { model: {}, datasets: ['d-0'], rounds: 5, mode: 'decentralized' } }), topology: { ...built, cycleTimeMs: cycleTime(built).cycleTimeMs } })) as object
     const read = topologyOf(sent)
-    expect(read).toEqual(built)
+    expect(read).toEqual({ ...built, cycleTimeMs: cycleTime(built).cycleTimeMs })
+    expect(read!.cycleTimeMs).toBeGreaterThan(0)
+    expect(topologyOf({ topology: { ...built, cycleTimeMs: 'fast' } })).toEqual(built)
     expect(read!.stateCount).toBeGreaterThan(1)
     expect(topologyOf(JSON.parse(JSON.stringify(makeTraining(2))) as object)).toBeNull()
   })

@@ -131,6 +131,34 @@ describe.skipIf(!HAS_CHROMIUM)('federated tab on a real hub', () => {
     expect(bars[1]).toBe('3')
     expect(await page.getByTestId('fl-row').count()).toBe(2)
     await page.screenshot({ path: join(shots, 'fl-resumed.png'), fullPage: true })
+  }, 90_000)
+
+  it('draws a decentralized training\'s multigraph: strong and weak edges, isolated silos and cycle time, state by state', async () => {
+    // Three silos close together and one far away: the far silo's ring edges are slow and weak in most states.
+    const places = [{ lat: 50, lon: 8 }, { lat: 50.1, lon: 8.1 }, { lat: 50.2, lon: 8 }, { lat: -33.9, lon: 151.2 }]
+    const silos = await Promise.all(places.map((p, i) => fakeNode(t!.hub.url, [dataset(`m-${i}`, 10)], i + 1, 50, p)))
+    nodes.push(...silos)
+    const created = await fl.create(config({ name: 'multigraph-e2e', datasets: places.map((_, i) => `m-${i}`), evaluation: undefined, rounds: 4, mode: 'decentralized', topology: { arch: 'multigraph', tMax: 5, computeMs: 0 } }))
+    await open(created.id)
+    await expect.poll(() => detail().getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded')
+    const topology = (await fl.get(created.id)).topology!
+    const card = page.getByTestId('fl-topology')
+    await card.waitFor({ timeout: 10_000 })
+    expect(await page.getByTestId('fl-edge').count()).toBe(topology.edges.length)
+    expect(await page.getByTestId('fl-silo').count()).toBe(4)
+    expect(await page.getByTestId('fl-topology-cycle').textContent()).toBe(` · cycle time ${topology.cycleTimeMs!.toFixed(1)} ms`)
+    // Round 1 is state 0, the whole overlay: every edge strong, nobody isolated.
+    const slider = page.getByTestId('fl-topology-slider')
+    await slider.fill('1')
+    await expect.poll(() => card.getAttribute('data-weak')).toBe('0')
+    expect(await card.getAttribute('data-strong')).toBe(String(topology.edges.length))
+    // Round 2 is state 1: the slow edges are weak and the silos they feed are isolated.
+    await slider.fill('2')
+    await expect.poll(() => card.getAttribute('data-state')).toBe('1')
+    expect(Number(await card.getAttribute('data-weak'))).toBeGreaterThan(0)
+    expect(Number(await card.getAttribute('data-isolated'))).toBeGreaterThan(0)
+    expect(await page.locator('[data-testid="fl-edge"][data-strong="false"]').count()).toBe(Number(await card.getAttribute('data-weak')))
+    await page.screenshot({ path: join(shots, 'fl-topology.png'), fullPage: true })
     console.info(`federated screenshots: ${shots}`)
   }, 90_000)
 })

@@ -10,12 +10,15 @@ export type { Topology, TopologyEdge }
 
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min
 
+/** A topology as the hub reports it: with its cycle time (specs/multigraph.md section 6) when the hub computed one. */
+export type ReportedTopology = Topology & { cycleTimeMs?: number }
+
 /**
  * The training's topology when the hub reports one (`topology`, the shape @w3ai/federated builds:
- * labels, overlay, computeMs, edges with delay and multiplicity, stateCount); null when absent or
- * malformed, so a bad answer hides the card rather than breaking the page.
+ * labels, overlay, computeMs, edges with delay and multiplicity, stateCount, and cycleTimeMs);
+ * null when absent or malformed, so a bad answer hides the card rather than breaking the page.
  */
-export function topologyOf(training: object): Topology | null {
+export function topologyOf(training: object): ReportedTopology | null {
   const t = (training as { topology?: unknown }).topology
   if (t === null || typeof t !== 'object') return null
   const { labels, overlay, computeMs, edges, stateCount } = t as Record<string, unknown>
@@ -29,7 +32,15 @@ export function topologyOf(training: object): Topology | null {
     if (!isInt(from, 0) || !isInt(to, 0) || from >= n || to >= n || !isInt(multiplicity, 1)) return null
     checked.push({ from, to, multiplicity, delayMs: typeof delayMs === 'number' && Number.isFinite(delayMs) ? delayMs : 0 })
   }
-  return { labels: labels as string[], overlay: overlay as Topology['overlay'], computeMs: typeof computeMs === 'number' ? computeMs : 0, edges: checked, stateCount }
+  const cycleTimeMs = (t as Record<string, unknown>).cycleTimeMs
+  return {
+    labels: labels as string[],
+    overlay: overlay as Topology['overlay'],
+    computeMs: typeof computeMs === 'number' ? computeMs : 0,
+    edges: checked,
+    stateCount,
+    ...(typeof cycleTimeMs === 'number' && Number.isFinite(cycleTimeMs) && cycleTimeMs >= 0 ? { cycleTimeMs } : {}),
+  }
 }
 
 /** The hub numbers rounds from 1; the multigraph's round k (from 0) uses state k mod s_max, so round 1 is state 0, the whole overlay. */

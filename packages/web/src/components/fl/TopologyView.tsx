@@ -6,10 +6,10 @@
  * A slider picks the round; it follows the latest round until it is moved.
  */
 import { useId, useMemo, useState } from 'react'
-import { layoutTopology, stateForRound, type Topology, type TopologyEdge } from '../../fl/topology.js'
+import { layoutTopology, stateForRound, type ReportedTopology, type TopologyEdge } from '../../fl/topology.js'
 
 interface TopologyViewProps {
-  topology: Topology
+  topology: ReportedTopology
   /** Rounds the training runs in all (the slider's end). */
   rounds: number
   /** The latest finished round (0 before the first): the round shown until the slider moves. */
@@ -36,7 +36,11 @@ export function TopologyView({ topology, rounds, latestRound, names, initialRoun
     <section className="card fl-topology-card" aria-labelledby={`${id}-title`} data-testid="fl-topology" data-round={round} data-state={state} data-strong={layout.strongCount} data-weak={layout.weakCount} data-isolated={layout.isolated.length}>
       <header className="card-head">
         <h2 id={`${id}-title`}>
-          Topology <span className="card-sub">{topology.overlay} · {topology.stateCount} state{topology.stateCount === 1 ? '' : 's'}</span>
+          Topology{' '}
+          <span className="card-sub">
+            {topology.overlay} · {topology.stateCount} state{topology.stateCount === 1 ? '' : 's'}
+            {topology.cycleTimeMs !== undefined && <span data-testid="fl-topology-cycle"> · cycle time {topology.cycleTimeMs.toFixed(1)} ms</span>}
+          </span>
         </h2>
         <ul className="legend" aria-label="Topology legend">
           <li>
