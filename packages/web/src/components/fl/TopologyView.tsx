@@ -21,6 +21,8 @@ interface TopologyViewProps {
 }
 
 const SIZE = 360
+/** Room either side of the circle for the labels of the silos on its left and right. */
+const LABEL_MARGIN = 70
 
 export function TopologyView({ topology, rounds, latestRound, names, initialRound }: TopologyViewProps) {
   const [picked, setPicked] = useState<number | null>(initialRound ?? null)
@@ -66,7 +68,7 @@ export function TopologyView({ topology, rounds, latestRound, names, initialRoun
           {layout.isolated.length > 0 && `: ${layout.isolated.map((i) => nameOf(topology.labels[i]!)).join(', ')}`}
         </p>
       </div>
-      <svg className="fl-topology" viewBox={`0 0 ${SIZE} ${SIZE}`} role="img" aria-label={`Topology in round ${round}: ${layout.strongCount} strong edges, ${layout.weakCount} weak edges, ${layout.isolated.length} isolated silos`}>
+      <svg className="fl-topology" viewBox={`${-LABEL_MARGIN} 0 ${SIZE + 2 * LABEL_MARGIN} ${SIZE}`} role="img" aria-label={`Topology in round ${round}: ${layout.strongCount} strong edges, ${layout.weakCount} weak edges, ${layout.isolated.length} isolated silos`}>
         <defs>
           <marker id={`${id}-strong`} className="fl-arrow-strong" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0 0 L10 5 L0 10 z" />
