@@ -6,7 +6,8 @@
  * CLI process, trains the same model with the same seed five ways, side by side on the one devnet:
  * FedAvg, FedAvg under secagg+, FedAvg under ckks (the CLI decrypting each round as the owner), and
  * decentralized over a ring and over the multigraph (the silos' mean model is what is evaluated).
- * FedAvg reaches 95% within 30 rounds, secagg+ and ckks end within half a point of it, the ring
+ * FedAvg reaches 95% within 30 rounds, secagg+ and ckks end within half a point of it (the mean of
+ * the last five rounds, as one digit of the held-out part is 0.28 points), the ring
  * reaches 93% in 30 rounds and the multigraph in 60; the stored ONNX model serves.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
@@ -80,7 +81,9 @@ describe('federated learning acceptance on a devnet of ten nodes', () => {
   const started = Date.now()
   const cli = async (...args: string[]): Promise<RunResult> => w3aiInProcess([...args, '--home', home.path])
   const best = (t: Trained): number => Math.max(...t.rounds.map((r) => r.accuracy))
-  const last = (t: Trained): number => t.rounds.at(-1)!.accuracy
+  // The held-out part has 360 rows, so one digit is 0.28 points and a single round's accuracy moves
+  // by more than half a point from round to round: where a run ends is its last five rounds' mean.
+  const end = (t: Trained): number => t.rounds.slice(-5).reduce((sum, r) => sum + r.accuracy, 0) / 5
 
   /** `w3ai fl run --config … --wait --json` as its own process; resolves with what it printed. */
   const train = async (name: string, overrides: object): Promise<Trained> => {
@@ -175,7 +178,7 @@ describe('federated learning acceptance on a devnet of ten nodes', () => {
     for (const r of [secagg, ckks]) {
       expect(r.status).toBe('succeeded')
       expect(r.rounds.map((x) => x.participants)).toEqual(Array(ROUNDS).fill(CLIENTS))
-      expect(Math.abs(last(r) - last(plain))).toBeLessThanOrEqual(0.005)
+      expect(Math.abs(end(r) - end(plain)), `${end(r)} vs ${end(plain)}`).toBeLessThanOrEqual(0.005)
     }
     // Under ckks the secret key (and the model key) stay in the owner's home, readable by the owner only.
     const keyFile = join(home.path, 'fl', `${ckks.id}.json`)
