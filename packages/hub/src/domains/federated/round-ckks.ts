@@ -7,12 +7,12 @@
  * round's clients and to the evaluation nodes. Only the first round starts from plaintext
  * parameters: the seeded initial model, which anyone can rebuild from the config.
  */
-import { weightedMetrics, type Parameters, type Strategy } from '@w3ai/federated'
+import { weightedMetrics, type Parameters } from '@w3ai/federated'
 import { EncryptedAggregation, type EncryptedUpdate } from '@w3ai/federated/he'
-import { W3aiError, type FlConfig, type FlSealedParameters } from '@w3ai/protocol'
+import type { FlConfig, FlSealedParameters } from '@w3ai/protocol'
 import type { FlClient } from './config.js'
 import type { OwnerRoundStore } from './owner-store.js'
-import { errorOf, roundRecord, sampleTrainClients, sleep, workFor, type RoundContext, type RoundOutcome } from './round.js'
+import { roundRecord, sampleOrFail, sleep, workFor, type RoundContext, type RoundOutcome } from './round.js'
 import type { TrainingStore } from './store.js'
 import type { NewWork } from './work-store.js'
 
@@ -48,13 +48,9 @@ export async function ckksRound(ctx: RoundContext, c: CkksComponents, round: num
     parameters: undefined,
     state,
   })
-  let instructions: ReturnType<Strategy['configureTrain']>
-  try {
-    instructions = await sampleTrainClients(ctx, round, initial, deadline)
-  } catch (err) {
-    if (err instanceof W3aiError && err.code === 'FL_PRIVACY_BUDGET_SPENT') throw err
-    return failed(errorOf(err))
-  }
+  const sampled = await sampleOrFail(ctx, round, initial, deadline)
+  if ('error' in sampled) return failed(sampled.error)
+  const { instructions } = sampled
   const byId = new Map(ctx.clients.map((cl) => [cl.id, cl]))
   const keys = await c.trainings.modelKeys(ctx.trainingId)
   const digest = state.sealed === undefined ? await ctx.work.putParameters(ctx.trainingId, initial) : undefined

@@ -11,10 +11,9 @@
  * relays are their neighbours' own and a hub cannot stand in for a real node.
  */
 import { randomBytes } from 'node:crypto'
-import { SECAGG_STAGES, SecAggServer, weightedMetrics, type Metrics, type Parameters, type Strategy } from '@w3ai/federated'
-import { W3aiError } from '@w3ai/protocol'
+import { SECAGG_STAGES, SecAggServer, weightedMetrics, type Metrics, type Parameters } from '@w3ai/federated'
 import type { FlClient } from './config.js'
-import { errorOf, evaluate, roundRecord, sampleTrainClients, workFor, type RoundContext, type RoundOutcome } from './round.js'
+import { errorOf, evaluate, roundRecord, sampleOrFail, workFor, type RoundContext, type RoundOutcome } from './round.js'
 import type { NewWork } from './work-store.js'
 
 /** Work config that tells a client to keep its update for secure aggregation instead of sending it. */
@@ -23,13 +22,9 @@ export const SECURE_KEY = 'secure'
 export async function secaggRound(ctx: RoundContext, round: number, current: Parameters): Promise<RoundOutcome> {
   const startedAt = new Date()
   const deadline = startedAt.getTime() + ctx.config.roundTimeoutMs
-  let instructions: ReturnType<Strategy['configureTrain']>
-  try {
-    instructions = await sampleTrainClients(ctx, round, current, deadline)
-  } catch (err) {
-    if (err instanceof W3aiError && err.code === 'FL_PRIVACY_BUDGET_SPENT') throw err
-    return { record: roundRecord(round, startedAt, { participants: 0, dropouts: 0, error: errorOf(err) }), parameters: undefined }
-  }
+  const asked = await sampleOrFail(ctx, round, current, deadline)
+  if ('error' in asked) return { record: roundRecord(round, startedAt, { participants: 0, dropouts: 0, error: asked.error }), parameters: undefined }
+  const { instructions } = asked
   const byId = new Map(ctx.clients.map((c) => [c.id, c]))
   const sampled = instructions.map((i) => byId.get(i.clientId)).filter((c): c is FlClient => c !== undefined)
   const digest = await ctx.work.putParameters(ctx.trainingId, current)

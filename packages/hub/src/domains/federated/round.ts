@@ -107,6 +107,19 @@ export async function sampleTrainClients(ctx: RoundContext, round: number, param
   }
 }
 
+/**
+ * sampleTrainClients for a round that records its own failure: the instructions, or the error
+ * the round is recorded with. Only a spent privacy budget is thrown, as it ends the training.
+ */
+export async function sampleOrFail(ctx: RoundContext, round: number, parameters: Parameters, deadline: number): Promise<{ instructions: ReturnType<Strategy['configureTrain']> } | { error: { code: string; message: string } }> {
+  try {
+    return { instructions: await sampleTrainClients(ctx, round, parameters, deadline) }
+  } catch (err) {
+    if (err instanceof W3aiError && err.code === 'FL_PRIVACY_BUDGET_SPENT') throw err
+    return { error: errorOf(err) }
+  }
+}
+
 export function workFor(ctx: RoundContext, client: FlClient, round: number, kind: NewWork['kind'], deadline: Date, config: NewWork['config'], paramsDigest?: string): NewWork {
   return { trainingId: ctx.trainingId, round, kind, clientId: client.id, nodeId: client.nodeId, dataset: client.dataset, config, deadline, ...(paramsDigest === undefined ? {} : { paramsDigest }) }
 }
@@ -131,14 +144,9 @@ export function usableTrainReplies(current: Parameters, results: readonly WorkRe
 export async function centralRound(ctx: RoundContext, round: number, current: Parameters): Promise<RoundOutcome> {
   const startedAt = new Date()
   const deadline = startedAt.getTime() + ctx.config.roundTimeoutMs
-  let instructions: ReturnType<Strategy['configureTrain']>
-  try {
-    instructions = await sampleTrainClients(ctx, round, current, deadline)
-  } catch (err) {
-    // The privacy budget ends the training, not just this round.
-    if (err instanceof W3aiError && err.code === 'FL_PRIVACY_BUDGET_SPENT') throw err
-    return { record: roundRecord(round, startedAt, { participants: 0, dropouts: 0, error: errorOf(err) }), parameters: undefined }
-  }
+  const sampled = await sampleOrFail(ctx, round, current, deadline)
+  if ('error' in sampled) return { record: roundRecord(round, startedAt, { participants: 0, dropouts: 0, error: sampled.error }), parameters: undefined }
+  const { instructions } = sampled
   const byId = new Map(ctx.clients.map((c) => [c.id, c]))
   const digests = new Map<Parameters, string>()
   const items: NewWork[] = []
