@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { generateIdentity, wrapKey } from '@w3ai/crypto'
+import { wrapKey } from '@w3ai/crypto'
 import { decryptMean, generateJobKeys } from '@w3ai/federated/he'
 import type { FlConfig, FlTraining } from '@w3ai/protocol'
-import { FederatedClient, HubClient, sealParameters } from '@w3ai/sdk'
+import { sealParameters, type FederatedClient, type HubClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { config, dataset, fakeNode, type FakeNode } from './federated-kit.js'
-import { codeOf, startTestHub, until, type TestHub } from './helpers.js'
+import { config, dataset, fakeNode, ownerHub, stopNodes, type FakeNode } from './federated-kit.js'
+import { codeOf, until, type TestHub } from './helpers.js'
 
 /**
  * Central rounds under CKKS: clients encrypt under the owner's public key, the hub adds
@@ -19,15 +19,10 @@ describe('federated rounds under ckks', { timeout: 120_000 }, () => {
   let hub: HubClient
 
   beforeAll(async () => {
-    t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
-    const owner = generateIdentity('account')
-    hub = new HubClient({ url: t.hub.url, identity: owner })
-    await hub.createAccount()
-    fl = new FederatedClient(hub)
+    ;({ t, hub, fl } = await ownerHub())
   })
   afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
-    nodes = []
+    nodes = await stopNodes(nodes)
   })
   afterAll(async () => t?.close())
 

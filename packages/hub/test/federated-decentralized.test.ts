@@ -1,8 +1,7 @@
-import { generateIdentity } from '@w3ai/crypto'
-import { FederatedClient, HubClient } from '@w3ai/sdk'
+import type { FederatedClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { config, dataset, fakeNode, type FakeNode } from './federated-kit.js'
-import { codeOf, startTestHub, type TestHub } from './helpers.js'
+import { config, dataset, fakeNode, ownerHub, stopNodes, type FakeNode } from './federated-kit.js'
+import { codeOf, type TestHub } from './helpers.js'
 
 /** Decentralized trainings: no aggregator; each silo averages its neighbours' models as the topology plans, through the hub as a relay. */
 describe('decentralized federated rounds', { timeout: 90_000 }, () => {
@@ -11,15 +10,10 @@ describe('decentralized federated rounds', { timeout: 90_000 }, () => {
   let fl: FederatedClient
 
   beforeAll(async () => {
-    t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
-    const owner = generateIdentity('account')
-    const hub = new HubClient({ url: t.hub.url, identity: owner })
-    await hub.createAccount()
-    fl = new FederatedClient(hub)
+    ;({ t, fl } = await ownerHub())
   })
   afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
-    nodes = []
+    nodes = await stopNodes(nodes)
   })
   afterAll(async () => t?.close())
 

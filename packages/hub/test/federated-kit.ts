@@ -3,11 +3,11 @@
  * online over the real heartbeat socket, and answer federated work with arithmetic a test can
  * check (each client adds its own offset to the parameters it was sent).
  */
-import { generateIdentity, unwrapKey } from '@w3ai/crypto'
+import { generateIdentity, unwrapKey, type Identity } from '@w3ai/crypto'
 import { SecAggClient, type SecAggStage } from '@w3ai/federated'
 import type { DatasetAnnouncement, FlConfig, FlSealedParameters, FlWork, FlWorkReply, WrappedKey } from '@w3ai/protocol'
-import { encodeParameters, FederatedWorkClient, HubClient, openParameters, simulateNode, type SimulatedNode } from '@w3ai/sdk'
-import { sampleRegistration } from './helpers.js'
+import { encodeParameters, FederatedClient, FederatedWorkClient, HubClient, openParameters, simulateNode, type SimulatedNode } from '@w3ai/sdk'
+import { sampleRegistration, startTestHub, type TestHub } from './helpers.js'
 
 const SECAGG_ORDER: readonly SecAggStage[] = ['setup', 'share-keys', 'collect-masked-vectors', 'unmask']
 
@@ -115,4 +115,18 @@ export async function fakeNode(hubUrl: string, datasets: DatasetAnnouncement[], 
     }
   })()
   return node
+}
+
+/** What every federated hub test starts from: a test hub on PGlite and an owner account with its clients. */
+export async function ownerHub(owner: Identity = generateIdentity('account')): Promise<{ t: TestHub; hub: HubClient; fl: FederatedClient }> {
+  const t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
+  const hub = new HubClient({ url: t.hub.url, identity: owner })
+  await hub.createAccount()
+  return { t, hub, fl: new FederatedClient(hub) }
+}
+
+/** Stops a test's fake nodes; returns the empty list to start the next test with. */
+export async function stopNodes(nodes: readonly FakeNode[]): Promise<FakeNode[]> {
+  await Promise.all(nodes.map((n) => n.stop()))
+  return []
 }

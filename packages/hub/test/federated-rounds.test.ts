@@ -3,7 +3,7 @@ import { RdpAccountant } from '@w3ai/federated'
 import type { FlTraining, HubEvent } from '@w3ai/protocol'
 import { FederatedClient, HubClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { config, dataset, fakeNode, type FakeNode } from './federated-kit.js'
+import { config, dataset, fakeNode, ownerHub, stopNodes, type FakeNode } from './federated-kit.js'
 import { startTestHub, until, type TestHub } from './helpers.js'
 
 /** The coordinator runs rounds with nodes that answer by arithmetic (no TF.js): FedAvg, dropouts, stop/resume, restarts. */
@@ -15,14 +15,10 @@ describe('federated rounds (central, plaintext)', { timeout: 60_000 }, () => {
   let hub: HubClient
 
   beforeAll(async () => {
-    t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
-    hub = new HubClient({ url: t.hub.url, identity: owner })
-    await hub.createAccount()
-    fl = new FederatedClient(hub)
+    ;({ t, hub, fl } = await ownerHub(owner))
   })
   afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
-    nodes = []
+    nodes = await stopNodes(nodes)
   })
   afterAll(async () => t?.close())
 

@@ -1,10 +1,10 @@
-import { generateIdentity, idFromPublicKey } from '@w3ai/crypto'
+import { idFromPublicKey } from '@w3ai/crypto'
 import type { SecAggPublicKeys, SecAggSetupRequest } from '@w3ai/federated'
 import type { FlWork } from '@w3ai/protocol'
-import { FederatedClient, HubClient } from '@w3ai/sdk'
+import type { FederatedClient } from '@w3ai/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { config, dataset, fakeNode, type FakeNode } from './federated-kit.js'
-import { startTestHub, type TestHub } from './helpers.js'
+import { config, dataset, fakeNode, ownerHub, stopNodes, type FakeNode } from './federated-kit.js'
+import type { TestHub } from './helpers.js'
 
 /** Central rounds under SecAgg+: the hub sums masked updates and learns only their weighted mean; rounds survive dropouts down to the threshold. */
 describe('federated rounds under secagg+', { timeout: 90_000 }, () => {
@@ -13,15 +13,10 @@ describe('federated rounds under secagg+', { timeout: 90_000 }, () => {
   let fl: FederatedClient
 
   beforeAll(async () => {
-    t = await startTestHub('pglite', { heartbeatIntervalMs: 200 })
-    const owner = generateIdentity('account')
-    const hub = new HubClient({ url: t.hub.url, identity: owner })
-    await hub.createAccount()
-    fl = new FederatedClient(hub)
+    ;({ t, fl } = await ownerHub())
   })
   afterEach(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
-    nodes = []
+    nodes = await stopNodes(nodes)
   })
   afterAll(async () => t?.close())
 
