@@ -20,6 +20,7 @@ import { CkksContext, DEFAULT_CKKS_PARAMS, type CkksParams, type CkksPublicKey }
 import { weightedMean, type Parameters } from '@w3ai/federated'
 import { decryptMean, EncryptedAggregation, encryptUpdate, encryptUpdateBytes, generateJobKeys, UpdateEncryptor, type EncryptedUpdate } from '@w3ai/federated/he'
 import { normal, seededRandom } from '@w3ai/util'
+import { fromPlaintextBytes, plaintextBytes } from './lib/plaintext-wire.js'
 import { printTable, writeResult } from './lib/report.js'
 
 const { values } = parseArgs({
@@ -73,35 +74,6 @@ interface Round {
 function finish(clientMs: number[], aggregatorMs: number, ownerMs: number, bytes: number, mean: Parameters, prepareMs = 0): Round {
   const sum = clientMs.reduce((a, b) => a + b, 0)
   return { clientMs: sum / clientMs.length, prepareMs, aggregatorMs, ownerMs, bytes, sequentialMs: sum + aggregatorMs + ownerMs, criticalMs: Math.max(...clientMs) + aggregatorMs + ownerMs, mean }
-}
-
-/** A plaintext update as bytes: numExamples, tensor count and lengths (u32 each), then the float32 values. */
-function plaintextBytes(parameters: Parameters, numExamples: number): Uint8Array {
-  const header = 4 * (2 + parameters.length)
-  const out = new Uint8Array(header + 4 * parameters.reduce((a, t) => a + t.length, 0))
-  const view = new DataView(out.buffer)
-  view.setUint32(0, numExamples, true)
-  view.setUint32(4, parameters.length, true)
-  let at = header
-  parameters.forEach((t, i) => {
-    view.setUint32(8 + 4 * i, t.length, true)
-    out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), at)
-    at += t.byteLength
-  })
-  return out
-}
-
-function fromPlaintextBytes(bytes: Uint8Array): { parameters: Float32Array[]; numExamples: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const count = view.getUint32(4, true)
-  let at = 4 * (2 + count)
-  const parameters = Array.from({ length: count }, (_, i) => {
-    const n = view.getUint32(8 + 4 * i, true)
-    const start = bytes.byteOffset + at
-    at += 4 * n
-    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : new Float32Array(bytes.buffer.slice(start, start + 4 * n))
-  })
-  return { parameters, numExamples: view.getUint32(0, true) }
 }
 
 function plaintextRound(clients: Parameters[]): Round {

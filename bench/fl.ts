@@ -41,6 +41,7 @@ import { parseArgs } from 'node:util'
 import { runSecAggRound, weightedMean, type Parameters } from '@w3ai/federated'
 import { decryptMean, EncryptedAggregation, encryptUpdate, encryptUpdateBytes, generateJobKeys, UpdateEncryptor, type CkksPublicKey, type CkksSecretKey, type EncryptedUpdate } from '@w3ai/federated/he'
 import { hiddenUnitsFor, LocalTrainer, mlpSpec, syntheticSplit, type ClientData } from './lib/fl-local-training.js'
+import { fromPlaintextBytes, plaintextBytes } from './lib/plaintext-wire.js'
 import { printTable, writeResult } from './lib/report.js'
 
 const { values } = parseArgs({
@@ -86,37 +87,6 @@ const toBase64 = (t: Float32Array): string => Buffer.from(t.buffer, t.byteOffset
 function fromBase64(text: string): Float32Array {
   const bytes = Buffer.from(text, 'base64')
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
-}
-
-/** A plaintext update as bytes: numExamples, tensor count and lengths (u32 each), then the float32 values. */
-function plaintextBytes(parameters: Parameters, numExamples: number): Uint8Array {
-  const header = 4 * (2 + parameters.length)
-  const out = new Uint8Array(header + 4 * parameters.reduce((a, t) => a + t.length, 0))
-  const view = new DataView(out.buffer)
-  view.setUint32(0, numExamples, true)
-  view.setUint32(4, parameters.length, true)
-  let at = header
-  parameters.forEach((t, i) => {
-    view.setUint32(8 + 4 * i, t.length, true)
-    out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), at)
-    at += t.byteLength
-  })
-  return out
-}
-
-/** Reads `plaintextBytes`; tensors are views when the values are 4-byte aligned, copies otherwise. */
-function fromPlaintextBytes(bytes: Uint8Array): { parameters: Float32Array[]; numExamples: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const count = view.getUint32(4, true)
-  let at = 4 * (2 + count)
-  const parameters = Array.from({ length: count }, (_, i) => {
-    const n = view.getUint32(8 + 4 * i, true)
-    const start = bytes.byteOffset + at
-    at += 4 * n
-    if (at > bytes.byteLength) throw new Error('truncated plaintext update')
-    return start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : new Float32Array(bytes.buffer.slice(start, start + 4 * n))
-  })
-  return { parameters, numExamples: view.getUint32(0, true) }
 }
 
 function plaintext(updates: Parameters[], examples: number[]): DataPath {
