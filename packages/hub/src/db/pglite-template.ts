@@ -33,8 +33,17 @@ async function templateKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16)
 }
 
-/** The template's directory, built first if this is the first call with these migrations. */
-export async function pgliteTemplate(): Promise<string> {
+let template: Promise<string> | undefined
+
+/** The template's directory, built first if this is the first call with these migrations; looked up once per process. */
+export function pgliteTemplate(): Promise<string> {
+  template ??= findOrBuildTemplate()
+  // A failed build is not kept: the next call tries again.
+  template.catch(() => (template = undefined))
+  return template
+}
+
+async function findOrBuildTemplate(): Promise<string> {
   const dir = join(CACHE_DIR, `pglite-${await templateKey()}`)
   if (await exists(dir)) return dir
   await mkdir(CACHE_DIR, { recursive: true, mode: 0o700 })
