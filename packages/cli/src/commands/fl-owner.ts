@@ -13,6 +13,37 @@ import { createStrategy, isCheckpointable, type Strategy, type StrategyCheckpoin
 import { W3aiError, type FlTraining } from '@w3ai/protocol'
 import { decodeParameters, encodeParameters, sealParameters, type FederatedClient, type HubClient } from '@w3ai/sdk'
 
+/** How often, and how soon, a failed answer to a round is tried again (the pause grows to 5x). */
+export const OWNER_RETRY = Object.freeze({ attempts: 8, pauseMs: 1000 })
+
+/**
+ * Answers the round `training` waits for, trying again after a failure (a lost connection, a busy
+ * hub): while the hub waits for the owner nothing about the training changes, so no later update
+ * would bring another try and the round would wait out the hub's owner timeout. Each retry reads
+ * the training again and stops once no round waits; `onFailure` hears every failed try.
+ */
+export async function answerRound(
+  step: (training: FlTraining) => Promise<boolean>,
+  refresh: () => Promise<FlTraining>,
+  training: FlTraining,
+  onFailure: (err: unknown, attempt: number) => void,
+  retry: { attempts: number; pauseMs: number } = OWNER_RETRY,
+): Promise<void> {
+  let current = training
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await step(current)
+      return
+    } catch (err) {
+      onFailure(err, attempt)
+      if (attempt >= retry.attempts) return
+    }
+    await new Promise((resolve) => setTimeout(resolve, retry.pauseMs * Math.min(attempt, 5)))
+    current = await refresh().catch(() => current)
+    if (current.awaitingOwner === null || current.awaitingOwner === undefined) return
+  }
+}
+
 /** What the owner keeps for one CKKS training. */
 export interface OwnerFile {
   trainingId: string

@@ -14,7 +14,7 @@ import { EXIT_FAILURE } from '../constants.js'
 import { accountIdentityOf, homeOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
 import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
-import { CkksOwner, loadOwnerFile, newOwnerKeys, saveOwnerFile } from './fl-owner.js'
+import { answerRound, CkksOwner, loadOwnerFile, newOwnerKeys, saveOwnerFile } from './fl-owner.js'
 import { flReporter } from './fl-progress.js'
 import { describeTraining, flJson, trainingRow, TRAINING_COLUMNS } from './fl-views.js'
 import { readJsonObject } from './job-inputs.js'
@@ -100,10 +100,9 @@ async function follow(flags: CommonFlags & { timeout?: number; store?: boolean }
   const onUpdate = (t: FlTraining): void => {
     reporter.onUpdate(t)
     if (owner !== undefined && t.awaitingOwner !== null && t.awaitingOwner !== undefined) {
-      // One round at a time; a failure is told and the next update tries again.
-      ownerWork = ownerWork.then(() => owner.step(t)).catch((err: unknown) => {
-        out.note(`could not answer round ${t.awaitingOwner}: ${(err as Error).message}`)
-      })
+      // One round at a time; a failed answer is told and tried again (answerRound).
+      const failed = (err: unknown, attempt: number): void => out.note(`could not answer round ${t.awaitingOwner} (try ${attempt}): ${(err as Error).message}`)
+      ownerWork = ownerWork.then(() => answerRound((x) => owner.step(x), () => fl.get(t.id), t, failed))
     }
   }
   let training: FlTraining
