@@ -129,6 +129,15 @@ export const ERROR_CODES = {
   FL_CKKS_LENGTH_MISMATCH: { status: 422, message: 'Encrypted updates hold vectors of different lengths; every client must encrypt the same model shape.' },
   FL_CKKS_OUT_OF_RANGE: { status: 422, message: 'A value to encrypt is not finite or exceeds the CKKS capacity (see details.capacity); clip the update or use parameters with a smaller scale.' },
   FL_CKKS_DECRYPT_FAILED: { status: 422, message: 'The aggregate did not decrypt to a plausible result (a wrong secret key, or a sum past the CKKS capacity); check the key and the size of the updates.' },
+  // Inference on CKKS ciphertexts (issue 10, @w3ai/compute/he and the `he` executor).
+  HE_BAD_PARAMS: { status: 400, message: 'The HE parameters are invalid (ring dimension 8192 or 16384, modulus prime sizes, scale bits); the message says which.' },
+  HE_KEY_MISMATCH: { status: 409, message: 'The encrypted batch was made under another key than the evaluation keys (their key ids differ); send the evaluation keys of the client that encrypted the batch.' },
+  HE_PARAMS_MISMATCH: { status: 409, message: 'The batch, evaluation keys or a ciphertext were made with other HE parameters than the rest; encrypt and make keys with one client.' },
+  HE_MALFORMED: { status: 400, message: 'An HE batch, result, evaluation keys or secret is malformed (bad header, truncated, or not a SEAL object of that kind); send it as the client library produces it.' },
+  HE_DEPTH_EXCEEDED: { status: 422, message: 'The model needs more multiplicative depth than the HE parameters allow; encrypt with parameters for its depth (heParamsForDepth(model.depth)).' },
+  HE_UNSUPPORTED_OP: { status: 422, message: 'The model uses an operator encrypted inference does not support (details.op); use Gemm or MatMul+Add layers, square activations and an optional final Sigmoid.' },
+  HE_SHAPE_MISMATCH: { status: 422, message: "The batch's feature count differs from the model's inputs (see details); encrypt rows with as many features as the model takes." },
+  HE_NO_SECRET_KEY_HERE: { status: 400, message: 'The evaluation keys hold a secret key; never send it: send only HeClient.evaluationKeys().' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
