@@ -23,5 +23,6 @@ export { bodyDigest, canonicalRequest, signRequest, verifySignedRequest, type Si
 export { IDENTITY_FILE, loadOrCreateIdentity, readIdentity, readIdentityFile, resolveHome, writeIdentity } from './keystore.js'
 export { canonicalJson, signObject, verifyObject } from './signed-object.js'
 export { rewrapKey, unwrapKey, wrapKey, WRAP_ALG, x25519PublicKeyObject } from './wrap.js'
+export { isSealedResult, openResult, openSealed, SEAL_ALG, sealBytes, sealResult } from './seal.js'
 export { combineShares, MAX_SHARES, splitSecret, type SecretShare } from './shamir.js'
 export { PRG_SEED_BYTES, prgBytes, prgWords } from './prg.js'

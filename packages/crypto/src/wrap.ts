@@ -28,19 +28,32 @@ function rawX25519(key: KeyObject): Buffer {
   return fromBase64Url(jwk.x)
 }
 
-function wrapKeyMaterial(privateKey: KeyObject, publicKey: KeyObject, epk: Buffer, recipient: Buffer): Buffer {
+function wrapKeyMaterial(privateKey: KeyObject, publicKey: KeyObject, epk: Buffer, recipient: Buffer, info: Buffer): Buffer {
   // OpenSSL refuses low-order points (an all-zero shared secret) by throwing here.
   const shared = diffieHellman({ privateKey, publicKey })
-  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([epk, recipient]), WRAP_INFO, KEY_BYTES))
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([epk, recipient]), info, KEY_BYTES))
+}
+
+/**
+ * The sender's half of the ECIES exchange: a fresh ephemeral key pair, and the AES-256 key it
+ * shares with the recipient under HKDF `info` (one label per use, so a wrap never opens as a seal).
+ */
+export function senderKek(recipientEncryptionKey: string, info: Buffer): { epk: Buffer; kek: Buffer } {
+  const recipientKey = x25519PublicKeyObject(recipientEncryptionKey)
+  const ephemeral = generateKeyPairSync('x25519')
+  const epk = rawX25519(ephemeral.publicKey)
+  return { epk, kek: wrapKeyMaterial(ephemeral.privateKey, recipientKey, epk, fromBase64Url(recipientEncryptionKey), info) }
+}
+
+/** The recipient's half: the same AES-256 key from the sender's ephemeral public key (base64url); throws on a malformed one. */
+export function recipientKek(epk: string, identity: Pick<Identity, 'encryptionKey' | 'decryptionKey'>, info: Buffer): Buffer {
+  return wrapKeyMaterial(identity.decryptionKey, x25519PublicKeyObject(epk), fromBase64Url(epk), fromBase64Url(identity.encryptionKey), info)
 }
 
 /** Seals a 32-byte object key to a recipient's x25519 public key (base64url, raw 32 bytes). */
 export function wrapKey(objectKey: Uint8Array, recipientEncryptionKey: string): WrappedKey {
   if (objectKey.byteLength !== KEY_BYTES) throw new Error('an object key is 32 bytes')
-  const recipientKey = x25519PublicKeyObject(recipientEncryptionKey)
-  const ephemeral = generateKeyPairSync('x25519')
-  const epk = rawX25519(ephemeral.publicKey)
-  const kek = wrapKeyMaterial(ephemeral.privateKey, recipientKey, epk, fromBase64Url(recipientEncryptionKey))
+  const { epk, kek } = senderKek(recipientEncryptionKey, WRAP_INFO)
   const nonce = randomBytes(NONCE_BYTES)
   const cipher = createCipheriv('aes-256-gcm', kek, nonce)
   const ct = Buffer.concat([cipher.update(objectKey), cipher.final(), cipher.getAuthTag()])
@@ -53,8 +66,7 @@ export function unwrapKey(wrapped: WrappedKey, identity: Pick<Identity, 'encrypt
     if (wrapped.alg !== WRAP_ALG || !isBase64Url(wrapped.nonce, NONCE_BYTES) || !isBase64Url(wrapped.ct, KEY_BYTES + TAG_BYTES)) {
       throw new Error('malformed wrapped key')
     }
-    const epk = x25519PublicKeyObject(wrapped.epk)
-    const kek = wrapKeyMaterial(identity.decryptionKey, epk, fromBase64Url(wrapped.epk), fromBase64Url(identity.encryptionKey))
+    const kek = recipientKek(wrapped.epk, identity, WRAP_INFO)
     const ct = fromBase64Url(wrapped.ct)
     const decipher = createDecipheriv('aes-256-gcm', kek, fromBase64Url(wrapped.nonce))
     decipher.setAuthTag(ct.subarray(KEY_BYTES))

@@ -32,10 +32,28 @@ export const JobSubmitSchema = Type.Object(
     tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     priority: Type.Optional(Type.Integer({ minimum: -10, maximum: 10 })),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    /** Your account's x25519 key (base64url): the node seals the result to it, so the hub stores `{ sealed }` it cannot read; verify must be 1. */
+    sealTo: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' })),
   },
   { additionalProperties: false },
 )
 export type JobSubmit = Static<typeof JobSubmitSchema>
+
+/** Bytes sealed to an x25519 key (ECIES as wrapped keys, HKDF info 'w3ai/seal/v1'); ct = ciphertext + 16-byte tag. */
+export const SealedBoxSchema = Type.Object(
+  {
+    alg: Type.Literal('X25519-HKDF-SHA256-AES-256-GCM'),
+    epk: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16}$' }),
+    ct: Type.String({ pattern: '^[A-Za-z0-9_-]{22,}$' }),
+  },
+  { additionalProperties: false },
+)
+export type SealedBox = Static<typeof SealedBoxSchema>
+
+/** The result of a job submitted with `sealTo`: its JSON, sealed to the submitter and bound to the job id. */
+export const SealedResultSchema = Type.Object({ sealed: SealedBoxSchema }, { additionalProperties: false })
+export type SealedResult = Static<typeof SealedResultSchema>
 
 /** The nodes the router chose: the client wraps each input key to each of them. */
 export const JobCandidatesSchema = Type.Object({
@@ -93,6 +111,8 @@ export const ClaimedTaskSchema = Type.Object({
   leaseExpiresAt: Type.String(),
   attempt: Type.Integer(),
   inputs: Type.Array(TaskInputSchema),
+  /** Seal the result to this x25519 key (the submitter's) before reporting it. */
+  sealTo: Type.Optional(Type.String()),
 })
 export type ClaimedTask = Static<typeof ClaimedTaskSchema>
 

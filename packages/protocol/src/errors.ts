@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   COMPUTE_RUN_FAILED: { status: 422, message: 'The model failed while running on this input; see the message.' },
   COMPUTE_VERIFICATION_FAILED: { status: 409, message: 'The replicas of the job disagreed and no majority emerged; raise --tolerance for float results or submit again.' },
   COMPUTE_FAILED: { status: 500, message: 'A node reported the task failed without saying why; submit again or check the node logs.' },
+  COMPUTE_SEAL_DENIED: { status: 403, message: 'This sealed result does not open with your key: it was sealed to another key or another job, or altered on the way.' },
   DEPLOYMENT_NOT_FOUND: { status: 404, message: 'No deployment with this id among yours.' },
   DEPLOYMENT_INVALID_STATE: { status: 409, message: 'The deployment is not in a state that allows this (see its status).' },
   DEPLOYMENT_NOT_READY: { status: 503, message: 'No serving node of this deployment is ready; wait until its status is ready, or add replicas.' },
@@ -138,6 +139,12 @@ export const ERROR_CODES = {
   HE_UNSUPPORTED_OP: { status: 422, message: 'The model uses an operator encrypted inference does not support (details.op); use Gemm or MatMul+Add layers, square activations and an optional final Sigmoid.' },
   HE_SHAPE_MISMATCH: { status: 422, message: "The batch's feature count differs from the model's inputs (see details); encrypt rows with as many features as the model takes." },
   HE_NO_SECRET_KEY_HERE: { status: 400, message: 'The evaluation keys hold a secret key; never send it: send only HeClient.evaluationKeys().' },
+  // Secure inference pipelines (issue 10, /v1/pipelines).
+  PIPELINE_NOT_FOUND: { status: 404, message: 'No pipeline with this id among yours.' },
+  PIPELINE_BAD_SEGMENT: { status: 400, message: "The segment does not fit the pipeline: its index is outside 0..segments-1, or its rows would take the pipeline past its rows." },
+  PIPELINE_SEGMENT_EXISTS: { status: 409, message: 'This segment was already posted; post each segment once (sending the same Idempotency-Key again answers the first post).' },
+  PIPELINE_INVALID_STATE: { status: 409, message: "The pipeline or segment is not in a state that allows this (a result collected before the segment's job succeeded, a segment posted to a failed pipeline); see its stages." },
+  PIPELINE_KEYS_REQUIRED: { status: 400, message: 'A pipeline with privacy he needs keys: the CID of your stored evaluation keys (HeClient.evaluationKeys()).' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
