@@ -12,6 +12,8 @@ export type HubEvent =
   | { type: 'deployment.updated'; deploymentId: string }
   /** A federated training moved on (a round ended, its status changed); owners fetch it with a signed GET /v1/fl/trainings/:id. */
   | { type: 'fl.updated'; trainingId: string; round: number; status: string }
+  /** A pipeline moved on (a segment posted or collected, a segment's job changed); owners fetch it with a signed GET /v1/pipelines/:id. */
+  | { type: 'pipeline.updated'; pipelineId: string }
 
 /** First message on the event stream: the current state, so a client needs no separate fetch. */
 export interface EventStreamHello {
