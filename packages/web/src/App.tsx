@@ -2,7 +2,7 @@
  * The dashboard page: header and tabs; the network tab has the overview, map with regions and node
  * table, the storage tab (loaded on first visit, with its crypto and coder) the user's objects, the
  * jobs tab (also loaded on first visit) the user's compute jobs, the federated tab (likewise) the
- * user's federated trainings.
+ * user's federated trainings, the pipelines tab (likewise) the user's private inference pipelines.
  */
 import { lazy, Suspense, useMemo, useState } from 'react'
 import { GetStarted } from './components/GetStarted.js'
@@ -24,6 +24,7 @@ const StoragePage = lazy(() => import('./components/storage/StoragePage.js'))
 // Also its own chunk; it shares the identity and request signing with storage.
 const JobsPage = lazy(() => import('./components/jobs/JobsPage.js'))
 const FlPage = lazy(() => import('./components/fl/FlPage.js'))
+const PipelinesPage = lazy(() => import('./components/pipelines/PipelinesPage.js'))
 
 export function App() {
   const live = useNetwork()
@@ -58,6 +59,10 @@ export function App() {
         ) : tab === 'storage' ? (
           <Suspense fallback={<p className="empty">Loading storage…</p>}>
             <StoragePage nodes={nodes} hubId={hubId} />
+          </Suspense>
+        ) : tab === 'pipelines' ? (
+          <Suspense fallback={<p className="empty">Loading pipelines…</p>}>
+            <PipelinesPage nodes={nodes} pipelineVersion={live.pipelineVersion} pipelineStamps={live.pipelineStamps} streamLive={live.streamState === 'live'} />
           </Suspense>
         ) : tab === 'fl' ? (
           <Suspense fallback={<p className="empty">Loading federated trainings…</p>}>

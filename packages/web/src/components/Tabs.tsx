@@ -1,4 +1,4 @@
-/** The dashboard's sections: the live network view, the storage page, the jobs page and federated trainings. */
+/** The dashboard's sections: the live network view, the storage page, the jobs page, federated trainings and pipelines. */
 import type { Tab } from '../hooks/use-tab.js'
 
 const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
@@ -6,6 +6,7 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'storage', label: 'Storage' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'fl', label: 'Federated' },
+  { id: 'pipelines', label: 'Pipelines' },
 ]
 
 export function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (tab: Tab) => void }) {

@@ -3,8 +3,9 @@
  * changed (hello, registration, status) and `loadVersion` on every load batch, so dependants such
  * as the summary know when to refresh without diffing node maps; `jobVersion` and `jobStamps`
  * follow `job.updated` events for the jobs page, `flVersion` and `flStamps` `fl.updated` for the
- * federated tab (a signed subscription: the hub sends an account only its own job, deployment and
- * training events, and none to an anonymous page).
+ * federated tab, `pipelineVersion` and `pipelineStamps` `pipeline.updated` for the pipelines tab (a
+ * signed subscription: the hub sends an account only its own job, deployment, training and pipeline
+ * events, and none to an anonymous page).
  */
 import { useEffect, useReducer, useState } from 'react'
 import type { EventStreamMessage } from '@w3ai/protocol'
@@ -26,6 +27,9 @@ interface LiveState {
   /** Counts `fl.updated` events; `flStamps` says which training each one was about. */
   flVersion: number
   flStamps: JobStamps
+  /** Counts `pipeline.updated` events; `pipelineStamps` says which pipeline each one was about. */
+  pipelineVersion: number
+  pipelineStamps: JobStamps
 }
 
 function reduce(state: LiveState, message: EventStreamMessage): LiveState {
@@ -38,12 +42,16 @@ function reduce(state: LiveState, message: EventStreamMessage): LiveState {
     const flVersion = state.flVersion + 1
     return { ...state, flVersion, flStamps: stampJob(state.flStamps, message.trainingId, flVersion) }
   }
+  if (message.type === 'pipeline.updated') {
+    const pipelineVersion = state.pipelineVersion + 1
+    return { ...state, pipelineVersion, pipelineStamps: stampJob(state.pipelineStamps, message.pipelineId, pipelineVersion) }
+  }
   const network = applyMessage(state.network, message)
   if (message.type === 'node.load') return { ...state, network, loadVersion: state.loadVersion + 1 }
   return { ...state, network, statusVersion: state.statusVersion + 1 }
 }
 
-const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0, flVersion: 0, flStamps: new Map() }
+const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0, flVersion: 0, flStamps: new Map(), pipelineVersion: 0, pipelineStamps: new Map() }
 
 export interface LiveNetwork extends LiveState {
   streamState: StreamState

@@ -1,12 +1,13 @@
-/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`) so it survives reloads and can be linked. */
+/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`, `#pipelines[/<id>]`) so it survives reloads and can be linked. */
 import { useCallback, useEffect, useState } from 'react'
 
-export type Tab = 'network' | 'storage' | 'jobs' | 'fl'
+export type Tab = 'network' | 'storage' | 'jobs' | 'fl' | 'pipelines'
 
 function fromHash(hash: string): Tab {
   if (hash === '#storage') return 'storage'
   if (hash === '#jobs') return 'jobs'
   if (hash === '#fl') return 'fl'
+  if (hash === '#pipelines' || hash.startsWith('#pipelines/')) return 'pipelines'
   return 'network'
 }
 
