@@ -8,6 +8,7 @@
  * `slots` tasks held at once (claimed, running, or waiting for the hub to take their result).
  */
 import type { SandboxLimits } from '@w3ai/compute'
+import { sealResult } from '@w3ai/crypto'
 import { W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
@@ -148,7 +149,8 @@ export class TaskRunner {
         const onProgress = (data: unknown): void => this.c.outbox.progress(task, flatProgress(data))
         const result = await this.execute(task, { open: (role) => this.open(task, role), limits: this.c.limits, signal: ctrl.signal, onProgress })
         if (ctrl.signal.aborted) throw ctrl.signal.reason
-        outcome = { kind: 'complete', result }
+        // A sealed job's result leaves this node only sealed to its submitter, bound to the job.
+        outcome = { kind: 'complete', result: task.sealTo === undefined ? result : sealResult(result, task.sealTo, task.jobId) }
       } catch (err) {
         if (ctrl.signal.aborted) {
           // Stopping: the lease expires and the hub re-dispatches the task. Lease lost: nobody listens.

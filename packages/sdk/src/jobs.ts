@@ -2,7 +2,7 @@
  * Compute jobs from the client side (submit, wrap input keys to the chosen nodes, follow, cancel)
  * and from the node side (claim tasks, open their inputs, report results).
  */
-import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
+import { isSealedResult, openResult, unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
 import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobList, type JobSubmit, type ObjectDetail, type PageQuery, type TaskInput } from '@w3ai/protocol'
 import { downloadObject, downloadSegment } from '@w3ai/storage'
 import type { HubClient } from './client.js'
@@ -34,14 +34,7 @@ export class JobsClient {
   async submit(body: JobSubmit): Promise<Job> {
     const answer = await this.hub.request<JobCandidates | Job>('POST', '/v1/jobs', body)
     if (!('candidates' in answer)) return answer
-    const keys: Array<{ nodeId: string; cid: string; wrappedKey: ReturnType<typeof wrapKey> }> = []
-    for (const cid of answer.inputs) {
-      const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${cid}`)
-      const objectKey = unwrapKey(detail.wrappedKey, this.identity)
-      for (const c of answer.candidates) keys.push({ nodeId: c.nodeId, cid, wrappedKey: wrapKey(objectKey, c.encryptionKey) })
-      objectKey.fill(0)
-    }
-    return this.hub.request<Job>('POST', `/v1/jobs/${answer.jobId}/keys`, { keys })
+    return provideInputKeys(this.hub, this.identity, answer)
   }
 
   /**
@@ -100,6 +93,29 @@ export class JobsClient {
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 250))
     }
   }
+}
+
+/**
+ * Releases a job that awaits keys: each input's key, unwrapped with your identity, is wrapped to
+ * each node the hub chose for the job, and to no one else.
+ */
+export async function provideInputKeys(hub: HubClient, identity: Identity, answer: Pick<JobCandidates, 'jobId' | 'inputs' | 'candidates'>): Promise<Job> {
+  const keys: Array<{ nodeId: string; cid: string; wrappedKey: ReturnType<typeof wrapKey> }> = []
+  for (const cid of answer.inputs) {
+    const detail = await hub.request<ObjectDetail>('GET', `/v1/storage/objects/${cid}`)
+    const objectKey = unwrapKey(detail.wrappedKey, identity)
+    for (const c of answer.candidates) keys.push({ nodeId: c.nodeId, cid, wrappedKey: wrapKey(objectKey, c.encryptionKey) })
+    objectKey.fill(0)
+  }
+  return hub.request<Job>('POST', `/v1/jobs/${answer.jobId}/keys`, { keys })
+}
+
+/**
+ * A job's plain result: a sealed one (submitted with `sealTo`) is opened with your identity;
+ * COMPUTE_SEAL_DENIED when it was not sealed to you for this job. Other results come back as they are.
+ */
+export function openJobResult(job: Pick<Job, 'id' | 'result'>, identity: Pick<Identity, 'encryptionKey' | 'decryptionKey'>): unknown {
+  return isSealedResult(job.result) ? openResult(job.result, identity, job.id) : job.result
 }
 
 /** The node's side: leases, inputs and reports, each signed by the node's identity. */

@@ -30,6 +30,8 @@ export interface NewJob {
   tolerance?: number
   /** 'awaiting-keys' holds the job until the owner has wrapped the input keys to its nodes. */
   status?: 'queued' | 'awaiting-keys'
+  /** The x25519 key the node seals the result to (the owner's); absent: a plain result. */
+  sealTo?: string
 }
 
 export interface LeasedTask {
@@ -64,8 +66,8 @@ export class TaskQueue {
     const ids = Array.from({ length: replicas }, newTaskId)
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO jobs (id, owner, executor, spec, priority, replicas, inputs, tolerance, status) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9)`,
-        [job.id, job.owner, job.executor, JSON.stringify(job.spec ?? null), job.priority ?? 0, replicas, JSON.stringify(job.inputs ?? {}), job.tolerance ?? 0, job.status ?? 'queued'],
+        `INSERT INTO jobs (id, owner, executor, spec, priority, replicas, inputs, tolerance, status, seal_to) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10)`,
+        [job.id, job.owner, job.executor, JSON.stringify(job.spec ?? null), job.priority ?? 0, replicas, JSON.stringify(job.inputs ?? {}), job.tolerance ?? 0, job.status ?? 'queued', job.sealTo ?? null],
       )
       for (let r = 0; r < replicas; r++) {
         await tx.query(

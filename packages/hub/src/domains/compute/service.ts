@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
-import type { Identity } from '@w3ai/crypto'
+import { isSealedResult, type Identity } from '@w3ai/crypto'
 import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
 import type { PageRequest } from '../../infra/paging.js'
 import type { ObjectStore } from '../storage/object-store.js'
@@ -13,7 +13,7 @@ import { jobView, type JobStore } from './store.js'
 import type { TaskQueue } from './queue.js'
 import { taskInput } from './inputs.js'
 import { chooseNodes, type HubRouter } from './routing.js'
-import { validateJob } from './validate.js'
+import { checkSealTo, validateJob } from './validate.js'
 import { distinctResults, resultDigest, verdict } from './verify.js'
 
 export interface JobServiceComponents {
@@ -90,8 +90,10 @@ export class JobService {
     const cids = [...new Set(Object.values(body.inputs))]
     for (const cid of cids) await this.c.objects.readableBy(cid, owner, 'Input')
     validateJob(body, this.executors)
+    if (body.sealTo !== undefined) checkSealTo(body, await this.c.jobs.accountEncryptionKey(owner))
     const verify = body.verify ?? 1
-    const replicas = verify === 1 && this.random() < this.c.spotCheckRate ? 2 : verify
+    // No spot check for a sealed job: its results cannot be compared.
+    const replicas = verify === 1 && body.sealTo === undefined && this.random() < this.c.spotCheckRate ? 2 : verify
     const needs = this.executors.get(body.executor).resources((body.params ?? {}) as Record<string, unknown>)
     const candidates = await chooseNodes(this.c.router, this.c.jobs, body.executor, replicas + this.c.maxTieBreakers, needs)
     if (candidates.length < replicas) {
@@ -111,6 +113,7 @@ export class JobService {
       maxAttempts: body.maxAttempts ?? 3,
       status: awaiting ? 'awaiting-keys' : 'queued',
       assignments: candidates.slice(0, replicas).map((n) => n.nodeId),
+      ...(body.sealTo === undefined ? {} : { sealTo: body.sealTo }),
     })
     this.c.announce(id)
     if (awaiting) return { jobId: id, status: 'awaiting-keys', inputs: cids, candidates }
@@ -176,7 +179,7 @@ export class JobService {
         const input = wrappedKey === undefined ? undefined : await taskInput(this.c.objects, this.c.networkKey, nodeId, role, cid, wrappedKey)
         if (input !== undefined) inputs.push(input)
       }
-      out.push({ id: t.id, jobId: t.jobId, replica: t.replica, executor: job.executor, params: job.params, leaseId: t.leaseId, leaseExpiresAt: t.leaseExpiresAt, attempt: t.attempt, inputs })
+      out.push({ id: t.id, jobId: t.jobId, replica: t.replica, executor: job.executor, params: job.params, leaseId: t.leaseId, leaseExpiresAt: t.leaseExpiresAt, attempt: t.attempt, inputs, ...(job.sealTo === null ? {} : { sealTo: job.sealTo }) })
     }
     return out
   }
@@ -202,8 +205,9 @@ export class JobService {
     if (JSON.stringify(result ?? null).length > MAX_RESULT_BYTES) throw new W3aiError('PAYLOAD_TOO_LARGE', 'A task result is limited to 1 MiB of JSON; store larger results in W3S.')
     const executor = await this.c.queue.taskExecutor(taskId)
     if (executor === undefined) throw new W3aiError('TASK_LEASE_LOST')
-    // Replicas are digested on the part they must reproduce (a train result's timing left out).
-    const digest = resultDigest(this.executors.deterministic(executor, result ?? null))
+    // Replicas are digested on the part they must reproduce (a train result's timing left out); a
+    // sealed result is opaque here, so it is digested as it came.
+    const digest = resultDigest(isSealedResult(result) ? result : this.executors.deterministic(executor, result ?? null))
     const { outcome, repeated } = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, digest)
     if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
     if (repeated) return outcome

@@ -16,6 +16,7 @@ interface RawJob {
   error: unknown
   created_at: Date | string
   finished_at: Date | string | null
+  seal_to: string | null
 }
 
 export interface JobRow {
@@ -31,6 +32,8 @@ export interface JobRow {
   error: unknown
   createdAt: string
   finishedAt: string | null
+  /** The owner's x25519 key its result is sealed to; null: a plain result. */
+  sealTo: string | null
 }
 
 const toRow = (r: RawJob): JobRow => ({
@@ -46,6 +49,7 @@ const toRow = (r: RawJob): JobRow => ({
   error: r.error,
   createdAt: new Date(r.created_at).toISOString(),
   finishedAt: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
+  sealTo: r.seal_to ?? null,
 })
 
 const JOB_PAGES = new NewestFirst('jobs', /^j_[0-9a-f]{24}$/)
@@ -124,6 +128,12 @@ export class JobStore {
     )
     const byId = new Map(r.rows.map((n) => [n.id, n.encryption_key]))
     return ids.filter((id) => byId.has(id)).map((id) => ({ nodeId: id, encryptionKey: byId.get(id)! }))
+  }
+
+  /** The x25519 key an account registered (what its results may be sealed to); null when it has none. */
+  async accountEncryptionKey(owner: string): Promise<string | null> {
+    const r = await this.db.query<{ encryption_key: string | null }>('SELECT encryption_key FROM accounts WHERE id = $1', [owner])
+    return r.rows[0]?.encryption_key ?? null
   }
 
   async keyFor(jobId: string, nodeId: string, cid: string): Promise<unknown> {

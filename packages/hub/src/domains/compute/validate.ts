@@ -22,6 +22,22 @@ export function validateJob(body: Pick<JobSubmit, 'inputs' | 'params'> & { execu
   executors.validate(body.executor, body.params, body.inputs)
 }
 
+/**
+ * A sealed job (`sealTo`) seals its result to the submitter's own registered key, and runs once:
+ * replicas cannot be compared by a hub that cannot read them. VALIDATION_FAILED otherwise.
+ */
+export function checkSealTo(body: Pick<JobSubmit, 'sealTo' | 'verify'>, accountKey: string | null): void {
+  if (body.sealTo === undefined) return
+  if (accountKey === null || body.sealTo !== accountKey) {
+    throw new W3aiError('VALIDATION_FAILED', accountKey === null
+      ? 'sealTo needs an account with an encryption key; register one to receive sealed results.'
+      : "sealTo must be your account's own encryption key: a result is sealed to its submitter only.")
+  }
+  if ((body.verify ?? 1) > 1) {
+    throw new W3aiError('VALIDATION_FAILED', `A sealed job runs once (verify 1): the hub cannot compare results it cannot read; this one asks for verify ${body.verify}.`)
+  }
+}
+
 function checkParamsSize(params: unknown): void {
   let bytes: number
   try {
