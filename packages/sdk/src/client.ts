@@ -60,6 +60,8 @@ export interface RequestOptions {
    * (default: GET and HEAD, and the POSTs in IDEMPOTENT_POSTS).
    */
   idempotent?: boolean
+  /** Extra headers (e.g. Idempotency-Key); the signature does not cover them. */
+  headers?: Record<string, string>
 }
 
 /** POST routes the hub treats idempotently: asking again for a segment's orders, committing a segment again. */
@@ -150,7 +152,7 @@ export class HubClient {
       return await retry(
         () => {
           attempts++
-          return this.send<T>(method, fullPath, text, signer)
+          return this.send<T>(method, fullPath, text, signer, options.headers)
         },
         { ...this.retryOptions, retryOn: (err) => err instanceof Unreachable && (this.answered || this.retryBeforeFirstAnswer || err.delivered) && (idempotent || !err.delivered) },
       )
@@ -161,8 +163,8 @@ export class HubClient {
   }
 
   /** One attempt, signed now (a fresh nonce and timestamp each time). */
-  private async send<T>(method: string, fullPath: string, text: string | undefined, signer: Signer | undefined): Promise<T> {
-    const headers: Record<string, string> = {}
+  private async send<T>(method: string, fullPath: string, text: string | undefined, signer: Signer | undefined, extra: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { ...extra }
     if (text !== undefined) headers['content-type'] = 'application/json'
     if (signer !== undefined) Object.assign(headers, signRequest(signer, method, fullPath, text))
     let res: Response

@@ -46,14 +46,8 @@ export class JobsClient {
     if (job.executor !== 'train' || job.status !== 'succeeded' || typeof result?.onnx !== 'string') {
       throw new W3aiError('JOB_INVALID_STATE', `Job ${job.id} is not a finished training job.`)
     }
-    const put = async (bytes: Buffer, name: string): Promise<string> => {
-      async function* once(): AsyncGenerator<Uint8Array> {
-        yield bytes
-      }
-      return (await storage.put(once(), bytes.length, { ...options, name })).cid
-    }
-    const onnx = await put(Buffer.from(result.onnx, 'base64'), `${job.id}.onnx`)
-    const tfjs = await put(Buffer.from(JSON.stringify(result.tfjs)), `${job.id}.tfjs.json`)
+    const onnx = await putBytes(storage, Buffer.from(result.onnx, 'base64'), { ...options, name: `${job.id}.onnx` })
+    const tfjs = await putBytes(storage, Buffer.from(JSON.stringify(result.tfjs)), { ...options, name: `${job.id}.tfjs.json` })
     return { onnx, tfjs }
   }
 
@@ -93,6 +87,14 @@ export class JobsClient {
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 250))
     }
   }
+}
+
+/** Stores bytes held in memory in W3S under your account; answers their CID. */
+export async function putBytes(storage: Pick<StorageClient, 'put'>, bytes: Uint8Array, options: PutOptions = {}): Promise<string> {
+  async function* once(): AsyncGenerator<Uint8Array> {
+    yield bytes
+  }
+  return (await storage.put(once(), bytes.length, options)).cid
 }
 
 /**
