@@ -22,6 +22,7 @@ import { federatedPlugin } from './domains/federated/plugin.js'
 import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
+import { pipelinePlugin } from './domains/pipeline/plugin.js'
 import { servingPlugin } from './domains/serving/plugin.js'
 import { storagePlugin } from './domains/storage/plugin.js'
 import { systemPlugin } from './domains/system/plugin.js'
@@ -117,6 +118,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(computePlugin, { jobs: d.jobs, accounts: d.accounts, nodes: d.nodes })
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
     await http.register(federatedPlugin, { datasets: d.datasets, federated: d.federated, accounts: d.accounts, nodes: d.nodes })
+    await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {

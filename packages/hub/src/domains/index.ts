@@ -29,6 +29,8 @@ import { WorkStore } from './federated/work-store.js'
 import { Liveness } from './nodes/liveness.js'
 import { NodeService } from './nodes/service.js'
 import { NodeStore } from './nodes/store.js'
+import { PipelineService } from './pipeline/service.js'
+import { PipelineStore } from './pipeline/store.js'
 import { DeploymentStore } from './serving/store.js'
 import { ServingService } from './serving/service.js'
 import { StorageMaintenance } from './storage/maintenance.js'
@@ -107,7 +109,21 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     upkeepIntervalMs: Math.min(1000, leaseMs),
     assignmentTimeoutMs: Math.min(5000, leaseMs),
     strandedFailAfterMs: HUB_DEFAULTS.strandedFailAfterMs,
-    announce: (jobId) => bus.publish({ type: 'job.updated', jobId }),
+    // Announced on the hub where the job changed (the bus carries it to the others), so the
+    // pipeline a job belongs to is announced once too, not once per hub that hears of it.
+    announce: (jobId) => {
+      bus.publish({ type: 'job.updated', jobId })
+      void pipelines.jobChanged(jobId)
+    },
+    onError,
+  })
+  const pipelineStore = new PipelineStore(db)
+  const pipelines = new PipelineService({
+    store: pipelineStore,
+    jobs,
+    readable: (cid, accountId, what) => objects.readableBy(cid, accountId, what),
+    encryptionKey: async (accountId) => (await accounts.get(accountId)).encryptionKey,
+    publish: (e) => bus.publish(e),
     onError,
   })
   const deployments = new DeploymentStore(db)
@@ -155,8 +171,9 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     job: async (id) => (await jobStore.get(id))?.owner,
     deployment: async (id) => (await deployments.get(id))?.owner,
     training: (id) => trainings.owner(id),
+    pipeline: (id) => pipelineStore.owner(id),
   })
-  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator }
+  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

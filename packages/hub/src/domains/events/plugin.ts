@@ -2,7 +2,7 @@
  * The events domain: `GET /v1/events` (WebSocket). Unsigned, it streams network events (the
  * `hello` with every node, then `node.*`); a subscription signed in the query string (`key`,
  * `timestamp`, `nonce`, `signature`: the signed-request headers for `GET /v1/events` with an
- * empty body) also receives `job.updated` and `deployment.updated` about its own account's objects.
+ * empty body) also receives `job.updated`, `deployment.updated`, `fl.updated` and `pipeline.updated` about its own account's objects.
  */
 import type { NodeInfo } from '@w3ai/protocol'
 import type { FastifyPluginAsync } from 'fastify'

@@ -1,7 +1,7 @@
 /**
  * Who may see which event: network events (`node.*`) go to every subscriber; events about an
- * account's objects (`job.updated`, `deployment.updated`, `fl.updated`) only to that account's signed
- * subscriptions. Any other event is withheld until it is classified here.
+ * account's objects (`job.updated`, `deployment.updated`, `fl.updated`, `pipeline.updated`) only
+ * to that account's signed subscriptions. Any other event is withheld until it is classified here.
  */
 import type { HubEvent } from '@w3ai/protocol'
 
@@ -10,6 +10,7 @@ export interface OwnerLookups {
   job: (jobId: string) => Promise<string | undefined>
   deployment: (deploymentId: string) => Promise<string | undefined>
   training: (trainingId: string) => Promise<string | undefined>
+  pipeline: (pipelineId: string) => Promise<string | undefined>
 }
 
 export type Audience = { kind: 'public' } | { kind: 'account'; accountId: string } | { kind: 'none' }
@@ -29,6 +30,7 @@ export class EventAudience {
       event.type === 'job.updated' ? await this.owner(`j:${event.jobId}`, () => this.lookups.job(event.jobId))
       : event.type === 'deployment.updated' ? await this.owner(`d:${event.deploymentId}`, () => this.lookups.deployment(event.deploymentId))
       : event.type === 'fl.updated' ? await this.owner(`f:${event.trainingId}`, () => this.lookups.training(event.trainingId))
+      : event.type === 'pipeline.updated' ? await this.owner(`p:${event.pipelineId}`, () => this.lookups.pipeline(event.pipelineId))
       : undefined
     return owner === undefined ? { kind: 'none' } : { kind: 'account', accountId: owner }
   }
