@@ -146,6 +146,20 @@ describe.each(backends())('pipelines on %s', (backend) => {
     expect((await jobs.list()).length).toBe(jobsBefore + 1)
   })
 
+  it('takes one of two posts of a segment sent at once; a job the other made is cancelled', async () => {
+    const { pipeline } = await create(1, 1)
+    const jobs = new JobsClient(alice.hub, alice.identity)
+    const before = new Set((await jobs.list()).map((j) => j.id))
+    const path = `/v1/pipelines/${pipeline.id}/segments/0`
+    const [a, b] = await Promise.all([p.store(alice), p.store(alice)])
+    const answers = await Promise.all([p.call<SegmentAnswer>(alice, 'POST', path, { input: a, rows: 1 }, { 'idempotency-key': 'a' }), p.call<SegmentAnswer>(alice, 'POST', path, { input: b, rows: 1 }, { 'idempotency-key': 'b' })])
+    expect(answers.map((r) => r.code).sort()).toEqual(['', 'PIPELINE_SEGMENT_EXISTS'])
+    const winner = answers.find((r) => r.code === '')!.body
+    expect((await get(pipeline.id)).segments[0]!.jobId).toBe(winner.job.jobId)
+    const made = (await jobs.list()).filter((j) => !before.has(j.id))
+    expect(made.filter((j) => j.status !== 'cancelled').map((j) => j.id)).toEqual([winner.job.jobId])
+  })
+
   it('pages the owner\'s pipelines newest first with a cursor', async () => {
     const ids: string[] = []
     for (let i = 0; i < 3; i++) ids.push((await create(1, 1)).pipeline.id)
