@@ -11,6 +11,7 @@ import { registerInfoCommands } from './commands/info.js'
 import { registerJobCommands } from './commands/jobs.js'
 import { registerModelCommands } from './commands/model.js'
 import { registerNodeCommands } from './commands/node.js'
+import { registerPipelineCommands } from './commands/pipeline.js'
 import { registerStorageCommands } from './commands/storage.js'
 import { EXIT_OK } from './constants.js'
 import { reportError, ReportedFailure } from './output.js'
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerJobCommands(program)
   registerDatasetCommands(program)
   registerFlCommands(program)
+  registerPipelineCommands(program)
   return program
 }
 

@@ -29,7 +29,7 @@ function checkWidth(rows: number[][], where: (row: number) => string): number[][
 export function parseCsvRows(text: string, path: string): number[][] {
   let records: Array<{ record: string[]; info: { lines: number } }>
   try {
-    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as typeof records
+    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records
   } catch (err) {
     if (err instanceof CsvError) throw bad(`${path} is not valid CSV (${err.message}).`)
     throw err
