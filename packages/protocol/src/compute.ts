@@ -10,7 +10,7 @@ import { CidSchema, ManifestSchema, StoredPieceSchema, WrappedKeySchema } from '
  * @w3ai/compute's executors/registry.ts (protocol holds contracts only); a test there keeps this
  * list and the registry equal.
  */
-export const JOB_EXECUTORS = ['onnx', 'train', 'wasm'] as const
+export const JOB_EXECUTORS = ['onnx', 'train', 'wasm', 'he'] as const
 export type JobExecutor = (typeof JOB_EXECUTORS)[number]
 export const JobExecutorSchema = Type.Union(JOB_EXECUTORS.map((e) => Type.Literal(e)))
 export const JobIdSchema = Type.String({ pattern: '^j_[0-9a-f]{24}$' })
@@ -121,6 +121,9 @@ export const TaskClaimSchema = Type.Object(
   { additionalProperties: false },
 )
 export type TaskClaim = Static<typeof TaskClaimSchema>
+
+/** A task result's JSON is at most this many bytes (a sealed result included); larger results belong in W3S. */
+export const MAX_TASK_RESULT_BYTES = 1024 * 1024
 
 export const TaskReportSchema = Type.Object(
   {

@@ -11,6 +11,7 @@
  */
 import { W3aiError } from '@w3ai/protocol'
 import type { ExecutorDescriptor } from './descriptor.js'
+import { heDescriptor } from './he.js'
 import { onnxDescriptor } from './onnx.js'
 import { trainDescriptor } from './train.js'
 import { wasmDescriptor } from './wasm.js'
@@ -22,7 +23,7 @@ export { MAX_WASM_ARGS, MAX_WASM_ARG_CHARS } from './wasm.js'
 export { TRAIN_TIMING_FIELDS } from './train.js'
 
 /** Every built-in executor. Add a new one here (and to protocol's JOB_EXECUTORS wire enum). */
-export const BUILTIN_DESCRIPTORS: readonly ExecutorDescriptor[] = [onnxDescriptor, trainDescriptor, wasmDescriptor]
+export const BUILTIN_DESCRIPTORS: readonly ExecutorDescriptor[] = [onnxDescriptor, trainDescriptor, wasmDescriptor, heDescriptor]
 
 const list = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ')
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)

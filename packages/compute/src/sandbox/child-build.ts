@@ -52,4 +52,4 @@ export function childModule(rel: string, base: string): string {
 }
 
 /** Entry points bundled by `npm run build:sandbox`, relative to packages/compute/src. */
-export const CHILD_ENTRIES = ['sandbox/runner.ts', 'wasm/executor.ts', 'executors/onnx-task.ts', 'executors/train-task.ts', 'serving/host-child.ts']
+export const CHILD_ENTRIES = ['sandbox/runner.ts', 'wasm/executor.ts', 'executors/onnx-task.ts', 'executors/train-task.ts', 'executors/he-task.ts', 'serving/host-child.ts']
