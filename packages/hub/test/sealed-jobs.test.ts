@@ -103,6 +103,17 @@ describe.each(backends())('sealed job results on %s', (backend: Backend) => {
     expect(await codeOf(Promise.resolve().then(() => openJobResult({ ...done, id: 'j_000000000000000000000000' }, alice.identity)))).toBe('COMPUTE_SEAL_DENIED')
   }, 90_000)
 
+  it('takes a sealed result of most of the 1 MiB a result may hold (sealing adds a third)', async () => {
+    const text = Buffer.alloc(450_000, 'abc')
+    const big = await store(alice, text)
+    const submitted = await alice.jobs.submit({ executor: 'wasm', inputs: { module, input: big }, sealTo: alice.identity.encryptionKey })
+    const done = await alice.jobs.wait(submitted.id, { timeoutMs: 60_000 })
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded')
+    expect(JSON.stringify(done.result).length).toBeGreaterThan(800_000)
+    const plain = openJobResult(done, alice.identity) as { stdout: string }
+    expect(Buffer.from(plain.stdout, 'base64').equals(Buffer.from(text.toString().toUpperCase()))).toBe(true)
+  }, 90_000)
+
   it('refuses a seal to another account and a sealed job with verify > 1', async () => {
     expect(await codeOf(alice.jobs.submit({ executor: 'wasm', inputs: { module, input }, sealTo: bob.identity.encryptionKey }))).toBe('VALIDATION_FAILED')
     expect(await codeOf(alice.jobs.submit({ executor: 'wasm', inputs: { module, input }, sealTo: alice.identity.encryptionKey, verify: 2 }))).toBe('VALIDATION_FAILED')

@@ -9,7 +9,7 @@
  */
 import type { SandboxLimits } from '@w3ai/compute'
 import { sealResult } from '@w3ai/crypto'
-import { W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
+import { MAX_TASK_RESULT_BYTES, W3aiError, type ClaimedTask, type ErrorCode } from '@w3ai/protocol'
 import type { TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
 import type { ObjectCache } from './object-cache.js'
@@ -149,8 +149,7 @@ export class TaskRunner {
         const onProgress = (data: unknown): void => this.c.outbox.progress(task, flatProgress(data))
         const result = await this.execute(task, { open: (role) => this.open(task, role), limits: this.c.limits, signal: ctrl.signal, onProgress })
         if (ctrl.signal.aborted) throw ctrl.signal.reason
-        // A sealed job's result leaves this node only sealed to its submitter, bound to the job.
-        outcome = { kind: 'complete', result: task.sealTo === undefined ? result : sealResult(result, task.sealTo, task.jobId) }
+        outcome = reportable(task, result)
       } catch (err) {
         if (ctrl.signal.aborted) {
           // Stopping: the lease expires and the hub re-dispatches the task. Lease lost: nobody listens.
@@ -180,6 +179,19 @@ export class TaskRunner {
     if ((role === 'model' || role === 'module') && this.c.objects !== undefined) return this.c.objects.get(input.cid, () => this.c.tasks.openInput(input))
     return this.c.tasks.openInput(input)
   }
+}
+
+/**
+ * What the hub gets for a finished task: the result, sealed to its submitter (bound to the job)
+ * when the job asks; one the hub would refuse as too large fails at once, as it would anywhere.
+ */
+function reportable(task: ClaimedTask, result: unknown): Outcome {
+  const report = task.sealTo === undefined ? result : sealResult(result, task.sealTo, task.jobId)
+  const size = JSON.stringify(report ?? null).length
+  if (size <= MAX_TASK_RESULT_BYTES) return { kind: 'complete', result: report }
+  const sealed = task.sealTo === undefined ? '' : ' once sealed'
+  const message = `The result is ${size} bytes of JSON${sealed}; a task result is at most ${MAX_TASK_RESULT_BYTES}. Make the task smaller (fewer rows per segment) or store the result in W3S.`
+  return { kind: 'fail', error: { code: 'COMPUTE_OUTPUT_TOO_LARGE', message }, retryable: false }
 }
 
 /** Progress goes to the hub as a flat record of scalars (per-epoch metrics and the like). */

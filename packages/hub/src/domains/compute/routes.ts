@@ -8,6 +8,7 @@ import {
   JobListSchema,
   JobSchema,
   JobSubmitSchema,
+  MAX_TASK_RESULT_BYTES,
   PageQuerySchema,
   TaskClaimSchema,
   TaskIdSchema,
@@ -28,6 +29,8 @@ import type { ComputePluginOptions } from './plugin.js'
 const signed = { auth: 'signed' } as const
 const JobParams = Type.Object({ id: JobIdSchema })
 const TaskParams = Type.Object({ id: TaskIdSchema })
+/** A report carries a result of up to MAX_TASK_RESULT_BYTES of JSON, past the default body limit; the rest is the lease id. */
+const MAX_REPORT_BYTES = MAX_TASK_RESULT_BYTES + 4096
 
 export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, { jobs, accounts, nodes }) => {
   app.post<{ Body: JobSubmit }>(
@@ -102,7 +105,7 @@ export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, {
 
   app.post<{ Params: { id: string }; Body: TaskReport }>(
     '/tasks/:id/complete',
-    { config: signed, schema: { tags: ['compute'], summary: 'Report a result (committed exactly once per replica)', params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
+    { config: signed, bodyLimit: MAX_REPORT_BYTES, schema: { tags: ['compute'], summary: 'Report a result (committed exactly once per replica)', params: TaskParams, body: TaskReportSchema, response: { 200: Type.Object({ outcome: Type.String() }), default: ErrorBodySchema } } },
     async (request) => ({ outcome: await jobs.complete(nodeOf(request), request.params.id, request.body.leaseId, request.body.result) }),
   )
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
 import { isSealedResult, type Identity } from '@w3ai/crypto'
-import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
+import { MAX_TASK_RESULT_BYTES, W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
 import type { PageRequest } from '../../infra/paging.js'
 import type { ObjectStore } from '../storage/object-store.js'
 import { jobView, type JobStore } from './store.js'
@@ -45,7 +45,6 @@ export interface JobServiceComponents {
   executors?: ExecutorDescriptors
 }
 
-const MAX_RESULT_BYTES = 1024 * 1024
 
 export class JobService {
   private timer: NodeJS.Timeout | undefined
@@ -202,7 +201,7 @@ export class JobService {
    * TASK_LEASE_LOST, which the node takes as final.
    */
   async complete(nodeId: string, taskId: string, leaseId: string, result: unknown): Promise<'committed' | 'duplicate'> {
-    if (JSON.stringify(result ?? null).length > MAX_RESULT_BYTES) throw new W3aiError('PAYLOAD_TOO_LARGE', 'A task result is limited to 1 MiB of JSON; store larger results in W3S.')
+    if (JSON.stringify(result ?? null).length > MAX_TASK_RESULT_BYTES) throw new W3aiError('PAYLOAD_TOO_LARGE', 'A task result is limited to 1 MiB of JSON; store larger results in W3S.')
     const executor = await this.c.queue.taskExecutor(taskId)
     if (executor === undefined) throw new W3aiError('TASK_LEASE_LOST')
     // Replicas are digested on the part they must reproduce (a train result's timing left out); a
