@@ -93,7 +93,7 @@ export class PipelineService {
     const sealTo = await this.sealKey(owner)
     const submit: JobSubmit =
       pipeline.privacy === 'he'
-        ? { executor: 'he' as string as JobSubmit['executor'], inputs: { model: pipeline.model, input: body.input, keys: pipeline.keys as string }, params: pipeline.params ?? {}, verify: 1, sealTo }
+        ? { executor: 'he', inputs: { model: pipeline.model, input: body.input, keys: pipeline.keys as string }, params: pipeline.params ?? {}, verify: 1, sealTo }
         : { executor: 'onnx', inputs: { model: pipeline.model, input: body.input }, verify: 1, sealTo }
     const job = await this.c.jobs.submit(owner, submit)
     if (!('candidates' in job)) throw new Error(`job ${job.id} of a pipeline segment did not wait for keys`)
@@ -182,7 +182,7 @@ export class PipelineService {
     throw new W3aiError('PIPELINE_SEGMENT_EXISTS', `Segment ${existing.index} of ${existing.pipelineId} was already posted (job ${existing.jobId}).`, { jobId: existing.jobId })
   }
 
-  private facts(s: SegmentRecord) {
+  private facts(s: SegmentRecord): ReturnType<typeof segmentStages> {
     return segmentStages({ posted: true, jobStatus: s.jobStatus, leases: s.leases, decrypted: s.decrypted })
   }
 
