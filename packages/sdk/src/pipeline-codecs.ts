@@ -24,7 +24,8 @@ export interface PipelineCodec {
 
 /** What heCodec needs of an HE client (HeClient of @w3ai/compute/he fits; the SDK does not load it). */
 export interface HeClientLike {
-  evaluationKeys(): Uint8Array
+  /** Relinearization keys are included when the model multiplies ciphertexts (`needsRelinKeys`). */
+  evaluationKeys(model: { needsRelinKeys: boolean }): Uint8Array
   encryptRows(rows: number[][], features: number): Uint8Array
   decryptOutputs(bytes: Uint8Array, model: { outputs: number; clientSigmoid: boolean }): Float64Array[]
 }
@@ -34,13 +35,14 @@ export interface HeModelLike {
   features: number
   outputs: number
   clientSigmoid: boolean
+  needsRelinKeys: boolean
 }
 
 /** Rows encrypted under the client's CKKS keys; results decrypted (and the sigmoid applied when the model leaves it to the client). */
 export function heCodec(client: HeClientLike, model: HeModelLike): PipelineCodec {
   return {
     privacy: 'he',
-    keys: () => client.evaluationKeys(),
+    keys: () => client.evaluationKeys(model),
     encode: (rows) => client.encryptRows(rows, model.features),
     decode: (bytes) => client.decryptOutputs(bytes, model).map((row) => Array.from(row)),
   }

@@ -178,7 +178,7 @@ describe('PipelinesClient.run', () => {
     const { hub, segments } = await fakeHub(storage, heNode)
     const client = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
     const rows = rowsOf(9)
-    const { outputs } = await client.run({ model: 'cid-model', privacy: 'he', rows, segments: 4, codec: heCodec(he, { features: 3, outputs: 2, clientSigmoid: false }), events: false, intervalMs: 1 })
+    const { outputs } = await client.run({ model: 'cid-model', privacy: 'he', rows, segments: 4, codec: heCodec(he, { features: 3, outputs: 2, clientSigmoid: false, needsRelinKeys: false }), events: false, intervalMs: 1 })
 
     expect(outputs).toEqual(rows.map(model))
     const create = JSON.parse(hub.seen.find((s) => s.method === 'POST' && s.url === '/v1/pipelines')!.body) as { keys: string }
