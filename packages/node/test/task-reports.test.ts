@@ -83,7 +83,8 @@ describe('task results while the hub is unreachable', () => {
     await agent.start()
     return agent
   }
-  const outboxFiles = async (): Promise<string[]> => readdir(join(root, 'node', 'outbox')).catch(() => [])
+  // Saved reports only: a `.tmp` file is one being written, renamed a moment later.
+  const outboxFiles = async (): Promise<string[]> => (await readdir(join(root, 'node', 'outbox')).catch(() => [])).filter((f) => !f.endsWith('.tmp'))
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'w3ai-task-reports-'))
