@@ -5,7 +5,7 @@
  */
 import { W3aiError } from '@w3ai/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkHeParams, compileHeModel, evaluateHe, HE_PRESETS, HeClient, heParamsForDepth, type HeModel } from '../src/he/index.js'
+import { checkHeParams, compileHeModel, evaluateHe, HE_PRESETS, HeClient, heParamsForDepth, readHeHeader, type HeModel } from '../src/he/index.js'
 import { writeKeys } from '../src/he/wire.js'
 import { FEATURES, logisticOnnx, squareNetOnnx } from './helpers/breast-cancer.js'
 import { randomDense } from './helpers/onnx-models.js'
@@ -193,6 +193,13 @@ describe('the client', () => {
     }
     expect(await codeOf(() => HeClient.importSecret(keys))).toBe('HE_MALFORMED')
     expect(await codeOf(() => HeClient.importSecret(alice.exportSecret().subarray(0, 5000)))).toBe('HE_MALFORMED')
+  })
+
+  it('reads what a batch or result says of itself without decrypting', async () => {
+    expect(readHeHeader(batch)).toEqual({ kind: 'batch', keyId: alice.keyId, rows: rows.length, columns: FEATURES })
+    expect(readHeHeader(await evaluateHe(lr, keys, batch))).toEqual({ kind: 'result', keyId: alice.keyId, rows: rows.length, columns: 1 })
+    expect(await codeOf(() => readHeHeader(keys))).toBe('HE_MALFORMED')
+    expect(await codeOf(() => readHeHeader(batch.subarray(0, 20)))).toBe('HE_MALFORMED')
   })
 
   it('gets the same result bytes from two evaluations (replicas of a job agree exactly)', async () => {

@@ -1,7 +1,7 @@
 /** The `he` executor for the sandbox: a model evaluated on an encrypted batch with the requester's evaluation keys. */
 import { compileHeModel } from '../he/compile.js'
 import { evaluateHe } from '../he/evaluate.js'
-import { readPackHeader } from '../he/wire.js'
+import { readHeHeader } from '../he/wire.js'
 import { SandboxError } from '../sandbox/errors.js'
 import type { SandboxExecutor } from '../sandbox/executor.js'
 
@@ -28,7 +28,7 @@ export const heTaskExecutor: SandboxExecutor<HeTask, HeTaskResult> = {
     }
     const model = compileHeModel(payload.model, payload.sigmoid === undefined ? {} : { sigmoid: payload.sigmoid })
     const output = await evaluateHe(model, payload.keys, payload.input)
-    const { rows, keyId } = readPackHeader(output, 'W3HR', 'result')
+    const { rows, keyId } = readHeHeader(output)
     return { output, rows, outputs: model.outputs, clientSigmoid: model.clientSigmoid, keyId }
   },
 }

@@ -219,3 +219,20 @@ export function readSecret(bytes: Uint8Array): SecretContent {
   return { params, keyId, secretKey, publicKey }
 }
 
+
+/** What a batch or result says of itself, without reading a ciphertext. */
+export interface HeHeader {
+  kind: 'batch' | 'result'
+  /** The key id it was made under (sha256 hex). */
+  keyId: string
+  rows: number
+  /** Features of a batch, outputs of a result. */
+  columns: number
+}
+
+/** The header of a batch or result; HE_MALFORMED when `bytes` is neither. */
+export function readHeHeader(bytes: Uint8Array): HeHeader {
+  const kind = bytes instanceof Uint8Array && bytes.byteLength >= 4 && ascii(bytes, 0) === RESULT_MAGIC ? 'result' : 'batch'
+  const { keyId, rows, width } = readPackHeader(bytes, kind === 'result' ? RESULT_MAGIC : BATCH_MAGIC, kind)
+  return { kind, keyId, rows, columns: width }
+}
