@@ -11,17 +11,34 @@
  *   4096 rows per run, one thread (as the sandbox runs it, and as SEAL runs).
  * Also the cubic sigmoid evaluated on the node (sigmoid 'poly', depth 3 parameters), on the model
  * with its logits divided by 4 (the cubic follows the sigmoid on [-8, 8] only).
- * pipelinePredictionsPerSec (end to end through hub, W3S and a node) is measured by the pipeline benchmark.
+ * - pipelinePredictionsPerSec: end to end through the network. A devnet (hub and `--nodes` node
+ *   processes) runs a `he` pipeline of `--pipeline-blocks` blocks in segments of at most 4 blocks
+ *   (what fits a sealed result under 1 MiB): rows in → encrypted, stored in W3S, routed, computed
+ *   in each node's sandbox, sealed, collected, stored, decrypted → outputs, timed from the SDK
+ *   call to its answer.
  *
- *   npm run bench -- he-inference [--blocks 5] [--runs 5]
+ *   npm run bench -- he-inference [--blocks 5] [--runs 5] [--nodes 3] [--pipeline-blocks 16]
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { startDevnet } from '@w3ai/cli'
+import { generateIdentity } from '@w3ai/crypto'
+import { heCodec, HubClient, PipelinesClient, putBytes, StorageClient } from '@w3ai/sdk'
 import * as ort from 'onnxruntime-node'
 import { compileHeModel, evaluateHe, evaluatePlain, HeClient, heParamsForDepth, type CompileHeOptions } from '@w3ai/compute/he'
 import { breastCancerSplit, FEATURES, logisticOnnx, trainLogistic } from '../packages/compute/test/helpers/breast-cancer.js'
 import { printTable, writeResult } from './lib/report.js'
 
-const { values } = parseArgs({ options: { blocks: { type: 'string', default: '5' }, runs: { type: 'string', default: '5' } } })
+const { values } = parseArgs({
+  options: {
+    blocks: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '5' },
+    nodes: { type: 'string', default: '3' },
+    'pipeline-blocks': { type: 'string', default: '16' },
+  },
+})
 const BLOCKS = Number(values.blocks)
 const RUNS = Number(values.runs)
 const BLOCK_ROWS = 4096
@@ -122,6 +139,45 @@ async function measure(name: string, onnx: Uint8Array, options: CompileHeOptions
   }
 }
 
+interface PipelineRun {
+  nodes: number
+  rows: number
+  segments: number
+  seconds: number
+  pipelinePredictionsPerSec: number
+  predictionAgreement: number
+}
+
+/** A `he` pipeline on a devnet, timed from the SDK call to the decrypted outputs. */
+async function pipeline(): Promise<PipelineRun> {
+  const nodes = Number(values.nodes)
+  const blocks = Number(values['pipeline-blocks'])
+  const pipelineRows = Array.from({ length: blocks * BLOCK_ROWS }, (_, i) => dataset[i % dataset.length]!)
+  const segments = Math.max(nodes, Math.ceil(blocks / 4))
+  const home = await mkdtemp(join(tmpdir(), 'w3ai-bench-he-'))
+  const devnet = await startDevnet({ home, nodes, hubPort: 0, logLevel: 'warn', env: { W3AI_TASK_POLL_MS: '100', W3AI_SPOT_CHECK_RATE: '0' } })
+  const model = compileHeModel(onnxBytes)
+  const client = await HeClient.create(heParamsForDepth(model.depth))
+  try {
+    const identity = generateIdentity('account')
+    const hub = new HubClient({ url: devnet.hubUrl, identity, timeoutMs: 120_000 })
+    await hub.createAccount({ name: 'bench', encryptionKey: identity.encryptionKey })
+    const storage = new StorageClient(hub, identity)
+    const stored = await putBytes(storage, onnxBytes, { name: 'logistic.onnx' })
+    const pipelines = new PipelinesClient(hub, identity, { storage })
+    const t0 = performance.now()
+    const { pipeline: done, outputs } = await pipelines.run({ model: stored, privacy: 'he', rows: pipelineRows, segments, codec: heCodec(client, model), timeoutMs: 600_000 })
+    const seconds = (performance.now() - t0) / 1000
+    if (done.status !== 'succeeded') throw new Error(`the pipeline ended ${done.status}`)
+    const agree = outputs.filter((o, i) => o[0]! >= 0.5 === evaluatePlain(model, pipelineRows[i]!)[0]! >= 0.5).length
+    return { nodes, rows: pipelineRows.length, segments, seconds, pipelinePredictionsPerSec: pipelineRows.length / seconds, predictionAgreement: agree / pipelineRows.length }
+  } finally {
+    client.close()
+    await devnet.stop()
+    await rm(home, { recursive: true, force: true })
+  }
+}
+
 const baseline = await plaintext(onnxBytes)
 const plaintextPredictionsPerSec = rows.length / (baseline.ms / 1000)
 const client = await measure('sigmoid on the client', onnxBytes, {})
@@ -137,6 +193,10 @@ printTable(
     return [v.name, v.depth, `${p.polyModulusDegree} / ${p.coeffModulusBits.join(',')}`, v.encryptedPredictionsPerSec, v.clientEncryptPerSec, v.clientDecryptPerSec, v.batchLatencyMs, v.segmentLatencyMs, Math.round(v.bytesPerRowIn), Math.round(v.bytesPerRowOut), v.evaluationKeysBytes, `${(100 * v.predictionAgreement).toFixed(2)}%`, v.maxProbabilityError.toExponential(1), v.maxErrorVsPlainModel.toExponential(1)]
   }),
 )
+const network = await pipeline()
+printTable(`End to end: a he pipeline through a devnet of ${network.nodes} nodes (encrypt, store, route, compute, seal, collect, decrypt)`, ['rows', 'segments', 'seconds', 'pred/s', 'agree'], [
+  [network.rows, network.segments, network.seconds.toFixed(2), network.pipelinePredictionsPerSec, `${(100 * network.predictionAgreement).toFixed(2)}%`],
+])
 printTable('Plaintext baseline (onnxruntime-node, 1 thread, 4096 rows per run)', ['model', 'pred/s', 'ratio to encrypted (client sigmoid)'], [
   ['logistic regression', plaintextPredictionsPerSec, (plaintextPredictionsPerSec / client.encryptedPredictionsPerSec).toFixed(1)],
 ])
@@ -153,8 +213,9 @@ const path = await writeResult('he-inference', {
   clientDecryptPerSec: client.clientDecryptPerSec,
   batchLatencyMs: client.batchLatencyMs,
   plaintextPredictionsPerSec,
-  // TODO(lead): end to end through the network (hub, W3S, a node's sandbox), from the pipeline benchmark.
-  pipelinePredictionsPerSec: null,
+  pipelinePredictionsPerSec: network.pipelinePredictionsPerSec,
+  pipeline: network,
+  target: { encryptedPredictionsPerSec: 50_000, pipelinePredictionsPerSec: 5_000 },
   variants: [client, poly],
 })
 console.log(`\nwrote ${path}`)
