@@ -145,6 +145,24 @@ export const ERROR_CODES = {
   PIPELINE_SEGMENT_EXISTS: { status: 409, message: 'This segment was already posted; post each segment once (sending the same Idempotency-Key again answers the first post).' },
   PIPELINE_INVALID_STATE: { status: 409, message: "The pipeline or segment is not in a state that allows this (a result collected before the segment's job succeeded, a segment posted to a failed pipeline); see its stages." },
   PIPELINE_KEYS_REQUIRED: { status: 400, message: 'A pipeline with privacy he needs keys: the CID of your stored evaluation keys (HeClient.evaluationKeys()).' },
+  // The token ledger (issue 11, @w3ai/ledger, /v1/wallet, /v1/ledger).
+  LEDGER_BAD_AMOUNT: { status: 400, message: 'The amount is not a positive whole number of units (a decimal string, no sign, no exponent; tokens with at most 18 decimals).' },
+  LEDGER_AMOUNT_OVERFLOW: { status: 400, message: 'The amount, or an account sum it would make, is larger than 2^127 - 1 units.' },
+  LEDGER_BAD_TRANSFER: { status: 400, message: 'The transfer is malformed (id not ^[A-Za-z0-9_.:-]{1,64}$, memo over 200 characters, post and void together, a bad timeout, or a post/void naming other accounts than its pending transfer).' },
+  LEDGER_ID_CONFLICT: { status: 409, message: 'A transfer with this id already exists with other fields; a retry must repeat the first request exactly, a new transfer needs a new id.' },
+  LEDGER_INSUFFICIENT_FUNDS: { status: 409, message: 'The debit account has too little available balance for this amount; nothing was moved.' },
+  LEDGER_EXCEEDS_DEBITS: { status: 409, message: 'The credit account may not receive more than it has paid out (its credits must not exceed its debits); nothing was moved.' },
+  LEDGER_UNKNOWN_ACCOUNT: { status: 404, message: 'No such ledger account (ids: user:<accountId>, node:<nodeId>, stake:<nodeId>, escrow:<ref>, treasury, burn, faucet, genesis).' },
+  LEDGER_SAME_ACCOUNT: { status: 400, message: 'Debit and credit are the same account.' },
+  LEDGER_PENDING_NOT_FOUND: { status: 404, message: 'No pending transfer with this id to post or void.' },
+  LEDGER_PENDING_CLOSED: { status: 409, message: 'The pending transfer was already posted, voided or expired.' },
+  LEDGER_PENDING_EXPIRED: { status: 409, message: 'The pending transfer has passed its timeout; it can no longer be posted or voided.' },
+  LEDGER_LINKED_FAILED: { status: 409, message: 'Another transfer of its linked chain failed, so none of the chain was applied.' },
+  LEDGER_LINKED_OPEN: { status: 400, message: 'The last transfer of the batch is linked: a chain must end with a transfer without linked.' },
+  LEDGER_CHAIN_BROKEN: { status: 500, message: 'The journal or block chain is broken: an entry or block was changed, deleted or reordered (see seq or height).' },
+  LEDGER_BLOCK_BAD_SIGNATURE: { status: 500, message: 'A journal block is not signed by a known hub key.' },
+  LEDGER_BALANCE_MISMATCH: { status: 500, message: 'An account stored differs from the replay of the journal.' },
+  LEDGER_INVARIANT_BROKEN: { status: 500, message: 'Minted tokens differ from balances + escrow + staked + burned.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
