@@ -12,7 +12,7 @@ export { auditPiece, deletePiece, getPiece, putPiece, type PieceTarget } from '.
 export { DEFAULT_REDUNDANCY, StorageClient, type ChunkSink, type GetOptions, type PutOptions, type TransferProgress } from './storage.js'
 export { followPages, listPage, type ListPage } from './paging.js'
 export { JobsClient, openJobResult, provideInputKeys, putBytes, TaskClient, type WaitOptions } from './jobs.js'
-export { PipelinesClient, segmentRanges, type PipelineRunOptions, type PipelineRunResult, type PipelineWaitOptions } from './pipeline.js'
+export { PipelinesClient, segmentRanges, type PipelineCollectOptions, type PipelineRunOptions, type PipelineRunResult, type PipelineSubmission, type PipelineSubmitOptions, type PipelineWaitOptions } from './pipeline.js'
 export { heCodec, keyCodec, type HeClientLike, type HeModelLike, type KeyCodecOptions, type PipelineCodec } from './pipeline-codecs.js'
 export { DeploymentsClient, encodeTensors, ServingNodeClient, type TensorMap, type WaitReadyOptions } from './serving.js'
 export {

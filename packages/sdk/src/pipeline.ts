@@ -47,7 +47,7 @@ export interface PipelineWaitOptions {
   events?: boolean
 }
 
-export interface PipelineRunOptions extends PipelineWaitOptions {
+export interface PipelineSubmitOptions {
   /** The stored ONNX model (yours or shared with you). */
   model: string
   privacy: PipelinePrivacy
@@ -63,6 +63,20 @@ export interface PipelineRunOptions extends PipelineWaitOptions {
   /** Makes the run's requests safe to send again (default: a fresh one per run). */
   idempotencyKey?: string
 }
+
+export interface PipelineSubmission {
+  /** The pipeline once every segment is posted. */
+  pipeline: Pipeline
+  /** Each segment's [start, end) rows of the input, in index order. */
+  ranges: Array<[number, number]>
+}
+
+export interface PipelineCollectOptions extends PipelineWaitOptions {
+  /** How results are stored in W3S (redundancy, segment size). */
+  put?: Omit<PutOptions, 'name'>
+}
+
+export interface PipelineRunOptions extends PipelineSubmitOptions, PipelineCollectOptions {}
 
 export interface PipelineRunResult {
   pipeline: Pipeline
@@ -162,17 +176,41 @@ export class PipelinesClient {
   }
 
   /**
-   * Runs rows through a model: creates the pipeline (with the codec's evaluation keys stored once),
-   * encodes, stores and posts each segment as soon as it is ready (segments run at once), collects
-   * each result when its job succeeds (stored in W3S still encrypted, opened and decoded here) and
-   * answers the finished pipeline with the outputs in input order. A failed segment fails the run
-   * with its job's error.
+   * Submits rows to a model: creates the pipeline (with the codec's evaluation keys stored once),
+   * then encodes, stores and posts each segment (its input keys wrapped to its nodes only).
+   * Answers once every segment is posted; `collect` gathers the results, here or in another process.
+   */
+  async submit(options: PipelineSubmitOptions): Promise<PipelineSubmission> {
+    const started = await this.start(options, () => undefined)
+    await started.posted
+    return { pipeline: await this.get(started.pipeline.id), ranges: started.ranges }
+  }
+
+  /**
+   * Collects a submitted pipeline: follows it, and as each segment's job succeeds stores its sealed
+   * result in W3S (still encrypted), opens and decodes it here and marks it collected; answers the
+   * finished pipeline with the outputs in index order. Safe to call again and from another process
+   * than `submit`'s: a segment already collected is decoded again from its job, nothing posted twice.
+   * A failed segment fails it with its job's error.
+   */
+  collect(id: string, codec: PipelineCodec, options: PipelineCollectOptions = {}): Promise<PipelineRunResult> {
+    return this.collecting(id, codec, options)
+  }
+
+  /**
+   * Runs rows through a model: `submit` and `collect` at once (each result is collected as soon as
+   * its job succeeds, while later segments are still being posted).
    */
   async run(options: PipelineRunOptions): Promise<PipelineRunResult> {
+    let wake: () => void = () => undefined
+    const started = await this.start(options, () => wake())
+    return this.collecting(started.pipeline.id, options.codec, options, { posting: started.posted, setWake: (w) => (wake = w) })
+  }
+
+  /** Creates the pipeline and starts posting its segments; `posted` settles when every one is posted (or one failed). */
+  private async start(options: PipelineSubmitOptions, onPosted: () => void): Promise<{ pipeline: Pipeline; ranges: Array<[number, number]>; posted: Promise<void> }> {
     const { codec, privacy, rows } = options
-    if (codec.privacy !== undefined && codec.privacy !== privacy) {
-      throw new W3aiError('VALIDATION_FAILED', `The codec encodes for privacy ${codec.privacy}; this pipeline is ${privacy}.`, { field: 'codec' })
-    }
+    checkCodec(codec, privacy)
     const key = options.idempotencyKey ?? randomBytes(12).toString('hex')
     const put = (bytes: Uint8Array, name: string): Promise<string> => putBytes(this.storage, bytes, { ...options.put, name })
     const segments = options.segments ?? 1
@@ -182,57 +220,58 @@ export class PipelinesClient {
       { idempotencyKey: key },
     )
     const ranges = segmentRanges(rows.length, segments)
-    const outputs: Array<number[][] | undefined> = ranges.map(() => undefined)
-    const follower = new Follower(this, pipeline.id, options)
+    const post = async (index: number, bytes: Uint8Array): Promise<void> => {
+      const input = await put(bytes, `${pipeline.id}-${index}.in`)
+      await this.postSegment(pipeline.id, index, { input, rows: ranges[index]![1] - ranges[index]![0] }, { idempotencyKey: `${key}-${index}` })
+      onPosted()
+    }
+    const posted = (async () => {
+      const posts: Array<Promise<void>> = []
+      let failure: { err: unknown } | undefined
+      for (const [index, [start, end]] of ranges.entries()) {
+        if (failure !== undefined) throw failure.err
+        const bytes = await codec.encode(rows.slice(start, end) as number[][])
+        const posting = post(index, bytes)
+        // Awaited below; meanwhile a failed post stops the encoding of later segments.
+        posting.catch((err: unknown) => void (failure ??= { err }))
+        posts.push(posting)
+        // Let the uploads under way move on before encoding the next segment.
+        await new Promise((r) => setImmediate(r))
+      }
+      await Promise.all(posts)
+    })()
+    posted.catch(() => undefined)
+    return { pipeline, ranges, posted }
+  }
+
+  /** collect's loop; run() adds its segments still being posted (their failure fails it, each post wakes it). */
+  private async collecting(id: string, codec: PipelineCodec, options: PipelineCollectOptions, submitting?: { posting: Promise<void>; setWake: (wake: () => void) => void }): Promise<PipelineRunResult> {
+    const outputs = new Map<number, number[][]>()
+    const follower = new Follower(this, id, options)
     const problems: unknown[] = []
     const track = (work: Promise<void>): void => {
       work.catch((err: unknown) => problems.push(err)).finally(() => follower.wake())
     }
-
-    const post = async (index: number, bytes: Uint8Array): Promise<void> => {
-      const input = await put(bytes, `${pipeline.id}-${index}.in`)
-      await this.postSegment(pipeline.id, index, { input, rows: ranges[index]![1] - ranges[index]![0] }, { idempotencyKey: `${key}-${index}` })
+    if (submitting !== undefined) {
+      submitting.setWake(() => follower.wake())
+      track(submitting.posting)
     }
-    const collect = async (segment: PipelineSegment): Promise<void> => {
-      const job = await this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(segment.jobId!)}`)
-      if (!isSealedResult(job.result)) throw new W3aiError('COMPUTE_SEAL_DENIED', `Segment ${segment.index}'s result came back unsealed; it is not used.`, { index: segment.index, jobId: job.id })
-      const opened = openJobResult(job, this.identity)
-      const stored = privacy === 'he' ? heOutput(opened, segment.index) : Buffer.from(JSON.stringify(job.result))
-      const plain = privacy === 'he' ? stored : Buffer.from(JSON.stringify(opened))
-      const result = await put(stored, `${pipeline.id}-${segment.index}.out`)
-      const decoded = await codec.decode(plain)
-      const [start, end] = ranges[segment.index]!
-      if (decoded.length !== end - start) {
-        throw new W3aiError('COMPUTE_SHAPE_MISMATCH', `Segment ${segment.index} holds ${end - start} rows; its result decodes to ${decoded.length}.`, { index: segment.index, expected: end - start, actual: decoded.length })
-      }
-      await this.collected(pipeline.id, segment.index, { result, decrypted: true })
-      outputs[segment.index] = decoded
-    }
-
-    track((async () => {
-      for (const [index, [start, end]] of ranges.entries()) {
-        const bytes = await codec.encode(rows.slice(start, end) as number[][])
-        track(post(index, bytes))
-        // Let the uploads under way move on before encoding the next segment.
-        await new Promise((r) => setImmediate(r))
-      }
-    })())
-
     const collecting = new Set<number>()
     try {
       for (;;) {
         if (problems.length > 0) throw problems[0]
         const p = await follower.next()
+        checkCodec(codec, p.privacy)
         const failed = p.segments.find((s) => s.stage === 'failed')
         if (failed !== undefined) throw segmentError(p, failed)
         for (const s of p.segments) {
-          if (s.stage !== 'collect' || s.jobId === null || collecting.has(s.index)) continue
+          if ((s.stage !== 'collect' && s.stage !== 'done') || s.jobId === null || collecting.has(s.index)) continue
           collecting.add(s.index)
-          track(collect(s))
+          track(this.collectSegment(p, s, codec, options).then((rows) => void outputs.set(s.index, rows)))
         }
-        if (outputs.every((o) => o !== undefined)) {
+        if (outputs.size === p.segments.length) {
           const done = await follower.next()
-          return { pipeline: done, outputs: outputs.flatMap((o) => o!) }
+          return { pipeline: done, outputs: [...outputs.entries()].sort(([a], [b]) => a - b).flatMap(([, rows]) => rows) }
         }
         follower.checkDeadline(p)
         await follower.pause()
@@ -240,6 +279,27 @@ export class PipelinesClient {
     } finally {
       follower.close()
     }
+  }
+
+  /**
+   * One segment's rows from its job's sealed result: stored in W3S unless the segment names its
+   * stored result already, opened, decoded and checked against the segment's rows, and marked
+   * collected unless it is done.
+   */
+  private async collectSegment(p: Pipeline, segment: PipelineSegment, codec: PipelineCodec, options: PipelineCollectOptions): Promise<number[][]> {
+    const job = await this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(segment.jobId!)}`)
+    if (!isSealedResult(job.result)) throw new W3aiError('COMPUTE_SEAL_DENIED', `Segment ${segment.index}'s result came back unsealed; it is not used.`, { index: segment.index, jobId: job.id })
+    const opened = openJobResult(job, this.identity)
+    const stored = p.privacy === 'he' ? heOutput(opened, segment.index) : Buffer.from(JSON.stringify(job.result))
+    const plain = p.privacy === 'he' ? stored : Buffer.from(JSON.stringify(opened))
+    // A result stored before (an earlier collect that did not finish) is named again, not stored twice.
+    const result = segment.result ?? (await putBytes(this.storage, stored, { ...options.put, name: `${p.id}-${segment.index}.out` }))
+    const decoded = await codec.decode(plain)
+    if (decoded.length !== segment.rows) {
+      throw new W3aiError('COMPUTE_SHAPE_MISMATCH', `Segment ${segment.index} holds ${segment.rows} rows; its result decodes to ${decoded.length}.`, { index: segment.index, expected: segment.rows, actual: decoded.length })
+    }
+    if (segment.stage !== 'done') await this.collected(p.id, segment.index, { result, decrypted: true })
+    return decoded
   }
 }
 
@@ -302,6 +362,13 @@ class Follower {
 
 const idempotent = (key: string | undefined): { idempotent?: boolean; headers?: Record<string, string> } =>
   key === undefined ? {} : { idempotent: true, headers: { 'idempotency-key': key } }
+
+/** Refuses a codec made for another privacy level than the pipeline's. */
+function checkCodec(codec: PipelineCodec, privacy: PipelinePrivacy): void {
+  if (codec.privacy !== undefined && codec.privacy !== privacy) {
+    throw new W3aiError('VALIDATION_FAILED', `The codec encodes for privacy ${codec.privacy}; this pipeline is ${privacy}.`, { field: 'codec' })
+  }
+}
 
 /** The result ciphertexts of an `he` job's opened result ({ output: base64, ... }). */
 function heOutput(result: unknown, index: number): Buffer {

@@ -29,6 +29,7 @@ interface FakeSegment {
   input: string
   jobId: string
   result: string | null
+  decrypted: boolean
 }
 
 /**
@@ -48,13 +49,13 @@ async function fakeHub(storage: ReturnType<typeof memoryStorage>, compute: (inpu
     for (let index = 0; index < pipeline!.segments; index++) {
       const s = segments.get(index)
       const status = s === undefined ? undefined : jobs.get(s.jobId)!.status
-      const stage = s === undefined ? 'encrypt' : status === 'awaiting-keys' ? 'allocate' : status === 'queued' ? 'compute' : status === 'failed' ? 'failed' : s.result === null ? 'collect' : 'done'
+      const stage = s === undefined ? 'encrypt' : status === 'awaiting-keys' ? 'allocate' : status === 'queued' ? 'compute' : status === 'failed' ? 'failed' : s.decrypted ? 'done' : 'collect'
       const error = status === 'failed' ? jobs.get(s!.jobId)!.error : null
       const pending = { encrypt: 'pending', segment: 'pending', allocate: 'pending', compute: 'pending', collect: 'pending' } as const
       segs.push({ index, rows: s?.rows ?? null, input: s?.input ?? null, jobId: s?.jobId ?? null, nodeId: s === undefined ? null : node.id, attempts: 1, stage, stages: pending, result: s?.result ?? null, error })
     }
     const stages = segs.map((s) => s.stage)
-    const status = stages.includes('failed') ? 'failed' : stages.every((s) => s === 'done') ? 'succeeded' : stages.includes('encrypt') ? 'encrypting' : 'running'
+    const status = stages.includes('failed') ? 'failed' : stages.every((s) => s === 'done') ? 'succeeded' : stages.includes('encrypt') ? 'encrypting' : stages.every((s) => s === 'collect' || s === 'done') ? 'collecting' : 'running'
     return { ...pipeline!, status, segments: segs }
   }
   /** Once every segment's job is released, runs the highest-numbered queued one (reverse order). */
@@ -86,12 +87,16 @@ async function fakeHub(storage: ReturnType<typeof memoryStorage>, compute: (inpu
     if (req.method === 'POST' && (m = url.match(/^\/v1\/pipelines\/p_\w+\/segments\/(\d+)$/)) !== null) {
       const index = Number(m[1])
       const jobId = `j_${String(index).padStart(24, '0')}`
-      segments.set(index, { rows: body!.rows as number, input: body!.input as string, jobId, result: null })
+      segments.set(index, { rows: body!.rows as number, input: body!.input as string, jobId, result: null, decrypted: false })
       jobs.set(jobId, job(jobId, 'awaiting-keys'))
       return json(res, 201, { pipelineId: pipeline!.id, index, job: { jobId, status: 'awaiting-keys', inputs: [pipeline!.model, body!.input], candidates: [{ nodeId: node.id, encryptionKey: node.encryptionKey }] } })
     }
     if (req.method === 'POST' && (m = url.match(/^\/v1\/pipelines\/p_\w+\/segments\/(\d+)\/collected$/)) !== null) {
-      segments.get(Number(m[1]))!.result = body!.result as string
+      const s = segments.get(Number(m[1]))!
+      // Like the hub: a segment's result is stored once; naming another one is refused.
+      if (s.result !== null && s.result !== body!.result) return json(res, 409, { error: { code: 'PIPELINE_INVALID_STATE', message: `collected as ${s.result}` } })
+      s.result = body!.result as string
+      s.decrypted ||= body!.decrypted as boolean
       return json(res, 200, view())
     }
     if (req.method === 'GET' && (m = url.match(/^\/v1\/storage\/objects\/(.+)$/)) !== null) {
@@ -203,6 +208,62 @@ describe('PipelinesClient.run', () => {
     const client = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
     await expect(client.run({ model: 'cid-model', privacy: 'he', rows: rowsOf(2), codec: keyCodec(), events: false })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
     expect(hub.seen).toEqual([])
+  })
+})
+
+describe('PipelinesClient.submit and collect', () => {
+  it('submits in one client and collects in another: outputs in input order, each segment collected once', async () => {
+    const storage = memoryStorage()
+    const { hub, collectedOrder } = await fakeHub(storage, onnxNode)
+    const submitter = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
+    const rows = rowsOf(10)
+    const { pipeline, ranges } = await submitter.submit({ model: 'cid-model', privacy: 'key', rows, segments: 3, codec: keyCodec({ inputName: 'x' }) })
+    expect(ranges).toEqual([[0, 4], [4, 7], [7, 10]])
+    expect(pipeline.segments.map((s) => s.rows)).toEqual([4, 3, 3])
+    expect(pipeline.segments.every((s) => s.jobId !== null)).toBe(true)
+    expect(collectedOrder()).toEqual([])
+
+    // Another process: the same account, no rows, a codec that only decodes.
+    const collector = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
+    const { pipeline: done, outputs } = await collector.collect(pipeline.id, keyCodec(), { events: false, intervalMs: 1 })
+    expect(done.status).toBe('succeeded')
+    expect(outputs).toEqual(rows.map(model))
+    expect(collectedOrder().sort()).toEqual([0, 1, 2])
+  })
+
+  it('collects again without posting twice: done segments are decoded from their jobs, a stored result is named again', async () => {
+    const storage = memoryStorage()
+    const { hub, segments, collectedOrder } = await fakeHub(storage, onnxNode)
+    const client = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
+    const rows = rowsOf(6)
+    const { pipeline } = await client.submit({ model: 'cid-model', privacy: 'key', rows, segments: 2, codec: keyCodec({ inputName: 'x' }) })
+    const first = await client.collect(pipeline.id, keyCodec(), { events: false, intervalMs: 1 })
+    const stored = storage.objects.size
+
+    const again = await client.collect(pipeline.id, keyCodec(), { events: false, intervalMs: 1 })
+    expect(again.outputs).toEqual(first.outputs)
+    expect(again.pipeline.status).toBe('succeeded')
+    expect(collectedOrder()).toHaveLength(2)
+    expect(storage.objects.size).toBe(stored)
+
+    // A collect that stored segment 0's result but did not open it: the next names the same result.
+    const half = segments.get(0)!
+    half.decrypted = false
+    const resumed = await client.collect(pipeline.id, keyCodec(), { events: false, intervalMs: 1 })
+    expect(resumed.outputs).toEqual(rows.map(model))
+    expect(collectedOrder().sort()).toEqual([0, 0, 1])
+    expect(storage.objects.size).toBe(stored)
+    expect(half.decrypted).toBe(true)
+  })
+
+  it('collect refuses a codec of another privacy level than the pipeline, collecting nothing', async () => {
+    const storage = memoryStorage()
+    const { hub, collectedOrder } = await fakeHub(storage, onnxNode)
+    const client = new PipelinesClient(new HubClient({ url: hub.url, identity: owner }), owner, { storage })
+    const he = heCodec({ evaluationKeys: () => Buffer.alloc(0), encryptRows: () => Buffer.alloc(0), decryptOutputs: () => [] }, { features: 3, outputs: 1, clientSigmoid: false, needsRelinKeys: false })
+    const { pipeline } = await client.submit({ model: 'cid-model', privacy: 'key', rows: rowsOf(2), codec: keyCodec({ inputName: 'x' }) })
+    await expect(client.collect(pipeline.id, he, { events: false, intervalMs: 1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
+    expect(collectedOrder()).toEqual([])
   })
 })
 
