@@ -163,6 +163,14 @@ export const ERROR_CODES = {
   LEDGER_BLOCK_BAD_SIGNATURE: { status: 500, message: 'A journal block is not signed by a known hub key.' },
   LEDGER_BALANCE_MISMATCH: { status: 500, message: 'An account stored differs from the replay of the journal.' },
   LEDGER_INVARIANT_BROKEN: { status: 500, message: 'Minted tokens differ from balances + escrow + staked + burned.' },
+  // Governance of the network parameters (issue 11, /v1/governance, /v1/parameters).
+  GOV_BAD_PARAMETER: { status: 400, message: 'A proposed change names no network parameter, or its value is not a whole number within the bounds (see GET /v1/parameters), or the changes together break a rule (burn + treasury share over 10000, a minimum above its maximum).' },
+  GOV_PROPOSAL_NOT_FOUND: { status: 404, message: 'No governance proposal with this id.' },
+  GOV_VOTE_CLOSED: { status: 409, message: 'Voting on this proposal is not open: it opens after the voting delay and closes at the end of the voting period (see votingStartsAt and votingEndsAt).' },
+  GOV_ALREADY_VOTED: { status: 409, message: 'This account has already voted on the proposal; a vote cannot be changed.' },
+  GOV_NO_WEIGHT: { status: 403, message: "The account held no tokens (balance plus stake) at the proposal's snapshot, so it has no vote; a proposer needs tokens at the current journal head." },
+  GOV_NOT_CANCELLABLE: { status: 409, message: 'Only the proposer may cancel a proposal, and only before voting opens.' },
+  GOV_LOG_BROKEN: { status: 500, message: 'The governance log is broken: an event was changed, deleted or reordered, or is not signed by a known hub key (see seq).' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
