@@ -1,5 +1,5 @@
 /**
- * `w3ai pipeline run|show|ls` on a devnet of three nodes: a logistic regression stored with
+ * `w3ai pipeline run|collect|show|ls` on a devnet of three nodes: a logistic regression stored with
  * `w3ai model add` runs over rows read from a CSV file under both privacy levels, each a real CLI
  * process, and the decrypted outputs match the plaintext model. Refusals that need the hub (a model
  * HE cannot run, a model that is not there) leave no pipeline behind.
@@ -155,16 +155,36 @@ describe('w3ai pipeline on a devnet of three nodes', () => {
     await expectJobs(result.jobIds, 'onnx')
   }, 300_000)
 
-  it('privacy key without --wait: posts the segments, prints the pipeline id and leaves the sealed results in the jobs', async () => {
+  it('privacy key without --wait: posts the segments and prints the pipeline id; `pipeline collect` then decodes the outputs, again and again', async () => {
     const r = await cli('pipeline', 'run', '--model', modelCid, '--input', input, '--privacy', 'key', '--segments', '3')
     expect(r.code, r.stdout + r.stderr).toBe(0)
     const id = /^submitted (p_[0-9a-f]{24}) \(40 rows in 3 segments\)$/m.exec(r.stdout)?.[1]
     expect(id, r.stdout).toBeDefined()
     expect(r.stdout).toContain(`w3ai pipeline show ${id}`)
+    expect(r.stdout).toContain(`w3ai pipeline collect ${id}`)
     const shown = await ok<{ segments: Array<{ rows: number; jobId: string | null }> }>(cli('pipeline', 'show', id!, '--json'))
     expect(shown.segments.map((s) => s.rows)).toEqual([14, 13, 13])
     expect(shown.segments.every((s) => s.jobId !== null)).toBe(true)
-  })
+
+    // Another process, with nothing of the run's but the account.
+    const collected = await w3ai(['pipeline', 'collect', id!, '--json', '--home', home.path], testEnv(), 300_000)
+    expect(collected.code, collected.stdout + collected.stderr).toBe(0)
+    expect(collected.stderr).toBe('')
+    const result = parseJson<RunJson & { status: string }>(collected.stdout)
+    expect(result).toMatchObject({ pipelineId: id, status: 'succeeded', rows: ROWS })
+    expectPlaintext(result.outputs, 1e-5)
+    const after = await ok<{ status: string; segments: Array<{ stage: string; result: string | null }> }>(cli('pipeline', 'show', id!, '--json'))
+    expect(after.status).toBe('succeeded')
+    expect(after.segments.every((s) => s.stage === 'done' && s.result !== null)).toBe(true)
+
+    // Collected already: the same outputs, the same stored results; people get the table and the outputs.
+    const again = await cli('pipeline', 'collect', id!)
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+    expect(again.stdout).toContain(`pipeline ${id} (privacy key): succeeded, ${ROWS} rows in 3 segments, 3 done`)
+    expect(again.stdout.split('outputs (one row per line)\n')[1]?.trim().split('\n').map(Number)).toEqual(result.outputs.map((o) => o[0]))
+    const unchanged = await ok<{ segments: Array<{ result: string | null }> }>(cli('pipeline', 'show', id!, '--json'))
+    expect(unchanged.segments.map((s) => s.result)).toEqual(after.segments.map((s) => s.result))
+  }, 300_000)
 
   it('privacy he: the node computes on CKKS ciphertexts, the CLI decrypts; outputs match the plaintext model', async () => {
     const result = await run('he')
@@ -175,6 +195,11 @@ describe('w3ai pipeline on a devnet of three nodes', () => {
     const listed = await ok<Array<{ id: string; status: string; privacy: string }>>(cli('pipeline', 'ls', '--json'))
     expect(listed.find((p) => p.id === result.pipelineId)).toMatchObject({ status: 'succeeded', privacy: 'he' })
     expect((await cli('pipeline', 'ls')).stdout).toMatch(new RegExp(`^${result.pipelineId}\\s+succeeded\\s+he\\s+${ROWS}\\s+2\\s`, 'm'))
+
+    // Only the run's process held the CKKS secret key: `pipeline collect` refuses, changing nothing.
+    const refused = await cli('pipeline', 'collect', result.pipelineId, '--json')
+    const { error } = parseJson<{ error: { code: string; message: string } }>(refused.stdout)
+    expect([refused.code, error.code, error.message]).toEqual([2, 'CLI_BAD_ARGUMENT', expect.stringContaining('secret key lived only in')])
   }, 300_000)
 
   it('refuses, with nothing created, a model HE cannot run and a model that is not stored', async () => {

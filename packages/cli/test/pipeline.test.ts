@@ -134,6 +134,17 @@ describe('pipeline commands refuse bad arguments before any request', () => {
     expect((await refused('pipeline', 'show', 'j_0123456789abcdef01234567')).error).toBe('CLI_BAD_ARGUMENT')
   })
 
+  it('pipeline collect refuses an id that is not a pipeline id, a bad --timeout, and needs an identity', async () => {
+    const id = await refused('pipeline', 'collect', 'j_0123456789abcdef01234567')
+    expect([id.code, id.error, id.message]).toEqual([2, 'CLI_BAD_ARGUMENT', expect.stringContaining('j_0123456789abcdef01234567')])
+    for (const timeout of ['-1', '0', 'soon']) {
+      const r = await refused('pipeline', 'collect', ID, '--timeout', timeout)
+      expect([r.code, r.error, r.message], timeout).toEqual([2, 'CLI_BAD_ARGUMENT', expect.stringContaining('--timeout')])
+    }
+    expect((await refused('pipeline', 'collect')).error).toBe('CLI_BAD_ARGUMENT')
+    expect((await refused('pipeline', 'collect', ID)).error).toBe('IDENTITY_NOT_FOUND')
+  })
+
   it('pipeline ls refuses a --limit outside 1..500', async () => {
     expect((await refused('pipeline', 'ls', '--limit', '0')).error).toBe('CLI_BAD_ARGUMENT')
   })

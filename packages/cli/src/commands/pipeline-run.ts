@@ -1,13 +1,13 @@
 /**
  * `w3ai pipeline run`: reads the rows, builds the codec of the privacy level (pipeline-codec.ts)
  * and, with --wait, hands both to the SDK's `pipelines.run`, which stores each encrypted segment,
- * starts its job, collects its sealed result and decodes it here. Without --wait the segments are
- * stored and posted, the pipeline id printed, and the command ends: under `key` the results stay
- * sealed to you in the jobs; under `he` only this process could decrypt them, so he needs --wait.
+ * starts its job, collects its sealed result and decodes it here. Without --wait the SDK's
+ * `pipelines.submit` stores and posts the segments, the pipeline id is printed, and the command
+ * ends: under `key` the results stay sealed to you in the jobs until `w3ai pipeline collect`;
+ * under `he` only this process could decrypt them, so he needs --wait.
  */
-import { randomBytes } from 'node:crypto'
 import { MAX_PIPELINE_SEGMENTS, W3aiError, type Pipeline, type PipelinePrivacy } from '@w3ai/protocol'
-import { PipelinesClient, putBytes, segmentRanges, StorageClient, type PipelineCodec } from '@w3ai/sdk'
+import { PipelinesClient, StorageClient } from '@w3ai/sdk'
 import { badArgument } from '../args.js'
 import { EXIT_FAILURE } from '../constants.js'
 import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
@@ -72,8 +72,8 @@ export async function runPipeline(flags: PipelineRunFlags): Promise<void> {
   try {
     const segments = segmentsFor(flags, rows.length, built.maxSegmentRows)
     if (flags.wait !== true) {
-      const submitted = await submit(pipelines, new StorageClient(hub, identity), flags, rows, segments, built.codec)
-      printSubmitted(out, submitted)
+      const { pipeline } = await pipelines.submit({ model: flags.model, privacy: flags.privacy, rows, segments, codec: built.codec })
+      printSubmitted(out, pipeline)
       return
     }
     let result: { pipeline: Pipeline; outputs: number[][] }
@@ -98,27 +98,13 @@ export async function runPipeline(flags: PipelineRunFlags): Promise<void> {
   }
 }
 
-/**
- * Without --wait (privacy key): the steps of `pipelines.run` up to its collection: the pipeline
- * made, each segment encoded, stored and posted (its input key wrapped to its nodes).
- */
-async function submit(pipelines: PipelinesClient, storage: StorageClient, flags: PipelineRunFlags, rows: number[][], segments: number, codec: PipelineCodec): Promise<Pipeline> {
-  const key = randomBytes(12).toString('hex')
-  const created = await pipelines.create({ model: flags.model, privacy: flags.privacy, rows: rows.length, segments }, { idempotencyKey: key })
-  for (const [index, [start, end]] of segmentRanges(rows.length, segments).entries()) {
-    const input = await putBytes(storage, await codec.encode(rows.slice(start, end)), { name: `${created.id}-${index}.in` })
-    await pipelines.postSegment(created.id, index, { input, rows: end - start }, { idempotencyKey: `${key}-${index}` })
-  }
-  return pipelines.get(created.id)
-}
-
 const jobIdsOf = (p: Pipeline): string[] => p.segments.map((s) => s.jobId).filter((j): j is string => j !== null)
 
 function printSubmitted(out: Out, p: Pipeline): void {
   out.result({ pipelineId: p.id, jobIds: jobIdsOf(p), privacy: p.privacy, rows: p.rows, status: p.status }, () =>
     [
       `submitted ${p.id} (${p.rows} rows in ${p.segments.length} segments)`,
-      `follow it with \`w3ai pipeline show ${p.id}\`; its results stay sealed to you in its jobs (only \`pipeline run --wait\` collects and decodes them)`,
+      `follow it with \`w3ai pipeline show ${p.id}\`; its results stay sealed to you in its jobs until \`w3ai pipeline collect ${p.id}\` collects and decodes them`,
     ].join('\n'),
   )
 }
@@ -127,7 +113,7 @@ function printSubmitted(out: Out, p: Pipeline): void {
  * Prints the finished pipeline; fails the command (exit 1) unless it succeeded. With --json a
  * failure's `error` is its first failed segment's (or PIPELINE_INVALID_STATE), as `job run` reports a job's.
  */
-function report(out: Out, pipeline: Pipeline, outputs: number[][]): void {
+export function report(out: Out, pipeline: Pipeline, outputs: number[][]): void {
   const summary = { pipelineId: pipeline.id, jobIds: jobIdsOf(pipeline), privacy: pipeline.privacy, rows: pipeline.rows, status: pipeline.status }
   if (pipeline.status === 'succeeded') {
     out.result({ ...summary, outputs }, () => [describePipeline(pipeline), '', 'outputs (one row per line)', ...outputs.map((o) => o.join(','))].join('\n'))

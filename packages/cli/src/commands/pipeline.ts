@@ -1,7 +1,7 @@
 /**
- * `w3ai pipeline run|show|ls`: secure batch inference of the account in <home>/identity.json. The
- * run itself (codecs, encryption, decryption) lives in pipeline-run.ts; this file holds the flags,
- * their checks, and the look-ups.
+ * `w3ai pipeline run|collect|show|ls`: secure batch inference of the account in <home>/identity.json.
+ * The run itself (codecs, encryption, decryption) lives in pipeline-run.ts, collecting a submitted
+ * one in pipeline-collect.ts; this file holds the flags, their checks, and the look-ups.
  */
 import type { Command } from 'commander'
 import { PIPELINE_PRIVACY, PipelineIdSchema, MAX_PIPELINE_SEGMENTS, type PipelinePrivacy } from '@w3ai/protocol'
@@ -9,6 +9,7 @@ import { badArgument, checkCid, parseWaitTimeout } from '../args.js'
 import { type CommonFlags } from '../context.js'
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
+import { collectPipeline, type PipelineCollectFlags } from './pipeline-collect.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 import { pipelinesClient, runPipeline, PIPELINE_WAIT_TIMEOUT_S, type PipelineRunFlags } from './pipeline-run.js'
 import { describePipeline, pipelineRow, PIPELINE_COLUMNS } from './pipeline-views.js'
@@ -41,7 +42,7 @@ export function registerPipelineCommands(program: Command): void {
   const pipeline = program.command('pipeline').description('secure batch inference: run a stored model over your rows, encrypted (he) or under a key only the chosen node gets (key)')
 
   withCommon(pipeline.command('run'))
-    .description('run a stored ONNX model over the rows of a CSV or JSON file, split in segments across nodes; --wait collects and decrypts the outputs here')
+    .description('run a stored ONNX model over the rows of a CSV or JSON file, split in segments across nodes; --wait collects and decrypts the outputs here (privacy key: or later, `w3ai pipeline collect ID`)')
     .requiredOption('--model <cid>', 'the model object (`w3ai model add`); you must be able to read it', checkCid)
     .requiredOption('--input <file>', 'feature rows: a CSV file (header row optional, numbers only) or a .json array of arrays')
     .requiredOption('--privacy <level>', 'he: the nodes compute on CKKS ciphertexts and never see the rows; key: the input key is wrapped to the chosen node only', parsePrivacy)
@@ -50,6 +51,12 @@ export function registerPipelineCommands(program: Command): void {
     .option('--wait', 'follow the segments (stderr), collect and decrypt their outputs here; exit 1 unless every segment succeeded')
     .option('--timeout <seconds>', `with --wait, stop following after this long (default ${PIPELINE_WAIT_TIMEOUT_S})`, parseWaitTimeout)
     .action((flags: PipelineRunFlags) => runPipeline(flags))
+
+  withCommon(pipeline.command('collect'))
+    .description('collect a --privacy key pipeline submitted without --wait: follow its segments (stderr), open and decode their outputs here; safe to run again')
+    .argument('<id>', 'the pipeline id (`w3ai pipeline ls`)')
+    .option('--timeout <seconds>', `stop following after this long (default ${PIPELINE_WAIT_TIMEOUT_S})`, parseWaitTimeout)
+    .action((id: string, flags: PipelineCollectFlags) => collectPipeline(checkPipelineId(id), flags))
 
   withCommon(pipeline.command('show'))
     .description("a pipeline: its status and each segment's stages (encrypt, segment, allocate, compute, collect), node and job")
