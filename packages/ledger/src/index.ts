@@ -18,3 +18,7 @@ export { applyBatch, expirePending, ledgerKeys, MAX_MEMO, MAX_PENDING_TIMEOUT_MS
 export { blockHash, chainEntry, EMPTY_HEAD, entryHash, sealBlock, verifyBlockSignature, ZERO_HASH } from './journal.js'
 export { genesisBatch } from './genesis.js'
 export { commitBatch, commitExpiry, loadView, memoryView, type CommitOptions, type Committed, type LedgerStore, type LedgerTx } from './store.js'
+export { MAX_PROBLEMS, verifyLedger, type LedgerProblem, type LedgerProblemCode, type VerifyInput, type VerifyReport } from './verify.js'
+export { accountFromWire, accountToWire, resultToWire, transferFromWire, transferToWire } from './wire.js'
+export * from './parameters.js'
+export * from './governance/index.js'
