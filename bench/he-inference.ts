@@ -152,7 +152,7 @@ interface PipelineRun {
 async function pipeline(): Promise<PipelineRun> {
   const nodes = Number(values.nodes)
   const blocks = Number(values['pipeline-blocks'])
-  const pipelineRows = Array.from({ length: blocks * BLOCK_ROWS }, (_, i) => dataset[i % dataset.length]!)
+  const pipelineRows = Array.from({ length: blocks * BLOCK_ROWS }, (_, i) => Array.from(dataset[i % dataset.length]!))
   const segments = Math.max(nodes, Math.ceil(blocks / 4))
   const home = await mkdtemp(join(tmpdir(), 'w3ai-bench-he-'))
   const devnet = await startDevnet({ home, nodes, hubPort: 0, logLevel: 'warn', env: { W3AI_TASK_POLL_MS: '100', W3AI_SPOT_CHECK_RATE: '0' } })
