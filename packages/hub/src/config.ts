@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseTokens } from '@w3ai/ledger'
 import { HUB_DEFAULTS } from './constants.js'
 
 export interface HubOptions {
@@ -32,6 +33,8 @@ export interface HubOptions {
   compute?: Partial<ComputeSettings>
   /** Storage settings; each may also come from the environment (STORAGE_ENV). */
   storage?: Partial<StorageSettings>
+  /** Ledger settings (genesis allocations, the faucet); each may also come from the environment (LEDGER_ENV). */
+  ledger?: Partial<LedgerSettings>
   /**
    * The file holding the network's order-signing key (mode 0600; created on the network's first
    * start). Default `<home>/hub/network-key.json`, or W3AI_NETWORK_KEY_FILE. Hubs sharing one
@@ -52,6 +55,20 @@ export interface StorageSettings {
   repairGraceMs: number
   auditIntervalMs: number
   repairIntervalMs: number
+}
+
+/** Token amounts are units (1 token = 10^18 units). */
+export interface LedgerSettings {
+  /** Whether POST /v1/faucet gives tokens (devnets only). */
+  faucet: boolean
+  /** What one faucet request gives when it names no amount. */
+  faucetAmount: bigint
+  /** The most one account may take from the faucet, all requests together. */
+  faucetCap: bigint
+  /** Minted to the treasury when the ledger is empty. */
+  genesisTreasury: bigint
+  /** Minted to the faucet when the ledger is empty (default: its allocation when the faucet is on, else none). */
+  genesisFaucet: bigint
 }
 
 export interface ComputeSettings {
@@ -77,6 +94,7 @@ export interface HubConfig {
   readonly logLevel: string | false
   readonly storage: Readonly<StorageSettings>
   readonly compute: Readonly<ComputeSettings>
+  readonly ledger: Readonly<LedgerSettings>
 }
 
 /** Storage settings that may also come from the environment (devnets and tests shorten them). */
@@ -91,6 +109,15 @@ export const STORAGE_ENV: Record<keyof StorageSettings, string> = {
 export const COMPUTE_ENV: Partial<Record<keyof ComputeSettings, string>> = {
   leaseMs: 'W3AI_TASK_LEASE_MS',
   spotCheckRate: 'W3AI_SPOT_CHECK_RATE',
+}
+
+/** Ledger settings from the environment: W3AI_FAUCET is on or off, the others are tokens ("1000", "0.5"). */
+export const LEDGER_ENV: Record<keyof LedgerSettings, string> = {
+  faucet: 'W3AI_FAUCET',
+  faucetAmount: 'W3AI_FAUCET_AMOUNT',
+  faucetCap: 'W3AI_FAUCET_CAP',
+  genesisTreasury: 'W3AI_GENESIS_TREASURY',
+  genesisFaucet: 'W3AI_GENESIS_FAUCET',
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
@@ -164,6 +191,38 @@ function publicUrlOf(options: HubOptions, env: NodeJS.ProcessEnv): string | unde
   return url.href.replace(/\/+$/, '')
 }
 
+/** An amount option (units), else tokens from the environment, else the default. */
+function units(option: bigint | undefined, optionName: string, envName: string, env: NodeJS.ProcessEnv, fallback: bigint): bigint {
+  if (option !== undefined) {
+    if (typeof option !== 'bigint' || option < 0n || option >= 2n ** 127n) throw new HubConfigError(`${optionName} must be a bigint of units from 0 to 2^127 - 1.`)
+    return option
+  }
+  const raw = env[envName]
+  if (raw === undefined || raw === '') return fallback
+  try {
+    return parseTokens(raw.trim())
+  } catch {
+    throw new HubConfigError(`${envName}=${JSON.stringify(raw)} is not an amount of tokens (digits, at most 18 decimals).`)
+  }
+}
+
+function ledgerOf(options: Partial<LedgerSettings>, env: NodeJS.ProcessEnv): LedgerSettings {
+  let faucet = options.faucet
+  if (faucet === undefined) {
+    const raw = env[LEDGER_ENV.faucet]
+    if (raw !== undefined && raw !== '' && raw !== 'on' && raw !== 'off') throw new HubConfigError(`${LEDGER_ENV.faucet}=${JSON.stringify(raw)} must be on or off.`)
+    faucet = raw === 'on'
+  }
+  const d = HUB_DEFAULTS.ledger
+  return {
+    faucet,
+    faucetAmount: units(options.faucetAmount, 'ledger.faucetAmount', LEDGER_ENV.faucetAmount, env, d.faucetAmount),
+    faucetCap: units(options.faucetCap, 'ledger.faucetCap', LEDGER_ENV.faucetCap, env, d.faucetCap),
+    genesisTreasury: units(options.genesisTreasury, 'ledger.genesisTreasury', LEDGER_ENV.genesisTreasury, env, d.genesisTreasury),
+    genesisFaucet: units(options.genesisFaucet, 'ledger.genesisFaucet', LEDGER_ENV.genesisFaucet, env, faucet ? d.genesisFaucet : 0n),
+  }
+}
+
 /** Validates HubOptions and the environment once; throws HubConfigError naming the bad value. */
 export function loadConfig(options: HubOptions): HubConfig {
   if (typeof options.home !== 'string' || options.home === '') throw new HubConfigError('home must be a directory path.')
@@ -198,5 +257,6 @@ export function loadConfig(options: HubOptions): HubConfig {
     logLevel,
     storage: Object.freeze(storage),
     compute: Object.freeze(compute),
+    ledger: Object.freeze(ledgerOf(options.ledger ?? {}, env)),
   })
 }

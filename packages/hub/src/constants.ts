@@ -37,4 +37,14 @@ export const HUB_DEFAULTS = {
   inferTimeoutMs: 60_000,
   /** How long a hub reuses its view of a deployment's replicas when routing requests. */
   servingCacheMs: 500,
+  /** Token amounts in units (1 token = 10^18 units). */
+  ledger: {
+    faucetAmount: 1000n * 10n ** 18n,
+    faucetCap: 10_000n * 10n ** 18n,
+    genesisTreasury: 100_000_000n * 10n ** 18n,
+    /** Minted to the faucet at genesis when the faucet is on (devnets). */
+    genesisFaucet: 1_000_000n * 10n ** 18n,
+  },
+  /** How often a hub looks for pending transfers past their timeout. */
+  ledgerExpiryIntervalMs: 1000,
 } as const

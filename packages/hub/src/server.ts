@@ -20,6 +20,7 @@ import { computePlugin } from './domains/compute/plugin.js'
 import { eventsPlugin } from './domains/events/plugin.js'
 import { federatedPlugin } from './domains/federated/plugin.js'
 import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
+import { ledgerPlugin } from './domains/ledger/plugin.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
 import { pipelinePlugin } from './domains/pipeline/plugin.js'
@@ -85,6 +86,8 @@ export function createHub(options: HubOptions): Hub {
     const hubs = new HubRegistry(db, hubId, () => config.publicUrl ?? url, { onError })
     const d = buildDomains({ config, hubId, db, bus, nonces, metrics, networkKey, onError, log: (msg, fields) => http.log.info(fields ?? {}, msg) }, nodeStore)
     life.add('router', d.router)
+    // Before http: genesis is minted before the first request can ask for tokens.
+    life.add('ledger', d.ledger)
 
     const verifier = new SignatureVerifier({ nonces, onFailure: (code) => metrics.authFailures.inc({ code }) })
     recordRequests(http, metrics)
@@ -119,6 +122,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
     await http.register(federatedPlugin, { datasets: d.datasets, federated: d.federated, accounts: d.accounts, nodes: d.nodes })
     await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
+    await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {

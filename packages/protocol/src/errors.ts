@@ -163,6 +163,8 @@ export const ERROR_CODES = {
   LEDGER_BLOCK_BAD_SIGNATURE: { status: 500, message: 'A journal block is not signed by a known hub key.' },
   LEDGER_BALANCE_MISMATCH: { status: 500, message: 'An account stored differs from the replay of the journal.' },
   LEDGER_INVARIANT_BROKEN: { status: 500, message: 'Minted tokens differ from balances + escrow + staked + burned.' },
+  LEDGER_FAUCET_DISABLED: { status: 403, message: 'This network has no faucet (devnets turn it on with W3AI_FAUCET=on); get tokens from another account.' },
+  LEDGER_FAUCET_CAP: { status: 409, message: "This account has taken as much from the faucet as one account may (the hub's W3AI_FAUCET_CAP); nothing was moved." },
   // Governance of the network parameters (issue 11, /v1/governance, /v1/parameters).
   GOV_BAD_PARAMETER: { status: 400, message: 'A proposed change names no network parameter, or its value is not a whole number within the bounds (see GET /v1/parameters), or the changes together break a rule (burn + treasury share over 10000, a minimum above its maximum).' },
   GOV_PROPOSAL_NOT_FOUND: { status: 404, message: 'No governance proposal with this id.' },

@@ -29,3 +29,5 @@ export {
 } from './retry.js'
 export { decodeParameters, encodeParameters, openParameters, parametersFromBytes, parametersToBytes, sealParameters } from './federated-params.js'
 export { FederatedClient, FederatedWorkClient, type FlWaitOptions } from './federated.js'
+export { newTransferId, WalletClient, type WalletTransferOptions } from './wallet.js'
+export { LEDGER_PAGE, LedgerClient, type LedgerDownload, type LedgerPageQuery, type LedgerVerifyOptions } from './ledger.js'

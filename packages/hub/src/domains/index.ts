@@ -4,6 +4,7 @@
  * plugins with exactly the options each declares.
  */
 import type { Identity } from '@w3ai/crypto'
+import { W3aiError } from '@w3ai/protocol'
 import type { HubConfig } from '../config.js'
 import { HUB_DEFAULTS } from '../constants.js'
 import type { Database } from '../db/types.js'
@@ -26,6 +27,8 @@ import { OwnerRoundStore } from './federated/owner-store.js'
 import { FederatedService } from './federated/service.js'
 import { TrainingStore } from './federated/store.js'
 import { WorkStore } from './federated/work-store.js'
+import { LedgerService } from './ledger/service.js'
+import { SqlLedgerStore } from './ledger/store.js'
 import { Liveness } from './nodes/liveness.js'
 import { NodeService } from './nodes/service.js'
 import { NodeStore } from './nodes/store.js'
@@ -173,7 +176,16 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     training: (id) => trainings.owner(id),
     pipeline: (id) => pipelineStore.owner(id),
   })
-  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines }
+  const ledger = new LedgerService({
+    store: new SqlLedgerStore(db),
+    signer: networkKey,
+    settings: config.ledger,
+    accountExists: (id) => accounts.requireAccount(id).then(() => true, (err: unknown) => (err instanceof W3aiError && err.code === 'ACCOUNT_NOT_FOUND' ? false : Promise.reject(err))),
+    nodeExists: (id) => nodeStore.exists(id),
+    expiryIntervalMs: HUB_DEFAULTS.ledgerExpiryIntervalMs,
+    onError,
+  })
+  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
 }
 
 export type Domains = ReturnType<typeof buildDomains>
