@@ -48,29 +48,141 @@ export const MAX_PROBLEMS = 100
 
 /** Verifies the journal, the blocks and the accounts together; ok only when there is no problem. */
 export function verifyLedger(input: VerifyInput): VerifyReport {
-  const problems: LedgerProblem[] = []
-  const add = (p: LedgerProblem): void => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p)
-  }
-  checkEntries(input.entries, add)
-  checkBlocks(input.blocks, input.entries, new Set(input.hubKeys), add)
-  const replayed = replay(input.entries, add)
-  compareAccounts(input.accounts, replayed, add)
-  const totals = invariant(input.accounts, add)
-  return { ok: problems.length === 0, entries: input.entries.length, blocks: input.blocks.length, ...totals, problems }
+  const v = new LedgerVerifier(input.hubKeys)
+  v.addEntries(input.entries)
+  v.addBlocks(input.blocks)
+  return v.report(input.accounts)
 }
 
-type Add = (p: LedgerProblem) => void
+/**
+ * The verifier fed a page at a time (journal and blocks, each in order, interleaved as they come),
+ * so a client checks a ledger of any length in bounded memory: entries are replayed as they
+ * arrive, and only the hashes of entries no block has sealed yet are kept. `report` may be called
+ * at any point and feeding may go on after it.
+ */
+export class LedgerVerifier {
+  private readonly keys: ReadonlySet<string>
+  private readonly problems: LedgerProblem[] = []
+  private readonly sums = new Map<string, Balances>()
+  private readonly open = new Map<string, { debit: string; credit: string; amount: bigint }>()
+  /** Hashes of entries past the last block's lastSeq, by seq. */
+  private readonly unsealed = new Map<number, string>()
+  /** Blocks whose lastSeq is past the entries seen so far. */
+  private readonly waiting = new Map<number, { height: number; lastHash: string }>()
+  private entryCount = 0
+  private lastEntryHash = ZERO_HASH
+  private blockCount = 0
+  private lastBlockHash = ZERO_HASH
+  private sealedSeq = 0
 
-function checkEntries(entries: readonly JournalEntry[], add: Add): void {
-  let prev = ZERO_HASH
-  entries.forEach((e, i) => {
-    const seq = i + 1
-    if (e.seq !== seq) add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} carries seq ${String(e.seq)}: an entry was deleted, inserted or reordered` })
-    else if (e.prev !== prev) add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} does not link to the entry before it` })
-    else if (safeHash(e) !== e.hash) add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} was changed: its hash does not match its fields` })
-    prev = e.hash
-  })
+  constructor(hubKeys: readonly string[]) {
+    this.keys = new Set(hubKeys)
+  }
+
+  private add(p: LedgerProblem): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(p)
+  }
+
+  /** The next journal entries, in order. */
+  addEntries(entries: readonly JournalEntry[]): void {
+    for (const e of entries) {
+      const seq = ++this.entryCount
+      if (e.seq !== seq) this.add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} carries seq ${String(e.seq)}: an entry was deleted, inserted or reordered` })
+      else if (e.prev !== this.lastEntryHash) this.add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} does not link to the entry before it` })
+      else if (safeHash(e) !== e.hash) this.add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} was changed: its hash does not match its fields` })
+      this.lastEntryHash = e.hash
+      const block = this.waiting.get(seq)
+      if (block) {
+        this.waiting.delete(seq)
+        if (block.lastHash !== e.hash) this.sealMismatch(block.height, seq)
+      } else if (seq > this.sealedSeq) {
+        this.unsealed.set(seq, e.hash)
+      }
+      this.replay(e, seq)
+    }
+  }
+
+  /** The next blocks, in order. */
+  addBlocks(blocks: readonly Block[]): void {
+    for (const b of blocks) {
+      const height = ++this.blockCount
+      const from = this.sealedSeq + 1
+      if (b.height !== height) this.add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} carries height ${String(b.height)}: a block was deleted, inserted or reordered` })
+      else if (b.prevBlockHash !== this.lastBlockHash) this.add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} does not link to the block before it` })
+      else if (b.firstSeq !== from || !(b.lastSeq >= b.firstSeq)) this.add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} covers entries ${b.firstSeq}..${b.lastSeq}, expected to start at ${from}` })
+      if (!this.keys.has(b.hubKey)) this.add({ code: 'LEDGER_BLOCK_BAD_SIGNATURE', height, message: `block ${height} is signed by a key that is not a trusted hub key` })
+      else if (!safeVerify(b)) this.add({ code: 'LEDGER_BLOCK_BAD_SIGNATURE', height, message: `block ${height}'s signature does not verify` })
+      this.lastBlockHash = safeBlockHash(b)
+      const lastSeq = Number.isSafeInteger(b.lastSeq) ? b.lastSeq : 0
+      if (lastSeq <= this.entryCount) {
+        const hash = this.unsealed.get(lastSeq)
+        if (hash !== b.lastHash) this.sealMismatch(height, lastSeq)
+      } else {
+        this.waiting.set(lastSeq, { height, lastHash: b.lastHash })
+      }
+      for (const seq of this.unsealed.keys()) {
+        if (seq > lastSeq) break
+        this.unsealed.delete(seq)
+      }
+      this.sealedSeq = Math.max(this.sealedSeq, lastSeq)
+    }
+  }
+
+  private sealMismatch(height: number, seq: number): void {
+    this.add({ code: 'LEDGER_CHAIN_BROKEN', height, seq, message: `block ${height} seals entry ${seq} with another hash than the journal's` })
+  }
+
+  /** The report so far, comparing the replay with `accounts` (every account the store holds). */
+  report(accounts: readonly Account[]): VerifyReport {
+    const problems = [...this.problems]
+    const add = (p: LedgerProblem): void => {
+      if (problems.length < MAX_PROBLEMS) problems.push(p)
+    }
+    if (this.sealedSeq !== this.entryCount) {
+      add({ code: 'LEDGER_CHAIN_BROKEN', seq: Math.min(this.sealedSeq, this.entryCount) + 1, message: `the blocks seal entries up to ${this.sealedSeq} but the journal has ${this.entryCount}` })
+    }
+    compareAccounts(accounts, this.sums, add)
+    const totals = invariant(accounts, add)
+    return { ok: problems.length === 0, entries: this.entryCount, blocks: this.blockCount, ...totals, problems }
+  }
+
+  private at(id: string): Balances {
+    let s = this.sums.get(id)
+    if (!s) this.sums.set(id, (s = zero()))
+    return s
+  }
+
+  /** Replays one entry into the sums (pending reservations tracked by transfer id). */
+  private replay(e: JournalEntry, seq: number): void {
+    const amount = units(e.amount)
+    if (amount === undefined) {
+      this.add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} has a malformed amount` })
+      return
+    }
+    const dr = this.at(e.debit)
+    const cr = this.at(e.credit)
+    if (e.action === 'transfer') {
+      dr.debitsPosted += amount
+      cr.creditsPosted += amount
+    } else if (e.action === 'pending') {
+      dr.debitsPending += amount
+      cr.creditsPending += amount
+      this.open.set(e.transferId, { debit: e.debit, credit: e.credit, amount })
+    } else {
+      const p = e.pendingId === null ? undefined : this.open.get(e.pendingId)
+      if (!p || p.debit !== e.debit || p.credit !== e.credit || (e.action === 'post' ? amount > p.amount : amount !== p.amount)) {
+        this.add({ code: 'LEDGER_CHAIN_BROKEN', seq, message: `entry ${seq} closes a pending transfer that is not open or does not match` })
+        return
+      }
+      this.open.delete(e.pendingId as string)
+      dr.debitsPending -= p.amount
+      cr.creditsPending -= p.amount
+      if (e.action === 'post') {
+        dr.debitsPosted += amount
+        cr.creditsPosted += amount
+      }
+    }
+  }
 }
 
 function safeHash(e: JournalEntry): string | undefined {
@@ -79,23 +191,6 @@ function safeHash(e: JournalEntry): string | undefined {
   } catch {
     return undefined
   }
-}
-
-function checkBlocks(blocks: readonly Block[], entries: readonly JournalEntry[], keys: ReadonlySet<string>, add: Add): void {
-  let prevHash = ZERO_HASH
-  let lastSeq = 0
-  blocks.forEach((b, i) => {
-    const height = i + 1
-    if (b.height !== height) add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} carries height ${String(b.height)}: a block was deleted, inserted or reordered` })
-    else if (b.prevBlockHash !== prevHash) add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} does not link to the block before it` })
-    else if (b.firstSeq !== lastSeq + 1 || !(b.lastSeq >= b.firstSeq)) add({ code: 'LEDGER_CHAIN_BROKEN', height, message: `block ${height} covers entries ${b.firstSeq}..${b.lastSeq}, expected to start at ${lastSeq + 1}` })
-    else if (entries[b.lastSeq - 1]?.hash !== b.lastHash) add({ code: 'LEDGER_CHAIN_BROKEN', height, seq: b.lastSeq, message: `block ${height} seals entry ${b.lastSeq} with another hash than the journal's` })
-    if (!keys.has(b.hubKey)) add({ code: 'LEDGER_BLOCK_BAD_SIGNATURE', height, message: `block ${height} is signed by a key that is not a trusted hub key` })
-    else if (!safeVerify(b)) add({ code: 'LEDGER_BLOCK_BAD_SIGNATURE', height, message: `block ${height}'s signature does not verify` })
-    prevHash = safeBlockHash(b)
-    lastSeq = b.lastSeq
-  })
-  if (lastSeq !== entries.length) add({ code: 'LEDGER_CHAIN_BROKEN', seq: Math.min(lastSeq, entries.length) + 1, message: `the blocks seal entries up to ${lastSeq} but the journal has ${entries.length}` })
 }
 
 function safeVerify(b: Block): boolean {
@@ -122,51 +217,11 @@ function units(text: unknown): bigint | undefined {
   return typeof text === 'string' && /^\d{1,40}$/.test(text) ? BigInt(text) : undefined
 }
 
-/** Replays entries into account sums (pending reservations tracked by transfer id). */
-function replay(entries: readonly JournalEntry[], add: Add): Map<string, Balances> {
-  const sums = new Map<string, Balances>()
-  const open = new Map<string, { debit: string; credit: string; amount: bigint }>()
-  const at = (id: string): Balances => {
-    let s = sums.get(id)
-    if (!s) sums.set(id, (s = zero()))
-    return s
-  }
-  for (const e of entries) {
-    const amount = units(e.amount)
-    if (amount === undefined) {
-      add({ code: 'LEDGER_CHAIN_BROKEN', seq: e.seq, message: `entry ${e.seq} has a malformed amount` })
-      continue
-    }
-    const dr = at(e.debit)
-    const cr = at(e.credit)
-    if (e.action === 'transfer') {
-      dr.debitsPosted += amount
-      cr.creditsPosted += amount
-    } else if (e.action === 'pending') {
-      dr.debitsPending += amount
-      cr.creditsPending += amount
-      open.set(e.transferId, { debit: e.debit, credit: e.credit, amount })
-    } else {
-      const p = e.pendingId === null ? undefined : open.get(e.pendingId)
-      if (!p || p.debit !== e.debit || p.credit !== e.credit || (e.action === 'post' ? amount > p.amount : amount !== p.amount)) {
-        add({ code: 'LEDGER_CHAIN_BROKEN', seq: e.seq, message: `entry ${e.seq} closes a pending transfer that is not open or does not match` })
-        continue
-      }
-      open.delete(e.pendingId as string)
-      dr.debitsPending -= p.amount
-      cr.creditsPending -= p.amount
-      if (e.action === 'post') {
-        dr.debitsPosted += amount
-        cr.creditsPosted += amount
-      }
-    }
-  }
-  return sums
-}
-
 const SUMS = ['debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const
 
-function compareAccounts(accounts: readonly Account[], replayed: Map<string, Balances>, add: Add): void {
+type Add = (p: LedgerProblem) => void
+
+function compareAccounts(accounts: readonly Account[], replayed: ReadonlyMap<string, Balances>, add: Add): void {
   const seen = new Set<string>()
   for (const a of accounts) {
     seen.add(a.id)
