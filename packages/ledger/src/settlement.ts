@@ -57,7 +57,7 @@ export function splitFee(amount: bigint, p: FeeParameters): FeeSplit {
 export type ResourceClass = 'cpu' | 'gpu'
 
 /** The class of a task from what it needs of a node: gpu when it needs a GPU, cpu otherwise. */
-export function resourceClassOf(needs: { gpus?: number; gpuMemoryGb?: number }): ResourceClass {
+export function resourceClassOf(needs: { gpus?: number; gpuMemoryGb?: number; cpuCores?: number; memoryGb?: number }): ResourceClass {
   return (needs.gpus ?? 0) > 0 || (needs.gpuMemoryGb ?? 0) > 0 ? 'gpu' : 'cpu'
 }
 
