@@ -9,7 +9,7 @@
  * if (!report.ok) console.error(report.problems)
  * ```
  */
-import { accountFromWire, verifyLedger, type Account, type Block, type JournalEntry, type VerifyReport } from '@w3ai/ledger'
+import { accountFromWire, LedgerVerifier, type Account, type Block, type JournalEntry, type VerifyReport } from '@w3ai/ledger'
 import type { JournalEntryWire, JournalPage, LedgerAccountPage, LedgerAccountWire, LedgerBlockPage, LedgerBlockWire, LedgerSummary } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
 import { listPage, type ListPage } from './paging.js'
@@ -80,19 +80,38 @@ export class LedgerClient {
       if (page.nextCursor === null) break
       after = Number(page.nextCursor)
     }
+    return { entries, blocks, accounts: await this.allAccounts() }
+  }
+
+  /**
+   * Downloads the ledger and verifies it here, page by page (memory grows with the accounts, not
+   * the journal); `ok` only when the chain, the signatures, every balance and the supply invariant hold.
+   */
+  async verify(options: LedgerVerifyOptions = {}): Promise<VerifyReport> {
+    const verifier = new LedgerVerifier(options.hubKeys ?? [(await this.hub.health()).orderKey])
+    for (let after = 0; ; ) {
+      const page = await this.journal({ after, limit: LEDGER_PAGE })
+      verifier.addEntries(page)
+      if (page.nextCursor === null) break
+      after = Number(page.nextCursor)
+    }
+    for (let after = 0; ; ) {
+      const page = await this.blocks({ after, limit: LEDGER_PAGE })
+      verifier.addBlocks(page)
+      if (page.nextCursor === null) break
+      after = Number(page.nextCursor)
+    }
+    return verifier.report(await this.allAccounts())
+  }
+
+  /** Every account, in id order. */
+  async allAccounts(): Promise<Account[]> {
     const accounts: Account[] = []
     for (let cursor: string | undefined; ; ) {
       const page = await this.accounts({ limit: LEDGER_PAGE, ...(cursor === undefined ? {} : { cursor }) })
       accounts.push(...page.map(accountFromWire))
-      if (page.nextCursor === null) break
+      if (page.nextCursor === null) return accounts
       cursor = page.nextCursor
     }
-    return { entries, blocks, accounts }
-  }
-
-  /** Downloads the ledger and verifies it here; `ok` only when the chain, the signatures, every balance and the supply invariant hold. */
-  async verify(options: LedgerVerifyOptions = {}): Promise<VerifyReport> {
-    const hubKeys = options.hubKeys ?? [(await this.hub.health()).orderKey]
-    return verifyLedger({ ...(await this.download()), hubKeys })
   }
 }
