@@ -6,6 +6,8 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseTokens } from '@w3ai/ledger'
 import { HUB_DEFAULTS } from './constants.js'
+import { billingSettings, type BillingSettings } from './domains/billing/config.js'
+import { governanceSettings, type GovernanceSettings } from './domains/governance/config.js'
 
 export interface HubOptions {
   /** w3ai home; PGlite data lives under `<home>/hub/db` unless databaseUrl is set. */
@@ -33,8 +35,12 @@ export interface HubOptions {
   compute?: Partial<ComputeSettings>
   /** Storage settings; each may also come from the environment (STORAGE_ENV). */
   storage?: Partial<StorageSettings>
+  /** Governance settings: genesis voting delay, period and timelock (devnets shorten them), upkeep interval, clock; see GOVERNANCE_ENV. */
+  governance?: Partial<GovernanceSettings>
   /** Ledger settings (genesis allocations, the faucet); each may also come from the environment (LEDGER_ENV). */
   ledger?: Partial<LedgerSettings>
+  /** Billing (escrow, settlement, pay per inference): off unless enabled here or with W3AI_BILLING=on; see BILLING_ENV. */
+  billing?: Partial<BillingSettings>
   /**
    * The file holding the network's order-signing key (mode 0600; created on the network's first
    * start). Default `<home>/hub/network-key.json`, or W3AI_NETWORK_KEY_FILE. Hubs sharing one
@@ -94,7 +100,9 @@ export interface HubConfig {
   readonly logLevel: string | false
   readonly storage: Readonly<StorageSettings>
   readonly compute: Readonly<ComputeSettings>
+  readonly governance: Readonly<GovernanceSettings>
   readonly ledger: Readonly<LedgerSettings>
+  readonly billing: Readonly<BillingSettings>
 }
 
 /** Storage settings that may also come from the environment (devnets and tests shorten them). */
@@ -257,6 +265,8 @@ export function loadConfig(options: HubOptions): HubConfig {
     logLevel,
     storage: Object.freeze(storage),
     compute: Object.freeze(compute),
+    governance: governanceSettings(options.governance ?? {}, env, (message) => new HubConfigError(message)),
     ledger: Object.freeze(ledgerOf(options.ledger ?? {}, env)),
+    billing: billingSettings(options.billing ?? {}, env, (message) => new HubConfigError(message)),
   })
 }

@@ -19,6 +19,8 @@ import { accountsPlugin } from './domains/accounts/plugin.js'
 import { computePlugin } from './domains/compute/plugin.js'
 import { eventsPlugin } from './domains/events/plugin.js'
 import { federatedPlugin } from './domains/federated/plugin.js'
+import type { NetworkParameters } from './domains/governance/parameters.js'
+import { governancePlugin } from './domains/governance/plugin.js'
 import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
 import { ledgerPlugin } from './domains/ledger/plugin.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
@@ -47,6 +49,8 @@ export interface Hub {
   readonly hubId: string
   /** The Fastify instance (for `inject` in tests); available after start(). */
   readonly app: FastifyInstance
+  /** The governed network parameters, as every domain reads them; available after start(). */
+  readonly parameters: NetworkParameters
 }
 
 const OPENAPI = {
@@ -63,6 +67,7 @@ export function createHub(options: HubOptions): Hub {
   const config = loadConfig(options)
   const hubId = `hub_${randomBytes(6).toString('hex')}`
   let app: FastifyInstance | undefined
+  let parameters: NetworkParameters | undefined
   let url = ''
   let lifecycle: Lifecycle | undefined
   let starting: Promise<void> | undefined
@@ -86,6 +91,7 @@ export function createHub(options: HubOptions): Hub {
     const hubs = new HubRegistry(db, hubId, () => config.publicUrl ?? url, { onError })
     const d = buildDomains({ config, hubId, db, bus, nonces, metrics, networkKey, onError, log: (msg, fields) => http.log.info(fields ?? {}, msg) }, nodeStore)
     life.add('router', d.router)
+    parameters = d.parameters
     // Before http: genesis is minted before the first request can ask for tokens.
     life.add('ledger', d.ledger)
 
@@ -122,6 +128,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
     await http.register(federatedPlugin, { datasets: d.datasets, federated: d.federated, accounts: d.accounts, nodes: d.nodes })
     await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
+    await http.register(governancePlugin, { governance: d.governance, accounts: d.accounts })
     await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
     await installDashboard(http, config.webRoot)
 
@@ -146,6 +153,7 @@ export function createHub(options: HubOptions): Hub {
     life.add('jobs', d.jobs)
     life.add('serving', d.serving)
     life.add('federated', d.coordinator)
+    life.add('governance', d.governanceUpkeep)
   }
 
   async function start(): Promise<void> {
@@ -179,6 +187,10 @@ export function createHub(options: HubOptions): Hub {
     get app() {
       if (app === undefined) throw new Error('hub not started')
       return app
+    },
+    get parameters() {
+      if (parameters === undefined) throw new Error('hub not started')
+      return parameters
     },
   }
 }

@@ -14,6 +14,10 @@ export type HubEvent =
   | { type: 'fl.updated'; trainingId: string; round: number; status: string }
   /** A pipeline moved on (a segment posted or collected, a segment's job changed); owners fetch it with a signed GET /v1/pipelines/:id. */
   | { type: 'pipeline.updated'; pipelineId: string }
+  /** Network parameters changed (an executed proposal; proposalId null for genesis values); anyone reads them with GET /v1/parameters. */
+  | { type: 'params.updated'; names: string[]; proposalId: string | null }
+  /** A governance proposal was made, voted on or moved on; anyone reads it with GET /v1/governance/proposals/:id. */
+  | { type: 'governance.updated'; proposalId: string; status: string }
 
 /** First message on the event stream: the current state, so a client needs no separate fetch. */
 export interface EventStreamHello {

@@ -27,6 +27,7 @@ import { OwnerRoundStore } from './federated/owner-store.js'
 import { FederatedService } from './federated/service.js'
 import { TrainingStore } from './federated/store.js'
 import { WorkStore } from './federated/work-store.js'
+import { buildGovernance } from './governance/build.js'
 import { LedgerService } from './ledger/service.js'
 import { SqlLedgerStore } from './ledger/store.js'
 import { Liveness } from './nodes/liveness.js'
@@ -185,7 +186,9 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     expiryIntervalMs: HUB_DEFAULTS.ledgerExpiryIntervalMs,
     onError,
   })
-  return { accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
+  // parameters: the NetworkParameters every domain reads (governance/parameters.ts).
+  const governance = buildGovernance({ db, bus, networkKey, settings: config.governance, onError })
+  return { ...governance, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

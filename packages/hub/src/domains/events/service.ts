@@ -1,5 +1,5 @@
 /**
- * Who may see which event: network events (`node.*`) go to every subscriber; events about an
+ * Who may see which event: network events (`node.*`, `params.updated`, `governance.updated`) go to every subscriber; events about an
  * account's objects (`job.updated`, `deployment.updated`, `fl.updated`, `pipeline.updated`) only
  * to that account's signed subscriptions. Any other event is withheld until it is classified here.
  */
@@ -25,7 +25,7 @@ export class EventAudience {
 
   /** Who may receive this event. */
   async of(event: HubEvent): Promise<Audience> {
-    if (event.type.startsWith('node.')) return { kind: 'public' }
+    if (event.type.startsWith('node.') || event.type === 'params.updated' || event.type === 'governance.updated') return { kind: 'public' }
     const owner =
       event.type === 'job.updated' ? await this.owner(`j:${event.jobId}`, () => this.lookups.job(event.jobId))
       : event.type === 'deployment.updated' ? await this.owner(`d:${event.deploymentId}`, () => this.lookups.deployment(event.deploymentId))
