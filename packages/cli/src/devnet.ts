@@ -90,6 +90,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       port: options.hubPort ?? 0,
       ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
       ...common,
+      // A devnet hands out test tokens (POST /v1/faucet) unless told otherwise; other hubs have no faucet.
+      env: { W3AI_FAUCET: 'on', ...options.env },
     })
     progress({ phase: 'hub', url: hub.url })
     const hubUrl = hub.url

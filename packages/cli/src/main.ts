@@ -5,14 +5,17 @@ import { W3aiError } from '@w3ai/protocol'
 import { registerAccountCommands } from './commands/account.js'
 import { registerDatasetCommands } from './commands/dataset.js'
 import { registerDevnetCommands } from './commands/devnet.js'
+import { registerFaucetCommand } from './commands/faucet.js'
 import { registerFlCommands } from './commands/fl.js'
 import { registerHubCommands } from './commands/hub.js'
 import { registerInfoCommands } from './commands/info.js'
 import { registerJobCommands } from './commands/jobs.js'
+import { registerLedgerCommands } from './commands/ledger.js'
 import { registerModelCommands } from './commands/model.js'
 import { registerNodeCommands } from './commands/node.js'
 import { registerPipelineCommands } from './commands/pipeline.js'
 import { registerStorageCommands } from './commands/storage.js'
+import { registerWalletCommands } from './commands/wallet.js'
 import { EXIT_OK } from './constants.js'
 import { reportError, ReportedFailure } from './output.js'
 
@@ -37,6 +40,9 @@ export function buildProgram(): Command {
   registerDatasetCommands(program)
   registerFlCommands(program)
   registerPipelineCommands(program)
+  registerWalletCommands(program)
+  registerFaucetCommand(program)
+  registerLedgerCommands(program)
   return program
 }
 
