@@ -19,6 +19,8 @@ export interface ScoreWeights {
   reputation: number
   /** Cheaper nodes score higher (nodes without a price count as `priceScale`). */
   price: number
+  /** Staked nodes score higher: stake / (stake + stakeScale). Counts only once some node in the index has stake. */
+  stake: number
 }
 
 export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
@@ -29,6 +31,7 @@ export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
   fit: 0.08,
   reputation: 0.07,
   price: 0.05,
+  stake: 0.05,
 })
 
 export const DEFAULTS = Object.freeze({
@@ -94,6 +97,8 @@ export const DEFAULTS = Object.freeze({
   priceScale: 1,
   /** Reputation assumed for nodes without an audit or verification score. */
   defaultReputation: 0.5,
+  /** Stake (tokens) at which the stake term reaches 0.5; unstaked nodes score 0 on it. */
+  stakeScale: 100,
   /** Share of the fit term that is about GPUs (the rest is about memory). */
   gpuFitShare: 0.7,
 })

@@ -131,6 +131,10 @@ export class NodeIndex implements LearnedSink {
   private diskUsedGb = new Float64Array(0)
   /** Endpoint per slot, as registered. */
   private endpoints: Array<string | undefined> = []
+  /** Bonded stake per slot (tokens), outside the record: placement reads it only while some node has stake. */
+  stake = new Float64Array(0)
+  /** Nodes with stake > 0. */
+  stakedCount = 0
   /** Online slots in one list (first `onlineCount`), and each online slot's position in it. */
   onlineSlots = new Int32Array(0)
   private onlinePosition = new Int32Array(0)
@@ -188,6 +192,7 @@ export class NodeIndex implements LearnedSink {
       this.slotById.set(node.id, slot)
       this.ids[slot] = node.id
       this.diskUsedGb[slot] = 0
+      this.writeStake(slot, 0)
     } else {
       this.unlist(slot)
       const old = this.regions[this.region[slot]!]!
@@ -230,6 +235,7 @@ export class NodeIndex implements LearnedSink {
     d[at + F.PRICE] = node.price ?? Number.NaN
     this.diskGb[slot] = caps.diskGb ?? 0
     this.endpoints[slot] = node.endpoint
+    if (node.stake !== undefined) this.writeStake(slot, node.stake)
     this.writeLoad(slot, node.load ?? undefined)
     this.status[slot] = STATUS_CODES[node.status]
     d[at + F.ELIGIBLE] = this.status[slot] === STATUS_ONLINE ? mask : 0
@@ -275,11 +281,20 @@ export class NodeIndex implements LearnedSink {
     return true
   }
 
+  /** Sets a node's bonded stake (tokens, ≥ 0). O(1). */
+  setStake(id: string, stake: number): boolean {
+    const slot = this.slotById.get(id)
+    if (slot === undefined) return false
+    this.writeStake(slot, stake)
+    return true
+  }
+
   /** Forgets a node; its slot is reused. O(1). */
   remove(id: string): boolean {
     const slot = this.slotById.get(id)
     if (slot === undefined) return false
     this.unlist(slot)
+    this.writeStake(slot, 0)
     const r = this.regions[this.region[slot]!]!
     r.sx -= this.data[slot * STRIDE + F.UX]!
     r.sy -= this.data[slot * STRIDE + F.UY]!
@@ -336,6 +351,12 @@ export class NodeIndex implements LearnedSink {
   /** The bucket of (region, executor, resource class), if any node was ever listed there. */
   bucket(region: Region, executor: number, resourceClass: number): Bucket | undefined {
     return region.buckets[executor * RESOURCE_CLASSES + resourceClass]
+  }
+
+  private writeStake(slot: number, stake: number): void {
+    const value = Number.isFinite(stake) && stake > 0 ? stake : 0
+    this.stakedCount += (value > 0 ? 1 : 0) - (this.stake[slot]! > 0 ? 1 : 0)
+    this.stake[slot] = value
   }
 
   private writeLoad(slot: number, load: LoadSample | undefined): void {
@@ -408,6 +429,7 @@ export class NodeIndex implements LearnedSink {
     this.position = grow(this.position, size * EXECUTOR_COUNT)
     this.diskGb = grow(this.diskGb, size)
     this.diskUsedGb = grow(this.diskUsedGb, size)
+    this.stake = grow(this.stake, size)
     this.onlineSlots = grow(this.onlineSlots, size)
     this.onlinePosition = grow(this.onlinePosition, size)
     this.capacity = size

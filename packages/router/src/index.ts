@@ -11,6 +11,7 @@
  * router.upsert(nodeInfo)                                    // NodeInfo from the registry (+ optional price)
  * router.updateLoad(nodeInfo.id, heartbeat)                  // { cpuPercent, runningTasks, memoryUsedGb }
  * router.setStatus(nodeInfo.id, 'suspect')                   // leaves eligibility until 'online' again
+ * router.setStake(nodeInfo.id, 150)                          // bonded stake (tokens): preferred, and eligible for minStake tasks
  *
  * const task = { executor: 'onnx', memoryGb: 4, gpus: 1, gpuMemoryGb: 16, work: 3, requester: { lat: 52.5, lon: 13.4 } } as const
  * const first = router.place(task)                           // { nodeId, score, explored } | undefined

@@ -31,6 +31,7 @@ const RANGES: Record<NumericKey, [min: number, max: number, integer?: boolean]> 
   geoScaleKm: [1e-6, 1e6],
   priceScale: [1e-12, 1e12],
   defaultReputation: [0, 1],
+  stakeScale: [1e-12, 1e30],
   gpuFitShare: [0, 1],
 }
 

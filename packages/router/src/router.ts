@@ -42,12 +42,16 @@ export class Router {
   private tGpuMem = 0
   private tMinRep = 0
   private tMaxPrice = Infinity
+  private tMinStake = 0
+  /** Whether this placement reads stakes (some node has stake, or the task asks for a minimum). */
+  private tStake = false
   private tNow = 0
   private tMemLog2 = 0
   private tGpuDemand = 0
   // Option-derived constants read on the hot path.
   private readonly gpuShare: number
   private readonly invPriceScale: number
+  private readonly stakeScale: number
   private readonly invFailureTolerance: number
   private readonly saturated: number
   private readonly speedExp: number
@@ -81,6 +85,7 @@ export class Router {
     this.w = { ...this.options.weights }
     this.gpuShare = this.options.gpuFitShare
     this.invPriceScale = 1 / this.options.priceScale
+    this.stakeScale = this.options.stakeScale
     this.invFailureTolerance = 1 / this.options.failureTolerance
     this.saturated = this.options.saturatedLoadTerm
     this.speedExp = this.options.speedExponent
@@ -111,6 +116,11 @@ export class Router {
 
   setReputation(id: string, reputation: number): boolean {
     return this.index.setReputation(id, reputation)
+  }
+
+  /** Sets a node's bonded stake (tokens): staked nodes score higher, and tasks with minStake skip nodes below it. O(1). */
+  setStake(id: string, stake: number): boolean {
+    return this.index.setStake(id, stake)
   }
 
   /** Forgets a node and what was learned about it. O(1). */
@@ -297,7 +307,9 @@ export class Router {
       const c = this.options.speedWorkClamp
       scale = Math.min(c, Math.max(1 / c, Math.exp(this.options.speedWorkExponent * (Math.log(work) - typical))))
     }
-    const total = w.load + w.speed * scale + w.reliability + w.geo + w.fit + w.reputation + w.price || 1
+    // Stake counts only once some node has any: a network without staking scores as it did before.
+    const stakeW = this.index.stakedCount > 0 ? w.stake : 0
+    const total = w.load + w.speed * scale + w.reliability + w.geo + w.fit + w.reputation + w.price + stakeW || 1
     const tw = this.w
     tw.load = w.load / total
     tw.speed = (w.speed * scale) / total
@@ -306,6 +318,7 @@ export class Router {
     tw.fit = w.fit / total
     tw.reputation = w.reputation / total
     tw.price = w.price / total
+    tw.stake = stakeW / total
   }
 
   /** Samples eligible candidates into candSlots / candScores; false when none was found. */
@@ -343,6 +356,8 @@ export class Router {
     this.tGpuMem = this.tGpus > 0 ? Math.max(0, task.gpuMemoryGb ?? 0) : 0
     this.tMinRep = task.minReputation ?? -Infinity
     this.tMaxPrice = task.maxPrice ?? Infinity
+    this.tMinStake = task.minStake ?? 0
+    this.tStake = this.tMinStake > 0 || this.index.stakedCount > 0
     this.tNow = this.now()
     this.tMemLog2 = Math.log2(Math.max(this.tMem, 1))
     this.tGpuDemand = this.tGpus * Math.max(this.tGpuMem, 1)
@@ -548,6 +563,8 @@ export class Router {
     if (rep < this.tMinRep) return
     const price = d[at + F.PRICE]!
     if (price > this.tMaxPrice) return
+    const stake = this.tStake ? this.index.stake[slot]! : 0
+    if (stake < this.tMinStake) return
     let reliability = d[at + F.RELIABILITY]!
     if (reliability < 0) {
       if (this.model.isSkipped(slot, this.tNow)) return
@@ -595,7 +612,8 @@ export class Router {
       w.geo * geoT +
       w.fit * fitT +
       w.reputation * rep +
-      w.price * priceT
+      w.price * priceT +
+      w.stake * (stake / (stake + this.stakeScale))
 
     if (this.candCount === this.candSlots.length) {
       const s = new Int32Array(this.candSlots.length * 2)

@@ -34,6 +34,8 @@ export interface RoutableNode {
   price?: number
   /** Reputation in [0, 1]; defaults to `audit.score`, then `defaultReputation`. */
   reputation?: number
+  /** Bonded stake in tokens; an upsert without it keeps what setStake set (default 0). */
+  stake?: number
 }
 
 /** Hard requirements and soft preferences of one task. */
@@ -59,6 +61,8 @@ export interface TaskRequirements {
   minReputation?: number
   /** Maximum price per unit of work; unpriced nodes pass. */
   maxPrice?: number
+  /** Minimum bonded stake (tokens): work worth more than the free limit goes only to nodes staking this much. */
+  minStake?: number
 }
 
 export interface PlaceOptions {
@@ -149,6 +153,7 @@ export interface RouterOptions {
   geoScaleKm?: number
   priceScale?: number
   defaultReputation?: number
+  stakeScale?: number
   gpuFitShare?: number
 }
 
