@@ -128,7 +128,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(servingPlugin, { serving: d.serving, accounts: d.accounts, nodes: d.nodes })
     await http.register(federatedPlugin, { datasets: d.datasets, federated: d.federated, accounts: d.accounts, nodes: d.nodes })
     await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
-    await http.register(governancePlugin, { governance: d.governance, accounts: d.accounts })
+    await http.register(governancePlugin, { governance: d.governance, accounts: d.accounts, nodes: d.nodes })
     await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
     await installDashboard(http, config.webRoot)
 

@@ -1,8 +1,9 @@
 import type { NetworkParameter, Proposal, VoteAnswer } from '@w3ai/protocol'
+import { generateIdentity } from '@w3ai/crypto'
 import { GovernanceClient } from '@w3ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ParametersChanged } from '../src/index.js'
-import { backends, until } from './helpers.js'
+import { backends, sampleRegistration, until } from './helpers.js'
 import { startLedgerHub, type LedgerHub, type LedgerUser } from './ledger-kit.js'
 
 const T = 10n ** 18n
@@ -144,6 +145,24 @@ describe.each(backends())('governance on %s', (backend) => {
     expect((await param('slashAuditBps')).value).toBe('600')
   })
 
+  it("a node operator votes with the node's key: the node's balance at the snapshot", async () => {
+    const node = { identity: generateIdentity('node') } as LedgerUser
+    expect((await h.call(node, 'POST', '/v1/nodes', sampleRegistration())).status).toBeLessThan(300)
+    const nodeId = node.identity.id
+    await alice.wallet.transfer({ to: `node:${nodeId}`, amount: 40n * T })
+    const p = await gov(bob).propose({ slashWrongResultBps: 6000 })
+    await alice.wallet.transfer({ to: `node:${nodeId}`, amount: 5n * T })
+    clock += DELAY
+    const vote = await h.call<VoteAnswer>(node, 'POST', `/v1/governance/proposals/${p.id}/votes`, { support: 'against' })
+    expect(vote.status).toBe(201)
+    expect(vote.body.vote).toMatchObject({ voter: nodeId, support: 'against', weight: (40n * T).toString() })
+    // A key that is neither an account nor a registered node has no say.
+    const stranger = { identity: generateIdentity('account') } as LedgerUser
+    expect((await h.call(stranger, 'POST', `/v1/governance/proposals/${p.id}/votes`, { support: 'for' })).code).toBe('ACCOUNT_NOT_FOUND')
+    clock += PERIOD
+    await recorded(p.id, 'defeated')
+  })
+
   describe('refusals change nothing', () => {
     let open: Proposal
     let before: { params: NetworkParameter[]; proposals: number; log: number; tally: Proposal['tally'] }
@@ -230,7 +249,7 @@ describe.each(backends())('governance on %s', (backend) => {
     expect(all.length).toBeGreaterThanOrEqual(6)
     expect(all.map((p) => p.createdAt)).toEqual([...all.map((p) => p.createdAt)].sort().reverse())
     const defeated = await gov(alice).list({ status: 'defeated' })
-    expect(defeated.length).toBe(2)
+    expect(defeated.length).toBe(3)
     expect(defeated.every((p) => p.status === 'defeated')).toBe(true)
   })
 })

@@ -12,7 +12,8 @@ const strict = { additionalProperties: false }
 const Units = Type.String({ pattern: '^[0-9]{1,39}$', description: 'units as a decimal string (1 token = 10^18 units)' })
 const Time = Type.String({ description: 'ISO 8601' })
 const NullableTime = Type.Union([Time, Type.Null()])
-const AccountId = Type.String({ pattern: '^a_[0-9a-f]{20}$' })
+/** An account, or a node (whose operator votes with its balance and bonded stake). */
+const VoterId = Type.String({ pattern: '^(a|n)_[0-9a-f]{20}$' })
 
 export const MAX_PROPOSAL_CHANGES = 16
 export const MAX_PROPOSAL_DESCRIPTION = 2000
@@ -79,7 +80,7 @@ export const ProposalRulesSchema = Type.Object({
 
 export const ProposalSchema = Type.Object({
   id: ProposalIdSchema,
-  proposer: AccountId,
+  proposer: VoterId,
   description: Type.String(),
   changes: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
   /** Vote weights are balances plus stake after this journal entry. */
@@ -117,7 +118,7 @@ export const ProposalListQuerySchema = Type.Object(
 )
 export type ProposalListQuery = Static<typeof ProposalListQuerySchema>
 
-export const VoteSchema = Type.Object({ proposalId: ProposalIdSchema, voter: AccountId, support: Type.Union(VOTE_SUPPORT_NAMES.map((s) => Type.Literal(s))), weight: Units, at: Time })
+export const VoteSchema = Type.Object({ proposalId: ProposalIdSchema, voter: VoterId, support: Type.Union(VOTE_SUPPORT_NAMES.map((s) => Type.Literal(s))), weight: Units, at: Time })
 export type Vote = Static<typeof VoteSchema>
 
 /** The answer to a vote: the vote as counted and the proposal with its tally after it. */

@@ -15,10 +15,11 @@ import {
   type ProposalCreate,
   type ProposalListQuery,
   type VoteCast,
+  W3aiError,
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { accountOf } from '../../shell/auth.js'
+import { accountOf, nodeOf } from '../../shell/auth.js'
 import type { GovernancePluginOptions } from './plugin.js'
 
 const signed = { auth: 'signed' } as const
@@ -26,11 +27,19 @@ const tags = ['governance']
 const Params = Type.Object({ id: ProposalIdSchema })
 const BODY_LIMIT = 64 * 1024
 
-export const governanceRoutes: FastifyPluginAsync<GovernancePluginOptions> = async (app, { governance, accounts }) => {
+export const governanceRoutes: FastifyPluginAsync<GovernancePluginOptions> = async (app, { governance, accounts, nodes }) => {
+  /** The signer: its account, else its registered node (the operator votes with the node's balance and stake); ACCOUNT_NOT_FOUND when neither. */
   const member = async (request: FastifyRequest): Promise<string> => {
-    const id = accountOf(request)
-    await accounts.requireAccount(id)
-    return id
+    const account = accountOf(request)
+    try {
+      await accounts.requireAccount(account)
+      return account
+    } catch (err) {
+      if (!(err instanceof W3aiError && err.code === 'ACCOUNT_NOT_FOUND')) throw err
+      const node = nodeOf(request)
+      if (!(await nodes.requireNode(node).then(() => true, () => false))) throw err
+      return node
+    }
   }
 
   app.post<{ Body: ProposalCreate }>(

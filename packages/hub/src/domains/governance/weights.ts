@@ -1,31 +1,32 @@
 /**
- * Vote weights read from the ledger's tables. A snapshot is the journal head with the voting
- * supply at that moment, read in one statement so both come from one database snapshot (the ledger
- * writes its journal and account sums in one transaction). A weight is the voter's posted balance
+ * Vote weights read from the ledger's tables. Accounts vote with their user account; node
+ * operators sign with the node's key and vote with the node's balance plus its bonded stake. A
+ * snapshot is the journal head with the voting supply at that moment, read in one statement so
+ * both come from one database snapshot (the ledger writes its journal and account sums in one
+ * transaction). A weight is the voter's posted balance
  * after the snapshot seq, replayed from the journal (plain transfers and posts move posted
  * balances; pending, void and expiry entries do not), so later transfers never count.
  */
 import type { Queryable } from '../../db/types.js'
 
-/** Accounts whose balances vote: users' and stake. */
-const VOTING_KINDS = ['user', 'stake']
+/** Accounts whose balances vote: users', nodes' and bonded stake (unbonding stake, stake:<node>:<id>, is on its way out and does not vote). */
+const VOTING_KINDS = ['user', 'node', 'stake']
 
 export interface Snapshot {
   seq: number
   supply: bigint
 }
 
-/** The ledger accounts whose balance is `voter`'s weight: its user account, a stake account in its name, and stake accounts it owns. */
-export async function votingAccounts(db: Queryable, voter: string): Promise<string[]> {
-  const r = await db.query<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'stake' AND owner = $1`, [voter])
-  return [...new Set([`user:${voter}`, `stake:${voter}`, ...r.rows.map((row) => row.id)])]
+/** The ledger accounts whose balance is `voter`'s weight: an account's user account; a node's own account and bonded stake. */
+export function votingAccounts(voter: string): string[] {
+  return voter.startsWith('n_') ? [`node:${voter}`, `stake:${voter}`] : [`user:${voter}`]
 }
 
-/** The journal head and the voting supply (posted balances of every user and stake account) at that head. */
+/** The journal head and the voting supply (posted balances of every user, node and bonded stake account) at that head. */
 export async function takeSnapshot(db: Queryable): Promise<Snapshot> {
   const r = await db.query<{ seq: string; supply: string }>(
     `SELECT COALESCE((SELECT max(seq) FROM ledger_journal), 0)::text AS seq,
-            COALESCE((SELECT sum(credits_posted - debits_posted) FROM ledger_accounts WHERE kind = ANY($1::text[])), 0)::text AS supply`,
+            COALESCE((SELECT sum(credits_posted - debits_posted) FROM ledger_accounts WHERE kind = ANY($1::text[]) AND id !~ '^stake:.*:'), 0)::text AS supply`,
     [VOTING_KINDS],
   )
   const row = r.rows[0]
@@ -44,5 +45,5 @@ export async function balanceAt(db: Queryable, accounts: readonly string[], seq:
 
 /** `voter`'s weight at the snapshot: balance plus stake after journal entry `seq`. */
 export async function weightAt(db: Queryable, voter: string, seq: number): Promise<bigint> {
-  return balanceAt(db, await votingAccounts(db, voter), seq)
+  return balanceAt(db, votingAccounts(voter), seq)
 }
