@@ -7,6 +7,8 @@ import { registerDatasetCommands } from './commands/dataset.js'
 import { registerDevnetCommands } from './commands/devnet.js'
 import { registerFaucetCommand } from './commands/faucet.js'
 import { registerFlCommands } from './commands/fl.js'
+import { registerParamsCommand } from './commands/gov-params.js'
+import { registerGovCommands } from './commands/gov.js'
 import { registerHubCommands } from './commands/hub.js'
 import { registerInfoCommands } from './commands/info.js'
 import { registerJobCommands } from './commands/jobs.js'
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerDatasetCommands(program)
   registerFlCommands(program)
   registerPipelineCommands(program)
+  registerGovCommands(program)
+  registerParamsCommand(program)
   registerWalletCommands(program)
   registerFaucetCommand(program)
   registerLedgerCommands(program)
