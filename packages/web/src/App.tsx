@@ -2,7 +2,9 @@
  * The dashboard page: header and tabs; the network tab has the overview, map with regions and node
  * table, the storage tab (loaded on first visit, with its crypto and coder) the user's objects, the
  * jobs tab (also loaded on first visit) the user's compute jobs, the federated tab (likewise) the
- * user's federated trainings, the pipelines tab (likewise) the user's private inference pipelines.
+ * user's federated trainings, the pipelines tab (likewise) the user's private inference pipelines,
+ * the wallet tab (likewise) the user's tokens, node earnings and the treasury and burned supply,
+ * the governance tab (likewise) the proposals with their live tallies.
  */
 import { lazy, Suspense, useMemo, useState } from 'react'
 import { GetStarted } from './components/GetStarted.js'
@@ -25,6 +27,8 @@ const StoragePage = lazy(() => import('./components/storage/StoragePage.js'))
 const JobsPage = lazy(() => import('./components/jobs/JobsPage.js'))
 const FlPage = lazy(() => import('./components/fl/FlPage.js'))
 const PipelinesPage = lazy(() => import('./components/pipelines/PipelinesPage.js'))
+const WalletPage = lazy(() => import('./components/economy/WalletPage.js'))
+const GovernancePage = lazy(() => import('./components/economy/GovernancePage.js'))
 
 export function App() {
   const live = useNetwork()
@@ -63,6 +67,14 @@ export function App() {
         ) : tab === 'pipelines' ? (
           <Suspense fallback={<p className="empty">Loading pipelines…</p>}>
             <PipelinesPage nodes={nodes} pipelineVersion={live.pipelineVersion} pipelineStamps={live.pipelineStamps} streamLive={live.streamState === 'live'} />
+          </Suspense>
+        ) : tab === 'wallet' ? (
+          <Suspense fallback={<p className="empty">Loading the wallet…</p>}>
+            <WalletPage nodes={nodes} />
+          </Suspense>
+        ) : tab === 'governance' ? (
+          <Suspense fallback={<p className="empty">Loading governance…</p>}>
+            <GovernancePage governanceVersion={live.governanceVersion} streamLive={live.streamState === 'live'} />
           </Suspense>
         ) : tab === 'fl' ? (
           <Suspense fallback={<p className="empty">Loading federated trainings…</p>}>

@@ -1,4 +1,4 @@
-/** The dashboard's sections: the live network view, the storage page, the jobs page, federated trainings and pipelines. */
+/** The dashboard's sections: the live network view, the storage page, the jobs page, federated trainings, pipelines, the wallet and governance. */
 import type { Tab } from '../hooks/use-tab.js'
 
 const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
@@ -7,6 +7,8 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'jobs', label: 'Jobs' },
   { id: 'fl', label: 'Federated' },
   { id: 'pipelines', label: 'Pipelines' },
+  { id: 'wallet', label: 'Wallet' },
+  { id: 'governance', label: 'Governance' },
 ]
 
 export function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (tab: Tab) => void }) {

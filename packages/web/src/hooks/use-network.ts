@@ -30,6 +30,8 @@ interface LiveState {
   /** Counts `pipeline.updated` events; `pipelineStamps` says which pipeline each one was about. */
   pipelineVersion: number
   pipelineStamps: JobStamps
+  /** Counts `governance.updated` and `params.updated` events (public: every page gets them). */
+  governanceVersion: number
 }
 
 function reduce(state: LiveState, message: EventStreamMessage): LiveState {
@@ -46,12 +48,13 @@ function reduce(state: LiveState, message: EventStreamMessage): LiveState {
     const pipelineVersion = state.pipelineVersion + 1
     return { ...state, pipelineVersion, pipelineStamps: stampJob(state.pipelineStamps, message.pipelineId, pipelineVersion) }
   }
+  if (message.type === 'governance.updated' || message.type === 'params.updated') return { ...state, governanceVersion: state.governanceVersion + 1 }
   const network = applyMessage(state.network, message)
   if (message.type === 'node.load') return { ...state, network, loadVersion: state.loadVersion + 1 }
   return { ...state, network, statusVersion: state.statusVersion + 1 }
 }
 
-const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0, flVersion: 0, flStamps: new Map(), pipelineVersion: 0, pipelineStamps: new Map() }
+const INITIAL: LiveState = { network: EMPTY_NETWORK, statusVersion: 0, loadVersion: 0, jobVersion: 0, jobStamps: new Map(), deploymentVersion: 0, flVersion: 0, flStamps: new Map(), pipelineVersion: 0, pipelineStamps: new Map(), governanceVersion: 0 }
 
 export interface LiveNetwork extends LiveState {
   streamState: StreamState

@@ -1,13 +1,15 @@
-/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`, `#pipelines[/<id>]`) so it survives reloads and can be linked. */
+/** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`, `#pipelines[/<id>]`, `#wallet`, `#governance`) so it survives reloads and can be linked. */
 import { useCallback, useEffect, useState } from 'react'
 
-export type Tab = 'network' | 'storage' | 'jobs' | 'fl' | 'pipelines'
+export type Tab = 'network' | 'storage' | 'jobs' | 'fl' | 'pipelines' | 'wallet' | 'governance'
 
 function fromHash(hash: string): Tab {
   if (hash === '#storage') return 'storage'
   if (hash === '#jobs') return 'jobs'
   if (hash === '#fl') return 'fl'
   if (hash === '#pipelines' || hash.startsWith('#pipelines/')) return 'pipelines'
+  if (hash === '#wallet') return 'wallet'
+  if (hash === '#governance') return 'governance'
   return 'network'
 }
 
