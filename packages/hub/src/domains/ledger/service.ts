@@ -15,7 +15,6 @@ import {
   commitExpiry,
   genesisBatch,
   ledgerKeys,
-  loadView,
   parseUnits,
   sealBlock,
   type Account,
@@ -243,7 +242,7 @@ export class LedgerService {
 
   private async apply(tx: SqlLedgerTx, batch: TransferInput[]): Promise<TransferResult[]> {
     if (batch.length === 0) return []
-    const view = await loadView(tx, ledgerKeys(batch))
+    const view = await tx.load(ledgerKeys(batch))
     const outcome = applyBatch(view, batch, new Date())
     if (outcome.block !== null) await tx.write(outcome, sealBlock(outcome.block, this.c.signer))
     return outcome.results

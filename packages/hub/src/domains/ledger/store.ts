@@ -2,11 +2,29 @@
  * SQL for the ledger, implementing @w3ai/ledger's LedgerStore. A write transaction first takes a
  * transaction-level advisory lock, so every hub on one PostgreSQL applies batches one at a time
  * (PGlite has one connection and serializes transactions itself); it then loads exactly the rows
- * the batch names and writes the engine's outcome with one multi-row statement per table, so a
- * batch of hundreds of transfers costs about ten round trips, not ten per transfer.
+ * the batch names in one query and writes the engine's outcome in one statement (multi-row, over
+ * UNNEST arrays), so a batch of hundreds of transfers costs five round trips (BEGIN, lock, read,
+ * write, COMMIT), not some per transfer.
  */
-import { blockHash, type Account, type AccountKind, type Block, type BatchOutcome, type JournalEntry, type LedgerHead, type LedgerStore, type LedgerTx, type StoredTransfer, type TransferAction, type TransferKind, type TransferStatus } from '@w3ai/ledger'
-import { ZERO_HASH } from '@w3ai/ledger'
+import {
+  blockHash,
+  memoryView,
+  ZERO_HASH,
+  type Account,
+  type AccountKind,
+  type BatchOutcome,
+  type Block,
+  type JournalEntry,
+  type LedgerHead,
+  type LedgerKeys,
+  type LedgerReadView,
+  type LedgerStore,
+  type LedgerTx,
+  type StoredTransfer,
+  type TransferAction,
+  type TransferKind,
+  type TransferStatus,
+} from '@w3ai/ledger'
 import type { Database, Queryable } from '../../db/types.js'
 
 /** Arbitrary constant: serializes ledger batches of every hub on one PostgreSQL. */
@@ -189,62 +207,96 @@ class SqlLedgerTx implements LedgerTx {
     return new Map(r.rows.map((row) => [row.credit, BigInt(row.taken)]))
   }
 
+  /**
+   * Loads what a batch reads in one round trip: the head, the transfers among `keys.transfers`,
+   * and the accounts among `keys.accounts` plus the debit and credit of every transfer found (a
+   * post or void needs its pending transfer's accounts). The same view as @w3ai/ledger's loadView.
+   */
+  async load(keys: LedgerKeys): Promise<LedgerReadView> {
+    // One primary-key lookup per id (LATERAL): the plan stays an index probe per key however the
+    // tables grow, where `id = ANY(...)` may scan a table whose statistics are not yet gathered.
+    const r = await this.q.query<{ seq: BigintColumn | null; hash: string | null; block: BlockRow | null; transfers: TransferRow[] | null; accounts: AccountRow[] | null }>(
+      `WITH t AS (
+         SELECT x.* FROM unnest($1::text[]) AS k(id), LATERAL (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = k.id) x
+       ), a AS (
+         SELECT x.* FROM (SELECT DISTINCT unnest($2::text[] || ARRAY(SELECT debit FROM t) || ARRAY(SELECT credit FROM t)) AS id) k,
+           LATERAL (SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = k.id) x
+       )
+       SELECT (SELECT seq FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS seq,
+              (SELECT hash FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS hash,
+              (SELECT row_to_json(b) FROM (SELECT ${BLOCK_COLUMNS} FROM ledger_blocks ORDER BY height DESC LIMIT 1) b) AS block,
+              (SELECT json_agg(t) FROM t) AS transfers,
+              (SELECT json_agg(a) FROM a) AS accounts`,
+      [keys.transfers, keys.accounts],
+    )
+    const row = r.rows[0]
+    const block = row?.block ? toBlock(row.block) : undefined
+    const head: LedgerHead = {
+      seq: row?.seq ? Number(row.seq) : 0,
+      hash: row?.hash ?? ZERO_HASH,
+      height: block?.height ?? 0,
+      blockHash: block === undefined ? ZERO_HASH : blockHash(block),
+    }
+    return memoryView(head, (row?.accounts ?? []).map(toAccount), (row?.transfers ?? []).map(toTransfer))
+  }
+
+  /**
+   * Writes a batch's outcome in one statement (data-modifying CTEs over arrays): opened accounts,
+   * changed sums, new transfers, closed pendings' status, journal entries and the block. Sums are
+   * written as absolute values: the lock makes this transaction the only writer since the load.
+   */
   async write(outcome: BatchOutcome, block: Block): Promise<void> {
-    const accounts = outcome.accountDeltas.map((d) => d.after)
-    if (accounts.length > 0) {
-      // Absolute sums are safe: the lock makes this transaction the only writer since the load.
-      await this.q.query(
-        `INSERT INTO ledger_accounts (id, kind, owner, debits_must_not_exceed_credits, credits_must_not_exceed_debits, debits_posted, credits_posted, debits_pending, credits_pending)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[])
-         ON CONFLICT (id) DO UPDATE SET debits_posted = EXCLUDED.debits_posted, credits_posted = EXCLUDED.credits_posted,
-           debits_pending = EXCLUDED.debits_pending, credits_pending = EXCLUDED.credits_pending`,
-        [
-          accounts.map((a) => a.id),
-          accounts.map((a) => a.kind),
-          accounts.map((a) => a.owner),
-          accounts.map((a) => a.flags.debitsMustNotExceedCredits),
-          accounts.map((a) => a.flags.creditsMustNotExceedDebits),
-          accounts.map((a) => a.debitsPosted.toString()),
-          accounts.map((a) => a.creditsPosted.toString()),
-          accounts.map((a) => a.debitsPending.toString()),
-          accounts.map((a) => a.creditsPending.toString()),
-        ],
-      )
-    }
+    // Accounts opened by this batch are inserted (a row already there fails the batch: the lock
+    // says none can be); the others get their new sums.
+    const n = outcome.accountDeltas.filter((d) => d.created).map((d) => d.after)
+    const c = outcome.accountDeltas.filter((d) => !d.created).map((d) => d.after)
     const t = outcome.newTransfers
-    if (t.length > 0) {
-      await this.q.query(
-        `INSERT INTO ledger_transfers (id, debit, credit, amount, kind, action, status, pending_id, timeout_ms, timeout_at, memo, seq, at)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::timestamptz[], $11::text[], $12::bigint[], $13::text[])`,
-        [
-          t.map((x) => x.id),
-          t.map((x) => x.debit),
-          t.map((x) => x.credit),
-          t.map((x) => x.amount.toString()),
-          t.map((x) => x.kind),
-          t.map((x) => x.action),
-          t.map((x) => x.status),
-          t.map((x) => x.pendingId),
-          t.map((x) => x.timeoutMs),
-          t.map((x) => x.timeoutAt),
-          t.map((x) => x.memo),
-          t.map((x) => x.seq),
-          t.map((x) => x.at),
-        ],
-      )
-    }
     const u = outcome.updatedTransfers
-    if (u.length > 0) {
-      await this.q.query(
-        `UPDATE ledger_transfers AS t SET status = u.status FROM UNNEST($1::text[], $2::text[]) AS u(id, status) WHERE t.id = u.id`,
-        [u.map((x) => x.id), u.map((x) => x.status)],
-      )
-    }
     const j = outcome.journal
     await this.q.query(
-      `INSERT INTO ledger_journal (seq, transfer_id, kind, action, debit, credit, amount, pending, pending_id, memo, at, prev, hash)
-       SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::bool[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+      `WITH opened AS (
+         INSERT INTO ledger_accounts (id, kind, owner, debits_must_not_exceed_credits, credits_must_not_exceed_debits, debits_posted, credits_posted, debits_pending, credits_pending)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[])
+       ), changed AS (
+         UPDATE ledger_accounts SET debits_posted = ($47::numeric[])[array_position($46::text[], id)], credits_posted = ($48::numeric[])[array_position($46::text[], id)],
+           debits_pending = ($49::numeric[])[array_position($46::text[], id)], credits_pending = ($50::numeric[])[array_position($46::text[], id)]
+         WHERE id = ANY($46::text[])
+       ), transfers AS (
+         INSERT INTO ledger_transfers (id, debit, credit, amount, kind, action, status, pending_id, timeout_ms, timeout_at, memo, seq, at)
+         SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::timestamptz[], $20::text[], $21::bigint[], $22::text[])
+       ), closed AS (
+         -- id = ANY(array): with the array bound at planning, an empty or short one is an index probe, never a join over the table.
+         UPDATE ledger_transfers SET status = ($24::text[])[array_position($23::text[], id)] WHERE id = ANY($23::text[])
+       ), journal AS (
+         INSERT INTO ledger_journal (seq, transfer_id, kind, action, debit, credit, amount, pending, pending_id, memo, at, prev, hash)
+         SELECT * FROM UNNEST($25::bigint[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::numeric[], $32::bool[], $33::text[], $34::text[], $35::text[], $36::text[], $37::text[])
+       )
+       INSERT INTO ledger_blocks (height, first_seq, last_seq, last_hash, prev_block_hash, at, hub_key, signature) VALUES ($38, $39, $40, $41, $42, $43, $44, $45)`,
       [
+        n.map((x) => x.id),
+        n.map((x) => x.kind),
+        n.map((x) => x.owner),
+        n.map((x) => x.flags.debitsMustNotExceedCredits),
+        n.map((x) => x.flags.creditsMustNotExceedDebits),
+        n.map((x) => x.debitsPosted.toString()),
+        n.map((x) => x.creditsPosted.toString()),
+        n.map((x) => x.debitsPending.toString()),
+        n.map((x) => x.creditsPending.toString()),
+        t.map((x) => x.id),
+        t.map((x) => x.debit),
+        t.map((x) => x.credit),
+        t.map((x) => x.amount.toString()),
+        t.map((x) => x.kind),
+        t.map((x) => x.action),
+        t.map((x) => x.status),
+        t.map((x) => x.pendingId),
+        t.map((x) => x.timeoutMs),
+        t.map((x) => x.timeoutAt),
+        t.map((x) => x.memo),
+        t.map((x) => x.seq),
+        t.map((x) => x.at),
+        u.map((x) => x.id),
+        u.map((x) => x.status),
         j.map((e) => e.seq),
         j.map((e) => e.transferId),
         j.map((e) => e.kind),
@@ -258,11 +310,20 @@ class SqlLedgerTx implements LedgerTx {
         j.map((e) => e.at),
         j.map((e) => e.prev),
         j.map((e) => e.hash),
+        block.height,
+        block.firstSeq,
+        block.lastSeq,
+        block.lastHash,
+        block.prevBlockHash,
+        block.at,
+        block.hubKey,
+        block.signature,
+        c.map((x) => x.id),
+        c.map((x) => x.debitsPosted.toString()),
+        c.map((x) => x.creditsPosted.toString()),
+        c.map((x) => x.debitsPending.toString()),
+        c.map((x) => x.creditsPending.toString()),
       ],
-    )
-    await this.q.query(
-      `INSERT INTO ledger_blocks (height, first_seq, last_seq, last_hash, prev_block_hash, at, hub_key, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [block.height, block.firstSeq, block.lastSeq, block.lastHash, block.prevBlockHash, block.at, block.hubKey, block.signature],
     )
   }
 }
