@@ -10,8 +10,10 @@ import type { SupplyPoint } from './supply.js'
 import { tokensNumber } from './tokens.js'
 
 export const MAX_POINTS = 240
-const MARGIN = { left: 64, right: 14, top: 22, bottom: 26 }
+const MARGIN = { left: 64, right: 30, top: 22, bottom: 26 }
 const GAP = 18
+/** The x axis spans at least this long, so a young ledger's ticks still read as distinct times. */
+const MIN_SPAN_MS = 60_000
 
 /** A chart point: `epoch` is its index (the curve panels key dots by it), loss the treasury, acc the burned tokens. */
 export interface SupplyChart {
@@ -42,7 +44,7 @@ export function layoutSupply(series: readonly SupplyPoint[], width: number, heig
   const points: EpochPoint[] = shown.map((p, i) => ({ epoch: i, loss: tokensNumber(p.treasury), acc: tokensNumber(p.burned) }))
   const times = shown.map((p) => Date.parse(p.at))
   const t0 = times[0] ?? until
-  const t1 = Math.max(until, times[times.length - 1] ?? until, t0 + 1000)
+  const t1 = Math.max(until, times[times.length - 1] ?? until, t0 + MIN_SPAN_MS)
   const panelWidth = (width - GAP) / 2
   const panels = PANELS.map((spec, i): Panel => {
     const x0 = i * (panelWidth + GAP)
@@ -60,8 +62,8 @@ export function layoutSupply(series: readonly SupplyPoint[], width: number, heig
       width: inner.right - inner.left,
       height: inner.bottom - inner.top,
       series: pts.length === 0 ? [] : [{ key: spec.key, label: spec.title, points: pts, path }],
-      yTicks: [0, 1, 2, 3, 4].map((k) => lo + ((hi - lo) * k) / 4).map((v) => ({ y: sy(v), label: compact(v) })),
-      xTicks: timeTicks(t0, t1).map((t) => ({ x: sx(t), label: timeLabel(t, t1 - t0) })),
+      yTicks: distinct([0, 1, 2, 3, 4].map((k) => lo + ((hi - lo) * k) / 4).map((v) => ({ y: sy(v), label: compact(v) }))),
+      xTicks: distinct(timeTicks(t0, t1).map((t) => ({ x: sx(t), label: timeLabel(t, t1 - t0) }))),
     }
   })
   return { layout: { width, height, panels }, points, shown }
@@ -74,6 +76,12 @@ function compact(v: number): string {
   if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`
   if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`
   return a >= 1 || a === 0 ? `${+v.toFixed(1)}` : v.toPrecision(2)
+}
+
+/** Ticks with distinct labels (the panels key them by label). */
+function distinct<T extends { label: string }>(ticks: T[]): T[] {
+  const seen = new Set<string>()
+  return ticks.filter((t) => !seen.has(t.label) && seen.add(t.label))
 }
 
 /** Four ticks across the span, at its ends and thirds. */

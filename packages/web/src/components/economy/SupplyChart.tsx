@@ -10,8 +10,9 @@ import type { SupplySeries } from '../../economy/supply.js'
 import { formatTokens } from '../../economy/tokens.js'
 import { CurvePanels } from '../CurvePanels.js'
 
-const WIDTH = 760
-const HEIGHT = 220
+// A full-width card: a wide box keeps the axis text small.
+const WIDTH = 1200
+const HEIGHT = 240
 
 interface SupplyChartProps {
   series: SupplySeries
