@@ -16,6 +16,7 @@ import { registerLedgerCommands } from './commands/ledger.js'
 import { registerModelCommands } from './commands/model.js'
 import { registerNodeCommands } from './commands/node.js'
 import { registerPipelineCommands } from './commands/pipeline.js'
+import { registerStakeCommands } from './commands/stake.js'
 import { registerStorageCommands } from './commands/storage.js'
 import { registerWalletCommands } from './commands/wallet.js'
 import { EXIT_OK } from './constants.js'
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerWalletCommands(program)
   registerFaucetCommand(program)
   registerLedgerCommands(program)
+  registerStakeCommands(program)
   return program
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseTokens } from '@w3ai/ledger'
 import { HUB_DEFAULTS } from './constants.js'
 import { billingSettings, type BillingSettings } from './domains/billing/config.js'
+import { stakingSettings, type StakingSettings } from './domains/staking/config.js'
 import { governanceSettings, type GovernanceSettings } from './domains/governance/config.js'
 
 export interface HubOptions {
@@ -41,6 +42,8 @@ export interface HubOptions {
   ledger?: Partial<LedgerSettings>
   /** Billing (escrow, settlement, pay per inference): off unless enabled here or with W3AI_BILLING=on; see BILLING_ENV. */
   billing?: Partial<BillingSettings>
+  /** Staking: the free work limit (W3AI_STAKE_FREE_WORK_MAX, tokens), unbonding releases; see STAKING_ENV. */
+  staking?: Partial<StakingSettings>
   /**
    * The file holding the network's order-signing key (mode 0600; created on the network's first
    * start). Default `<home>/hub/network-key.json`, or W3AI_NETWORK_KEY_FILE. Hubs sharing one
@@ -61,6 +64,10 @@ export interface StorageSettings {
   repairGraceMs: number
   auditIntervalMs: number
   repairIntervalMs: number
+  /** Storage epoch (billing on): how often nodes whose pieces passed their audits are paid (ms). */
+  epochMs: number
+  /** Hours of storage an upload pays for when it names none (billing on). */
+  durationHours: number
 }
 
 /** Token amounts are units (1 token = 10^18 units). */
@@ -103,6 +110,7 @@ export interface HubConfig {
   readonly governance: Readonly<GovernanceSettings>
   readonly ledger: Readonly<LedgerSettings>
   readonly billing: Readonly<BillingSettings>
+  readonly staking: Readonly<StakingSettings>
 }
 
 /** Storage settings that may also come from the environment (devnets and tests shorten them). */
@@ -111,6 +119,8 @@ export const STORAGE_ENV: Record<keyof StorageSettings, string> = {
   repairGraceMs: 'W3AI_STORAGE_REPAIR_GRACE_MS',
   auditIntervalMs: 'W3AI_STORAGE_AUDIT_INTERVAL_MS',
   repairIntervalMs: 'W3AI_STORAGE_REPAIR_INTERVAL_MS',
+  epochMs: 'W3AI_STORAGE_EPOCH_MS',
+  durationHours: 'W3AI_STORAGE_DURATION_HOURS',
 }
 
 /** Compute settings that may also come from the environment. */
@@ -245,6 +255,8 @@ export function loadConfig(options: HubOptions): HubConfig {
     repairGraceMs: pick(s.repairGraceMs, 'storage.repairGraceMs', STORAGE_ENV.repairGraceMs, env, HUB_DEFAULTS.repairGraceMs, { ...MS, min: 0 }),
     auditIntervalMs: pick(s.auditIntervalMs, 'storage.auditIntervalMs', STORAGE_ENV.auditIntervalMs, env, HUB_DEFAULTS.auditIntervalMs, MS),
     repairIntervalMs: pick(s.repairIntervalMs, 'storage.repairIntervalMs', STORAGE_ENV.repairIntervalMs, env, HUB_DEFAULTS.repairIntervalMs, MS),
+    epochMs: pick(s.epochMs, 'storage.epochMs', STORAGE_ENV.epochMs, env, HUB_DEFAULTS.storageEpochMs, { ...MS, min: 1000 }),
+    durationHours: pick(s.durationHours, 'storage.durationHours', STORAGE_ENV.durationHours, env, HUB_DEFAULTS.storageDurationHours, { min: 1, max: 10 * 365 * 24, integer: true }),
   }
   const compute: ComputeSettings = {
     leaseMs: pick(c.leaseMs, 'compute.leaseMs', COMPUTE_ENV.leaseMs, env, HUB_DEFAULTS.taskLeaseMs, MS),
@@ -268,5 +280,6 @@ export function loadConfig(options: HubOptions): HubConfig {
     governance: governanceSettings(options.governance ?? {}, env, (message) => new HubConfigError(message)),
     ledger: Object.freeze(ledgerOf(options.ledger ?? {}, env)),
     billing: billingSettings(options.billing ?? {}, env, (message) => new HubConfigError(message)),
+    staking: stakingSettings(options.staking ?? {}, env, (message) => new HubConfigError(message)),
   })
 }

@@ -25,6 +25,10 @@ export const HUB_DEFAULTS = {
   auditIntervalMs: 10_000,
   repairIntervalMs: 5000,
   auditsPerRound: 8,
+  /** A storage epoch (billing on): nodes whose pieces passed their audits are paid once per epoch. */
+  storageEpochMs: 3600_000,
+  /** Hours of storage an upload pays for when it names none (billing on). */
+  storageDurationHours: 720,
   /** A task lease not renewed for this long is re-dispatched. */
   taskLeaseMs: 30_000,
   /** Share of unverified jobs that get a hidden second replica. */

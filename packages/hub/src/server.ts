@@ -27,6 +27,7 @@ import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
 import { pipelinePlugin } from './domains/pipeline/plugin.js'
 import { servingPlugin } from './domains/serving/plugin.js'
+import { stakingPlugin } from './domains/staking/plugin.js'
 import { storagePlugin } from './domains/storage/plugin.js'
 import { systemPlugin } from './domains/system/plugin.js'
 import { EventBus } from './infra/event-bus.js'
@@ -94,6 +95,8 @@ export function createHub(options: HubOptions): Hub {
     parameters = d.parameters
     // Before http: genesis is minted before the first request can ask for tokens.
     life.add('ledger', d.ledger)
+    // Before http: the stake rule holds from the first placement.
+    life.add('staking', d.stakingUpkeep)
 
     const verifier = new SignatureVerifier({ nonces, onFailure: (code) => metrics.authFailures.inc({ code }) })
     recordRequests(http, metrics)
@@ -130,6 +133,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
     await http.register(governancePlugin, { governance: d.governance, accounts: d.accounts, nodes: d.nodes })
     await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
+    await http.register(stakingPlugin, { staking: d.staking })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {
@@ -154,6 +158,7 @@ export function createHub(options: HubOptions): Hub {
     life.add('serving', d.serving)
     life.add('federated', d.coordinator)
     life.add('governance', d.governanceUpkeep)
+    if (config.billing.enabled) life.add('storage payments', d.storageRewardsUpkeep)
   }
 
   async function start(): Promise<void> {

@@ -7,6 +7,8 @@ export type HubEvent =
   | { type: 'node.status'; id: string; status: NodeStatus; at: string }
   | { type: 'node.load'; loads: Array<{ id: string; load: NodeLoad }> }
   | { type: 'node.audit'; id: string; audit: { score: number; passed: number; failed: number } }
+  /** A node's bonded stake changed (stake, unstake, slash); units as a decimal string. */
+  | { type: 'node.stake'; id: string; stake: string }
   /** Something happened to a job (status, progress); owners fetch it with a signed GET /v1/jobs/:id. */
   | { type: 'job.updated'; jobId: string }
   | { type: 'deployment.updated'; deploymentId: string }

@@ -156,6 +156,8 @@ export const UploadCreateSchema = Type.Object(
     segmentSize: Type.Optional(Type.Integer({ minimum: 64 * 1024, maximum: 256 * 1024 * 1024 })),
     redundancy: Type.Optional(RedundancySchema),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    /** Hours of storage paid at commit where the network bills storage (default: the hub's, W3AI_STORAGE_DURATION_HOURS). */
+    durationHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 24 })),
   },
   { additionalProperties: false },
 )

@@ -31,4 +31,5 @@ export { decodeParameters, encodeParameters, openParameters, parametersFromBytes
 export { FederatedClient, FederatedWorkClient, type FlWaitOptions } from './federated.js'
 export { newTransferId, WalletClient, type WalletTransferOptions } from './wallet.js'
 export { LEDGER_PAGE, LedgerClient, type LedgerDownload, type LedgerPageQuery, type LedgerVerifyOptions } from './ledger.js'
+export { StakingClient, type StakeOptions } from './staking.js'
 export { GOVERNANCE_LOG_PAGE, GovernanceClient, type GovernanceWaitOptions, type ProposedChanges } from './governance.js'

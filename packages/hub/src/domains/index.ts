@@ -28,6 +28,7 @@ import { FederatedService } from './federated/service.js'
 import { TrainingStore } from './federated/store.js'
 import { WorkStore } from './federated/work-store.js'
 import { buildGovernance } from './governance/build.js'
+import { buildStaking } from './staking/build.js'
 import { LedgerService } from './ledger/service.js'
 import { SqlLedgerStore } from './ledger/store.js'
 import { Liveness } from './nodes/liveness.js'
@@ -39,6 +40,7 @@ import { DeploymentStore } from './serving/store.js'
 import { ServingService } from './serving/service.js'
 import { StorageMaintenance } from './storage/maintenance.js'
 import { ObjectStore } from './storage/object-store.js'
+import { buildStorageRewards, lateBilling } from './storage/build-rewards.js'
 import { PieceRecordStore } from './storage/piece-record-store.js'
 import { StorageService } from './storage/service.js'
 import { UploadStore } from './storage/upload-store.js'
@@ -83,7 +85,8 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   })
   const objects = new ObjectStore(db, config.storage.repairGraceMs)
   // One node index in the hub: the router's, for job placement and storage placement alike.
-  const router = new HubRouter(nodeStore, bus)
+  // Stakes and the stake rule come from the staking domain, built below (read when the router starts and places).
+  const router = new HubRouter(nodeStore, bus, { stakes: () => staking.staking.bondedStakes(), stakeRule: { minStakeFor: (needs) => staking.stakePolicy.minStakeFor(needs) } })
   const maintenance = new StorageMaintenance({
     placement: router,
     pieces: new PieceRecordStore(db, config.storage.repairGraceMs),
@@ -95,10 +98,11 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     auditIntervalMs: config.storage.auditIntervalMs,
     repairIntervalMs: config.storage.repairIntervalMs,
     auditsPerRound: HUB_DEFAULTS.auditsPerRound,
+    onAuditFailed: (nodeId, failures) => staking.staking.slashForAudit(nodeId, failures),
     onError,
     log: infra.log,
   })
-  const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement: router, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake() })
+  const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement: router, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake(), ...(config.billing.enabled ? { billing: lateBilling(() => storageRewards.storageRewards) } : {}) })
   const jobStore = new JobStore(db)
   const { leaseMs, spotCheckRate, stragglerAfterMs } = config.compute
   const jobs = new JobService({
@@ -113,6 +117,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     upkeepIntervalMs: Math.min(1000, leaseMs),
     assignmentTimeoutMs: Math.min(5000, leaseMs),
     strandedFailAfterMs: HUB_DEFAULTS.strandedFailAfterMs,
+    onWrongResult: (jobId, nodeId) => staking.staking.slashForWrongResult(jobId, nodeId),
     // Announced on the hub where the job changed (the bus carries it to the others), so the
     // pipeline a job belongs to is announced once too, not once per hub that hears of it.
     announce: (jobId) => {
@@ -188,7 +193,9 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   })
   // parameters: the NetworkParameters every domain reads (governance/parameters.ts).
   const governance = buildGovernance({ db, bus, networkKey, settings: config.governance, onError })
-  return { ...governance, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
+  const staking = buildStaking({ db, bus, ledger, parameters: governance.parameters, nodeExists: (id) => nodeStore.exists(id), settings: config.staking, billing: config.billing, onError, log: infra.log })
+  const storageRewards = buildStorageRewards({ db, ledger, parameters: governance.parameters, epochMs: config.storage.epochMs, durationHours: config.storage.durationHours, onError, log: infra.log })
+  return { ...governance, ...staking, ...storageRewards, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

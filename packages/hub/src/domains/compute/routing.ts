@@ -11,6 +11,7 @@ import { createRouter, type Router, type RouterOptions } from '@w3ai/router'
 import type { EventBus } from '../../infra/event-bus.js'
 import type { JobStore } from './store.js'
 import type { NodeStore } from '../nodes/store.js'
+import { tokensOf, type StakeRule } from '../staking/policy.js'
 
 /** Where a storage piece goes: a node and the endpoint its client uploads to. */
 export interface PlacementTarget {
@@ -21,6 +22,10 @@ export interface PlacementTarget {
 export interface HubRouterOptions extends RouterOptions {
   /** Reload the registry this often (ms), in case an event between hubs was lost (default 60 s; 0: never). */
   refreshMs?: number
+  /** Bonded stake per node (units), loaded with the registry; `node.stake` events keep it current. */
+  stakes?: () => Promise<ReadonlyMap<string, bigint>>
+  /** The minimum stake a task's nodes need (work above the free limit); none: any node may take any task. */
+  stakeRule?: StakeRule
 }
 
 export class HubRouter {
@@ -29,14 +34,18 @@ export class HubRouter {
   private refresh: ReturnType<typeof setInterval> | undefined
   private loaded: Promise<void> | undefined
   private readonly refreshMs: number
+  private readonly stakes: HubRouterOptions['stakes']
+  private readonly stakeRule: StakeRule | undefined
 
   constructor(
     private readonly nodes: Pick<NodeStore, 'all'>,
     private readonly bus: Pick<EventBus, 'subscribe'>,
     options: HubRouterOptions = {},
   ) {
-    const { refreshMs, ...routerOptions } = options
+    const { refreshMs, stakes, stakeRule, ...routerOptions } = options
     this.refreshMs = refreshMs ?? 60_000
+    this.stakes = stakes
+    this.stakeRule = stakeRule
     this.router = createRouter(routerOptions)
   }
 
@@ -59,6 +68,7 @@ export class HubRouter {
 
   private async load(): Promise<void> {
     for (const node of await this.nodes.all()) this.upsert(node)
+    if (this.stakes !== undefined) for (const [id, units] of await this.stakes()) this.router.setStake(id, tokensOf(units))
   }
 
   /**
@@ -98,14 +108,32 @@ export class HubRouter {
       case 'node.load':
         for (const { id, load } of e.loads) this.router.updateLoad(id, load)
         break
+      case 'node.stake':
+        this.router.setStake(e.id, tokensOf(BigInt(e.stake)))
+        break
       default:
         break
     }
   }
 
-  /** The best `count` distinct online nodes for a task of this executor with these needs (its descriptor's resources). */
+  /**
+   * The best `count` distinct online nodes for a task of this executor with these needs (its
+   * descriptor's resources); work above the free limit goes only to nodes with the minimum stake.
+   */
   place(executor: JobExecutor, count: number, exclude: string[] = [], needs: ExecutorResources = {}): string[] {
-    return this.router.placeMany({ ...needs, executor }, count, { exclude: new Set(exclude) }).map((p) => p.nodeId)
+    const minStake = this.minStakeFor(needs)
+    return this.router.placeMany({ ...needs, executor, ...(minStake === undefined ? {} : { minStake }) }, count, { exclude: new Set(exclude) }).map((p) => p.nodeId)
+  }
+
+  /** The stake (tokens) a task with these needs asks of its nodes; undefined: none. */
+  minStakeFor(needs: ExecutorResources = {}): number | undefined {
+    return this.stakeRule?.minStakeFor(needs)
+  }
+
+  /** Whether a node's bonded stake, as the index knows it, reaches `minStake` tokens. */
+  hasStake(nodeId: string, minStake: number): boolean {
+    const slot = this.router.index.slotOf(nodeId)
+    return slot >= 0 && this.router.index.stake[slot]! >= minStake
   }
 
   /** Teaches the router how a node did. */
@@ -123,5 +151,7 @@ export async function chooseNodes(router: HubRouter | undefined, jobs: JobStore,
   const routed = router === undefined ? [] : await jobs.encryptionKeys(router.place(executor, count, [], needs))
   if (routed.length >= count) return routed
   const more = await jobs.candidates(executor, count - routed.length, routed.map((n) => n.nodeId))
-  return [...routed, ...more]
+  // The top-up keeps the stake rule too: a node under the minimum never gets the keys of work above the free limit.
+  const minStake = router?.minStakeFor(needs)
+  return [...routed, ...(minStake === undefined ? more : more.filter((n) => router!.hasStake(n.nodeId, minStake)))]
 }

@@ -43,6 +43,8 @@ export interface JobServiceComponents {
   onError: (err: unknown) => void
   /** The executors jobs may use: validation, placement needs and result comparison (default: the built-in ones). */
   executors?: ExecutorDescriptors
+  /** Told of each node whose result a verification majority outvoted (the staking domain slashes it). */
+  onWrongResult?: (jobId: string, nodeId: string) => Promise<unknown>
 }
 
 
@@ -251,6 +253,7 @@ export class JobService {
           const score = await this.c.jobs.reputation(l.nodeId)
           if (score !== undefined) this.c.router?.reputation(l.nodeId, score)
           this.c.router?.outcome(l.nodeId, false)
+          await this.c.onWrongResult?.(job.id, l.nodeId).catch(this.c.onError)
         }
       }
       await this.c.jobs.finish(job.id, 'succeeded', decided.winners[0]!.result, null)

@@ -35,6 +35,8 @@ export interface MaintenanceComponents {
   repairIntervalMs: number
   /** Pieces challenged per audit round. */
   auditsPerRound: number
+  /** Told of each failed audit with the node's failed-audit count after it (slashing keys the slash on it). */
+  onAuditFailed?: (nodeId: string, failures: number) => Promise<unknown>
   /** How often the orphan sweep runs (ms; default ORPHAN_DEFAULTS.intervalMs). */
   orphanIntervalMs?: number
   /** Unreferenced pieces stored longer ago than this are deleted (ms; default ORPHAN_DEFAULTS.graceMs). */
@@ -192,6 +194,7 @@ export class StorageMaintenance {
       const audit = await this.c.pieces.recordAudit(p, passed)
       if (audit !== undefined) this.c.bus.publish({ type: 'node.audit', id: p.nodeId, audit })
       if (!passed) this.c.log('audit failed', { cid: p.cid, nodeId: p.nodeId, leafIndex })
+      if (!passed && audit !== undefined) await this.c.onAuditFailed?.(p.nodeId, audit.failed).catch(this.c.onError)
     }
   }
 

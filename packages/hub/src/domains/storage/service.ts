@@ -27,6 +27,7 @@ import type { NodeStore } from '../nodes/store.js'
 import type { ObjectStore } from './object-store.js'
 import { issueOrder } from './orders.js'
 import type { PiecePlacement } from './placement.js'
+import type { StorageBilling } from './rewards.js'
 import { checkCid, checkRedundancy, expectedPlainSize, fittingRedundancy, manifestMatches, MAX_PARITY, maxShardSize, segmentCount } from './rules.js'
 import type { UploadRow, UploadStore } from './upload-store.js'
 
@@ -45,6 +46,8 @@ export interface StorageServiceComponents {
   quotaBytes: number
   /** Runs the piece collector soon (after a delete). */
   wakeCollector: () => void
+  /** Storage payments (escrow at commit, refunds); absent when billing is off. */
+  billing?: StorageBilling
   now?: () => number
 }
 
@@ -74,6 +77,8 @@ export class StorageService {
     const id = `u_${randomBytes(12).toString('hex')}`
     const expiresAt = new Date(this.now() + UPLOAD_TTL_MS)
     const totalPieces = Math.min(redundancy.n + STORAGE_DEFAULTS.longTail, redundancy.k + MAX_PARITY, placeable)
+    // Refused before any piece is placed when the owner cannot pay for (about) what the nodes will hold.
+    await this.c.billing?.reserve(owner, id, Math.ceil((body.size * redundancy.n) / redundancy.k), body.durationHours)
     await this.c.uploads.create({ id, owner, name: body.name ?? null, size: body.size, segmentSize, redundancy, totalPieces, expiresAt })
     return { uploadId: id, segmentSize, redundancy, totalPieces, merkleLeafSize: STORAGE_DEFAULTS.merkleLeafSize, expiresAt: expiresAt.toISOString() }
   }
@@ -146,7 +151,10 @@ export class StorageService {
     const { cid, bytes: canonical } = encodeManifest(manifest)
     const segments = await this.c.uploads.committedSegments(upload.id)
     if (!canonical.equals(bytes) || !manifestMatches(manifest, upload, segments)) throw new W3aiError('STORAGE_MANIFEST_INVALID')
+    // Paid before the object exists: a refusal leaves the upload open to complete again.
+    await this.c.billing?.escrow(upload.owner, upload.id, segments.reduce((sum, s) => sum + s.shardSize * s.pieces.length, 0))
     await this.c.objects.create({ cid, uploadId: upload.id, owner: upload.owner, name: upload.name, size: upload.size, manifest, repairThreshold: upload.redundancy.repairThreshold, wrappedKey: body.wrappedKey })
+    await this.c.billing?.activated(upload.id)
     const stored = await this.c.objects.get(cid)
     return stored!.summary
   }
@@ -186,6 +194,7 @@ export class StorageService {
     if (object.summary.owner !== accountId) throw new W3aiError('STORAGE_ACCESS_DENIED', 'Only the owner may delete an object.')
     await this.c.objects.delete(object.summary.cid)
     this.c.wakeCollector()
+    await this.c.billing?.deleted(object.uploadId)
   }
 
   /** Stores the object's key re-wrapped to another account. */
