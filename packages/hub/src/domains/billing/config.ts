@@ -30,8 +30,8 @@ export const BILLING_DEFAULTS = {
   escrowTimeoutMs: 7 * 24 * 3600_000,
   /** How long an inference's hold lasts before it is released unanswered (covers the node's answer and a fail-over). */
   inferenceHoldMs: 10 * 60_000,
-  /** How often the compute upkeep settles jobs that finished without being settled (a hub restarted meanwhile). */
-  reconcileIntervalMs: 5000,
+  /** Hours an upload is quoted for when it names none and the storage side names no default (HUB_DEFAULTS.storageDurationHours). */
+  storageHours: 720,
 } as const
 
 const MAX_TASK_SECONDS = 7 * 24 * 3600

@@ -14,6 +14,7 @@ import type { PageRequest } from '../../infra/paging.js'
 import type { JobStore } from '../compute/store.js'
 import { taskInput } from '../compute/inputs.js'
 import { chooseNodes, type HubRouter } from '../compute/routing.js'
+import type { ServingBilling } from './billing.js'
 import { deploymentView, type DeploymentRow, type DeploymentStore, type ReplicaRow } from './store.js'
 
 const SERVABLE = builtinExecutors()
@@ -35,6 +36,8 @@ export interface ServingComponents {
   onError: (err: unknown) => void
   /** The executors; the servable one (onnx) places deployments (default: the built-in ones). */
   executors?: ExecutorDescriptors
+  /** Pay per answered inference (billing on); absent: inference is free. */
+  billing?: ServingBilling
 }
 
 export interface InferAnswer {
@@ -186,13 +189,26 @@ export class ServingService {
     const ready = target.replicas.filter((r) => r.state === 'ready' && r.nodeStatus === 'online' && r.endpoint !== '')
     if (ready.length === 0) throw new W3aiError('DEPLOYMENT_NOT_READY')
     const ordered = ready.map((r) => ({ r, load: (this.inflight.get(r.nodeId) ?? 0) + Math.random() * 0.5 })).sort((a, b) => a.load - b.load)
+    // Held before any node sees the request; paid to the node that answers, released otherwise.
+    const hold = await this.c.billing?.hold(owner, id, ready.map((r) => r.nodeId))
+    let answeredBy: string | undefined
+    try {
+      return await this.tryReplicas(id, body, ordered.map((o) => o.r), (nodeId) => (answeredBy = nodeId))
+    } finally {
+      await this.c.billing?.close(hold, answeredBy)
+    }
+  }
+
+  /** Forwards to the replicas in order until one answers below 500; `answered` names a node that answered 2xx. */
+  private async tryReplicas(id: string, body: Buffer, ordered: ReplicaRow[], answered: (nodeId: string) => void): Promise<InferAnswer> {
     const failures: Array<{ nodeId: string; reason: string }> = []
-    for (const { r } of ordered.slice(0, MAX_TRIES)) {
+    for (const r of ordered.slice(0, MAX_TRIES)) {
       const started = performance.now()
       this.inflight.set(r.nodeId, (this.inflight.get(r.nodeId) ?? 0) + 1)
       try {
         const answer = await this.forward(r, id, body)
         if (answer.status < 500) {
+          if (answer.status < 300) answered(r.nodeId)
           this.c.router?.outcome(r.nodeId, true, performance.now() - started)
           this.tally(id, answer.status >= 400)
           return answer
