@@ -16,6 +16,7 @@ import { openDatabase } from './db/open.js'
 import { privateDir } from './db/private-files.js'
 import { buildDomains } from './domains/index.js'
 import { accountsPlugin } from './domains/accounts/plugin.js'
+import { billingPlugin } from './domains/billing/plugin.js'
 import { computePlugin } from './domains/compute/plugin.js'
 import { eventsPlugin } from './domains/events/plugin.js'
 import { federatedPlugin } from './domains/federated/plugin.js'
@@ -133,6 +134,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(pipelinePlugin, { pipelines: d.pipelines, accounts: d.accounts })
     await http.register(governancePlugin, { governance: d.governance, accounts: d.accounts, nodes: d.nodes })
     await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
+    await http.register(billingPlugin, { quotes: d.quotes })
     await http.register(stakingPlugin, { staking: d.staking })
     await installDashboard(http, config.webRoot)
 

@@ -173,6 +173,8 @@ export const ERROR_CODES = {
   GOV_NO_WEIGHT: { status: 403, message: "The account held no tokens (balance plus stake) at the proposal's snapshot, so it has no vote; a proposer needs tokens at the current journal head." },
   GOV_NOT_CANCELLABLE: { status: 409, message: 'Only the proposer may cancel a proposal, and only before voting opens.' },
   GOV_LOG_BROKEN: { status: 500, message: 'The governance log is broken: an event was changed, deleted or reordered, or is not signed by a known hub key (see seq).' },
+  // Pricing, escrow and settlement (issue 11, /v1/quotes, jobs and inference on a hub with W3AI_BILLING=on).
+  BILLING_INSUFFICIENT_FUNDS: { status: 402, message: 'Your wallet has too little available to pay for this (see details: needed and available units); nothing was created or moved. Ask the price with --quote (POST /v1/quotes); on a devnet take tokens with `w3ai faucet`.' },
   // Staking and slashing (issue 11, /v1/staking).
   STAKE_NOT_OPERATOR: { status: 403, message: 'Only the node itself may stake or unstake for it: sign with the node identity (its home holds it), and name no other node.' },
   STAKE_INSUFFICIENT: { status: 409, message: 'The node has less bonded stake than this unstake asks for (see GET /v1/staking/:nodeId); nothing was moved.' },

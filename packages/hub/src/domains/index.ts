@@ -13,6 +13,7 @@ import type { HubMetrics } from '../infra/metrics.js'
 import type { NonceStore } from '../infra/nonces.js'
 import { AccountService } from './accounts/service.js'
 import { AccountStore } from './accounts/store.js'
+import { buildBilling } from './billing/build.js'
 import { HubRouter } from './compute/routing.js'
 import { JobService } from './compute/service.js'
 import { JobStore } from './compute/store.js'
@@ -105,6 +106,18 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const storage = new StorageService({ uploads: new UploadStore(db), objects, nodes: nodeStore, placement: router, accounts, networkKey, quotaBytes: config.storage.storageQuotaBytes, wakeCollector: () => maintenance.wake(), ...(config.billing.enabled ? { billing: lateBilling(() => storageRewards.storageRewards) } : {}) })
   const jobStore = new JobStore(db)
   const { leaseMs, spotCheckRate, stragglerAfterMs } = config.compute
+  // The ledger and the parameters are built below; billing reads them only once requests come.
+  const billing = buildBilling({
+    db,
+    settings: config.billing,
+    ledger: { transfer: (t) => ledger.transfer(t), wallet: (a) => ledger.wallet(a) },
+    parameters: { all: () => governance.parameters.all() },
+    router,
+    jobs: jobStore,
+    spotCheckRate,
+    maxTieBreakers: 2,
+    onError,
+  })
   const jobs = new JobService({
     router,
     queue: new TaskQueue(db, { leaseMs }),
@@ -113,6 +126,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     networkKey,
     spotCheckRate,
     maxTieBreakers: 2,
+    ...(billing.jobBilling === undefined ? {} : { billing: billing.jobBilling }),
     stragglerAfterMs,
     upkeepIntervalMs: Math.min(1000, leaseMs),
     assignmentTimeoutMs: Math.min(5000, leaseMs),
@@ -146,6 +160,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     requestTimeoutMs: HUB_DEFAULTS.inferTimeoutMs,
     cacheMs: HUB_DEFAULTS.servingCacheMs,
     spareCandidates: 2,
+    ...(billing.servingBilling === undefined ? {} : { billing: billing.servingBilling }),
     onError,
   })
   const trainings = new TrainingStore(db)
@@ -195,7 +210,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const governance = buildGovernance({ db, bus, networkKey, settings: config.governance, onError })
   const staking = buildStaking({ db, bus, ledger, parameters: governance.parameters, nodeExists: (id) => nodeStore.exists(id), settings: config.staking, billing: config.billing, onError, log: infra.log })
   const storageRewards = buildStorageRewards({ db, ledger, parameters: governance.parameters, epochMs: config.storage.epochMs, durationHours: config.storage.durationHours, onError, log: infra.log })
-  return { ...governance, ...staking, ...storageRewards, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
+  return { ...governance, ...staking, ...storageRewards, quotes: billing.quotes, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
 import { isSealedResult, type Identity } from '@w3ai/crypto'
+import { resourceClassOf } from '@w3ai/ledger'
 import { MAX_TASK_RESULT_BYTES, W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobKeys, type JobList, type JobSubmit, type WrappedKey } from '@w3ai/protocol'
 import type { PageRequest } from '../../infra/paging.js'
 import type { ObjectStore } from '../storage/object-store.js'
-import { jobView, type JobStore } from './store.js'
+import type { JobBilling, JobOutcome } from './billing.js'
+import { jobView, type JobRow, type JobStore } from './store.js'
 import type { TaskQueue } from './queue.js'
 import { taskInput } from './inputs.js'
 import { chooseNodes, type HubRouter } from './routing.js'
@@ -45,6 +47,10 @@ export interface JobServiceComponents {
   executors?: ExecutorDescriptors
   /** Told of each node whose result a verification majority outvoted (the staking domain slashes it). */
   onWrongResult?: (jobId: string, nodeId: string) => Promise<unknown>
+  /** Escrow at submission and settlement when jobs finish (billing on); absent: jobs are free. */
+  billing?: JobBilling
+  /** A finished job still unsettled after this long is settled by the upkeep (a hub stopped between the two). */
+  billingGraceMs?: number
 }
 
 
@@ -80,6 +86,10 @@ export class JobService {
         ...(await this.c.queue.unstrand(this.c.assignmentTimeoutMs, this.c.strandedFailAfterMs)),
       ]
       for (const jobId of new Set(changed)) this.c.announce(jobId)
+      if (this.c.billing !== undefined) {
+        for (const jobId of new Set(changed)) await this.settleFinished(jobId, false)
+        for (const jobId of await this.c.billing.unsettled(this.c.billingGraceMs ?? 10_000)) await this.settleFinished(jobId, true)
+      }
     } catch (err) {
       this.c.onError(err)
     } finally {
@@ -102,6 +112,9 @@ export class JobService {
     }
     const id = `j_${randomBytes(12).toString('hex')}`
     const awaiting = cids.length > 0
+    // Paid before it exists: an owner who cannot pay leaves no job behind.
+    const billing = this.c.billing
+    if (billing !== undefined) await billing.escrow(owner, id, await billing.quote(resourceClassOf(needs), candidates.map((n) => n.nodeId), replicas))
     await this.c.queue.enqueue({
       id,
       owner,
@@ -115,6 +128,9 @@ export class JobService {
       status: awaiting ? 'awaiting-keys' : 'queued',
       assignments: candidates.slice(0, replicas).map((n) => n.nodeId),
       ...(body.sealTo === undefined ? {} : { sealTo: body.sealTo }),
+    }).catch(async (err: unknown) => {
+      await this.bill(id, { status: 'cancelled' })
+      throw err
     })
     this.c.announce(id)
     if (awaiting) return { jobId: id, status: 'awaiting-keys', inputs: cids, candidates }
@@ -162,6 +178,7 @@ export class JobService {
     const job = await this.c.jobs.get(jobId)
     if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
     if (!(await this.c.queue.cancel(jobId))) throw new W3aiError('JOB_INVALID_STATE', `Job ${jobId} already ${job.status}.`)
+    await this.bill(jobId, { status: 'cancelled' })
     this.c.announce(jobId)
     return this.view(owner, jobId)
   }
@@ -226,7 +243,10 @@ export class JobService {
     this.c.router?.outcome(nodeId, false)
     const jobId = await this.jobOf(taskId)
     const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
-    if (job?.status === 'failed') await this.c.jobs.finish(job.id, 'failed', null, error)
+    if (job?.status === 'failed') {
+      await this.c.jobs.finish(job.id, 'failed', null, error)
+      await this.bill(job.id, { status: 'failed' })
+    }
     if (jobId !== undefined) this.c.announce(jobId)
     return outcome
   }
@@ -240,11 +260,7 @@ export class JobService {
     const jobId = await this.jobOf(taskId)
     const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
     if (job === undefined || job.status !== 'succeeded') return
-    const results = await this.c.jobs.results(job.id)
-    const descriptor = this.executors.get(job.executor)
-    const agree = (a: unknown, b: unknown): boolean => descriptor.compare(a, b, job.tolerance)
-    const votes = results.map((r) => ({ nodeId: r.nodeId, result: r.result }))
-    const decided = verdict(votes, agree)
+    const { results, votes, agree, decided } = await this.verdictOf(job)
     if (decided !== undefined) {
       if (results.length > 1) {
         for (const w of decided.winners) await this.c.jobs.recordVerification(w.nodeId, true)
@@ -257,6 +273,7 @@ export class JobService {
         }
       }
       await this.c.jobs.finish(job.id, 'succeeded', decided.winners[0]!.result, null)
+      await this.bill(job.id, { status: 'succeeded', accepted: decided.winners.map((w) => w.nodeId) })
       return
     }
     // No majority: one more replica on a node not used yet, while the bound allows and such a node is online.
@@ -273,5 +290,39 @@ export class JobService {
       message: `${results.length} results of this ${job.executor} job disagreed (${distinct} different results, tolerance ${job.tolerance}) ${why}; no majority emerged. Raise --tolerance for float results or submit again.`,
       details: { results: results.length, distinct, tieBreakers, tolerance: job.tolerance },
     })
+    await this.bill(job.id, { status: 'failed' })
+  }
+
+  /** The results of a job's replicas and the verdict on them (undefined: no majority yet). */
+  private async verdictOf(job: JobRow) {
+    const results = await this.c.jobs.results(job.id)
+    const descriptor = this.executors.get(job.executor)
+    const agree = (a: unknown, b: unknown): boolean => descriptor.compare(a, b, job.tolerance)
+    const votes = results.map((r) => ({ nodeId: r.nodeId, result: r.result }))
+    return { results, votes, agree, decided: verdict(votes, agree) }
+  }
+
+  /** Settles a job's escrow; a failure is logged and left to the upkeep, never failing the job's own report. */
+  private async bill(jobId: string, outcome: JobOutcome): Promise<void> {
+    try {
+      await this.c.billing?.settle(jobId, outcome)
+    } catch (err) {
+      this.c.onError(err)
+    }
+  }
+
+  /**
+   * Settles a job the upkeep found finished: failed or cancelled (or never queued) releases the
+   * escrow; succeeded pays the nodes of the verdict's majority, as verify() did. `unsettled` jobs
+   * may have succeeded with no verdict recorded (a hub stopped mid-verification): no result was
+   * accepted, so the escrow is released.
+   */
+  private async settleFinished(jobId: string, unsettled: boolean): Promise<void> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined) return unsettled ? this.bill(jobId, { status: 'cancelled' }) : undefined
+    if (job.status === 'failed' || job.status === 'cancelled') return this.bill(jobId, { status: job.status })
+    if (job.status !== 'succeeded' || !unsettled) return
+    const { decided } = await this.verdictOf(job)
+    await this.bill(jobId, decided === undefined ? { status: 'failed' } : { status: 'succeeded', accepted: decided.winners.map((w) => w.nodeId) })
   }
 }
