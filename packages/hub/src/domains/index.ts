@@ -116,6 +116,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     jobs: jobStore,
     spotCheckRate,
     maxTieBreakers: 2,
+    storageHours: config.storage.durationHours,
     onError,
   })
   const jobs = new JobService({
