@@ -55,6 +55,8 @@ export interface PutOptions {
   redundancy?: Redundancy
   segmentSize?: number
   name?: string
+  /** Hours of storage paid at completion where the network bills storage (default: the hub's). */
+  durationHours?: number
   /** Parallel piece uploads per segment (default: all pieces of the segment). */
   concurrency?: number
   onProgress?: (p: TransferProgress) => void
@@ -79,6 +81,7 @@ export class StorageClient {
     if (options.redundancy !== undefined) body.redundancy = options.redundancy
     if (options.segmentSize !== undefined) body.segmentSize = options.segmentSize
     if (options.name !== undefined) body.name = options.name
+    if (options.durationHours !== undefined) body.durationHours = options.durationHours
     const upload = await this.hub.request<Upload>('POST', '/v1/storage/uploads', body)
     const objectKey = randomBytes(32)
     const { k, n } = upload.redundancy

@@ -89,12 +89,13 @@ export class BillingStore {
 
   /**
    * Starts the paid period of every priced row whose object now exists (its creation time is the
-   * start), so a hub that stopped between the escrow and this step catches up.
+   * start, to the ms: the stretch bounds are ms, and a plan is claimed by matching paid_until
+   * exactly), so a hub that stopped between the escrow and this step catches up.
    */
   async activate(uploadId?: string): Promise<void> {
     await this.db.query(
-      `UPDATE storage_billing b SET object_cid = o.cid, starts_at = o.created_at, paid_until = o.created_at,
-              ends_at = o.created_at + (b.duration_ms::text || ' milliseconds')::interval
+      `UPDATE storage_billing b SET object_cid = o.cid, starts_at = date_trunc('milliseconds', o.created_at), paid_until = date_trunc('milliseconds', o.created_at),
+              ends_at = date_trunc('milliseconds', o.created_at) + (b.duration_ms::text || ' milliseconds')::interval
        FROM objects o
        WHERE o.upload_id = b.upload_id AND b.object_cid IS NULL AND b.amount IS NOT NULL AND b.closed_at IS NULL
          ${uploadId === undefined ? '' : 'AND b.upload_id = $1'}`,
