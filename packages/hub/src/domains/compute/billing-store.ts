@@ -67,6 +67,9 @@ const toRow = (r: Raw): JobBillingRow => ({
   createdAt: new Date(r.created_at).toISOString(),
 })
 
+/** What job billing reads and writes (JobBillingStore over SQL; tests pass an in-memory one). */
+export type JobBillingRecords = Pick<JobBillingStore, 'insert' | 'get' | 'plan' | 'close' | 'unsettled' | 'taskTimes'>
+
 export class JobBillingStore {
   constructor(private readonly db: Queryable) {}
 

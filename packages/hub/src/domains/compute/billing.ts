@@ -15,12 +15,12 @@ import { settlementChain } from '../billing/chain.js'
 import type { BillingSettings } from '../billing/config.js'
 import type { PriceBook } from '../billing/prices.js'
 import type { LedgerService } from '../ledger/service.js'
-import type { BillingPlan, JobBillingStore, PlannedTransfer } from './billing-store.js'
+import type { BillingPlan, JobBillingRecords, PlannedTransfer } from './billing-store.js'
 
 export interface JobBillingComponents {
   ledger: Pick<LedgerService, 'transfer' | 'wallet'>
   prices: PriceBook
-  store: JobBillingStore
+  store: JobBillingRecords
   settings: Pick<BillingSettings, 'taskSeconds' | 'escrowTimeoutMs'>
   /** Tie-breaker replicas a disagreement may add (the escrow covers them). */
   maxTieBreakers: number
