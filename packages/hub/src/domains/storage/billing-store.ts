@@ -104,9 +104,10 @@ export class BillingStore {
   }
 
   /**
-   * Closes rows that are done: their object was deleted, their paid period is over, or their
-   * upload was abandoned (expired unfinished, or gone). Rows never priced are simply removed.
-   * Any plan not applied is dropped.
+   * Closes rows that are done: their object was deleted or their paid period is over; or their
+   * upload is no longer in progress (completed, expired or gone) and they were never priced (a
+   * free upload: nothing to refund, the row is removed) or paid for no object (abandoned after
+   * its escrow: refunded). Any plan not applied is dropped.
    */
   async closeFinished(now: number): Promise<void> {
     await this.db.query(
@@ -114,7 +115,9 @@ export class BillingStore {
        WHERE b.closed_at IS NULL AND (
          (b.object_cid IS NOT NULL AND (b.paid_until >= b.ends_at
             OR EXISTS (SELECT 1 FROM objects o WHERE o.cid = b.object_cid AND o.upload_id = b.upload_id AND o.deleted_at IS NOT NULL)))
-         OR (b.object_cid IS NULL AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.id = b.upload_id AND (u.completed_at IS NOT NULL OR u.expires_at > $1))))`,
+         OR (b.object_cid IS NULL
+             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.id = b.upload_id AND u.completed_at IS NULL AND u.expires_at > $1)
+             AND (b.amount IS NULL OR NOT EXISTS (SELECT 1 FROM objects o WHERE o.upload_id = b.upload_id))))`,
       [iso(now)],
     )
     await this.db.query('DELETE FROM storage_billing WHERE closed_at IS NOT NULL AND amount IS NULL')
