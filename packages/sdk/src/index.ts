@@ -33,3 +33,4 @@ export { newTransferId, WalletClient, type WalletTransferOptions } from './walle
 export { LEDGER_PAGE, LedgerClient, type LedgerDownload, type LedgerPageQuery, type LedgerVerifyOptions } from './ledger.js'
 export { StakingClient, type StakeOptions } from './staking.js'
 export { GOVERNANCE_LOG_PAGE, GovernanceClient, type GovernanceWaitOptions, type ProposedChanges } from './governance.js'
+export { QuotesClient } from './quotes.js'

@@ -13,6 +13,7 @@ import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } fro
 import { jobReporter } from '../job-progress.js'
 import { createOut, ReportedFailure, table } from '../output.js'
 import { withCommon } from './common.js'
+import { printQuote, QUOTE_FLAG } from './quote.js'
 import { checkInlineSize, onnxInput, readJsonObject } from './job-inputs.js'
 import { describeHistory, describeJob, jobError, jobRow, JOB_COLUMNS } from './job-views.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
@@ -25,6 +26,7 @@ interface RunFlags extends CommonFlags {
   maxAttempts?: number
   wait?: boolean
   timeout?: number
+  quote?: boolean
 }
 
 /** The identity first (a missing one is the likelier mistake), then the hub. */
@@ -42,6 +44,7 @@ function withRunFlags(cmd: Command): Command {
     .option('--max-attempts <n>', 'attempts per replica before the job fails, 1..10 (default 3)', parseMaxAttempts)
     .option('--wait', 'follow the job until it finishes (progress on stderr); exit 1 unless it succeeded')
     .option('--timeout <seconds>', `with --wait, stop following after this long (default ${DEFAULT_WAIT_TIMEOUT_S}); the job goes on`, parseWaitTimeout)
+    .option(...QUOTE_FLAG)
 }
 
 function submitBody(executor: JobSubmit['executor'], inputs: Record<string, string>, params: unknown, flags: RunFlags): JobSubmit {
@@ -62,6 +65,10 @@ function submitBody(executor: JobSubmit['executor'], inputs: Record<string, stri
  * when it was cancelled), so scripts read failures the same way as any other.
  */
 async function submitAndReport(body: JobSubmit, flags: RunFlags, afterSuccess?: (job: Job) => Promise<Record<string, unknown>>): Promise<void> {
+  if (flags.quote === true) {
+    const { executor, params, verify, sealTo } = body
+    return printQuote(flags, { kind: 'job', executor, ...(params === undefined ? {} : { params }), ...(verify === undefined ? {} : { verify }), sealed: sealTo !== undefined })
+  }
   const out = createOut(flags.json === true)
   const client = await jobsClient(flags)
   const submitted = await client.submit(body)

@@ -12,6 +12,7 @@ import { DEFAULT_WAIT_TIMEOUT_S } from '../constants.js'
 import { accountIdentityOf, hubClientOf, unreachableNote, type CommonFlags } from '../context.js'
 import { createOut, table } from '../output.js'
 import { withCommon } from './common.js'
+import { printQuote, QUOTE_FLAG } from './quote.js'
 import { checkTensors, readJsonFile } from './job-inputs.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
 
@@ -42,9 +43,11 @@ export function registerServingCommands(model: Command): void {
     .option('--max-batch <n>', 'most rows a node runs in one batched call, 1..4096 (default 256)', parseMaxBatch)
     .option('--wait', 'wait until every replica serves; exit 1 if the model cannot be loaded')
     .option('--timeout <seconds>', `with --wait, stop waiting after this long (default ${DEFAULT_WAIT_TIMEOUT_S})`, parseWaitTimeout)
-    .action(async (cid: string, flags: CommonFlags & { replicas?: number; maxBatch?: number; wait?: boolean; timeout?: number }) => {
+    .option(...QUOTE_FLAG)
+    .action(async (cid: string, flags: CommonFlags & { replicas?: number; maxBatch?: number; wait?: boolean; timeout?: number; quote?: boolean }) => {
       const out = createOut(flags.json === true)
       checkCid(cid)
+      if (flags.quote === true) return printQuote(flags, { kind: 'deployment', calls: 1 })
       const client = await deploymentsClient(flags)
       let d = await client.create({ model: cid, ...(flags.replicas === undefined ? {} : { replicas: flags.replicas }), ...(flags.maxBatch === undefined ? {} : { maxBatch: flags.maxBatch }) })
       if (flags.wait === true) {

@@ -14,6 +14,7 @@ import { accountIdentityOf, hubClientOf, type CommonFlags } from '../context.js'
 import { createOut, formatBytes, table } from '../output.js'
 import { transferReporter, type TransferReporter } from '../transfer-progress.js'
 import { withCommon } from './common.js'
+import { printQuote, QUOTE_FLAG } from './quote.js'
 import { checkInputFile, checkOutputFile } from './storage-files.js'
 import { describeObject, describeSummary, objectRow, objectView, OBJECT_COLUMNS } from './storage-views.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
@@ -102,10 +103,12 @@ export function registerStorageCommands(program: Command): void {
     .option('--repair <r>', 'repair a segment when fewer than R pieces are healthy (default: min(N, K+1))', parseRepair)
     .option('--segment-size <bytes>', `plaintext bytes per segment (default ${STORAGE_DEFAULTS.segmentSize})`, parseSegmentSize)
     .option('--name <name>', 'a name shown by `storage ls` (stored in clear at the hub)', parseObjectName)
-    .action(async (file: string, flags: PutFlags) => {
+    .option(...QUOTE_FLAG)
+    .action(async (file: string, flags: PutFlags & { quote?: boolean }) => {
       const out = createOut(flags.json === true)
       const redundancy = redundancyOf(flags)
-      await checkInputFile(file)
+      const stats = await checkInputFile(file)
+      if (flags.quote === true) return printQuote(flags, { kind: 'upload', size: stats.size, ...(redundancy === undefined ? {} : { redundancy }) })
       const client = await storageClient(flags)
       const reporter = transferReporter({ quiet: out.json })
       const summary = await withReporter(reporter, () =>
