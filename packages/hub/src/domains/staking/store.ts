@@ -99,11 +99,11 @@ export class StakingStore {
     return BigInt(r.rows[0]?.total ?? '0')
   }
 
-  /** Bonded stake of every node that has any (for the router's index). */
+  /** Bonded stake of every node that ever staked, 0 included (the router's index reloads it: a lost event heals). */
   async bondedStakes(): Promise<Map<string, bigint>> {
     const r = await this.db.query<{ id: string; balance: string }>(
       `SELECT id, (credits_posted - debits_posted)::text AS balance FROM ledger_accounts
-       WHERE kind = 'stake' AND id ~ '^stake:n_[0-9a-f]{20}$' AND credits_posted > debits_posted`,
+       WHERE kind = 'stake' AND id ~ '^stake:n_[0-9a-f]{20}$'`,
     )
     return new Map(r.rows.map((x) => [x.id.slice('stake:'.length), BigInt(x.balance)]))
   }
