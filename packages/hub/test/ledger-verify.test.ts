@@ -43,6 +43,25 @@ describe.each(backends())('ledger verify on %s', (backend) => {
     expect(report.blocks).toBeGreaterThan(2)
   })
 
+  it('verifies a ledger that moves while it is read (accounts, blocks and journal as of one moment)', async () => {
+    const users = await Promise.all(Array.from({ length: 2 }, (_, i) => h.user(`mover${i}`)))
+    for (const u of users) await u.wallet.faucet(100n)
+    let moving = true
+    const mover = (async () => {
+      for (let i = 0; moving; i++) await users[i % 2]!.wallet.transfer({ to: users[(i + 1) % 2]!.id, amount: 1n })
+    })()
+    try {
+      for (let i = 0; i < 3; i++) {
+        const report = await h.ledger.verify()
+        expect(report.problems).toEqual([])
+      }
+    } finally {
+      moving = false
+      await mover
+    }
+    entries = (await h.ledger.download()).entries
+  })
+
   it('catches a changed, deleted or reordered journal row, a re-hashed tail, an edited block or account', async () => {
     const at = (seq: number): JournalEntry => entries[seq - 1] as JournalEntry
     const last = entries.length

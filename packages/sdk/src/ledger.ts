@@ -34,6 +34,13 @@ export interface LedgerVerifyOptions {
   hubKeys?: readonly string[]
 }
 
+/** Where a snapshot's pages go: a download keeps them, a verification checks them as they come. */
+interface LedgerSink<T> {
+  addEntries(page: readonly JournalEntry[]): void
+  addBlocks(page: readonly Block[]): void
+  done(accounts: Account[]): T
+}
+
 export class LedgerClient {
   constructor(private readonly hub: HubClient) {}
 
@@ -61,47 +68,58 @@ export class LedgerClient {
   }
 
   /**
-   * Everything needed to verify: the whole journal, every block, every account. The accounts are
-   * read last, so a ledger that grows meanwhile shows accounts ahead of the journal read (verify
-   * then reports a mismatch: run it again, or on a quiet ledger).
+   * Everything needed to verify, as of one moment: every account, every block and the journal up
+   * to the last block (see `snapshot`).
    */
-  async download(): Promise<LedgerDownload> {
-    const entries: JournalEntry[] = []
-    for (let after = 0; ; ) {
-      const page = await this.journal({ after, limit: LEDGER_PAGE })
-      entries.push(...page)
-      if (page.nextCursor === null) break
-      after = Number(page.nextCursor)
-    }
-    const blocks: Block[] = []
-    for (let after = 0; ; ) {
-      const page = await this.blocks({ after, limit: LEDGER_PAGE })
-      blocks.push(...page)
-      if (page.nextCursor === null) break
-      after = Number(page.nextCursor)
-    }
-    return { entries, blocks, accounts: await this.allAccounts() }
+  async download(options: { attempts?: number } = {}): Promise<LedgerDownload> {
+    return this.snapshot(() => {
+      const entries: JournalEntry[] = []
+      const blocks: Block[] = []
+      return { addEntries: (page) => entries.push(...page), addBlocks: (page) => blocks.push(...page), done: (accounts) => ({ entries, blocks, accounts }) }
+    }, options.attempts)
   }
 
   /**
-   * Downloads the ledger and verifies it here, page by page (memory grows with the accounts, not
-   * the journal); `ok` only when the chain, the signatures, every balance and the supply invariant hold.
+   * Downloads the ledger as of one moment and verifies it here, page by page (memory grows with
+   * the accounts, not the journal); `ok` only when the chain, the signatures, every balance and
+   * the supply invariant hold.
    */
   async verify(options: LedgerVerifyOptions = {}): Promise<VerifyReport> {
-    const verifier = new LedgerVerifier(options.hubKeys ?? [(await this.hub.health()).orderKey])
-    for (let after = 0; ; ) {
-      const page = await this.journal({ after, limit: LEDGER_PAGE })
-      verifier.addEntries(page)
-      if (page.nextCursor === null) break
-      after = Number(page.nextCursor)
+    const keys = options.hubKeys ?? [(await this.hub.health()).orderKey]
+    return this.snapshot(() => {
+      const verifier = new LedgerVerifier(keys)
+      return { addEntries: (page) => verifier.addEntries(page), addBlocks: (page) => verifier.addBlocks(page), done: (accounts) => verifier.report(accounts) }
+    })
+  }
+
+  /**
+   * Reads blocks and the journal up to the last block between two reads of every account, and
+   * answers when the two reads agree: every committed batch changes at least two accounts, so
+   * equal reads mean nothing was committed in between and the parts describe one ledger. A ledger
+   * that moved meanwhile is read again, into a fresh sink (up to `attempts` times, default 5; the
+   * last read is answered whatever it holds).
+   */
+  private async snapshot<T>(sink: () => LedgerSink<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const into = sink()
+      const before = await this.allAccounts()
+      let head = 0
+      for (let after = 0; ; ) {
+        const page = await this.blocks({ after, limit: LEDGER_PAGE })
+        into.addBlocks(page)
+        if (page.length > 0) head = page[page.length - 1]!.lastSeq
+        if (page.nextCursor === null) break
+        after = Number(page.nextCursor)
+      }
+      for (let after = 0; after < head; ) {
+        const page = await this.journal({ after, limit: LEDGER_PAGE })
+        into.addEntries(page.filter((e) => e.seq <= head))
+        if (page.nextCursor === null || page.length === 0) break
+        after = Number(page.nextCursor)
+      }
+      const accounts = await this.allAccounts()
+      if (attempt >= attempts || sameAccounts(before, accounts)) return into.done(accounts)
     }
-    for (let after = 0; ; ) {
-      const page = await this.blocks({ after, limit: LEDGER_PAGE })
-      verifier.addBlocks(page)
-      if (page.nextCursor === null) break
-      after = Number(page.nextCursor)
-    }
-    return verifier.report(await this.allAccounts())
   }
 
   /** Every account, in id order. */
@@ -114,4 +132,13 @@ export class LedgerClient {
       cursor = page.nextCursor
     }
   }
+}
+
+/** True when two reads of every account hold the same sums. */
+function sameAccounts(a: readonly Account[], b: readonly Account[]): boolean {
+  if (a.length !== b.length) return false
+  return a.every((x, i) => {
+    const y = b[i]!
+    return x.id === y.id && x.debitsPosted === y.debitsPosted && x.creditsPosted === y.creditsPosted && x.debitsPending === y.debitsPending && x.creditsPending === y.creditsPending
+  })
 }
