@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { generateIdentity, type Identity } from '@w3ai/crypto'
 import { balanceOf, type Account, type ParameterValues } from '@w3ai/ledger'
 import { createNodeAgent, sandboxExecute, type ExecuteTask, type NodeAgent } from '@w3ai/node'
-import type { Executor, JournalEntryWire } from '@w3ai/protocol'
+import type { Executor, JournalEntryWire, NodePrices } from '@w3ai/protocol'
 import { DeploymentsClient, HubClient, JobsClient, LedgerClient, StorageClient, WalletClient } from '@w3ai/sdk'
 import type { HubOptions } from '../src/index.js'
 import { startTestHub, tempHome, until, type Backend, type TestHub } from './helpers.js'
@@ -31,8 +31,8 @@ export interface BillingNet {
   /** An unsigned client. */
   public: HubClient
   account(name: string): Promise<BillingAccount>
-  /** Starts one more node (a liar answers a forged result for every wasm task). */
-  addNode(options?: { liar?: boolean }): Promise<NodeAgent>
+  /** Starts one more node (a liar answers a forged result for every wasm task; `prices` are what it asks). */
+  addNode(options?: { liar?: boolean; prices?: NodePrices }): Promise<NodeAgent>
   store(who: BillingAccount, bytes: Uint8Array): Promise<string>
   /** Every journal entry whose transfer id starts with `prefix`, in seq order. */
   entries(prefix: string): Promise<JournalEntryWire[]>
@@ -56,7 +56,7 @@ export async function startBillingNet(backend: Backend, nodes: number, executors
   const agents: NodeAgent[] = []
   const probe = new HubClient({ url: t.hub.url })
   const ledger = new LedgerClient(probe)
-  const addNode = async (o: { liar?: boolean } = {}): Promise<NodeAgent> => {
+  const addNode = async (o: { liar?: boolean; prices?: NodePrices } = {}): Promise<NodeAgent> => {
     const agent = createNodeAgent(
       {
         home: join(root.dir, `node-${agents.length}`),
@@ -68,6 +68,7 @@ export async function startBillingNet(backend: Backend, nodes: number, executors
         executors,
         reconnect: { initialMs: 50, maxMs: 500 },
         tasks: { slots: 1, pollMs: 50, timeMs: 20_000 },
+        ...(o.prices === undefined ? {} : { prices: o.prices }),
       },
       o.liar === true ? { execute: lie } : {},
     )

@@ -157,7 +157,8 @@ describe('job settlement retried', () => {
     expect(s.ledger.entries().length).toBe(applied)
     expect(s.records.rows.get('j_1')?.status).toBe('settled')
 
-    const rate = p.computePricePerTaskSecondCpuMax
+    // Escrowed at the maximum (no node was named), charged at each node's own price: no price asked, the minimum.
+    const rate = p.computePricePerTaskSecondCpuMin
     const c1 = (1500n * rate) / 1000n
     const c2 = (2500n * rate) / 1000n
     const total = c1 + c2

@@ -316,6 +316,7 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
       ...(this.identity === undefined ? {} : { encryptionKey: this.identity.encryptionKey }),
       ...(this.network?.orderKey === undefined ? {} : { network: this.network.orderKey }),
       datasets: announcements(this.datasets),
+      ...(config.prices === undefined ? {} : { prices: config.prices }),
     }
     return reg
   }

@@ -1,5 +1,5 @@
 /** The agent's options, their defaults, and the one-time validation into a frozen config. */
-import { NodeRegistrationSchema, W3aiError, type Executor, type Gpu, type NodeRegistration } from '@w3ai/protocol'
+import { NodeRegistrationSchema, W3aiError, type Executor, type Gpu, type NodePrices, type NodeRegistration } from '@w3ai/protocol'
 import { Value } from '@sinclair/typebox/value'
 import { isBase64Url } from '@w3ai/crypto'
 import { backoffProblem, type BackoffOptions } from '@w3ai/util'
@@ -68,6 +68,12 @@ export interface NodeAgentOptions {
   orderKey?: string
   /** Task execution: slots (default: cores offered, at least 1), poll interval, sandbox limits. */
   tasks?: Partial<TaskSettings>
+  /**
+   * The prices this node asks, in units (decimal strings); the hub clamps each to the governed
+   * bounds, and one not given is the governed minimum. Default: W3AI_NODE_PRICE_COMPUTE (per
+   * task-second), W3AI_NODE_PRICE_SERVING (per call), W3AI_NODE_PRICE_STORAGE (per GiB-hour), else none.
+   */
+  prices?: NodePrices
 }
 
 export interface TaskSettings {
@@ -96,6 +102,8 @@ export interface NodeAgentConfig {
   readonly logLevel: string | false
   readonly orderKey: string | undefined
   readonly tasks: Readonly<TaskSettings>
+  /** The prices this node asks (units), undefined when it asks none. */
+  readonly prices: NodePrices | undefined
 }
 
 function bad(message: string, details?: unknown): W3aiError {
@@ -143,8 +151,10 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
   if (options.orderKey !== undefined && !isBase64Url(options.orderKey, 32)) throw bad('orderKey must be a 32-byte ed25519 public key in base64url')
 
   // Checking against the wire schema here reports a bad option at start-up, not as a hub 400 later.
+  const prices = pricesOf(options.prices)
   const probe: NodeRegistration = { capabilities, location, endpoint: 'http://127.0.0.1:1' }
   if (options.name !== undefined) probe.name = options.name
+  if (prices !== undefined) probe.prices = prices
   if (!Value.Check(NodeRegistrationSchema, probe)) {
     const errors = [...Value.Errors(NodeRegistrationSchema, probe)].map((e) => `${e.path} ${e.message}`)
     throw bad(errors.join('; '), errors)
@@ -183,5 +193,17 @@ export function resolveConfig(options: NodeAgentOptions, machine: MachineShare):
     diskScanIntervalMs,
     logLevel: options.logLevel ?? DEFAULT_LOG_LEVEL,
     orderKey: options.orderKey,
+    prices,
   })
+}
+
+/** Asked prices from the options, else from the environment; undefined when none is asked. */
+function pricesOf(given: NodePrices | undefined): NodePrices | undefined {
+  if (given !== undefined) return { ...given }
+  const out: NodePrices = {}
+  for (const [key, env] of [['computePerTaskSecond', 'W3AI_NODE_PRICE_COMPUTE'], ['servingPerCall', 'W3AI_NODE_PRICE_SERVING'], ['storagePerGiBHour', 'W3AI_NODE_PRICE_STORAGE']] as const) {
+    const raw = process.env[env]
+    if (raw !== undefined && raw !== '') out[key] = raw.trim()
+  }
+  return Object.keys(out).length === 0 ? undefined : out
 }

@@ -43,6 +43,16 @@ export const LocationSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/** Prices a node asks, in units (1 token = 10^18) as decimal strings; the hub clamps each to the governed bounds, and one not given is the governed minimum. */
+export const NodePricesSchema = Type.Object(
+  {
+    computePerTaskSecond: Type.Optional(Type.String({ pattern: '^[0-9]{1,39}$', description: 'units per task-second of compute (of its resource class)' })),
+    servingPerCall: Type.Optional(Type.String({ pattern: '^[0-9]{1,39}$', description: 'units per answered inference call' })),
+    storagePerGiBHour: Type.Optional(Type.String({ pattern: '^[0-9]{1,39}$', description: 'units per GiB-hour stored' })),
+  },
+  { additionalProperties: false },
+)
+
 export const NodeRegistrationSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -53,6 +63,7 @@ export const NodeRegistrationSchema = Type.Object(
     encryptionKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: "the node's x25519 public key: data keys for its tasks are wrapped to it" })),
     network: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'the order key of the network this node belongs to (learned from its first hub); a hub of another network refuses it with NODE_WRONG_NETWORK' })),
     datasets: Type.Optional(Type.Array(DatasetAnnouncementSchema, { maxItems: 256, description: 'local datasets the node offers to federated trainings (name, schema and row count only); replaces what it announced before' })),
+    prices: Type.Optional(NodePricesSchema),
   },
   { additionalProperties: false },
 )
@@ -87,6 +98,8 @@ export const NodeSchema = Type.Object({
   audit: Type.Optional(Type.Object({ score: Type.Number(), passed: Type.Integer(), failed: Type.Integer() })),
   /** Result verification: replicas agreeing with the majority (passed) or not (failed), and a moving score in [0, 1]. */
   reputation: Type.Optional(Type.Object({ score: Type.Number(), passed: Type.Integer(), failed: Type.Integer() })),
+  /** The prices the node asks (before the hub clamps them to the governed bounds); absent: it asks none. */
+  prices: Type.Optional(NodePricesSchema),
 })
 
 export const NodeListQuerySchema = Type.Object(
@@ -170,6 +183,7 @@ export type Gpu = Static<typeof GpuSchema>
 export type Capabilities = Static<typeof CapabilitiesSchema>
 export type Location = Static<typeof LocationSchema>
 export type NodeRegistration = Static<typeof NodeRegistrationSchema>
+export type NodePrices = Static<typeof NodePricesSchema>
 export type NodeLoad = Static<typeof NodeLoadSchema>
 export type NodeInfo = Static<typeof NodeSchema>
 export type NodeListQuery = Static<typeof NodeListQuerySchema>

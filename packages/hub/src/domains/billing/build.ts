@@ -14,6 +14,7 @@ import type { JobStore } from '../compute/store.js'
 import type { LedgerService } from '../ledger/service.js'
 import { ServingBilling } from '../serving/billing.js'
 import { BILLING_DEFAULTS, type BillingSettings } from './config.js'
+import { storedNodePrices } from './node-prices.js'
 import { PriceBook, type ParameterReader } from './prices.js'
 import { QuoteService } from './quotes.js'
 
@@ -36,7 +37,7 @@ export interface BillingInfrastructure {
 const SERVING_QUOTE_NODES = 8
 
 export function buildBilling(b: BillingInfrastructure) {
-  const prices = new PriceBook({ parameters: b.parameters })
+  const prices = new PriceBook({ parameters: b.parameters, nodePrices: storedNodePrices(b.db) })
   const on = b.settings.enabled
   const jobBilling = on ? new JobBilling({ ledger: b.ledger, prices, store: new JobBillingStore(b.db), settings: b.settings, maxTieBreakers: b.maxTieBreakers }) : undefined
   const servingBilling = on ? new ServingBilling({ ledger: b.ledger, prices, holdMs: BILLING_DEFAULTS.inferenceHoldMs, onError: b.onError }) : undefined

@@ -11,6 +11,8 @@ export interface Payee {
   account: string
   /** What its work cost (units): its weight in the split of the nodes' part. */
   charge: bigint
+  /** Public in the journal on its payment: how the charge was reckoned. */
+  memo?: string
 }
 
 export interface SettlementInput {
@@ -45,7 +47,11 @@ export function settlementChain(s: SettlementInput): Settlement {
   const payments = new Map<string, bigint>()
   if (total === 0n) return { total, split, payments, transfers: [] }
   const merged = new Map<string, bigint>()
-  for (const p of s.payees) merged.set(p.account, (merged.get(p.account) ?? 0n) + p.charge)
+  const memos = new Map<string, string[]>()
+  for (const p of s.payees) {
+    merged.set(p.account, (merged.get(p.account) ?? 0n) + p.charge)
+    if (p.memo !== undefined) memos.set(p.account, [...(memos.get(p.account) ?? []), p.memo])
+  }
   const accounts = [...merged.keys()].sort()
   let given = 0n
   for (const account of accounts) {
@@ -61,7 +67,8 @@ export function settlementChain(s: SettlementInput): Settlement {
   const transfers: TransferInput[] = [{ id: `${s.ref}:post`, post: s.hold, amount: total }]
   for (const account of accounts) {
     const amount = payments.get(account) as bigint
-    if (amount > 0n) transfers.push({ id: `${s.ref}:pay:${account.replace(/^node:/, '')}`, debit: s.escrow, credit: account, amount, kind: 'settle' })
+    const memo = memos.get(account)?.join('; ').slice(0, 200)
+    if (amount > 0n) transfers.push({ id: `${s.ref}:pay:${account.replace(/^node:/, '')}`, debit: s.escrow, credit: account, amount, kind: 'settle', ...(memo === undefined ? {} : { memo }) })
   }
   if (split.treasury > 0n) transfers.push({ id: `${s.ref}:treasury`, debit: s.escrow, credit: 'treasury', amount: split.treasury, kind: 'fee' })
   if (split.burn > 0n) transfers.push({ id: `${s.ref}:burn`, debit: s.escrow, credit: 'burn', amount: split.burn, kind: 'burn' })

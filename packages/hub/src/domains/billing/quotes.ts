@@ -65,8 +65,8 @@ export class QuoteService {
     const replicas = verify === 1 && r.sealed !== true && this.c.spotCheckRate > 0 ? 2 : verify
     const needs = this.executors.get(r.executor).resources((r.params ?? {}) as Record<string, unknown>)
     const resourceClass = resourceClassOf(needs)
-    const tieBreakers = replicas > 1 ? this.c.maxTieBreakers : 0
-    const nodes = await chooseNodes(this.c.router, this.c.jobs, r.executor as JobExecutor, replicas + tieBreakers, needs)
+    // The candidates submission would choose (replicas and the tie-breakers' spares), priced as it prices them.
+    const nodes = await chooseNodes(this.c.router, this.c.jobs, r.executor as JobExecutor, replicas + this.c.maxTieBreakers, needs)
     const q = await quoteJob(this.c.prices, { resourceClass, nodeIds: nodes.map((n) => n.nodeId), replicas, limitSeconds: this.c.taskSeconds, maxTieBreakers: this.c.maxTieBreakers })
     return {
       amount: q.amount.toString(),

@@ -23,6 +23,7 @@ export interface PlannedTransfer {
   post?: string
   void?: string
   linked?: boolean
+  memo?: string
 }
 
 export interface JobBillingRow {

@@ -3,7 +3,8 @@
  * (every replica it may run, at the task time limit, at the highest price among its candidate
  * nodes) are held as a pending transfer to the job's escrow account; a job whose owner cannot pay
  * is refused before anything exists. When the job succeeds, each node whose result was accepted
- * (the verdict's majority, or the one replica) is paid its measured time at the job's rate, less
+ * (the verdict's majority, or the one replica) is paid its measured time at its own price (never
+ * above the rate the job was escrowed at), less
  * the fee that goes to the treasury and the burn, in one linked chain; the rest of the hold is
  * released. A failed or cancelled job releases all of it: no result was accepted, so nobody's
  * work is paid. Transfer ids derive from the job id, and the decided settlement is stored before
@@ -15,7 +16,7 @@ import { settlementChain } from '../billing/chain.js'
 import type { BillingSettings } from '../billing/config.js'
 import type { PriceBook } from '../billing/prices.js'
 import type { LedgerService } from '../ledger/service.js'
-import type { BillingPlan, JobBillingRecords, PlannedTransfer } from './billing-store.js'
+import type { BillingPlan, JobBillingRecords, JobBillingRow, PlannedTransfer } from './billing-store.js'
 
 export interface JobBillingComponents {
   ledger: Pick<LedgerService, 'transfer' | 'wallet'>
@@ -88,7 +89,7 @@ export class JobBilling {
   async settle(jobId: string, outcome: JobOutcome): Promise<void> {
     const row = await this.c.store.get(jobId)
     if (row === undefined || row.status !== 'escrowed') return
-    const plan = row.plan ?? (await this.c.store.plan(jobId, await this.decide(jobId, row.pricePerSecond, row.limitSeconds, row.escrow, outcome)))
+    const plan = row.plan ?? (await this.c.store.plan(jobId, await this.decide(jobId, row, outcome)))
     const results = await this.c.ledger.transfer(plan.chain.map(fromPlan))
     const failed = results.find((r) => r.code !== 'ok' && r.code !== 'exists' && r.code !== 'LEDGER_LINKED_FAILED')
     if (failed !== undefined && !HOLD_GONE.has(failed.code)) throw new W3aiError(failed.code as ErrorCode, `settlement of job ${jobId}: ${failed.id} ${failed.message ?? failed.code}`)
@@ -106,12 +107,18 @@ export class JobBilling {
     return this.c.store.unsettled(graceMs)
   }
 
-  private async decide(jobId: string, pricePerSecond: bigint, limitSeconds: number, escrow: bigint, outcome: JobOutcome): Promise<BillingPlan> {
+  private async decide(jobId: string, { pricePerSecond, limitSeconds, escrow, resourceClass }: JobBillingRow, outcome: JobOutcome): Promise<BillingPlan> {
     const refund: BillingPlan = { outcome: 'refund', total: '0', chain: [{ id: `${jobRef(jobId)}:refund`, void: jobHold(jobId) }], rewards: [] }
     if (outcome.status !== 'succeeded') return refund
     const accepted = new Set(outcome.accepted)
     const times = (await this.c.store.taskTimes(jobId)).filter((t) => accepted.has(t.nodeId))
-    const payees = times.map((t) => ({ account: `node:${t.nodeId}`, charge: computeCharge(t.ms, pricePerSecond, limitSeconds) }))
+    // Each node at its own price now, never above the rate the job was escrowed at.
+    const own = await this.c.prices.computePrices(resourceClass, times.map((t) => t.nodeId))
+    const payees = times.map((t) => {
+      const price = min(own.get(t.nodeId) ?? pricePerSecond, pricePerSecond)
+      const ms = Math.min(Math.floor(t.ms), limitSeconds * 1000)
+      return { account: `node:${t.nodeId}`, charge: computeCharge(ms, price, limitSeconds), memo: `${ms} ms × ${price} units/s` }
+    })
     const fees = await this.c.prices.settlement()
     const s = settlementChain({ ref: jobRef(jobId), hold: jobHold(jobId), escrow: jobEscrowAccount(jobId), payees, fees })
     if (s.total === 0n) return refund
@@ -133,8 +140,10 @@ export class JobBilling {
   }
 }
 
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
+
 function toPlan(t: TransferInput): PlannedTransfer {
-  const { amount, pending: _pending, memo: _memo, ...rest } = t
+  const { amount, pending: _pending, ...rest } = t
   return { ...rest, ...(amount === undefined ? {} : { amount: amount.toString() }) }
 }
 

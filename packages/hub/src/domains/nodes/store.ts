@@ -1,5 +1,5 @@
 /** SQL for the node registry. The database is the source of truth; every hub reads it. */
-import type { NodeInfo, NodeListQuery, NodeLoad, NodeRegistration, NodeStatus, NetworkSummary } from '@w3ai/protocol'
+import type { NodeInfo, NodeListQuery, NodeLoad, NodePrices, NodeRegistration, NodeStatus, NetworkSummary } from '@w3ai/protocol'
 import { DEFAULT_PAGE_LIMIT } from '@w3ai/protocol'
 import { Batcher } from '../../infra/batcher.js'
 import { decodeCursor, encodeCursor } from '../../infra/paging.js'
@@ -26,9 +26,10 @@ interface NodeRow {
   reputation: number
   verifications_passed: number
   verifications_failed: number
+  prices: NodePrices | null
 }
 
-const COLUMNS = 'id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, status, status_changed_at, load, last_seen_at, registered_at, audit_score, audits_passed, audits_failed, reputation, verifications_passed, verifications_failed'
+const COLUMNS = 'id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, status, status_changed_at, load, last_seen_at, registered_at, audit_score, audits_passed, audits_failed, reputation, verifications_passed, verifications_failed, prices'
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString()
 
@@ -50,6 +51,7 @@ function toNode(r: NodeRow): NodeInfo {
     statusChangedAt: iso(r.status_changed_at),
     audit: { score: Number(r.audit_score), passed: r.audits_passed, failed: r.audits_failed },
     reputation: { score: Number(r.reputation), passed: r.verifications_passed, failed: r.verifications_failed },
+    ...(r.prices === null ? {} : { prices: r.prices }),
   }
 }
 
@@ -82,16 +84,17 @@ export class NodeStore {
         capabilities: reg.capabilities,
         endpoint: reg.endpoint,
         encryption_key: reg.encryptionKey ?? null,
+        prices: reg.prices ?? null,
         hub_id: hubId,
       }))
       const r = await this.db.query<NodeRow & { created: boolean }>(
-        `INSERT INTO nodes (id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, hub_id)
-         SELECT id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, hub_id
+        `INSERT INTO nodes (id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, prices, hub_id)
+         SELECT id, public_key, name, version, region, location, capabilities, endpoint, encryption_key, prices, hub_id
          FROM jsonb_to_recordset($1::jsonb) AS v(id text, public_key text, name text, version text, region text,
-           location jsonb, capabilities jsonb, endpoint text, encryption_key text, hub_id text)
+           location jsonb, capabilities jsonb, endpoint text, encryption_key text, prices jsonb, hub_id text)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version, region = EXCLUDED.region,
            location = EXCLUDED.location, capabilities = EXCLUDED.capabilities, endpoint = EXCLUDED.endpoint,
-           encryption_key = EXCLUDED.encryption_key,
+           encryption_key = EXCLUDED.encryption_key, prices = EXCLUDED.prices,
            hub_id = EXCLUDED.hub_id, updated_at = now()
          RETURNING ${COLUMNS}, (xmax = 0) AS created`,
         [JSON.stringify(rows)],
