@@ -8,7 +8,7 @@ describe('agent options', () => {
   it('fills defaults from the machine and constants', () => {
     const c = resolveConfig({ home: '/h', hubUrl: 'http://127.0.0.1:7420/' }, machine)
     expect(c.hubUrl).toBe('http://127.0.0.1:7420')
-    expect(c.capabilities).toEqual({ cpuCores: 8, memoryGb: 32, diskGb: 100, gpus: [], executors: ['onnx', 'train', 'wasm'] })
+    expect(c.capabilities).toEqual({ cpuCores: 8, memoryGb: 32, diskGb: 100, gpus: [], executors: ['he', 'onnx', 'train', 'wasm'] })
     expect(c.location).toEqual({ lat: 0, lon: 0, region: 'local' })
     expect(c.reconnect).toEqual({ initialMs: 250, maxMs: 5000, jitter: 0.2 })
     expect(Object.isFrozen(c)).toBe(true)
