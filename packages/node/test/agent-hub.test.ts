@@ -67,7 +67,7 @@ describe.each(backends())('node agent with a real in-process hub on %s', (backen
       endpoint: agent.url,
       region: 'eu-west',
       location: { lat: 51.51, lon: -0.13, region: 'eu-west', city: 'London' },
-      capabilities: { cpuCores: 4, memoryGb: 8, diskGb: 100, gpus: [], executors: ['onnx', 'train', 'wasm'] },
+      capabilities: { cpuCores: 4, memoryGb: 8, diskGb: 100, gpus: [], executors: ['he', 'onnx', 'train', 'wasm'] },
     })
   })
 

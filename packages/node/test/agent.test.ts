@@ -82,7 +82,7 @@ describe('node agent (against a hub double)', () => {
     const reg = hub.registrations.find((r) => r.id === a.id)
     expect(reg?.body).toMatchObject({
       endpoint: a.url,
-      capabilities: { cpuCores: 2, memoryGb: 4, diskGb: 10, gpus: [{ model: 'NVIDIA RTX 4090', memoryGb: 24 }], executors: ['onnx', 'train', 'wasm'] },
+      capabilities: { cpuCores: 2, memoryGb: 4, diskGb: 10, gpus: [{ model: 'NVIDIA RTX 4090', memoryGb: 24 }], executors: ['he', 'onnx', 'train', 'wasm'] },
       location: { lat: 52.5, lon: 13.4, region: 'eu-west', city: 'Berlin' },
     })
     await until(() => hub.heartbeats.filter((h) => h.id === a.id).length >= 3)
