@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as onnxModule from 'onnx-proto'
 import { readIdentity } from '@w3ai/crypto'
-import { backends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
+import { storyBackends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
 import type { Deployment, Job, JournalEntryWire, NetworkParameter, ObjectSummary, Quote, TransferWire, Wallet } from '@w3ai/protocol'
 import { HubClient, LedgerClient, StorageClient } from '@w3ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,7 +72,7 @@ type Params = Record<string, bigint> & { feeRateBps: bigint; treasuryShareBps: b
 const storedBytesOf = (detail: Awaited<ReturnType<StorageClient['info']>>): bigint =>
   detail.manifest.segments.reduce((sum, s, i) => sum + BigInt(s.shardSize) * BigInt(detail.segments[i]?.pieces.length ?? 0), 0n)
 
-describe.each(backends())('the token economy story on a devnet (%s)', (backend) => {
+describe.each(storyBackends())('the token economy story on a devnet (%s)', (backend) => {
   let home: Awaited<ReturnType<typeof tempHome>>
   let devnet: Devnet
   let databaseUrl: string | undefined

@@ -3,7 +3,7 @@
  * devnet of one node: the operator funds the node's earnings account, the node (its identity read
  * from the devnet's node home) stakes and unstakes, and a retried --id moves nothing twice.
  */
-import { backends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
+import { storyBackends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
 import type { StakeReceipt } from '@w3ai/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevnet, type Devnet } from '../src/index.js'
@@ -44,7 +44,7 @@ describe('argument checking of w3ai stake and unstake', () => {
   })
 })
 
-describe.each(backends())('w3ai stake and unstake on a devnet (%s)', (backend) => {
+describe.each(storyBackends())('w3ai stake and unstake on a devnet (%s)', (backend) => {
   let devnet: Devnet
   let home: Home
   let databaseUrl: string | undefined

@@ -5,7 +5,7 @@
  * without the faucet refuses it. On PGlite, and on PostgreSQL when W3AI_TEST_DATABASE_URL is set.
  */
 import { generateIdentity } from '@w3ai/crypto'
-import { backends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
+import { storyBackends, dropSchema, freshDatabaseUrl } from '@w3ai/hub/testing'
 import type { JournalEntryWire, TransferWire, Wallet } from '@w3ai/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDevnet, type Devnet } from '../src/index.js'
@@ -15,7 +15,7 @@ import { parseJson, tempHome, w3aiInProcess, type RunResult } from './helpers.js
 const TOKEN = 10n ** 18n
 type Home = Awaited<ReturnType<typeof tempHome>>
 
-describe.each(backends())('w3ai wallet, faucet and ledger verify on a devnet (%s)', (backend) => {
+describe.each(storyBackends())('w3ai wallet, faucet and ledger verify on a devnet (%s)', (backend) => {
   let devnet: Devnet
   let home: Home
   let otherHome: Home

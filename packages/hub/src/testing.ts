@@ -1,6 +1,7 @@
 /**
  * Testing kit for suites that need a database: every suite runs on embedded PGlite and, when
- * W3AI_TEST_DATABASE_URL is set, on that PostgreSQL too, each test in a fresh schema.
+ * W3AI_TEST_DATABASE_URL is set, on that PostgreSQL too, each test in a fresh schema (devnet
+ * stories once: on PostgreSQL when it is set, see `storyBackends`).
  *
  * ```ts
  * describe.each(backends())('my feature on %s', (backend) => {
@@ -19,6 +20,16 @@ export type Backend = 'pglite' | 'postgres'
 /** The backends this run covers: always PGlite; PostgreSQL too when W3AI_TEST_DATABASE_URL is set. */
 export function backends(env: NodeJS.ProcessEnv = process.env): Backend[] {
   return env.W3AI_TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
+}
+
+/**
+ * The one backend a devnet story runs on: PostgreSQL when W3AI_TEST_DATABASE_URL is set, else
+ * PGlite. Stories (real hub and node processes for a minute or more) exercise the same domain code
+ * as the route tests, which run on both backends; running each story once keeps the suite's time
+ * in budget.
+ */
+export function storyBackends(env: NodeJS.ProcessEnv = process.env): Backend[] {
+  return env.W3AI_TEST_DATABASE_URL ? ['postgres'] : ['pglite']
 }
 
 /** A database URL in a fresh schema of the test PostgreSQL, or undefined for PGlite. */

@@ -7,7 +7,7 @@ import type { FastifyInstance, HTTPMethods } from 'fastify'
 import { createHub, type Hub, type HubOptions } from '../src/index.js'
 import { dropSchema, freshDatabaseUrl, seedPgliteHome, type Backend } from '../src/testing.js'
 
-export { backends, dropSchema, freshDatabaseUrl, type Backend } from '../src/testing.js'
+export { backends, dropSchema, freshDatabaseUrl, storyBackends, type Backend } from '../src/testing.js'
 
 export async function tempHome(prefix = 'w3ai-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))

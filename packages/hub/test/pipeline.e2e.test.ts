@@ -20,7 +20,7 @@ import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readKeys, readSecret } from '../../compute/src/he/wire.js'
 import { breastCancerSplit, FEATURES, logisticOnnx, trainLogistic } from '../../compute/test/helpers/breast-cancer.js'
-import { backends, dropSchema, freshDatabaseUrl, tempHome, until } from './helpers.js'
+import { storyBackends, dropSchema, freshDatabaseUrl, tempHome, until } from './helpers.js'
 
 /** One piece is a whole copy (k = 1) on two of three nodes: inputs and results outlive one node. */
 const REDUNDANCY = { k: 1, n: 2, repairThreshold: 2 }
@@ -31,7 +31,7 @@ const split = breastCancerSplit(1)
 const dataset = [...split.train.rows, ...split.test.rows]
 const trained = trainLogistic(split.train.rows, split.train.labels)
 
-describe.each(backends())('he pipelines on a devnet of three nodes (%s)', (backend) => {
+describe.each(storyBackends())('he pipelines on a devnet of three nodes (%s)', (backend) => {
   const databaseUrl = freshDatabaseUrl(backend)
   let devnet: Devnet
   let home: { dir: string; cleanup: () => Promise<void> }
