@@ -179,6 +179,12 @@ export const ERROR_CODES = {
   STAKE_NOT_OPERATOR: { status: 403, message: 'Only the node itself may stake or unstake for it: sign with the node identity (its home holds it), and name no other node.' },
   STAKE_INSUFFICIENT: { status: 409, message: 'The node has less bonded stake than this unstake asks for (see GET /v1/staking/:nodeId); nothing was moved.' },
   STAKE_TOO_MANY_UNBONDING: { status: 409, message: 'The node has as many unbonding entries open as it may; wait until one is released, then unstake again.' },
+  // Marketplace listings, cards, search and apps (issue 12, @w3ai/market).
+  MARKET_INVALID_LISTING: { status: 400, message: 'The listing is malformed (kind, title, description, tags, licence, an access mode its kind allows, price or versions); the message names the field.' },
+  MARKET_PRICE_OUT_OF_BOUNDS: { status: 400, message: 'The price is outside the bounds a listing may ask (see details: min and max units); nothing was changed.' },
+  MARKET_INVALID_CARD: { status: 400, message: "The card does not fit its listing (model: intended use, metrics, inputs and outputs; dataset: schema, row count, at most 20 preview rows; app: a template with typed params); the message names the field." },
+  MARKET_INVALID_QUERY: { status: 400, message: 'The search is malformed (q over 200 characters, an unknown kind, tag, licence or access mode, a bad price range or rating, limit outside 1..100); the message names the field.' },
+  MARKET_INVALID_PARAM: { status: 400, message: 'An app parameter is unknown, missing, repeated or not of its type or range (see details.param); pass each as --param name=value.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
