@@ -185,6 +185,18 @@ export const ERROR_CODES = {
   MARKET_INVALID_CARD: { status: 400, message: "The card does not fit its listing (model: intended use, metrics, inputs and outputs; dataset: schema, row count, at most 20 preview rows; app: a template with typed params); the message names the field." },
   MARKET_INVALID_QUERY: { status: 400, message: 'The search is malformed (q over 200 characters, an unknown kind, tag, licence or access mode, a bad price range or rating, limit outside 1..100); the message names the field.' },
   MARKET_INVALID_PARAM: { status: 400, message: 'An app parameter is unknown, missing, repeated or not of its type or range (see details.param); pass each as --param name=value.' },
+  // Marketplace listings, orders and reviews on the hub (issue 12, /v1/market).
+  MARKET_LISTING_NOT_FOUND: { status: 404, message: 'No listing with this id; find listings with GET /v1/market/listings (w3ai market search).' },
+  MARKET_OBJECT_NOT_READABLE: { status: 403, message: 'The listing names an object you cannot read (not stored, or neither yours nor shared with you); list only objects you can open.' },
+  MARKET_NOT_SELLER: { status: 403, message: "Only the listing's seller may do this (change the listing, add a version, fulfil an order, answer a review)." },
+  MARKET_VERSION_EXISTS: { status: 409, message: 'The listing already has a version with this name; name the new version differently.' },
+  MARKET_OWN_LISTING: { status: 409, message: 'You cannot buy your own listing; nothing was held.' },
+  MARKET_ORDER_NOT_FOUND: { status: 404, message: 'No order with this id among your purchases and sales.' },
+  MARKET_INVALID_STATE: { status: 409, message: 'The order is not in a state that allows this (fulfil a pending download before its deadline, use an active order); see its status.' },
+  MARKET_ALLOWANCE_EXHAUSTED: { status: 409, message: 'Every call this order prepaid has been used; buy a new allowance.' },
+  MARKET_REVIEW_NOT_ALLOWED: { status: 403, message: 'Only the buyer of a delivered purchase (fulfilled, active or exhausted, not refunded) may review it.' },
+  MARKET_REVIEW_EXISTS: { status: 409, message: 'This purchase already has a review; edit it with PATCH /v1/market/reviews/:id.' },
+  MARKET_REVIEW_NOT_FOUND: { status: 404, message: 'No review with this id.' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

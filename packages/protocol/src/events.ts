@@ -20,6 +20,8 @@ export type HubEvent =
   | { type: 'params.updated'; names: string[]; proposalId: string | null }
   /** A governance proposal was made, voted on or moved on; anyone reads it with GET /v1/governance/proposals/:id. */
   | { type: 'governance.updated'; proposalId: string; status: string }
+  /** A marketplace order changed (bought, fulfilled, refunded, a call used, settled); sent to its buyer and its seller, who fetch it with a signed GET /v1/market/orders/:id. */
+  | { type: 'market.order.updated'; orderId: string; listingId: string; status: string; buyer: string; seller: string }
 
 /** First message on the event stream: the current state, so a client needs no separate fetch. */
 export interface EventStreamHello {
