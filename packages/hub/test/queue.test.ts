@@ -56,6 +56,30 @@ describe.each(backends())('task queue on %s', (backend) => {
     expect(job!.results).toEqual([{ replica: 0, result: { out: 42 }, digest: 'd1', nodeId: 'n_a' }])
   })
 
+  it("succeeds a job of one replica with that replica's result in the same step, never succeeded without it", async () => {
+    const id = jobId()
+    await q.enqueue({ id, owner: 'a_2', executor: 'wasm', spec: {} })
+    const [t] = (await q.claim('n_a', ['wasm'], 5)).filter((x) => x.jobId === id)
+    expect(await q.complete(t!.id, t!.leaseId, 'n_a', { out: 7 }, 'd')).toEqual({ outcome: 'committed', repeated: false, verify: true })
+    const row = await db.query<{ status: string; result: unknown }>('SELECT status, result FROM jobs WHERE id = $1', [id])
+    expect(row.rows[0]).toEqual({ status: 'succeeded', result: { out: 7 } })
+  })
+
+  it('settles the last replicas of a verified job finishing at once: exactly one report asks for the verdict, the job stays running until it', async () => {
+    for (let round = 0; round < 8; round++) {
+      const id = jobId()
+      const nodes = ['n_r1', 'n_r2', 'n_r3']
+      await q.enqueue({ id, owner: 'a_3', executor: 'wasm', spec: {}, replicas: 3 })
+      const leased = []
+      for (const node of nodes) leased.push({ node, task: (await q.claim(node, ['wasm'], 5)).find((x) => x.jobId === id)! })
+      const reports = await Promise.all(leased.map(({ node, task }) => q.complete(task.id, task.leaseId, node, { same: true }, 'd')))
+      expect(reports.map((r) => r.outcome)).toEqual(['committed', 'committed', 'committed'])
+      expect(reports.filter((r) => r.verify === true)).toHaveLength(1)
+      const row = await db.query<{ status: string; result: unknown }>('SELECT status, result FROM jobs WHERE id = $1', [id])
+      expect(row.rows[0]).toEqual({ status: 'running', result: null })
+    }
+  })
+
   it('retries a failed task with backoff on another node, then fails the job after the maximum', async () => {
     const id = jobId()
     await q.enqueue({ id, owner: 'a_3', executor: 'wasm', spec: {}, maxAttempts: 2 })

@@ -40,26 +40,46 @@ export async function event(db: Queryable, taskId: string, jobId: string, kind: 
   await db.query('INSERT INTO task_events (task_id, job_id, kind, node_id, detail) VALUES ($1, $2, $3, $4, $5::jsonb)', [taskId, jobId, kind, nodeId, JSON.stringify(detail ?? null)])
 }
 
-/** Rolls a job's status up from its tasks. */
-export async function settle(db: Queryable, jobId: string): Promise<void> {
-  const r = await db.query<{ status: string }>(
-    `UPDATE jobs AS j SET updated_at = now(),
+/**
+ * Rolls a job's status up from its tasks, under the job's row lock: two reports settling at once
+ * (the last replicas of a verified job finishing together) settle one after the other, the later
+ * one seeing the earlier's tasks, so the count of results is never taken from a stale snapshot.
+ * A job of one replica succeeds here with that replica's result in the same statement; a job of
+ * several stays running once every replica is in (`verify` true: the caller that committed a
+ * result verifies) until its verification decides, so no reader ever sees a job succeeded
+ * without its result.
+ */
+export async function settle(db: Queryable, jobId: string): Promise<{ verify: boolean }> {
+  await db.query('SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE', [jobId])
+  const r = await db.query<{ status: string; all_in: boolean }>(
+    `WITH counted AS (
+       SELECT j.id,
+              (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') AS done
+       FROM jobs j WHERE j.id = $1)
+     UPDATE jobs AS j SET updated_at = now(),
        status = CASE
-         WHEN (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') >= j.replicas THEN 'succeeded'
+         WHEN c.done >= j.replicas AND j.replicas = 1 THEN 'succeeded'
+         WHEN c.done >= j.replicas THEN 'running'
          WHEN EXISTS (SELECT 1 FROM tasks f WHERE f.job_id = j.id AND f.status = 'failed'
                         AND NOT EXISTS (SELECT 1 FROM tasks s WHERE s.job_id = j.id AND s.replica = f.replica AND s.status IN ('queued', 'leased', 'succeeded'))) THEN 'failed'
          WHEN EXISTS (SELECT 1 FROM tasks WHERE job_id = j.id AND status IN ('leased', 'succeeded')) THEN 'running'
          ELSE j.status END,
-       finished_at = CASE WHEN j.finished_at IS NULL AND (SELECT count(DISTINCT replica) FROM tasks WHERE job_id = j.id AND status = 'succeeded') >= j.replicas THEN now() ELSE j.finished_at END
-     WHERE j.id = $1 AND j.status IN ('queued', 'running')
-     RETURNING j.status`,
+       result = CASE WHEN c.done >= j.replicas AND j.replicas = 1
+                     THEN (SELECT t.result FROM tasks t WHERE t.job_id = j.id AND t.status = 'succeeded' ORDER BY t.updated_at LIMIT 1)
+                     ELSE j.result END,
+       finished_at = CASE WHEN j.finished_at IS NULL AND c.done >= j.replicas AND j.replicas = 1 THEN now() ELSE j.finished_at END
+     FROM counted c
+     WHERE j.id = c.id AND j.status IN ('queued', 'running')
+     RETURNING j.status, c.done >= j.replicas AS all_in`,
     [jobId],
   )
-  if (r.rows[0]?.status !== 'failed') return
+  const row = r.rows[0]
+  if (row?.status !== 'failed') return { verify: row?.all_in === true }
   // A job that failed here (a replica out of attempts) carries its last task error.
   await db.query(
     `UPDATE jobs AS j SET error = (SELECT f.error FROM tasks f WHERE f.job_id = j.id AND f.status = 'failed' ORDER BY f.updated_at DESC LIMIT 1), finished_at = coalesce(j.finished_at, now())
      WHERE j.id = $1 AND j.status = 'failed' AND j.error IS NULL`,
     [jobId],
   )
+  return { verify: false }
 }

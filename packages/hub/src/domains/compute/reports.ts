@@ -16,6 +16,8 @@ export type FailOutcome = 'retrying' | 'failed' | 'stale'
 export interface Report<T extends string> {
   outcome: T
   repeated: boolean
+  /** Set on the commit that brought in a job's last replica: its replicas are to be verified. */
+  verify?: boolean
 }
 
 const STALE = { outcome: 'stale', repeated: false } as const
@@ -84,8 +86,8 @@ export async function complete(db: Database, taskId: string, leaseId: string, no
     )
     for (const s of siblings.rows) await event(tx, s.id, task.job_id, 'cancelled', null, { reason: 'another copy committed' })
     await record(tx, taskId, leaseId, nodeId, 'complete', 'committed', digest)
-    await settle(tx, task.job_id)
-    return { outcome: 'committed', repeated: false }
+    const { verify } = await settle(tx, task.job_id)
+    return { outcome: 'committed', repeated: false, verify }
   })
 }
 

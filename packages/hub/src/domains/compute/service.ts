@@ -85,6 +85,11 @@ export class JobService {
         ...(await this.c.queue.releaseAssignments(this.c.assignmentTimeoutMs)),
         ...(await this.c.queue.unstrand(this.c.assignmentTimeoutMs, this.c.strandedFailAfterMs)),
       ]
+      // Jobs whose replicas are all in but undecided for a while (a hub stopped mid-verification).
+      for (const jobId of await this.c.jobs.unverified(this.c.billingGraceMs ?? 10_000)) {
+        await this.verify(jobId)
+        changed.push(jobId)
+      }
       for (const jobId of new Set(changed)) this.c.announce(jobId)
       if (this.c.billing !== undefined) {
         for (const jobId of new Set(changed)) await this.settleFinished(jobId, false)
@@ -226,13 +231,14 @@ export class JobService {
     // Replicas are digested on the part they must reproduce (a train result's timing left out); a
     // sealed result is opaque here, so it is digested as it came.
     const digest = resultDigest(isSealedResult(result) ? result : this.executors.deterministic(executor, result ?? null))
-    const { outcome, repeated } = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, digest)
+    const { outcome, repeated, verify } = await this.c.queue.complete(taskId, leaseId, nodeId, result ?? null, digest)
     if (outcome === 'stale') throw new W3aiError('TASK_LEASE_LOST')
     if (repeated) return outcome
     this.c.router?.outcome(nodeId, true)
-    if (outcome === 'committed') await this.verify(taskId)
     const jobId = await this.jobOf(taskId)
-    if (jobId !== undefined) this.c.announce(jobId)
+    if (jobId === undefined) return outcome
+    if (outcome === 'committed' && verify === true) await this.verify(jobId)
+    this.c.announce(jobId)
     return outcome
   }
 
@@ -255,12 +261,16 @@ export class JobService {
     return this.c.queue.taskJob(taskId)
   }
 
-  /** Once every replica has a result: agree → the job's result; disagree → a tie-breaker or failure. */
-  private async verify(taskId: string): Promise<void> {
-    const jobId = await this.jobOf(taskId)
-    const job = jobId === undefined ? undefined : await this.c.jobs.get(jobId)
-    if (job === undefined || job.status !== 'succeeded') return
+  /**
+   * Once every replica has a result: agree → the job succeeds with it; disagree → a tie-breaker
+   * or failure. A job of several replicas stays running until this decides (one of a single
+   * replica already succeeded with its result; this records and bills it).
+   */
+  private async verify(jobId: string): Promise<void> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined || (job.status !== 'running' && job.status !== 'succeeded')) return
     const { results, votes, agree, decided } = await this.verdictOf(job)
+    if (new Set(results.map((r) => r.replica)).size < job.replicas) return
     if (decided !== undefined) {
       if (results.length > 1) {
         for (const w of decided.winners) await this.c.jobs.recordVerification(w.nodeId, true)
@@ -272,7 +282,7 @@ export class JobService {
           await this.c.onWrongResult?.(job.id, l.nodeId).catch(this.c.onError)
         }
       }
-      await this.c.jobs.finish(job.id, 'succeeded', decided.winners[0]!.result, null)
+      if (!(await this.c.jobs.decide(job.id, 'succeeded', decided.winners[0]!.result, null))) return
       await this.bill(job.id, { status: 'succeeded', accepted: decided.winners.map((w) => w.nodeId) })
       return
     }
@@ -285,12 +295,12 @@ export class JobService {
     const why = allowed
       ? 'and no other online node holding the job\'s keys can break the tie'
       : `after ${tieBreakers} tie-breaker replica(s), the most allowed`
-    await this.c.jobs.finish(job.id, 'failed', null, {
+    const failed = await this.c.jobs.decide(job.id, 'failed', null, {
       code: 'COMPUTE_VERIFICATION_FAILED',
       message: `${results.length} results of this ${job.executor} job disagreed (${distinct} different results, tolerance ${job.tolerance}) ${why}; no majority emerged. Raise --tolerance for float results or submit again.`,
       details: { results: results.length, distinct, tieBreakers, tolerance: job.tolerance },
     })
-    await this.bill(job.id, { status: 'failed' })
+    if (failed) await this.bill(job.id, { status: 'failed' })
   }
 
   /** The results of a job's replicas and the verdict on them (undefined: no majority yet). */

@@ -91,6 +91,32 @@ export class JobStore {
     )
   }
 
+  /**
+   * A verification's verdict: the job's status with its result or error, taken only while the job
+   * is still undecided (running, or succeeded with its one replica's result); false when it was
+   * decided or cancelled meanwhile.
+   */
+  async decide(jobId: string, status: 'succeeded' | 'failed', result: unknown, error: unknown): Promise<boolean> {
+    const r = await this.db.query(
+      `UPDATE jobs SET status = $2, result = $3::jsonb, error = $4::jsonb, finished_at = coalesce(finished_at, now()), updated_at = now()
+       WHERE id = $1 AND status IN ('running', 'succeeded')`,
+      [jobId, status, JSON.stringify(result ?? null), JSON.stringify(error ?? null)],
+    )
+    return r.rowCount === 1
+  }
+
+  /** Running jobs with every replica in and no verdict, untouched for `idleMs` (a hub stopped mid-verification). */
+  async unverified(idleMs: number, limit = 50): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT j.id FROM jobs j
+       WHERE j.status = 'running' AND j.updated_at < now() - ($1::text || ' milliseconds')::interval
+         AND (SELECT count(DISTINCT t.replica) FROM tasks t WHERE t.job_id = j.id AND t.status = 'succeeded') >= j.replicas
+       LIMIT $2`,
+      [String(idleMs), limit],
+    )
+    return r.rows.map((row) => row.id)
+  }
+
   /** Moves node reputations: agreeing nodes up, disagreeing ones down (a moving average). */
   async recordVerification(nodeId: string, passed: boolean): Promise<void> {
     await this.db.query(
