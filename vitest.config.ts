@@ -1,12 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
 // One suite for every package. Devnet tests start real hub and node processes, so files run in
-// at most two workers (the CI machine has two cores) and get generous timeouts. Two files are
-// timing-sensitive under load (node kills with short leases, repair within grace periods, a
-// verified job with billing on that twice stayed running past its wait under a full load: a
-// known bug, not yet found) and heavy themselves (100 sandboxed tasks; the one-slot burst too): they run after
-// the rest, one at a time.
-const EXCLUSIVE = ['packages/hub/test/compute.e2e.test.ts', 'packages/hub/test/durability.e2e.test.ts', 'packages/node/test/task-slots.devnet.test.ts', 'packages/hub/test/billing.test.ts', 'packages/cli/test/economy-story.test.ts']
+// at most two workers (the CI machine has two cores) and get generous timeouts. A few files are
+// timing-sensitive under load (node kills with short leases, repair within grace periods) and
+// heavy themselves (100 sandboxed tasks; the one-slot burst too): they run after the rest, one
+// at a time.
+const EXCLUSIVE = ['packages/hub/test/compute.e2e.test.ts', 'packages/hub/test/durability.e2e.test.ts', 'packages/node/test/task-slots.devnet.test.ts']
 
 export default defineConfig({
   test: {
