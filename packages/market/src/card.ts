@@ -7,7 +7,7 @@
  */
 import { validateTemplate, type AppTemplate } from './app.js'
 import { array, fail, finite, integer, object, oneOf, text } from './check.js'
-import type { ListingKind } from './listing.js'
+import type { ListingKind } from '@w3ai/protocol'
 
 /** Tensor element types, as onnxruntime names them. */
 export const TENSOR_ELEMENT_TYPES = [

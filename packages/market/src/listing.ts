@@ -15,15 +15,12 @@
  * The price is in token units (1 token = 10^18 units) as a decimal string, and its basis follows the
  * access mode (PRICE_BASIS): once for a download, per compute job, per call.
  */
-import { W3aiError } from '@w3ai/protocol'
+import { ACCESS_MODES, LISTING_KINDS, W3aiError, type AccessMode, type ListingKind } from '@w3ai/protocol'
 import { validateCard, type Card } from './card.js'
 import { array, cid, fail, object, oneOf, text } from './check.js'
 
-export const LISTING_KINDS = ['model', 'dataset', 'app'] as const
-export type ListingKind = (typeof LISTING_KINDS)[number]
-
-export const ACCESS_MODES = ['download', 'compute-only', 'per-call'] as const
-export type AccessMode = (typeof ACCESS_MODES)[number]
+// The kinds and access modes are the wire's (@w3ai/protocol's market contracts).
+export { ACCESS_MODES, LISTING_KINDS, type AccessMode, type ListingKind }
 
 /** The access modes each kind may be sold under (see the module comment for why). */
 export const ACCESS_BY_KIND: Readonly<Record<ListingKind, readonly AccessMode[]>> = {

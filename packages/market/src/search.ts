@@ -6,7 +6,8 @@
  * Refusals are MARKET_INVALID_QUERY naming the field, and INVALID_CURSOR for a malformed cursor.
  */
 import { fail, object, oneOf, text } from './check.js'
-import { ACCESS_MODES, LISTING_KINDS, TAG_PATTERN, licenceOf, LICENCES, type AccessMode, type Licence, type ListingKind } from './listing.js'
+import { ACCESS_MODES, LISTING_KINDS, type AccessMode, type ListingKind } from '@w3ai/protocol'
+import { licenceOf, LICENCES, TAG_PATTERN, type Licence } from './listing.js'
 
 export const SEARCH_LIMITS = { q: 200, defaultLimit: 20, maxLimit: 100, cursor: 512, maxRating: 5 } as const
 
