@@ -51,4 +51,6 @@ export const HUB_DEFAULTS = {
   },
   /** How often a hub looks for pending transfers past their timeout. */
   ledgerExpiryIntervalMs: 1000,
+  /** How often a hub closes market orders past their deadline (refunds, allowance settlements). */
+  marketSweepIntervalMs: 1000,
 } as const

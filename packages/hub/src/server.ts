@@ -24,6 +24,7 @@ import type { NetworkParameters } from './domains/governance/parameters.js'
 import { governancePlugin } from './domains/governance/plugin.js'
 import type { HeartbeatRoutesOptions } from './domains/nodes/heartbeat.js'
 import { ledgerPlugin } from './domains/ledger/plugin.js'
+import { marketPlugin } from './domains/market/plugin.js'
 import { nodesPlugin } from './domains/nodes/plugin.js'
 import { NodeStore } from './domains/nodes/store.js'
 import { pipelinePlugin } from './domains/pipeline/plugin.js'
@@ -136,6 +137,7 @@ export function createHub(options: HubOptions): Hub {
     await http.register(ledgerPlugin, { ledger: d.ledger, accounts: d.accounts })
     await http.register(billingPlugin, { quotes: d.quotes })
     await http.register(stakingPlugin, { staking: d.staking })
+    await http.register(marketPlugin, { market: d.market, orders: d.marketOrders, accounts: d.accounts })
     await installDashboard(http, config.webRoot)
 
     life.add('http', {
@@ -160,6 +162,7 @@ export function createHub(options: HubOptions): Hub {
     life.add('serving', d.serving)
     life.add('federated', d.coordinator)
     life.add('governance', d.governanceUpkeep)
+    life.add('market', d.marketUpkeep)
     if (config.billing.enabled) life.add('storage payments', d.storageRewardsUpkeep)
   }
 

@@ -39,16 +39,16 @@ export type OrderRole = (typeof ORDER_ROLES)[number]
 export const MAX_MARKET_BODY_BYTES = 64 * 1024
 /** The card as JSON, at most this many bytes (MARKET_BAD_LISTING otherwise). */
 export const MAX_CARD_BYTES = 32 * 1024
-export const MAX_LISTING_TAGS = 16
-export const MAX_LISTING_VERSIONS = 1000
+export const MAX_LISTING_TAGS = 10
+export const MAX_LISTING_VERSIONS = 100
 export const MAX_TITLE_LENGTH = 120
-export const MAX_DESCRIPTION_LENGTH = 5000
+export const MAX_DESCRIPTION_LENGTH = 4000
 export const MAX_REVIEW_TEXT_LENGTH = 2000
 export const MAX_SEARCH_TEXT_LENGTH = 200
 /** Calls one per-call order may prepay. */
 export const MAX_ORDER_CALLS = 1_000_000
-/** Listing prices, in units: at least 1 unit, at most 10^6 tokens (MARKET_PRICE_OUT_OF_BOUNDS otherwise). */
-export const MARKET_PRICE_MIN = '1'
+/** Listing prices, in units: from 10^-6 token (so the governed fee never rounds to nothing) to 10^6 tokens (MARKET_PRICE_OUT_OF_BOUNDS otherwise; @w3ai/market's MARKET_PRICE_BOUNDS). */
+export const MARKET_PRICE_MIN = (10n ** 12n).toString()
 export const MARKET_PRICE_MAX = (10n ** 24n).toString()
 /** How long the seller has to fulfil a download (or the buyer to use a compute-only order) unless the buyer names another. */
 export const DEFAULT_ORDER_DEADLINE_MS = 24 * 3600_000

@@ -32,6 +32,7 @@ import { buildGovernance } from './governance/build.js'
 import { buildStaking } from './staking/build.js'
 import { LedgerService } from './ledger/service.js'
 import { SqlLedgerStore } from './ledger/store.js'
+import { buildMarket } from './market/build.js'
 import { Liveness } from './nodes/liveness.js'
 import { NodeService } from './nodes/service.js'
 import { NodeStore } from './nodes/store.js'
@@ -211,7 +212,8 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   const governance = buildGovernance({ db, bus, networkKey, settings: config.governance, onError })
   const staking = buildStaking({ db, bus, ledger, parameters: governance.parameters, nodeExists: (id) => nodeStore.exists(id), settings: config.staking, billing: config.billing, onError, log: infra.log })
   const storageRewards = buildStorageRewards({ db, ledger, parameters: governance.parameters, epochMs: config.storage.epochMs, durationHours: config.storage.durationHours, onError, log: infra.log })
-  return { ...governance, ...staking, ...storageRewards, quotes: billing.quotes, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
+  const market = buildMarket({ db, ledger, fees: () => billing.prices.settlement(), readable: (cid, accountId) => objects.readableBy(cid, accountId), grantRead: (cid, accountId, key, by) => objects.share(cid, accountId, key, by), publish: (e) => bus.publish(e), sweepIntervalMs: HUB_DEFAULTS.marketSweepIntervalMs, onError })
+  return { ...governance, ...staking, ...storageRewards, ...market, quotes: billing.quotes, accounts, nodes, liveness, maintenance, storage, router, jobs, serving, audience, datasets, federated, coordinator, pipelines, ledger }
 }
 
 export type Domains = ReturnType<typeof buildDomains>

@@ -1,7 +1,7 @@
 /**
  * Who may see which event: network events (`node.*`, `params.updated`, `governance.updated`) go to every subscriber; events about an
  * account's objects (`job.updated`, `deployment.updated`, `fl.updated`, `pipeline.updated`) only
- * to that account's signed subscriptions. Any other event is withheld until it is classified here.
+ * to that account's signed subscriptions (`market.order.updated` to its buyer's and its seller's). Any other event is withheld until it is classified here.
  */
 import type { HubEvent } from '@w3ai/protocol'
 
@@ -13,7 +13,7 @@ export interface OwnerLookups {
   pipeline: (pipelineId: string) => Promise<string | undefined>
 }
 
-export type Audience = { kind: 'public' } | { kind: 'account'; accountId: string } | { kind: 'none' }
+export type Audience = { kind: 'public' } | { kind: 'account'; accountId: string } | { kind: 'accounts'; accountIds: readonly string[] } | { kind: 'none' }
 
 const CACHE_SIZE = 10_000
 
@@ -26,6 +26,8 @@ export class EventAudience {
   /** Who may receive this event. */
   async of(event: HubEvent): Promise<Audience> {
     if (event.type.startsWith('node.') || event.type === 'params.updated' || event.type === 'governance.updated') return { kind: 'public' }
+    // A market order concerns two accounts, both named in the event.
+    if (event.type === 'market.order.updated') return { kind: 'accounts', accountIds: [event.buyer, event.seller] }
     const owner =
       event.type === 'job.updated' ? await this.owner(`j:${event.jobId}`, () => this.lookups.job(event.jobId))
       : event.type === 'deployment.updated' ? await this.owner(`d:${event.deploymentId}`, () => this.lookups.deployment(event.deploymentId))
@@ -50,5 +52,6 @@ export class EventAudience {
 /** Whether a subscriber (an account id, or undefined when unsigned) may receive an event for this audience. */
 export function mayReceive(audience: Audience, subscriber: string | undefined): boolean {
   if (audience.kind === 'public') return true
+  if (audience.kind === 'accounts') return subscriber !== undefined && audience.accountIds.includes(subscriber)
   return audience.kind === 'account' && audience.accountId === subscriber
 }
