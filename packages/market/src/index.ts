@@ -14,7 +14,7 @@
  *   seeded shop generator, recall@k against the popularity baseline, and an ONNX model to serve.
  *
  * Refusals are W3aiErrors: MARKET_INVALID_LISTING, MARKET_PRICE_OUT_OF_BOUNDS, MARKET_INVALID_CARD,
- * MARKET_INVALID_QUERY (INVALID_CURSOR for a malformed cursor), MARKET_INVALID_PARAM,
+ * MARKET_INVALID_QUERY (INVALID_CURSOR for a malformed cursor), MARKET_INVALID_PARAM, MARKET_VERSION_EXISTS,
  * COMPUTE_MODEL_INVALID (not ONNX) and COMPUTE_BAD_DATASET (an unreadable purchase history).
  * The browser-safe part (no onnx-proto) is also at `@w3ai/market/portable`.
  *

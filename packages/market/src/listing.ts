@@ -118,13 +118,15 @@ export function validateVersion(value: unknown, field = 'version'): ListingVersi
   return out
 }
 
-/** A version history with `next` appended; its CID and label must be new to the listing. */
+/** A version history with `next` appended; its CID must be new (MARKET_INVALID_LISTING), its label too (MARKET_VERSION_EXISTS). */
 export function appendVersion(versions: readonly ListingVersion[], next: unknown): ListingVersion[] {
   const field = `versions[${versions.length}]`
   if (versions.length >= LISTING_LIMITS.versions) fail('MARKET_INVALID_LISTING', 'versions', `a listing holds at most ${LISTING_LIMITS.versions} versions`)
   const version = validateVersion(next, field)
-  if (versions.some((v) => v.cid === version.cid)) fail('MARKET_INVALID_LISTING', `${field}.cid`, 'is already a version of this listing')
-  if (versions.some((v) => v.label === version.label)) fail('MARKET_INVALID_LISTING', `${field}.label`, `${version.label} is already a version of this listing`)
+  const same = versions.find((v) => v.cid === version.cid)
+  if (same) fail('MARKET_INVALID_LISTING', `${field}.cid`, `is already version ${same.label} of this listing`)
+  // The code the hub answers when a seller adds a version under a name the listing has.
+  if (versions.some((v) => v.label === version.label)) fail('MARKET_VERSION_EXISTS', `${field}.label`, `${version.label} is already a version of this listing`)
   return [...versions, version]
 }
 

@@ -58,12 +58,15 @@ describe('a listing draft', () => {
     ['a version with a bad CID', { versions: [{ cid: 'Qm123', label: '1' }] }, 'versions[0].cid'],
     ['a version with a bad label', { versions: [{ cid: CID_A, label: 'v 1' }] }, 'versions[0].label'],
     ['two versions with one CID', { versions: [{ cid: CID_A, label: '1' }, { cid: CID_A, label: '2' }] }, 'versions[1].cid'],
-    ['two versions with one label', { versions: [{ cid: CID_A, label: '1' }, { cid: CID_B, label: '1' }] }, 'versions[1].label'],
     ['an unknown field', { owner: 'me' }, 'listing.owner'],
     ['an app without a card', { kind: 'app', access: 'per-call' }, 'card'],
     ['a card of another kind', { card: { kind: 'model', intendedUse: 'x', inputs: [], outputs: [] } }, 'card.kind'],
   ])('is refused with MARKET_INVALID_LISTING for %s', (_name, over, field) => {
     expect(refusal(() => validateListing(draft(over)))).toMatchObject({ code: expect.stringMatching(/^MARKET_INVALID_(LISTING|CARD)$/), field })
+  })
+
+  it('is refused with MARKET_VERSION_EXISTS for two versions of one label', () => {
+    expect(refusal(() => validateListing(draft({ versions: [{ cid: CID_A, label: '1' }, { cid: CID_B, label: '1' }] })))).toMatchObject({ code: 'MARKET_VERSION_EXISTS', field: 'versions[1].label' })
   })
 
   it('is refused when it is not an object at all', () => {
@@ -99,7 +102,7 @@ describe('version history', () => {
     const history = appendVersion([{ cid: CID_A, label: '1.0.0' }], { cid: CID_B, label: '1.1.0', notes: 'more rows' })
     expect(history.map((v) => v.label)).toEqual(['1.0.0', '1.1.0'])
     expect(refusal(() => appendVersion(history, { cid: CID_B, label: '2.0.0' }))).toMatchObject({ code: 'MARKET_INVALID_LISTING', field: 'versions[2].cid' })
-    expect(refusal(() => appendVersion(history, { cid: 'bafkqaaa' + 'a'.repeat(20), label: '1.0.0' }))).toMatchObject({ code: 'MARKET_INVALID_LISTING', field: 'versions[2].label' })
+    expect(refusal(() => appendVersion(history, { cid: 'bafkqaaa' + 'a'.repeat(20), label: '1.0.0' }))).toMatchObject({ code: 'MARKET_VERSION_EXISTS', field: 'versions[2].label' })
   })
 
   it('holds at most 100 versions', () => {
