@@ -34,3 +34,4 @@ export { LEDGER_PAGE, LedgerClient, type LedgerDownload, type LedgerPageQuery, t
 export { StakingClient, type StakeOptions } from './staking.js'
 export { GOVERNANCE_LOG_PAGE, GovernanceClient, type GovernanceWaitOptions, type ProposedChanges } from './governance.js'
 export { QuotesClient } from './quotes.js'
+export { MarketClient, newIdempotencyKey, type BuyOptions, type FulfilOutcome, type FulfilPendingOptions, type MarketOrderEvent, type MarketSearch, type PublishOptions } from './market.js'
