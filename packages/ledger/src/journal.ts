@@ -20,7 +20,39 @@ function sha256hex(text: string): string {
 /** The hash an entry must carry: sha256 hex of prev ‖ canonicalJson(entry without hash). */
 export function entryHash(entry: Omit<JournalEntry, 'hash'> & { hash?: string }): string {
   const { hash: _hash, ...body } = entry
-  return sha256hex(entry.prev + canonicalJson(body))
+  return sha256hex(entry.prev + entryJson(body))
+}
+
+/** The fields of an entry's hashed body in canonical order (RFC 8785 sorts keys by UTF-16 code units). */
+const ENTRY_KEYS = ['action', 'amount', 'at', 'credit', 'debit', 'kind', 'memo', 'pending', 'pendingId', 'prev', 'seq', 'transferId'] as const
+/** In a unicode regex a surrogate pair is one code point: this matches lone surrogates only. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+/**
+ * canonicalJson of an entry's body, byte for byte, written straight out for the usual shape
+ * (exactly the twelve fields, each a string, a finite number, a boolean or null: JCS prints
+ * those as JSON.stringify does) without the general canonicalizer's sorting and walking; any
+ * other shape, as a tampered or odd entry from a download may have, goes through canonicalJson.
+ * Hashing every entry is the engine's and the verifier's largest cost per transfer.
+ */
+export function entryJson(body: Record<string, unknown>): string {
+  if (Object.keys(body).length !== ENTRY_KEYS.length) return canonicalJson(body)
+  let out = '{'
+  for (const key of ENTRY_KEYS) {
+    const v = body[key]
+    if (!Object.hasOwn(body, key)) return canonicalJson(body)
+    let text: string
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return canonicalJson(body)
+      text = JSON.stringify(v)
+    } else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null) {
+      text = JSON.stringify(v)
+    } else {
+      return canonicalJson(body)
+    }
+    out += `${out.length === 1 ? '' : ','}"${key}":${text}`
+  }
+  return `${out}}`
 }
 
 /** The next entry after `prev` (seq and hash of the entry before it): fills in seq, prev and hash. */
