@@ -13,6 +13,7 @@ import { registerHubCommands } from './commands/hub.js'
 import { registerInfoCommands } from './commands/info.js'
 import { registerJobCommands } from './commands/jobs.js'
 import { registerLedgerCommands } from './commands/ledger.js'
+import { registerMarketCommands } from './commands/market.js'
 import { registerModelCommands } from './commands/model.js'
 import { registerNodeCommands } from './commands/node.js'
 import { registerPipelineCommands } from './commands/pipeline.js'
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerFaucetCommand(program)
   registerLedgerCommands(program)
   registerStakeCommands(program)
+  registerMarketCommands(program)
   return program
 }
 
