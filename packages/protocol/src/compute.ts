@@ -34,6 +34,8 @@ export const JobSubmitSchema = Type.Object(
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
     /** Your account's x25519 key (base64url): the node seals the result to it, so the hub stores `{ sealed }` it cannot read; verify must be 1. */
     sealTo: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' })),
+    /** A compute-only market order of yours: the job may read its data (the seller wraps the key to the job's nodes); sealTo is required. */
+    order: Type.Optional(Type.String({ pattern: '^o_[0-9a-f]{16}$' })),
   },
   { additionalProperties: false },
 )
@@ -63,6 +65,19 @@ export const JobCandidatesSchema = Type.Object({
   candidates: Type.Array(Type.Object({ nodeId: Type.String(), encryptionKey: Type.String() })),
 })
 export type JobCandidates = Static<typeof JobCandidatesSchema>
+
+/** A buyer's job on data you sold compute on, awaiting its key wrapped to the job's nodes. */
+export const KeyRequestSchema = Type.Object({
+  jobId: JobIdSchema,
+  orderId: Type.String(),
+  executor: Type.String(),
+  cid: CidSchema,
+  replicas: Type.Integer(),
+  candidates: Type.Array(Type.Object({ nodeId: Type.String(), encryptionKey: Type.String() })),
+})
+export type KeyRequest = Static<typeof KeyRequestSchema>
+export const KeyRequestListSchema = Type.Object({ requests: Type.Array(KeyRequestSchema) })
+export type KeyRequestList = Static<typeof KeyRequestListSchema>
 
 export const JobKeysSchema = Type.Object(
   {

@@ -134,6 +134,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     assignmentTimeoutMs: Math.min(5000, leaseMs),
     strandedFailAfterMs: HUB_DEFAULTS.strandedFailAfterMs,
     onWrongResult: (jobId, nodeId) => staking.staking.slashForWrongResult(jobId, nodeId),
+    market: { computeGrant: (orderId) => market.marketOrders.computeGrant(orderId), completeCompute: (orderId) => market.marketOrders.completeCompute(orderId) },
     // Announced on the hub where the job changed (the bus carries it to the others), so the
     // pipeline a job belongs to is announced once too, not once per hub that hears of it.
     announce: (jobId) => {
@@ -163,6 +164,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
     cacheMs: HUB_DEFAULTS.servingCacheMs,
     spareCandidates: 2,
     ...(billing.servingBilling === undefined ? {} : { billing: billing.servingBilling }),
+    market: { order: (accountId, orderId) => market.marketOrders.view(accountId, orderId), consumeCall: (orderId, requestId) => market.marketOrders.consumeCall(orderId, requestId) },
     onError,
   })
   const trainings = new TrainingStore(db)

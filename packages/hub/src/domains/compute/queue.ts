@@ -32,6 +32,10 @@ export interface NewJob {
   status?: 'queued' | 'awaiting-keys'
   /** The x25519 key the node seals the result to (the owner's); absent: a plain result. */
   sealTo?: string
+  /** A job on a compute-only purchase: the order, and the seller who wraps `providedCid`'s key to its nodes. */
+  grant?: { orderId: string; provider: string; providedCid: string }
+  /** The nodes chosen at submission, each with its x25519 key (the provider wraps to them). */
+  candidates?: Array<{ nodeId: string; encryptionKey: string }>
 }
 
 export interface LeasedTask {
@@ -66,8 +70,12 @@ export class TaskQueue {
     const ids = Array.from({ length: replicas }, newTaskId)
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO jobs (id, owner, executor, spec, priority, replicas, inputs, tolerance, status, seal_to) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10)`,
-        [job.id, job.owner, job.executor, JSON.stringify(job.spec ?? null), job.priority ?? 0, replicas, JSON.stringify(job.inputs ?? {}), job.tolerance ?? 0, job.status ?? 'queued', job.sealTo ?? null],
+        `INSERT INTO jobs (id, owner, executor, spec, priority, replicas, inputs, tolerance, status, seal_to, order_id, provider, provided_cid, candidates)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb)`,
+        [
+          job.id, job.owner, job.executor, JSON.stringify(job.spec ?? null), job.priority ?? 0, replicas, JSON.stringify(job.inputs ?? {}), job.tolerance ?? 0, job.status ?? 'queued', job.sealTo ?? null,
+          job.grant?.orderId ?? null, job.grant?.provider ?? null, job.grant?.providedCid ?? null, job.candidates === undefined ? null : JSON.stringify(job.candidates),
+        ],
       )
       for (let r = 0; r < replicas; r++) {
         await tx.query(
@@ -185,6 +193,31 @@ export class TaskQueue {
         await tx.query('UPDATE tasks SET assigned_node = $3 WHERE job_id = $1 AND replica = $2 AND status = $4', [jobId, replica, nodeId, 'queued'])
       }
       return true
+    })
+  }
+
+  /**
+   * Records wrapped input keys of a job still awaiting them (two parties may wrap: the owner its
+   * inputs, a provider the input it sells compute on); the nodes now holding a key for every
+   * input. A key sent again for the same node and input replaces nothing.
+   */
+  async addKeys(jobId: string, keys: Array<{ nodeId: string; cid: string; wrappedKey: unknown }>): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const j = await tx.query<{ inputs: Record<string, string> }>(`SELECT inputs FROM jobs WHERE id = $1 AND status = 'awaiting-keys' FOR UPDATE`, [jobId])
+      const row = j.rows[0]
+      if (row === undefined) return []
+      await tx.query(
+        `INSERT INTO job_keys (job_id, node_id, object_cid, wrapped_key)
+         SELECT $1, node_id, cid, wrapped_key FROM jsonb_to_recordset($2::jsonb) AS k(node_id text, cid text, wrapped_key jsonb)
+         ON CONFLICT DO NOTHING`,
+        [jobId, JSON.stringify(keys.map((k) => ({ node_id: k.nodeId, cid: k.cid, wrapped_key: k.wrappedKey })))],
+      )
+      const need = new Set(Object.values(row.inputs)).size
+      const r = await tx.query<{ node_id: string }>(
+        'SELECT node_id FROM job_keys WHERE job_id = $1 GROUP BY node_id HAVING count(DISTINCT object_cid) >= $2 ORDER BY node_id',
+        [jobId, need],
+      )
+      return r.rows.map((k) => k.node_id)
     })
   }
 

@@ -5,6 +5,7 @@ import {
   JobCandidatesSchema,
   JobIdSchema,
   JobKeysSchema,
+  KeyRequestListSchema,
   JobListSchema,
   JobSchema,
   JobSubmitSchema,
@@ -48,6 +49,16 @@ export const jobRoutes: FastifyPluginAsync<ComputePluginOptions> = async (app, {
       const owner = accountOf(request)
       await accounts.requireAccount(owner)
       return reply.status(201).send(await jobs.submit(owner, request.body))
+    },
+  )
+
+  app.get(
+    '/jobs/key-requests',
+    { config: signed, schema: { tags: ['compute'], summary: "Buyers' jobs on data you sold compute on (compute-only orders), awaiting its key wrapped to their nodes", response: { 200: KeyRequestListSchema, default: ErrorBodySchema } } },
+    async (request) => {
+      const provider = accountOf(request)
+      await accounts.requireAccount(provider)
+      return { requests: await jobs.keyRequests(provider) }
     },
   )
 

@@ -51,6 +51,26 @@ export interface JobServiceComponents {
   billing?: JobBilling
   /** A finished job still unsettled after this long is settled by the upkeep (a hub stopped between the two). */
   billingGraceMs?: number
+  /** Compute-only purchases (the market domain): the right an order gives, and its completion. */
+  market?: ComputeGrants
+}
+
+/** What the compute domain asks of the market: a compute-only order's right to run a job on its data, and its completion. */
+export interface ComputeGrants {
+  /** The order's buyer, seller and data; MARKET_ORDER_NOT_FOUND or MARKET_INVALID_STATE when it grants nothing now. */
+  computeGrant(orderId: string): Promise<{ buyer: string; seller: string; cid: string }>
+  /** The buyer's job on the order succeeded: the order is fulfilled and the seller paid. */
+  completeCompute(orderId: string): Promise<unknown>
+}
+
+/** A key request a provider answers: a buyer's job on its data awaits the data key wrapped to these nodes. */
+export interface KeyRequest {
+  jobId: string
+  orderId: string
+  executor: string
+  cid: string
+  replicas: number
+  candidates: Array<{ nodeId: string; encryptionKey: string }>
 }
 
 
@@ -104,7 +124,9 @@ export class JobService {
 
   async submit(owner: string, body: JobSubmit): Promise<JobCandidates | Job> {
     const cids = [...new Set(Object.values(body.inputs))]
-    for (const cid of cids) await this.c.objects.readableBy(cid, owner, 'Input')
+    const grant = body.order === undefined ? undefined : await this.grantFor(owner, body, cids)
+    // The purchased data is the seller's: the buyer never reads it, its key comes from the seller.
+    for (const cid of cids) if (cid !== grant?.cid) await this.c.objects.readableBy(cid, owner, 'Input')
     validateJob(body, this.executors)
     if (body.sealTo !== undefined) checkSealTo(body, await this.c.jobs.accountEncryptionKey(owner))
     const verify = body.verify ?? 1
@@ -132,7 +154,9 @@ export class JobService {
       maxAttempts: body.maxAttempts ?? 3,
       status: awaiting ? 'awaiting-keys' : 'queued',
       assignments: candidates.slice(0, replicas).map((n) => n.nodeId),
+      candidates: candidates.map((n) => ({ nodeId: n.nodeId, encryptionKey: n.encryptionKey })),
       ...(body.sealTo === undefined ? {} : { sealTo: body.sealTo }),
+      ...(grant === undefined ? {} : { grant: { orderId: body.order!, provider: grant.seller, providedCid: grant.cid } }),
     }).catch(async (err: unknown) => {
       await this.bill(id, { status: 'cancelled' })
       throw err
@@ -142,15 +166,49 @@ export class JobService {
     return this.view(owner, id)
   }
 
-  /** The owner's wrapped keys: each replica goes to a node that holds a key for every input. */
-  async provideKeys(owner: string, jobId: string, body: JobKeys): Promise<Job> {
+  /** A compute-only order's right for this submission: the owner's, naming its data as an input, sealed to the owner. */
+  private async grantFor(owner: string, body: JobSubmit, cids: readonly string[]): Promise<{ seller: string; cid: string }> {
+    if (this.c.market === undefined) throw new W3aiError('MARKET_ORDER_NOT_FOUND', `No order ${body.order}.`)
+    const grant = await this.c.market.computeGrant(body.order!)
+    if (grant.buyer !== owner) throw new W3aiError('MARKET_ORDER_NOT_FOUND', `No order ${body.order}.`)
+    if (!cids.includes(grant.cid)) throw new W3aiError('VALIDATION_FAILED', `A job on order ${body.order} must read its data (${grant.cid}) as an input.`, { cid: grant.cid })
+    if (body.sealTo === undefined) throw new W3aiError('VALIDATION_FAILED', `A job on order ${body.order} must seal its result to you (sealTo): only the result leaves the data.`)
+    return grant
+  }
+
+  /** Jobs of buyers awaiting the key of data the provider sold compute on, with the nodes to wrap it to. */
+  async keyRequests(provider: string): Promise<KeyRequest[]> {
+    const jobs = await this.c.jobs.awaitingProvider(provider)
+    return jobs.map((j) => ({ jobId: j.id, orderId: j.grant!.orderId, executor: j.executor, cid: j.grant!.providedCid, replicas: j.replicas, candidates: j.candidates ?? [] }))
+  }
+
+  /**
+   * Wrapped input keys: each replica goes to a node that holds a key for every input. The owner
+   * sends them all at once; on a compute-only purchase the owner wraps its own inputs and the
+   * seller (the provider) the data's, in either order, and the job starts once both have.
+   */
+  async provideKeys(caller: string, jobId: string, body: JobKeys): Promise<Job> {
     const job = await this.c.jobs.get(jobId)
-    if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
+    const asOwner = job?.owner === caller
+    const asProvider = job?.grant?.provider === caller
+    if (job === undefined || (!asOwner && !asProvider)) throw new W3aiError('JOB_NOT_FOUND')
     if (job.status !== 'awaiting-keys') throw new W3aiError('JOB_INVALID_STATE', `Job ${jobId} is ${job.status}, not waiting for keys.`)
     const cids = new Set(Object.values(job.inputs))
-    const byNode = new Map<string, Set<string>>()
     for (const k of body.keys) {
       if (!cids.has(k.cid)) throw new W3aiError('JOB_KEYS_INCOMPLETE', `${k.cid} is not an input of this job.`)
+      const provided = job.grant?.providedCid === k.cid
+      if (provided ? !asProvider : !asOwner) throw new W3aiError('STORAGE_ACCESS_DENIED', `The key of ${k.cid} for this job is ${provided ? "the data seller's" : "the job owner's"} to wrap.`, { cid: k.cid })
+    }
+    if (job.grant !== null) {
+      const keyed = new Set(await this.c.queue.addKeys(jobId, body.keys))
+      const order = (job.candidates ?? []).map((n) => n.nodeId)
+      const ready = [...keyed].sort((a, b) => rank(order, a) - rank(order, b))
+      if (ready.length >= job.replicas) await this.c.queue.activate(jobId, [], ready.slice(0, job.replicas))
+      this.c.announce(jobId)
+      return this.jobView(jobId)
+    }
+    const byNode = new Map<string, Set<string>>()
+    for (const k of body.keys) {
       const set = byNode.get(k.nodeId) ?? new Set<string>()
       set.add(k.cid)
       byNode.set(k.nodeId, set)
@@ -161,12 +219,18 @@ export class JobService {
     }
     await this.c.queue.activate(jobId, body.keys, ready.slice(0, job.replicas))
     this.c.announce(jobId)
-    return this.view(owner, jobId)
+    return this.jobView(jobId)
   }
 
   async view(owner: string, jobId: string): Promise<Job> {
     const job = await this.c.jobs.get(jobId)
     if (job === undefined || job.owner !== owner) throw new W3aiError('JOB_NOT_FOUND')
+    return this.jobView(jobId)
+  }
+
+  private async jobView(jobId: string): Promise<Job> {
+    const job = await this.c.jobs.get(jobId)
+    if (job === undefined) throw new W3aiError('JOB_NOT_FOUND')
     const history = (await this.c.queue.history(jobId)).map((e) => ({ at: e.at, kind: e.kind, taskId: e.taskId, nodeId: e.nodeId, detail: e.detail }))
     const results = await this.c.jobs.results(jobId)
     const verification = job.replicas > 1 && results.length > 0 ? { agreed: job.status === 'succeeded', digests: results.map((r) => r.digest) } : null
@@ -284,6 +348,7 @@ export class JobService {
       }
       if (!(await this.c.jobs.decide(job.id, 'succeeded', decided.winners[0]!.result, null))) return
       await this.bill(job.id, { status: 'succeeded', accepted: decided.winners.map((w) => w.nodeId) })
+      if (job.grant !== null) await this.c.market?.completeCompute(job.grant.orderId).catch(this.c.onError)
       return
     }
     // No majority: one more replica on a node not used yet, while the bound allows and such a node is online.
@@ -335,4 +400,10 @@ export class JobService {
     const { decided } = await this.verdictOf(job)
     await this.bill(jobId, decided === undefined ? { status: 'failed' } : { status: 'succeeded', accepted: decided.winners.map((w) => w.nodeId) })
   }
+}
+
+/** A node's place in the submission's candidate order (unknown ones last). */
+function rank(order: readonly string[], nodeId: string): number {
+  const i = order.indexOf(nodeId)
+  return i < 0 ? order.length : i
 }

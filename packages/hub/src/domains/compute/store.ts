@@ -17,6 +17,10 @@ interface RawJob {
   created_at: Date | string
   finished_at: Date | string | null
   seal_to: string | null
+  order_id: string | null
+  provider: string | null
+  provided_cid: string | null
+  candidates: Array<{ nodeId: string; encryptionKey: string }> | null
 }
 
 export interface JobRow {
@@ -34,6 +38,10 @@ export interface JobRow {
   finishedAt: string | null
   /** The owner's x25519 key its result is sealed to; null: a plain result. */
   sealTo: string | null
+  /** A job on a compute-only purchase: its order, and the seller who wraps `providedCid`'s key. */
+  grant: { orderId: string; provider: string; providedCid: string } | null
+  /** The nodes chosen at submission (kept for a provider's keys); null on older jobs. */
+  candidates: Array<{ nodeId: string; encryptionKey: string }> | null
 }
 
 const toRow = (r: RawJob): JobRow => ({
@@ -50,6 +58,8 @@ const toRow = (r: RawJob): JobRow => ({
   createdAt: new Date(r.created_at).toISOString(),
   finishedAt: r.finished_at === null ? null : new Date(r.finished_at).toISOString(),
   sealTo: r.seal_to ?? null,
+  grant: r.order_id === null || r.order_id === undefined ? null : { orderId: r.order_id, provider: r.provider!, providedCid: r.provided_cid! },
+  candidates: r.candidates ?? null,
 })
 
 const JOB_PAGES = new NewestFirst('jobs', /^j_[0-9a-f]{24}$/)
@@ -115,6 +125,12 @@ export class JobStore {
       [String(idleMs), limit],
     )
     return r.rows.map((row) => row.id)
+  }
+
+  /** Jobs awaiting the keys a provider (a compute-only listing's seller) is to wrap, oldest first. */
+  async awaitingProvider(provider: string, limit = 100): Promise<JobRow[]> {
+    const r = await this.db.query<RawJob>(`SELECT * FROM jobs WHERE provider = $1 AND status = 'awaiting-keys' ORDER BY created_at, id LIMIT $2`, [provider, limit])
+    return r.rows.map(toRow)
   }
 
   /** Moves node reputations: agreeing nodes up, disagreeing ones down (a moving average). */

@@ -1,4 +1,5 @@
 /** Model serving: deployments (signed by accounts), inference through the hub, and the nodes' side (signed by nodes). */
+import { randomUUID } from 'node:crypto'
 import {
   DeploymentCandidatesSchema,
   DeploymentCreateSchema,
@@ -24,6 +25,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { accountOf, nodeOf } from '../../shell/auth.js'
 import type { ServingPluginOptions } from './plugin.js'
+import type { PaidCall } from './service.js'
 
 const signed = { auth: 'signed' } as const
 const Params = Type.Object({ id: DeploymentIdSchema })
@@ -108,7 +110,7 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
         if (!DEPLOYMENT_ID.test(request.params.id)) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
         const body = request.rawBody
         if (body === undefined || body.length === 0) throw new W3aiError('VALIDATION_FAILED', 'Send the inputs as a JSON body: { "inputs": { "<name>": { "type", "dims", "data" } } }.')
-        const answer = await serving.infer(accountOf(request), request.params.id, body)
+        const answer = await serving.infer(accountOf(request), request.params.id, body, paidCall(request.headers))
         const hub = `hub;dur=${reply.elapsedTime.toFixed(2)}`
         return reply
           .status(answer.status)
@@ -144,4 +146,21 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
       return reply.status(204).send()
     },
   )
+}
+
+const ORDER_ID = /^o_[0-9a-f]{16}$/
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+/**
+ * A call paid from a per-call purchase: `x-w3ai-order` names the buyer's order and
+ * `idempotency-key` the request (a retry with the same key counts one call); without a key each
+ * request counts.
+ */
+function paidCall(headers: Record<string, string | string[] | undefined>): PaidCall | undefined {
+  const order = headers['x-w3ai-order']
+  if (order === undefined) return undefined
+  if (typeof order !== 'string' || !ORDER_ID.test(order)) throw new W3aiError('VALIDATION_FAILED', 'x-w3ai-order must name an order (o_ and 16 hex digits).')
+  const key = headers['idempotency-key']
+  if (key !== undefined && (typeof key !== 'string' || !REQUEST_ID.test(key))) throw new W3aiError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 64 letters, digits, _ or -.')
+  return { orderId: order, requestId: typeof key === 'string' ? key : randomUUID() }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
 import { signRequest, type Identity } from '@w3ai/crypto'
-import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type JobExecutor, type DeploymentList, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
+import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type JobExecutor, type DeploymentList, type Order, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../storage/object-store.js'
 import type { PageRequest } from '../../infra/paging.js'
 import type { JobStore } from '../compute/store.js'
@@ -38,6 +38,22 @@ export interface ServingComponents {
   executors?: ExecutorDescriptors
   /** Pay per answered inference (billing on); absent: inference is free. */
   billing?: ServingBilling
+  /** Per-call market purchases: a buyer calls the seller's deployment of the model it bought. */
+  market?: PaidCalls
+}
+
+/** What serving asks of the market: a per-call order and counting its calls. */
+export interface PaidCalls {
+  /** The order as its buyer or seller sees it (MARKET_ORDER_NOT_FOUND otherwise). */
+  order(accountId: string, orderId: string): Promise<Pick<Order, 'buyer' | 'seller' | 'mode' | 'cid'>>
+  /** Counts one call, once per request id (MARKET_ALLOWANCE_EXHAUSTED, MARKET_INVALID_STATE when it takes none). */
+  consumeCall(orderId: string, requestId: string): Promise<unknown>
+}
+
+/** A call paid from a per-call purchase: the buyer's order and the request's id (a retry with the same id counts once). */
+export interface PaidCall {
+  orderId: string
+  requestId: string
 }
 
 export interface InferAnswer {
@@ -182,20 +198,37 @@ export class ServingService {
   }
 
   /** Forwards one inference request to a ready replica (another one if it fails); the node's answer is passed back as is. */
-  async infer(owner: string, id: string, body: Buffer): Promise<InferAnswer> {
+  /**
+   * Runs inference on a deployment: its owner's, or, with `call`, the deployment of a model the
+   * caller bought per call from the deployment's owner (one call of the allowance counted before
+   * any node sees the request; the owner pays the nodes, as for its own calls).
+   */
+  async infer(caller: string, id: string, body: Buffer, call?: PaidCall): Promise<InferAnswer> {
     const target = await this.target(id)
-    if (target === undefined || target.row.owner !== owner) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    if (target === undefined) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    if (target.row.owner !== caller) await this.checkPaidCall(caller, target.row, call)
     if (target.row.status !== 'active') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${target.row.status}.`)
     const ready = target.replicas.filter((r) => r.state === 'ready' && r.nodeStatus === 'online' && r.endpoint !== '')
     if (ready.length === 0) throw new W3aiError('DEPLOYMENT_NOT_READY')
+    if (target.row.owner !== caller) await this.c.market!.consumeCall(call!.orderId, call!.requestId)
     const ordered = ready.map((r) => ({ r, load: (this.inflight.get(r.nodeId) ?? 0) + Math.random() * 0.5 })).sort((a, b) => a.load - b.load)
     // Held before any node sees the request; paid to the node that answers, released otherwise.
-    const hold = await this.c.billing?.hold(owner, id, ready.map((r) => r.nodeId))
+    const hold = await this.c.billing?.hold(target.row.owner, id, ready.map((r) => r.nodeId))
     let answeredBy: string | undefined
     try {
       return await this.tryReplicas(id, body, ordered.map((o) => o.r), (nodeId) => (answeredBy = nodeId))
     } finally {
       await this.c.billing?.close(hold, answeredBy)
+    }
+  }
+
+  /** A caller other than the owner needs a per-call order of theirs for this deployment's model, sold by its owner. */
+  private async checkPaidCall(caller: string, row: { owner: string; model: string }, call: PaidCall | undefined): Promise<void> {
+    if (call === undefined || this.c.market === undefined) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    const order = await this.c.market.order(caller, call.orderId)
+    if (order.buyer !== caller) throw new W3aiError('MARKET_ORDER_NOT_FOUND', `No order ${call.orderId} of yours.`)
+    if (order.mode !== 'per-call' || order.seller !== row.owner || order.cid !== row.model) {
+      throw new W3aiError('MARKET_INVALID_STATE', `Order ${call.orderId} (${order.mode}) pays for no calls of this deployment.`, { mode: order.mode })
     }
   }
 
