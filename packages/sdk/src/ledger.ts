@@ -93,33 +93,40 @@ export class LedgerClient {
   }
 
   /**
-   * Reads blocks and the journal up to the last block between two reads of every account, and
-   * answers when the two reads agree: every committed batch changes at least two accounts, so
-   * equal reads mean nothing was committed in between and the parts describe one ledger. A ledger
-   * that moved meanwhile is read again, into a fresh sink (up to `attempts` times, default 5; the
-   * last read is answered whatever it holds).
+   * Reads every block, then every account, then asks for blocks past the last one: none means no
+   * batch committed while the accounts were read (each batch commits with its block), so they are
+   * the ledger as of that block; new blocks are taken in and the accounts read again (up to
+   * `attempts` reads, default 5; the last is answered whatever it holds). The journal is read
+   * last, up to the last block's entry: entries never change once written. Only the accounts read
+   * must fall between two commits, not the whole download.
    */
   private async snapshot<T>(sink: () => LedgerSink<T>, attempts = 5): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const into = sink()
-      const before = await this.allAccounts()
-      let head = 0
-      for (let after = 0; ; ) {
-        const page = await this.blocks({ after, limit: LEDGER_PAGE })
+    const into = sink()
+    const tip = { height: 0, seq: 0 }
+    const moreBlocks = async (): Promise<boolean> => {
+      let any = false
+      for (;;) {
+        const page = await this.blocks({ after: tip.height, limit: LEDGER_PAGE })
         into.addBlocks(page)
-        if (page.length > 0) head = page[page.length - 1]!.lastSeq
-        if (page.nextCursor === null) break
-        after = Number(page.nextCursor)
+        const last = page[page.length - 1]
+        if (last !== undefined) {
+          any = true
+          tip.height = last.height
+          tip.seq = last.lastSeq
+        }
+        if (page.nextCursor === null || last === undefined) return any
       }
-      for (let after = 0; after < head; ) {
-        const page = await this.journal({ after, limit: LEDGER_PAGE })
-        into.addEntries(page.filter((e) => e.seq <= head))
-        if (page.nextCursor === null || page.length === 0) break
-        after = Number(page.nextCursor)
-      }
-      const accounts = await this.allAccounts()
-      if (attempt >= attempts || sameAccounts(before, accounts)) return into.done(accounts)
     }
+    await moreBlocks()
+    let accounts = await this.allAccounts()
+    for (let attempt = 1; attempt < attempts && (await moreBlocks()); attempt++) accounts = await this.allAccounts()
+    for (let after = 0; after < tip.seq; ) {
+      const page = await this.journal({ after, limit: LEDGER_PAGE })
+      into.addEntries(page.filter((e) => e.seq <= tip.seq))
+      if (page.nextCursor === null || page.length === 0) break
+      after = Number(page.nextCursor)
+    }
+    return into.done(accounts)
   }
 
   /** Every account, in id order. */
@@ -132,13 +139,4 @@ export class LedgerClient {
       cursor = page.nextCursor
     }
   }
-}
-
-/** True when two reads of every account hold the same sums. */
-function sameAccounts(a: readonly Account[], b: readonly Account[]): boolean {
-  if (a.length !== b.length) return false
-  return a.every((x, i) => {
-    const y = b[i]!
-    return x.id === y.id && x.debitsPosted === y.debitsPosted && x.creditsPosted === y.creditsPosted && x.debitsPending === y.debitsPending && x.creditsPending === y.creditsPending
-  })
 }
