@@ -118,4 +118,35 @@ describe.each(backends())('ledger service on %s', (backend) => {
       await home.cleanup()
     }
   })
+
+  it('never answers from sums another hub has changed since: no double spend, refusals and retried ids rest on the rows', async () => {
+    const home = await tempHome()
+    const second = url === undefined ? db : await openDatabase({ home: home.dir, databaseUrl: url })
+    const other = service(second)
+    const send = (hub: LedgerService, id: string, amount: bigint, debit = 'user:a_cached') => hub.transfer([{ id, debit, credit: 'user:a_cached2', amount, kind: 'transfer' }]).then((r) => r[0]!.code)
+    try {
+      await other.start()
+      await ledger.transfer([{ id: 'cached-fund', debit: 'treasury', credit: 'user:a_cached', amount: 100n, kind: 'reward' }])
+      expect(await send(ledger, 'cached-1', 1n)).toBe('ok') // this hub now holds user:a_cached at 99
+      expect(await send(other, 'cached-drain', 99n)).toBe('ok')
+      expect(await send(ledger, 'cached-double', 50n)).toBe('LEDGER_INSUFFICIENT_FUNDS')
+      await other.transfer([{ id: 'cached-refill', debit: 'treasury', credit: 'user:a_cached', amount: 30n, kind: 'reward' }])
+      expect(await send(ledger, 'cached-spend', 30n)).toBe('ok') // refused by the held sums (0), applied on the rows (30)
+      expect(await send(ledger, 'cached-spend', 30n)).toBe('exists')
+      await ledger.transfer([{ id: 'cached-fund-2', debit: 'treasury', credit: 'user:a_cached', amount: 10n, kind: 'reward' }])
+      expect(await send(ledger, 'cached-again', 4n)).toBe('ok')
+      expect(await send(ledger, 'cached-again', 4n)).toBe('exists') // the held sums would allow it again: the stored id answers
+      expect(await send(other, 'cached-again', 4n)).toBe('exists')
+      const p = await other.pending({ id: 'cached-hold', debit: 'user:a_cached', credit: 'escrow:cached', amount: 5n, kind: 'escrow', timeoutMs: 60_000 })
+      expect(p.code).toBe('ok')
+      expect((await ledger.post('cached-post', 'cached-hold')).code).toBe('ok')
+      expect(balanceOf((await ledger.balanceOf('user:a_cached'))!)).toBe(100n - 1n - 99n + 30n - 30n + 10n - 4n - 5n)
+      const report = await verify(db)
+      expect(report.problems).toEqual([])
+    } finally {
+      await other.stop()
+      if (second !== db) await second.close()
+      await home.cleanup()
+    }
+  })
 })

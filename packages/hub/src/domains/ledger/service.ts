@@ -1,6 +1,7 @@
 /**
  * The ledger service: every write goes through one batcher, so concurrent requests become one
- * transaction, one block and one signature (group commit); the rules of money live in
+ * transaction, one block and one signature (group commit), written in one round trip when the
+ * accounts are in the service's cache (see cache.ts and applyOptimistic); the rules of money live in
  * @w3ai/ledger's engine, the rules of who may ask for what live here. Other domains (settlement,
  * staking) call transfer / pending / post / void / balanceOf; wallets come through the routes.
  */
@@ -15,9 +16,11 @@ import {
   commitExpiry,
   genesisBatch,
   ledgerKeys,
+  memoryView,
   parseUnits,
   sealBlock,
   type Account,
+  type BlockBody,
   type StoredTransfer,
   type TransferInput,
   type TransferKind,
@@ -27,6 +30,7 @@ import { W3aiError, type ErrorCode, type JournalPage, type LedgerAccountPage, ty
 import type { LedgerSettings } from '../../config.js'
 import { Batcher } from '../../infra/batcher.js'
 import { decodeCursor, encodeCursor } from '../../infra/paging.js'
+import { LedgerCache } from './cache.js'
 import type { WalletTransferBody } from './schemas.js'
 import type { SqlLedgerStore, SqlLedgerTx } from './store.js'
 
@@ -61,6 +65,8 @@ const OWNED = /^(user|node):((?:a|n)_[0-9a-f]{20})$/
 const ACCOUNT_ID = /^[A-Za-z0-9_.:-]{1,80}$/
 /** Known ledger accounts are remembered (accounts are never removed) up to this many. */
 const KNOWN_MAX = 200_000
+/** Lock-free tries of a batch whose head moved under it (another writer) before it takes the lock. */
+const HEAD_RETRIES = 3
 
 /** The HTTP-facing answer for a transfer result: its transfer, or the refusal as a W3aiError. */
 export function outcomeOf(r: TransferResult | undefined): TransferOutcome {
@@ -72,6 +78,7 @@ export function outcomeOf(r: TransferResult | undefined): TransferOutcome {
 export class LedgerService {
   private readonly batcher: Batcher<Item, ItemResult>
   private readonly known = new Set<string>()
+  private readonly cache = new LedgerCache()
   private timer: NodeJS.Timeout | undefined
   private sweeping = false
 
@@ -224,9 +231,62 @@ export class LedgerService {
     this.known.add(id)
   }
 
-  /** One batch: one transaction holding the ledger lock, one block, one signature. */
+  /**
+   * One batch: one block, one signature. Faucet items (their cap is summed under the lock) take
+   * the locked path; the others are computed from the cache, or from one lock-free read, and
+   * written with one call that checks the head (`applyOptimistic`).
+   */
   private async commit(items: Item[]): Promise<ItemResult[]> {
-    return this.c.store.transaction(async (tx) => {
+    if (items.some((item) => item.cap !== undefined)) return this.commitLocked(items)
+    const results = await this.applyOptimistic(items.flatMap((item) => item.transfers))
+    let next = 0
+    return items.map((item) => {
+      const mine = results.slice(next, next + item.transfers.length)
+      next += item.transfers.length
+      return mine
+    })
+  }
+
+  /**
+   * Applies a batch without holding the lock while it is computed: from the cache when it holds
+   * everything the batch reads, else from one lock-free read; then one ledger_append, written only
+   * if the journal still ends at the head the batch was computed from. The cache knows no transfer
+   * ids but open pendings', so a batch from it that is not all 'ok' (a refusal, an 'exists', an id
+   * the database may already hold) is computed again from a read: a refusal or an idempotent
+   * answer always rests on the rows themselves. An id already stored that the cache took for new
+   * makes the write fail on its primary key; that batch, a batch whose head keeps moving (another
+   * hub writing) and any failed write go through the locked path, which reads under the lock.
+   */
+  private async applyOptimistic(batch: TransferInput[]): Promise<TransferResult[]> {
+    for (let moved = 0; moved < HEAD_RETRIES; ) {
+      const cached = this.cache.view(batch)
+      let outcome = cached === undefined ? undefined : applyBatch(cached, batch, new Date())
+      if (outcome === undefined || outcome.results.some((r) => r.code !== 'ok')) {
+        const rows = await this.c.store.read(ledgerKeys(batch))
+        this.cache.absorb(rows)
+        outcome = applyBatch(memoryView(rows.head, rows.accounts, rows.transfers), batch, new Date())
+        if (outcome.block === null) return outcome.results
+      }
+      let written: boolean
+      try {
+        written = await this.c.store.append(outcome, sealBlock(outcome.block as BlockBody, this.c.signer))
+      } catch {
+        break
+      }
+      if (written) {
+        this.cache.written(outcome)
+        return outcome.results
+      }
+      this.cache.clear()
+      moved++
+    }
+    this.cache.clear()
+    return this.applyLocked(batch)
+  }
+
+  /** A batch in one transaction holding the ledger lock (with the faucet's cap checked there). */
+  private async commitLocked(items: Item[]): Promise<ItemResult[]> {
+    return this.locked(async (tx) => {
       const refused = await this.overCap(tx, items)
       const batch = items.flatMap((item, i) => (refused.has(i) ? [] : item.transfers))
       const results = await this.apply(tx, batch)
@@ -240,11 +300,30 @@ export class LedgerService {
     })
   }
 
+  private applyLocked(batch: TransferInput[]): Promise<TransferResult[]> {
+    return this.locked((tx) => this.apply(tx, batch))
+  }
+
+  /** A locked transaction; when it fails (its commit included) the cache, which may hold its writes, is dropped. */
+  private async locked<T>(fn: (tx: SqlLedgerTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.c.store.transaction(fn)
+    } catch (err) {
+      this.cache.clear()
+      throw err
+    }
+  }
+
+  /** Reads, applies and writes a batch inside a locked transaction, keeping what it read and wrote in the cache. */
   private async apply(tx: SqlLedgerTx, batch: TransferInput[]): Promise<TransferResult[]> {
     if (batch.length === 0) return []
-    const view = await tx.load(ledgerKeys(batch))
-    const outcome = applyBatch(view, batch, new Date())
+    const rows = await tx.loadRows(ledgerKeys(batch))
+    const outcome = applyBatch(memoryView(rows.head, rows.accounts, rows.transfers), batch, new Date())
     if (outcome.block !== null) await tx.write(outcome, sealBlock(outcome.block, this.c.signer))
+    // Kept before the commit: if it fails, `locked` drops the cache (and a head that never
+    // landed would refuse the next write anyway).
+    this.cache.absorb(rows)
+    if (outcome.block !== null) this.cache.written(outcome)
     return outcome.results
   }
 
@@ -268,7 +347,7 @@ export class LedgerService {
     const { genesisTreasury, genesisFaucet } = this.c.settings
     const batch = genesisBatch({ treasury: genesisTreasury, faucet: genesisFaucet })
     if (batch.length === 0) return
-    await this.c.store.transaction(async (tx) => {
+    await this.locked(async (tx) => {
       if ((await tx.head()).seq > 0) return
       const results = await this.apply(tx, batch)
       const bad = results.find((r) => r.code !== 'ok')
@@ -281,7 +360,11 @@ export class LedgerService {
     if (this.sweeping) return
     this.sweeping = true
     try {
-      if (await this.c.store.anyDue(new Date())) await commitExpiry(this.c.store, { signer: this.c.signer })
+      if (await this.c.store.anyDue(new Date())) {
+        // The expiry moves the head: the cache would only cost the next batch a refused write.
+        const { block } = await commitExpiry(this.c.store, { signer: this.c.signer })
+        if (block !== null) this.cache.clear()
+      }
     } catch (err) {
       this.c.onError(err)
     } finally {

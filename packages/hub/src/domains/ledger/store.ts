@@ -1,10 +1,11 @@
 /**
- * SQL for the ledger, implementing @w3ai/ledger's LedgerStore. A write transaction first takes a
- * transaction-level advisory lock, so every hub on one PostgreSQL applies batches one at a time
- * (PGlite has one connection and serializes transactions itself); it then loads exactly the rows
- * the batch names in one query and writes the engine's outcome in one statement (multi-row, over
- * UNNEST arrays), so a batch of hundreds of transfers costs five round trips (BEGIN, lock, read,
- * write, COMMIT), not some per transfer.
+ * SQL for the ledger, implementing @w3ai/ledger's LedgerStore. Every write goes through
+ * ledger_append (migration 022): one statement that takes a transaction-level advisory lock, so
+ * every hub on one PostgreSQL applies batches one at a time, checks that the journal still ends
+ * where the batch begins and writes the engine's outcome (multi-row, over UNNEST arrays). A batch
+ * the service computed from the sums it keeps (or from `read`, one lock-free statement) costs one
+ * round trip; the locked path (`transaction`: BEGIN, lock, load, write, COMMIT) remains for the
+ * faucet's cap, genesis, expiry and as the fallback when the head keeps moving.
  */
 import {
   blockHash,
@@ -207,125 +208,140 @@ class SqlLedgerTx implements LedgerTx {
     return new Map(r.rows.map((row) => [row.credit, BigInt(row.taken)]))
   }
 
-  /**
-   * Loads what a batch reads in one round trip: the head, the transfers among `keys.transfers`,
-   * and the accounts among `keys.accounts` plus the debit and credit of every transfer found (a
-   * post or void needs its pending transfer's accounts). The same view as @w3ai/ledger's loadView.
-   */
+  /** Loads what a batch reads in one round trip, under the lock (see `readRows`). */
   async load(keys: LedgerKeys): Promise<LedgerReadView> {
-    // One primary-key lookup per id (LATERAL): the plan stays an index probe per key however the
-    // tables grow, where `id = ANY(...)` may scan a table whose statistics are not yet gathered.
-    const r = await this.q.query<{ seq: BigintColumn | null; hash: string | null; block: BlockRow | null; transfers: TransferRow[] | null; accounts: AccountRow[] | null }>(
-      `WITH t AS (
-         SELECT x.* FROM unnest($1::text[]) AS k(id), LATERAL (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = k.id) x
-       ), a AS (
-         SELECT x.* FROM (SELECT DISTINCT unnest($2::text[] || ARRAY(SELECT debit FROM t) || ARRAY(SELECT credit FROM t)) AS id) k,
-           LATERAL (SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = k.id) x
-       )
-       SELECT (SELECT seq FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS seq,
-              (SELECT hash FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS hash,
-              (SELECT row_to_json(b) FROM (SELECT ${BLOCK_COLUMNS} FROM ledger_blocks ORDER BY height DESC LIMIT 1) b) AS block,
-              (SELECT json_agg(t) FROM t) AS transfers,
-              (SELECT json_agg(a) FROM a) AS accounts`,
-      [keys.transfers, keys.accounts],
-    )
-    const row = r.rows[0]
-    const block = row?.block ? toBlock(row.block) : undefined
-    const head: LedgerHead = {
+    const rows = await readRows(this.q, keys)
+    return memoryView(rows.head, rows.accounts, rows.transfers)
+  }
+
+  /** The same load, with the rows themselves (the service keeps the accounts it reads). */
+  loadRows(keys: LedgerKeys): Promise<LedgerRows> {
+    return readRows(this.q, keys)
+  }
+
+  /** Writes a batch's outcome in one statement (ledger_append); under the lock the head cannot have moved. */
+  async write(outcome: BatchOutcome, block: Block): Promise<void> {
+    if (!(await append(this.q, outcome, block))) throw new Error('the ledger head moved under the ledger lock')
+  }
+}
+
+/** What a batch read: the head and the rows found. */
+export interface LedgerRows {
+  head: LedgerHead
+  accounts: Account[]
+  transfers: StoredTransfer[]
+}
+
+/**
+ * Reads the head, the transfers among `keys.transfers`, and the accounts among `keys.accounts`
+ * plus the debit and credit of every transfer found (a post or void needs its pending transfer's
+ * accounts), in one statement: one snapshot, so the rows are the ledger as of the head returned
+ * (with or without the lock). The same view as @w3ai/ledger's loadView.
+ */
+async function readRows(q: Queryable, keys: LedgerKeys): Promise<LedgerRows> {
+  // One primary-key lookup per id (LATERAL): the plan stays an index probe per key however the
+  // tables grow, where `id = ANY(...)` may scan a table whose statistics are not yet gathered.
+  const r = await q.query<{ seq: BigintColumn | null; hash: string | null; block: BlockRow | null; transfers: TransferRow[] | null; accounts: AccountRow[] | null }>(
+    `WITH t AS (
+       SELECT x.* FROM unnest($1::text[]) AS k(id), LATERAL (SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = k.id) x
+     ), a AS (
+       SELECT x.* FROM (SELECT DISTINCT unnest($2::text[] || ARRAY(SELECT debit FROM t) || ARRAY(SELECT credit FROM t)) AS id) k,
+         LATERAL (SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = k.id) x
+     )
+     SELECT (SELECT seq FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS seq,
+            (SELECT hash FROM ledger_journal ORDER BY seq DESC LIMIT 1) AS hash,
+            (SELECT row_to_json(b) FROM (SELECT ${BLOCK_COLUMNS} FROM ledger_blocks ORDER BY height DESC LIMIT 1) b) AS block,
+            (SELECT json_agg(t) FROM t) AS transfers,
+            (SELECT json_agg(a) FROM a) AS accounts`,
+    [keys.transfers, keys.accounts],
+  )
+  const row = r.rows[0]
+  const block = row?.block ? toBlock(row.block) : undefined
+  return {
+    head: {
       seq: row?.seq ? Number(row.seq) : 0,
       hash: row?.hash ?? ZERO_HASH,
       height: block?.height ?? 0,
       blockHash: block === undefined ? ZERO_HASH : blockHash(block),
-    }
-    return memoryView(head, (row?.accounts ?? []).map(toAccount), (row?.transfers ?? []).map(toTransfer))
+    },
+    accounts: (row?.accounts ?? []).map(toAccount),
+    transfers: (row?.transfers ?? []).map(toTransfer),
   }
+}
 
-  /**
-   * Writes a batch's outcome in one statement (data-modifying CTEs over arrays): opened accounts,
-   * changed sums, new transfers, closed pendings' status, journal entries and the block. Sums are
-   * written as absolute values: the lock makes this transaction the only writer since the load.
-   */
-  async write(outcome: BatchOutcome, block: Block): Promise<void> {
-    // Accounts opened by this batch are inserted (a row already there fails the batch: the lock
-    // says none can be); the others get their new sums.
-    const n = outcome.accountDeltas.filter((d) => d.created).map((d) => d.after)
-    const c = outcome.accountDeltas.filter((d) => !d.created).map((d) => d.after)
-    const t = outcome.newTransfers
-    const u = outcome.updatedTransfers
-    const j = outcome.journal
-    await this.q.query(
-      `WITH opened AS (
-         INSERT INTO ledger_accounts (id, kind, owner, debits_must_not_exceed_credits, credits_must_not_exceed_debits, debits_posted, credits_posted, debits_pending, credits_pending)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[])
-       ), changed AS (
-         UPDATE ledger_accounts SET debits_posted = ($47::numeric[])[array_position($46::text[], id)], credits_posted = ($48::numeric[])[array_position($46::text[], id)],
-           debits_pending = ($49::numeric[])[array_position($46::text[], id)], credits_pending = ($50::numeric[])[array_position($46::text[], id)]
-         WHERE id = ANY($46::text[])
-       ), transfers AS (
-         INSERT INTO ledger_transfers (id, debit, credit, amount, kind, action, status, pending_id, timeout_ms, timeout_at, memo, seq, at)
-         SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[], $13::numeric[], $14::text[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::timestamptz[], $20::text[], $21::bigint[], $22::text[])
-       ), closed AS (
-         -- id = ANY(array): with the array bound at planning, an empty or short one is an index probe, never a join over the table.
-         UPDATE ledger_transfers SET status = ($24::text[])[array_position($23::text[], id)] WHERE id = ANY($23::text[])
-       ), journal AS (
-         INSERT INTO ledger_journal (seq, transfer_id, kind, action, debit, credit, amount, pending, pending_id, memo, at, prev, hash)
-         SELECT * FROM UNNEST($25::bigint[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::numeric[], $32::bool[], $33::text[], $34::text[], $35::text[], $36::text[], $37::text[])
-       )
-       INSERT INTO ledger_blocks (height, first_seq, last_seq, last_hash, prev_block_hash, at, hub_key, signature) VALUES ($38, $39, $40, $41, $42, $43, $44, $45)`,
-      [
-        n.map((x) => x.id),
-        n.map((x) => x.kind),
-        n.map((x) => x.owner),
-        n.map((x) => x.flags.debitsMustNotExceedCredits),
-        n.map((x) => x.flags.creditsMustNotExceedDebits),
-        n.map((x) => x.debitsPosted.toString()),
-        n.map((x) => x.creditsPosted.toString()),
-        n.map((x) => x.debitsPending.toString()),
-        n.map((x) => x.creditsPending.toString()),
-        t.map((x) => x.id),
-        t.map((x) => x.debit),
-        t.map((x) => x.credit),
-        t.map((x) => x.amount.toString()),
-        t.map((x) => x.kind),
-        t.map((x) => x.action),
-        t.map((x) => x.status),
-        t.map((x) => x.pendingId),
-        t.map((x) => x.timeoutMs),
-        t.map((x) => x.timeoutAt),
-        t.map((x) => x.memo),
-        t.map((x) => x.seq),
-        t.map((x) => x.at),
-        u.map((x) => x.id),
-        u.map((x) => x.status),
-        j.map((e) => e.seq),
-        j.map((e) => e.transferId),
-        j.map((e) => e.kind),
-        j.map((e) => e.action),
-        j.map((e) => e.debit),
-        j.map((e) => e.credit),
-        j.map((e) => e.amount),
-        j.map((e) => e.pending),
-        j.map((e) => e.pendingId),
-        j.map((e) => e.memo),
-        j.map((e) => e.at),
-        j.map((e) => e.prev),
-        j.map((e) => e.hash),
-        block.height,
-        block.firstSeq,
-        block.lastSeq,
-        block.lastHash,
-        block.prevBlockHash,
-        block.at,
-        block.hubKey,
-        block.signature,
-        c.map((x) => x.id),
-        c.map((x) => x.debitsPosted.toString()),
-        c.map((x) => x.creditsPosted.toString()),
-        c.map((x) => x.debitsPending.toString()),
-        c.map((x) => x.creditsPending.toString()),
-      ],
-    )
-  }
+/**
+ * Writes a batch's outcome with one call of ledger_append (migration 022): opened accounts, new
+ * sums, new transfers, closed pendings' status, journal entries and the block, only if the
+ * journal still ends where the batch's first entry says it does (false, nothing written,
+ * otherwise). Sums are written as absolute values: the unchanged head says nothing else wrote.
+ */
+async function append(q: Queryable, outcome: BatchOutcome, block: Block): Promise<boolean> {
+  const j = outcome.journal
+  const first = j[0]
+  if (first === undefined) throw new Error('a block with no journal entries')
+  const n = outcome.accountDeltas.filter((d) => d.created).map((d) => d.after)
+  const c = outcome.accountDeltas.filter((d) => !d.created).map((d) => d.after)
+  const t = outcome.newTransfers
+  const u = outcome.updatedTransfers
+  const r = await q.query<{ ok: boolean }>(
+    `SELECT ledger_append(${Array.from({ length: 53 }, (_, i) => `$${i + 1}`).join(', ')}) AS ok`,
+    [
+      LEDGER_LOCK,
+      first.seq - 1,
+      first.prev,
+      n.map((x) => x.id),
+      n.map((x) => x.kind),
+      n.map((x) => x.owner),
+      n.map((x) => x.flags.debitsMustNotExceedCredits),
+      n.map((x) => x.flags.creditsMustNotExceedDebits),
+      n.map((x) => x.debitsPosted.toString()),
+      n.map((x) => x.creditsPosted.toString()),
+      n.map((x) => x.debitsPending.toString()),
+      n.map((x) => x.creditsPending.toString()),
+      c.map((x) => x.id),
+      c.map((x) => x.debitsPosted.toString()),
+      c.map((x) => x.creditsPosted.toString()),
+      c.map((x) => x.debitsPending.toString()),
+      c.map((x) => x.creditsPending.toString()),
+      t.map((x) => x.id),
+      t.map((x) => x.debit),
+      t.map((x) => x.credit),
+      t.map((x) => x.amount.toString()),
+      t.map((x) => x.kind),
+      t.map((x) => x.action),
+      t.map((x) => x.status),
+      t.map((x) => x.pendingId),
+      t.map((x) => x.timeoutMs),
+      t.map((x) => x.timeoutAt),
+      t.map((x) => x.memo),
+      t.map((x) => x.seq),
+      t.map((x) => x.at),
+      u.map((x) => x.id),
+      u.map((x) => x.status),
+      j.map((e) => e.seq),
+      j.map((e) => e.transferId),
+      j.map((e) => e.kind),
+      j.map((e) => e.action),
+      j.map((e) => e.debit),
+      j.map((e) => e.credit),
+      j.map((e) => e.amount),
+      j.map((e) => e.pending),
+      j.map((e) => e.pendingId),
+      j.map((e) => e.memo),
+      j.map((e) => e.at),
+      j.map((e) => e.prev),
+      j.map((e) => e.hash),
+      block.height,
+      block.firstSeq,
+      block.lastSeq,
+      block.lastHash,
+      block.prevBlockHash,
+      block.at,
+      block.hubKey,
+      block.signature,
+    ],
+  )
+  return r.rows[0]?.ok === true
 }
 
 /** Totals by account kind (units of posted balance). */
@@ -339,6 +355,22 @@ export class SqlLedgerStore implements LedgerStore {
       if (this.db.kind === 'postgres') await q.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_LOCK])
       return fn(new SqlLedgerTx(q))
     })
+  }
+
+  /**
+   * The rows a batch reads, without the lock or a transaction: one statement, so one snapshot
+   * (the ledger as of the head returned). A batch computed from them is written with `append`.
+   */
+  read(keys: LedgerKeys): Promise<LedgerRows> {
+    return readRows(this.db, keys)
+  }
+
+  /**
+   * Writes a batch computed outside the lock, in one statement and its own transaction: true when
+   * written, false (nothing written) when the journal no longer ends where the batch begins.
+   */
+  append(outcome: BatchOutcome, block: Block): Promise<boolean> {
+    return append(this.db, outcome, block)
   }
 
   async journal(after: number, limit: number): Promise<JournalEntry[]> {
