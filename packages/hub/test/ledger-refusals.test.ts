@@ -93,6 +93,13 @@ describe.each(backends())('ledger refusals on %s', (backend) => {
     }
   })
 
+  it('refuses an account page of an unknown kind', async () => {
+    for (const kind of ['users', 'USER', '', 'user;drop']) {
+      const answer = await h.call(undefined, 'GET', `/v1/ledger/accounts?kind=${encodeURIComponent(kind)}`)
+      expect([answer.status, answer.code], kind).toEqual([400, 'VALIDATION_FAILED'])
+    }
+  })
+
   it('refuses wallet requests that are unsigned or from a key without an account', async () => {
     await refused(401, 'AUTH_MISSING_SIGNATURE', () => h.call(undefined, 'POST', '/v1/wallet/transfers', { to: bob.id, amount: '1' }))
     expect((await h.call(undefined, 'GET', '/v1/wallet')).code).toBe('AUTH_MISSING_SIGNATURE')

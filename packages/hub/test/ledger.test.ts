@@ -130,6 +130,21 @@ describe.each(backends())('ledger on %s', (backend) => {
     expect(next[0]!.prev).toBe(first[4]!.hash)
   })
 
+  it('pages the accounts of one kind alone (?kind=), in id order', async () => {
+    const ids: string[] = []
+    for (let cursor: string | undefined; ; ) {
+      const page = await h.ledger.accounts({ kind: 'user', limit: 7, ...(cursor === undefined ? {} : { cursor }) })
+      expect(page.every((a) => a.kind === 'user')).toBe(true)
+      ids.push(...page.map((a) => a.id))
+      if (page.nextCursor === null) break
+      cursor = page.nextCursor
+    }
+    const all = await h.ledger.allAccounts()
+    expect(ids).toEqual(all.filter((a) => a.kind === 'user').map((a) => a.id))
+    expect(ids).toEqual(expect.arrayContaining(users.map((u) => `user:${u.id}`)))
+    expect((await h.ledger.accounts({ kind: 'treasury' })).map((a) => a.id)).toEqual(['treasury'])
+  })
+
   it('keeps the chain over a restart: genesis is not repeated and new entries link on', async () => {
     const before = await h.ledger.download()
     await h.t.restart()

@@ -56,9 +56,9 @@ export class LedgerClient {
     return listPage(page.blocks, page.nextCursor)
   }
 
-  /** Accounts in id order, a page at a time. */
-  async accounts(query: { cursor?: string; limit?: number } = {}): Promise<ListPage<LedgerAccountWire>> {
-    const page = await this.hub.request<LedgerAccountPage>('GET', '/v1/ledger/accounts', undefined, { query: { cursor: query.cursor, limit: query.limit }, unsigned: true })
+  /** Accounts in id order (of one kind when `kind` is given), a page at a time. */
+  async accounts(query: { cursor?: string; limit?: number; kind?: LedgerAccountWire['kind'] } = {}): Promise<ListPage<LedgerAccountWire>> {
+    const page = await this.hub.request<LedgerAccountPage>('GET', '/v1/ledger/accounts', undefined, { query: { cursor: query.cursor, limit: query.limit, kind: query.kind }, unsigned: true })
     return listPage(page.accounts, page.nextCursor)
   }
 

@@ -9,12 +9,14 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { accountOf, nodeOf } from '../../shell/auth.js'
 import type { LedgerPluginOptions } from './plugin.js'
 import {
+  AccountsQuerySchema,
   AfterQuerySchema,
   CursorQuerySchema,
   DEFAULT_LEDGER_PAGE,
   FaucetBodySchema,
   MAX_WALLET_BODY_BYTES,
   WalletTransferSchema,
+  type AccountsQuery,
   type AfterQuery,
   type CursorQuery,
   type FaucetBody,
@@ -97,10 +99,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerPluginOptions> = async (app,
     async (request) => ledger.blocks(afterOf(request.query), request.query.limit ?? DEFAULT_LEDGER_PAGE),
   )
 
-  app.get<{ Querystring: CursorQuery }>(
+  app.get<{ Querystring: AccountsQuery }>(
     '/accounts',
-    { schema: { tags, summary: 'Every ledger account with its four sums, in id order, a page at a time', querystring: CursorQuerySchema, response: { 200: LedgerAccountPageSchema, default: ErrorBodySchema } } },
-    async (request) => ledger.accounts(request.query.cursor, request.query.limit ?? DEFAULT_LEDGER_PAGE),
+    { schema: { tags, summary: 'Every ledger account with its four sums (or those of one ?kind=), in id order, a page at a time', querystring: AccountsQuerySchema, response: { 200: LedgerAccountPageSchema, default: ErrorBodySchema } } },
+    async (request) => ledger.accounts(request.query.cursor, request.query.limit ?? DEFAULT_LEDGER_PAGE, request.query.kind),
   )
 
   app.get(

@@ -4,7 +4,7 @@
  * rather than a schema error. Answers use @w3ai/protocol's ledger schemas.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { MAX_MEMO_LENGTH } from '@w3ai/protocol'
+import { LEDGER_ACCOUNT_KINDS, MAX_MEMO_LENGTH } from '@w3ai/protocol'
 
 const strict = { additionalProperties: false }
 
@@ -54,3 +54,14 @@ export type AfterQuery = Static<typeof AfterQuerySchema>
 
 export const CursorQuerySchema = Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 512 })), limit: Limit }, strict)
 export type CursorQuery = Static<typeof CursorQuerySchema>
+
+/** Accounts: a cursor page, optionally of one kind of account (user, node, escrow, …). */
+export const AccountsQuerySchema = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    limit: Limit,
+    kind: Type.Optional(Type.Unsafe<(typeof LEDGER_ACCOUNT_KINDS)[number]>(Type.String({ enum: [...LEDGER_ACCOUNT_KINDS], description: 'only accounts of this kind' }))),
+  },
+  strict,
+)
+export type AccountsQuery = Static<typeof AccountsQuerySchema>

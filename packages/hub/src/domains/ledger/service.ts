@@ -20,6 +20,7 @@ import {
   parseUnits,
   sealBlock,
   type Account,
+  type AccountKind,
   type BlockBody,
   type StoredTransfer,
   type TransferInput,
@@ -189,10 +190,10 @@ export class LedgerService {
     return { blocks, nextCursor: rows.length > limit && last !== undefined ? String(last.height) : null }
   }
 
-  /** Every account with its sums, in id order, a page at a time. */
-  async accounts(cursor: string | undefined, limit: number): Promise<LedgerAccountPage> {
+  /** Every account (or every one of `kind`) with its sums, in id order, a page at a time. */
+  async accounts(cursor: string | undefined, limit: number, kind?: AccountKind): Promise<LedgerAccountPage> {
     const after = cursor === undefined ? '' : (decodeCursor('ledger-accounts', cursor, [ACCOUNT_ID]) as [string])[0]
-    const rows = await this.c.store.accountsPage(after, limit + 1)
+    const rows = await this.c.store.accountsPage(after, limit + 1, kind)
     const kept = rows.slice(0, limit)
     const last = kept.at(-1)
     return { accounts: kept.map(accountToWire), nextCursor: rows.length > limit && last !== undefined ? encodeCursor('ledger-accounts', [last.id]) : null }

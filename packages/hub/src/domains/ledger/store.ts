@@ -383,9 +383,12 @@ export class SqlLedgerStore implements LedgerStore {
     return r.rows.map(toBlock)
   }
 
-  async accountsPage(after: string, limit: number): Promise<Account[]> {
+  /** Accounts with id > after (of `kind` alone when given), in id order. */
+  async accountsPage(after: string, limit: number, kind?: AccountKind): Promise<Account[]> {
     // The id column is COLLATE "C": byte order, the same on every database and in JavaScript.
-    const r = await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit])
+    const r = kind === undefined
+      ? await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit])
+      : await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id > $1 AND kind = $3 ORDER BY id LIMIT $2`, [after, limit, kind])
     return r.rows.map(toAccount)
   }
 
