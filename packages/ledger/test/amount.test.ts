@@ -58,4 +58,10 @@ describe('amounts', () => {
     expect(amountProblem(5)).toBe('LEDGER_BAD_AMOUNT')
     expect(amountProblem(MAX_AMOUNT + 1n)).toBe('LEDGER_AMOUNT_OVERFLOW')
   })
+
+  it('is importable on its own as @w3ai/ledger/amount (for the web app, without the engine)', async () => {
+    const amount = await import('@w3ai/ledger/amount')
+    expect(amount.parseTokens).toBe(parseTokens)
+    expect(amount.formatTokens(amount.parseTokens('1.5'))).toBe('1.5')
+  })
 })
