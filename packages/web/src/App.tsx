@@ -29,6 +29,7 @@ const FlPage = lazy(() => import('./components/fl/FlPage.js'))
 const PipelinesPage = lazy(() => import('./components/pipelines/PipelinesPage.js'))
 const WalletPage = lazy(() => import('./components/economy/WalletPage.js'))
 const GovernancePage = lazy(() => import('./components/economy/GovernancePage.js'))
+const MarketPage = lazy(() => import('./components/market/MarketPage.js'))
 
 export function App() {
   const live = useNetwork()
@@ -76,6 +77,7 @@ export function App() {
           <Suspense fallback={<p className="empty">Loading governance…</p>}>
             <GovernancePage governanceVersion={live.governanceVersion} streamLive={live.streamState === 'live'} />
           </Suspense>
+        ) : tab === 'market' ? (<Suspense fallback={<p className="empty">Loading the market…</p>}><MarketPage /></Suspense>
         ) : tab === 'fl' ? (
           <Suspense fallback={<p className="empty">Loading federated trainings…</p>}>
             <FlPage nodes={nodes} flVersion={live.flVersion} flStamps={live.flStamps} streamLive={live.streamState === 'live'} />

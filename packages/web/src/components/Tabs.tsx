@@ -9,6 +9,7 @@ const TABS: ReadonlyArray<{ id: Tab; label: string }> = [
   { id: 'pipelines', label: 'Pipelines' },
   { id: 'wallet', label: 'Wallet' },
   { id: 'governance', label: 'Governance' },
+  { id: 'market', label: 'Market' },
 ]
 
 export function Tabs({ tab, onSelect }: { tab: Tab; onSelect: (tab: Tab) => void }) {

@@ -1,7 +1,7 @@
 /** The dashboard tab, kept in the URL hash (`#storage`, `#jobs`, `#fl`, `#pipelines[/<id>]`, `#wallet`, `#governance`) so it survives reloads and can be linked. */
 import { useCallback, useEffect, useState } from 'react'
 
-export type Tab = 'network' | 'storage' | 'jobs' | 'fl' | 'pipelines' | 'wallet' | 'governance'
+export type Tab = 'network' | 'storage' | 'jobs' | 'fl' | 'pipelines' | 'wallet' | 'governance' | 'market'
 
 function fromHash(hash: string): Tab {
   if (hash === '#storage') return 'storage'
@@ -10,6 +10,7 @@ function fromHash(hash: string): Tab {
   if (hash === '#pipelines' || hash.startsWith('#pipelines/')) return 'pipelines'
   if (hash === '#wallet') return 'wallet'
   if (hash === '#governance') return 'governance'
+  if (hash === '#market' || hash.startsWith('#market/')) return 'market'
   return 'network'
 }
 

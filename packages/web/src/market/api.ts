@@ -1,0 +1,158 @@
+/**
+ * The hub's market API from the page. Searching, listings, reviews, the governed fee parameters
+ * and an account's public keys are unsigned reads, so anyone browses without an identity; the rest
+ * is signed with the loaded identity (the storage page's client). Publishing and buying send an
+ * Idempotency-Key made once per attempt and kept until answered, so pressing again after a lost
+ * answer publishes or pays once.
+ *
+ * The seller's side of a download runs here, as the SDK's MarketClient.fulfil does: the object key
+ * is unwrapped in the page with the seller's identity and wrapped to the buyer's account
+ * encryption key; the hub only ever holds wrapped keys. The buyer then downloads the object like
+ * any object shared with it, verified and decrypted in the page.
+ */
+import type { Account, Listing, ListingDraft, ListingSummary, NetworkParametersView, ObjectDetail, ObjectSummary, Order, OrderCreate, OrderRole, Review, ReviewCreate, ReviewPatch } from '@w3ai/protocol'
+import { publicGet } from '../economy/api.js'
+import { hubPages, pagePath, type LoadPage } from '../paging.js'
+import { toHex, randomBytes } from '../storage/bytes.js'
+import { downloadObject, type DownloadOptions, type DownloadResult } from '../storage/download.js'
+import { HubError, type StorageApi } from '../storage/hub-api.js'
+import type { BrowserIdentity } from '../storage/identity.js'
+import { signRequest } from '../storage/signed-request.js'
+import { unwrapKey, wrapKey } from '../storage/wrap.js'
+import { feeParamsOf, type FeeParams } from './fees.js'
+import { searchPath, type SearchParams } from './search.js'
+
+const MARKET = '/v1/market'
+export const IDEMPOTENCY_HEADER = 'idempotency-key'
+const listingPath = (id: string, rest = ''): string => `${MARKET}/listings/${encodeURIComponent(id)}${rest}`
+const orderPath = (id: string, rest = ''): string => `${MARKET}/orders/${encodeURIComponent(id)}${rest}`
+
+/** A fresh idempotency key (^[A-Za-z0-9_-]{1,64}$). */
+export function newIdempotencyKey(): string {
+  return `web_${toHex(randomBytes(12))}`
+}
+
+// ---- Public reads ------------------------------------------------------------------------------
+
+/** A search's pages: best match first with text, else newest first; "Load more" follows nextCursor. */
+export function searchPages(params: SearchParams): LoadPage<ListingSummary> {
+  return async (cursor, limit) => {
+    const page = await publicGet<{ listings: ListingSummary[]; nextCursor: string | null }>(searchPath(params, cursor, limit))
+    return { items: page.listings, nextCursor: page.nextCursor }
+  }
+}
+
+/** A listing with its card, every version and its rating. */
+export function getListing(id: string): Promise<Listing> {
+  return publicGet<Listing>(listingPath(id))
+}
+
+/** A listing's reviews, newest first, page by page. */
+export function reviewPages(listingId: string): LoadPage<Review> {
+  return hubPages<Review>({ request: (_method, path) => publicGet(path) }, listingPath(listingId, '/reviews'), 'reviews')
+}
+
+/** The governed fee split now (GET /v1/parameters), or null when the hub does not say. */
+export async function feeParams(): Promise<FeeParams | null> {
+  const view = await publicGet<NetworkParametersView>('/v1/parameters')
+  return feeParamsOf(view.parameters)
+}
+
+/** An account's public view: its id, public keys and name. */
+export function getAccount(id: string): Promise<Account> {
+  return publicGet<Account>(`/v1/accounts/${encodeURIComponent(id)}`)
+}
+
+// ---- Signed ------------------------------------------------------------------------------------
+
+type Identity = Pick<BrowserIdentity, 'id' | 'publicKey' | 'signingKey' | 'encryptionKey' | 'decryptionKey'>
+
+export class MarketApi {
+  constructor(
+    private readonly hub: StorageApi,
+    private readonly identity: Identity,
+    /** Where the hub is; the page's own origin by default. */
+    private readonly base = '',
+  ) {}
+
+  /** The signed-in account's id. */
+  get me(): string {
+    return this.identity.id
+  }
+
+  /** A signed request carrying an Idempotency-Key (not part of the signature, as in the SDK). */
+  private async idempotent<T>(path: string, body: unknown, key: string): Promise<T> {
+    const text = JSON.stringify(body)
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: key, ...(await signRequest(this.identity, 'POST', path, text)) }
+    const res = await fetch(this.base + path, { method: 'POST', headers, body: text })
+    const parsed = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined
+    if (!res.ok || parsed === undefined) throw new HubError(parsed?.error?.code ?? 'INTERNAL', parsed?.error?.message ?? `The hub answered ${res.status}.`, res.status)
+    return parsed as T
+  }
+
+  /** Publishes a listing of a stored object this account can read. */
+  publish(draft: ListingDraft, key: string): Promise<Listing> {
+    return this.idempotent<Listing>(`${MARKET}/listings`, draft, key)
+  }
+
+  /** Buys: the price (per call: calls × price) is held from the wallet in the order's escrow. */
+  buy(listingId: string, body: OrderCreate, key: string): Promise<Order> {
+    return this.idempotent<Order>(listingPath(listingId, '/orders'), body, key)
+  }
+
+  /** Purchases (buyer) or sales (seller), newest first, page by page. */
+  orderPages(role: OrderRole): LoadPage<Order> {
+    return async (cursor, limit) => {
+      const answer = await this.hub.request<{ orders: Order[]; nextCursor: string | null }>('GET', `${pagePath(`${MARKET}/orders`, cursor, limit)}&role=${role}`)
+      return { items: answer.orders, nextCursor: answer.nextCursor }
+    }
+  }
+
+  order(id: string): Promise<Order> {
+    return this.hub.request<Order>('GET', orderPath(id))
+  }
+
+  /**
+   * The seller's side of a pending download: the object key unwrapped here and wrapped to the
+   * buyer's account encryption key, then posted; the hub pays the seller from escrow less the fee.
+   */
+  async fulfil(order: Pick<Order, 'id' | 'cid' | 'buyer'>): Promise<Order> {
+    const [detail, buyer] = await Promise.all([this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${encodeURIComponent(order.cid)}`), getAccount(order.buyer)])
+    if (buyer.encryptionKey === null) throw new Error(`The buyer ${order.buyer} has no encryption key to wrap the object key to.`)
+    const objectKey = await unwrapKey(detail.wrappedKey, this.identity)
+    let wrappedKey: Awaited<ReturnType<typeof wrapKey>>
+    try {
+      wrappedKey = await wrapKey(objectKey, buyer.encryptionKey)
+    } finally {
+      objectKey.fill(0)
+    }
+    return this.hub.request<Order>('POST', orderPath(order.id, '/fulfil'), { wrappedKey })
+  }
+
+  /** Closes a per-call allowance: the seller is paid for the calls used, the rest comes back. */
+  close(orderId: string): Promise<Order> {
+    return this.hub.request<Order>('POST', orderPath(orderId, '/close'))
+  }
+
+  /** A fulfilled download's object, verified and decrypted in the page (the storage download of order.cid). */
+  download(order: Pick<Order, 'cid'>, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadObject(this.hub, this.identity, order.cid, options)
+  }
+
+  review(orderId: string, body: ReviewCreate): Promise<Review> {
+    return this.hub.request<Review>('POST', orderPath(orderId, '/review'), body)
+  }
+
+  editReview(reviewId: string, patch: ReviewPatch): Promise<Review> {
+    return this.hub.request<Review>('PATCH', `${MARKET}/reviews/${encodeURIComponent(reviewId)}`, patch)
+  }
+
+  answer(reviewId: string, text: string): Promise<Review> {
+    return this.hub.request<Review>('POST', `${MARKET}/reviews/${encodeURIComponent(reviewId)}/answer`, { text })
+  }
+
+  /** The account's stored objects (the first page, newest first): what it may list. */
+  objects(): Promise<ObjectSummary[]> {
+    return this.hub.list()
+  }
+}
