@@ -14,7 +14,7 @@ export { followPages, listPage, type ListPage } from './paging.js'
 export { JobsClient, openJobResult, provideInputKeys, putBytes, TaskClient, type WaitOptions } from './jobs.js'
 export { PipelinesClient, segmentRanges, type PipelineCollectOptions, type PipelineRunOptions, type PipelineRunResult, type PipelineSubmission, type PipelineSubmitOptions, type PipelineWaitOptions } from './pipeline.js'
 export { heCodec, keyCodec, type HeClientLike, type HeModelLike, type KeyCodecOptions, type PipelineCodec } from './pipeline-codecs.js'
-export { DeploymentsClient, encodeTensors, ServingNodeClient, type TensorMap, type WaitReadyOptions } from './serving.js'
+export { DeploymentsClient, encodeTensors, ServingNodeClient, type InferOptions, type TensorMap, type WaitReadyOptions } from './serving.js'
 export {
   BACKOFF_DEFAULTS,
   backoffSchedule,
@@ -34,4 +34,4 @@ export { LEDGER_PAGE, LedgerClient, type LedgerDownload, type LedgerPageQuery, t
 export { StakingClient, type StakeOptions } from './staking.js'
 export { GOVERNANCE_LOG_PAGE, GovernanceClient, type GovernanceWaitOptions, type ProposedChanges } from './governance.js'
 export { QuotesClient } from './quotes.js'
-export { MarketClient, newIdempotencyKey, type BuyOptions, type FulfilOutcome, type FulfilPendingOptions, type MarketOrderEvent, type MarketSearch, type PublishOptions } from './market.js'
+export { MarketClient, newIdempotencyKey, type AnswerKeyRequestsOptions, type BuyOptions, type FulfilAllOptions, type FulfilOutcome, type FulfilPendingOptions, type KeyRequestOutcome, type MarketOrderEvent, type MarketSearch, type PublishOptions } from './market.js'

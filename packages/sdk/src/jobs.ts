@@ -3,7 +3,7 @@
  * and from the node side (claim tasks, open their inputs, report results).
  */
 import { isSealedResult, openResult, unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
-import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobList, type JobSubmit, type ObjectDetail, type PageQuery, type TaskInput } from '@w3ai/protocol'
+import { W3aiError, type ClaimedTask, type Job, type JobCandidates, type JobList, type JobSubmit, type ObjectDetail, type Order, type PageQuery, type TaskInput } from '@w3ai/protocol'
 import { downloadObject, downloadSegment } from '@w3ai/storage'
 import type { HubClient } from './client.js'
 import type { PutOptions, StorageClient } from './storage.js'
@@ -30,11 +30,22 @@ export class JobsClient {
     private readonly identity: Identity,
   ) {}
 
-  /** Submits a job; its input keys are unwrapped here and re-wrapped to the nodes the hub chose, and to no one else. */
+  /**
+   * Submits a job; its input keys are unwrapped here and re-wrapped to the nodes the hub chose, and
+   * to no one else. With `order` (a compute-only purchase of yours) the job reads the order's data
+   * without you ever holding its key: the seller's side wraps that key to the job's nodes (the job
+   * waits for it, `awaiting-keys`), you wrap only your other inputs, and the result is sealed to
+   * you (`sealTo` is set to your account key unless given); open it with `openJobResult`.
+   */
   async submit(body: JobSubmit): Promise<Job> {
-    const answer = await this.hub.request<JobCandidates | Job>('POST', '/v1/jobs', body)
+    // The order's data is the seller's to key: learnt before submitting, so a wrong order leaves no job behind.
+    const provided = body.order === undefined ? undefined : (await this.hub.request<Order>('GET', `/v1/market/orders/${encodeURIComponent(body.order)}`)).cid
+    const sent = body.order !== undefined && body.sealTo === undefined ? { ...body, sealTo: this.identity.encryptionKey } : body
+    const answer = await this.hub.request<JobCandidates | Job>('POST', '/v1/jobs', sent)
     if (!('candidates' in answer)) return answer
-    return provideInputKeys(this.hub, this.identity, answer)
+    const own = answer.inputs.filter((cid) => cid !== provided)
+    if (own.length === 0) return this.get(answer.jobId)
+    return provideInputKeys(this.hub, this.identity, { ...answer, inputs: own })
   }
 
   /**

@@ -12,7 +12,7 @@
  * const listing = await market.publish({ kind: 'dataset', title: 'Shop purchases', licence: 'CC-BY-4.0', access: 'download', price: parseTokens('2').toString(), cid })
  * for await (const l of market.searchAll({ q: 'purchases', kind: 'dataset' })) console.log(l.id, l.title)
  * const order = await market.buy(listing.id)               // the buyer: the price held in escrow
- * await sellerMarket.fulfilPending()                       // the seller's side: keys wrapped to buyers
+ * await sellerMarket.fulfilAll()                           // the seller's side: keys wrapped to buyers (and their jobs' nodes)
  * await market.downloadToFile(order.id, 'purchases.csv')   // the buyer: verified and decrypted
  * ```
  */
@@ -22,6 +22,9 @@ import {
   IDEMPOTENCY_HEADER,
   W3aiError,
   type HubEvent,
+  type Job,
+  type KeyRequest,
+  type KeyRequestList,
   type Listing,
   type ListingDraft,
   type ListingPatch,
@@ -83,6 +86,21 @@ export interface FulfilPendingOptions {
   /** Told of each order as it is fulfilled or refused. */
   onOrder?: (outcome: FulfilOutcome) => void
 }
+
+/**
+ * One answered key request of `answerKeyRequests`: a buyer's job on a compute-only purchase, the
+ * data key wrapped to its nodes (the job as it stands after), or why it could not be.
+ */
+export type KeyRequestOutcome =
+  | { jobId: string; orderId: string; cid: string; nodes: string[]; job: Job; error?: undefined }
+  | { jobId: string; orderId: string; cid: string; nodes?: undefined; job?: undefined; error: W3aiError }
+
+export interface AnswerKeyRequestsOptions {
+  /** Told of each key request as it is answered or refused. */
+  onRequest?: (outcome: KeyRequestOutcome) => void
+}
+
+export interface FulfilAllOptions extends FulfilPendingOptions, AnswerKeyRequestsOptions {}
 
 /** An order's updates from the event stream. */
 export type MarketOrderEvent = Extract<HubEvent, { type: 'market.order.updated' }>
@@ -232,6 +250,63 @@ export class MarketClient {
       options.onOrder?.(outcome)
     }
     return outcomes
+  }
+
+  /**
+   * The seller's side of compute-only sales: buyers' jobs on your data awaiting its key (the hub
+   * lists each with the nodes it chose for the job).
+   */
+  async keyRequests(): Promise<KeyRequest[]> {
+    return (await this.hub.request<KeyRequestList>('GET', '/v1/jobs/key-requests')).requests
+  }
+
+  /**
+   * Answers one key request: the data key, unwrapped here with your identity, is wrapped to every
+   * node the hub chose for the buyer's job, and to no one else; neither the buyer nor the hub can
+   * open it. The job starts once its nodes hold keys for all its inputs. Sending the keys again
+   * changes nothing, so a retry after a lost answer is safe.
+   */
+  async answerKeyRequest(request: Pick<KeyRequest, 'jobId' | 'cid' | 'candidates'>): Promise<Job> {
+    const identity = this.need('answer a key request')
+    const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${encodeURIComponent(request.cid)}`)
+    const objectKey = unwrapKey(detail.wrappedKey, identity)
+    let keys: Array<{ nodeId: string; cid: string; wrappedKey: ReturnType<typeof wrapKey> }>
+    try {
+      keys = request.candidates.map((c) => ({ nodeId: c.nodeId, cid: request.cid, wrappedKey: wrapKey(objectKey, c.encryptionKey) }))
+    } finally {
+      objectKey.fill(0)
+    }
+    return this.hub.request<Job>('POST', `/v1/jobs/${encodeURIComponent(request.jobId)}/keys`, { keys }, { idempotent: true })
+  }
+
+  /**
+   * Answers every key request of your compute-only sales, in the order the hub lists them; one
+   * that cannot be answered (the job cancelled meanwhile, the data gone) is reported, not thrown.
+   */
+  async answerKeyRequests(options: AnswerKeyRequestsOptions = {}): Promise<KeyRequestOutcome[]> {
+    const outcomes: KeyRequestOutcome[] = []
+    for (const r of await this.keyRequests()) {
+      const about = { jobId: r.jobId, orderId: r.orderId, cid: r.cid }
+      let outcome: KeyRequestOutcome
+      try {
+        outcome = { ...about, nodes: r.candidates.map((c) => c.nodeId), job: await this.answerKeyRequest(r) }
+      } catch (err) {
+        outcome = { ...about, error: asError(err) }
+      }
+      outcomes.push(outcome)
+      options.onRequest?.(outcome)
+    }
+    return outcomes
+  }
+
+  /**
+   * The seller's whole side at once: fulfils pending downloads (`fulfilPending`), then answers the
+   * key requests of compute-only sales (`answerKeyRequests`); per-call sales need nothing from you.
+   */
+  async fulfilAll(options: FulfilAllOptions = {}): Promise<{ orders: FulfilOutcome[]; keyRequests: KeyRequestOutcome[] }> {
+    const orders = await this.fulfilPending(options)
+    const keyRequests = await this.answerKeyRequests(options)
+    return { orders, keyRequests }
   }
 
   /** Closes your per-call allowance: the seller is paid for the calls used, the rest comes back. */

@@ -5,6 +5,7 @@
  */
 import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
 import {
+  IDEMPOTENCY_HEADER,
   W3aiError,
   type Deployment,
   type DeploymentCandidates,
@@ -18,6 +19,7 @@ import {
   type TaskInput,
 } from '@w3ai/protocol'
 import type { HubClient } from './client.js'
+import { newIdempotencyKey } from './market.js'
 import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 import { whileUnreachable, type FollowOptions } from './retry.js'
 
@@ -47,6 +49,22 @@ export function encodeTensors(inputs: TensorMap): Record<string, { type: string;
     out[name] = ArrayBuffer.isView(t.data) ? { type: t.type, dims: t.dims, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') } : { type: t.type, dims: t.dims, data: t.data }
   }
   return out
+}
+
+/** The header naming the per-call market order a call is paid from. */
+export const MARKET_ORDER_HEADER = 'x-w3ai-order'
+
+export interface InferOptions {
+  /**
+   * A per-call market order of yours: calls the seller's deployment of the model you bought, one
+   * call of the allowance each (MARKET_ALLOWANCE_EXHAUSTED once used up).
+   */
+  order?: string
+  /**
+   * With `order`: names the call, so sending it again (a retry after a lost answer) counts once.
+   * Default: a fresh key made here, so the client's own retries count once.
+   */
+  idempotencyKey?: string
 }
 
 export class DeploymentsClient {
@@ -95,9 +113,16 @@ export class DeploymentsClient {
     return this.hub.request<Deployment>('POST', `/v1/deployments/${encodeURIComponent(id)}/stop`)
   }
 
-  /** Runs inference through the hub on a ready replica; typed-array data travels as base64. */
-  infer(id: string, inputs: TensorMap): Promise<InferResponse> {
-    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs: encodeTensors(inputs) })
+  /**
+   * Runs inference through the hub on a ready replica; typed-array data travels as base64. Your
+   * own deployment, or with `order` the seller's deployment of a model you bought per call.
+   */
+  infer(id: string, inputs: TensorMap, options: InferOptions = {}): Promise<InferResponse> {
+    const paid =
+      options.order === undefined
+        ? {}
+        : { idempotent: true, headers: { [MARKET_ORDER_HEADER]: options.order, [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() } }
+    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs: encodeTensors(inputs) }, paid)
   }
 
   /**
