@@ -5,7 +5,7 @@
  * is checked before the first request, so a mistake never leaves a job behind.
  */
 import type { Command } from 'commander'
-import { JobsClient, StorageClient } from '@w3ai/sdk'
+import { JobsClient, openJobResult, StorageClient } from '@w3ai/sdk'
 import { STORAGE_DEFAULTS, type Job, type JobSubmit } from '@w3ai/protocol'
 import { checkCid, checkJobId, parseMaxAttempts, parsePriority, parseRedundancy, parseTolerance, parseVerify, parseWaitTimeout } from '../args.js'
 import { DEFAULT_WAIT_TIMEOUT_S, EXIT_FAILURE, JOB_POLL_MS } from '../constants.js'
@@ -17,6 +17,7 @@ import { printQuote, QUOTE_FLAG } from './quote.js'
 import { checkInlineSize, onnxInput, readJsonObject } from './job-inputs.js'
 import { describeHistory, describeJob, jobError, jobRow, JOB_COLUMNS } from './job-views.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
+import { parseOrderFlag } from './market-args.js'
 import { redundancyOf } from './storage.js'
 
 interface RunFlags extends CommonFlags {
@@ -27,6 +28,7 @@ interface RunFlags extends CommonFlags {
   wait?: boolean
   timeout?: number
   quote?: boolean
+  order?: string
 }
 
 /** The identity first (a missing one is the likelier mistake), then the hub. */
@@ -45,6 +47,7 @@ function withRunFlags(cmd: Command): Command {
     .option('--wait', 'follow the job until it finishes (progress on stderr); exit 1 unless it succeeded')
     .option('--timeout <seconds>', `with --wait, stop following after this long (default ${DEFAULT_WAIT_TIMEOUT_S}); the job goes on`, parseWaitTimeout)
     .option(...QUOTE_FLAG)
+    .option('--order <order>', "a compute-only purchase of yours (`w3ai market buy`): the job reads the order's data, whose key the seller's side wraps to the job's nodes only; the result is sealed to you and opened here", parseOrderFlag)
 }
 
 function submitBody(executor: JobSubmit['executor'], inputs: Record<string, string>, params: unknown, flags: RunFlags): JobSubmit {
@@ -56,6 +59,7 @@ function submitBody(executor: JobSubmit['executor'], inputs: Record<string, stri
     ...(flags.tolerance === undefined ? {} : { tolerance: flags.tolerance }),
     ...(flags.priority === undefined ? {} : { priority: flags.priority }),
     ...(flags.maxAttempts === undefined ? {} : { maxAttempts: flags.maxAttempts }),
+    ...(flags.order === undefined ? {} : { order: flags.order }),
   }
 }
 
@@ -67,15 +71,18 @@ function submitBody(executor: JobSubmit['executor'], inputs: Record<string, stri
 async function submitAndReport(body: JobSubmit, flags: RunFlags, afterSuccess?: (job: Job) => Promise<Record<string, unknown>>): Promise<void> {
   if (flags.quote === true) {
     const { executor, params, verify, sealTo } = body
-    return printQuote(flags, { kind: 'job', executor, ...(params === undefined ? {} : { params }), ...(verify === undefined ? {} : { verify }), sealed: sealTo !== undefined })
+    return printQuote(flags, { kind: 'job', executor, ...(params === undefined ? {} : { params }), ...(verify === undefined ? {} : { verify }), sealed: sealTo !== undefined || body.order !== undefined })
   }
   const out = createOut(flags.json === true)
-  const client = await jobsClient(flags)
+  const identity = await accountIdentityOf(flags)
+  const client = new JobsClient(await hubClientOf(flags, identity), identity)
   const submitted = await client.submit(body)
   if (flags.wait !== true) {
-    out.result(submitted, () => `submitted ${submitted.id} (${submitted.status})\nfollow it with \`w3ai job status ${submitted.id}\` or \`w3ai job logs ${submitted.id}\``)
+    const keyNote = body.order !== undefined && submitted.status === 'awaiting-keys' ? `\nwaiting for the seller's side to wrap the data key to its nodes (\`w3ai market fulfil\` on the seller's machine)` : ''
+    out.result(submitted, () => `submitted ${submitted.id} (${submitted.status})${keyNote}\nfollow it with \`w3ai job status ${submitted.id}\` or \`w3ai job logs ${submitted.id}\``)
     return
   }
+  if (body.order !== undefined && !out.json) process.stderr.write(`${submitted.id}: on order ${body.order}; the seller's side wraps the data key to the job's nodes, your result comes back sealed to you\n`)
   const reporter = jobReporter({ quiet: out.json })
   let job: Job
   try {
@@ -89,6 +96,8 @@ async function submitAndReport(body: JobSubmit, flags: RunFlags, afterSuccess?: 
     reporter.done()
   }
   if (job.status === 'succeeded') {
+    // A compute-only purchase's result is sealed to you: opened here, it never was readable at the hub.
+    if (body.order !== undefined) job = { ...job, result: openJobResult(job, identity) as Job['result'] }
     const extra = afterSuccess === undefined ? {} : await afterSuccess(job)
     out.result({ ...job, ...extra }, () => [describeJob(job), ...Object.values(extra).map(describeExtra)].join('\n'))
     return

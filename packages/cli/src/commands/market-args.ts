@@ -54,6 +54,12 @@ export function checkOrderId(value: string): string {
   return value
 }
 
+/** `--order O` of `job run` (a compute-only purchase) and `model infer` (a per-call one). */
+export function parseOrderFlag(value: string): string {
+  if (!ORDER_ID.test(value)) throw badArgument('--order', value, 'an order id like o_0123456789abcdef (see `w3ai market orders`)')
+  return value
+}
+
 export function checkReviewId(value: string): string {
   if (!REVIEW_ID.test(value)) throw badArgument('REVIEW', value, 'a review id like r_0123456789abcdef0123 (see `w3ai market show LISTING`)')
   return value

@@ -4,7 +4,7 @@
  * amounts as strings of units.
  */
 import { formatTokens, splitFee, type FeeParameters } from '@w3ai/ledger'
-import type { FulfilOutcome } from '@w3ai/sdk'
+import type { FulfilOutcome, KeyRequestOutcome } from '@w3ai/sdk'
 import type { AccessMode, Listing, ListingSummary, Order, Review } from '@w3ai/protocol'
 
 /** Units (a decimal string) as tokens: "1500000000000000000" → "1.5". */
@@ -89,7 +89,9 @@ export function orderRow(o: Order): string[] {
 function nextStep(o: Order, me: string | undefined): string | undefined {
   if (o.mode === 'download' && o.status === 'pending') return me === o.seller ? `fulfil it: w3ai market fulfil ${o.id}` : `waiting for the seller's side to wrap the key to you (before ${o.deadline}; refunded otherwise)`
   if (o.mode === 'download' && o.status === 'fulfilled' && me === o.buyer) return `download it: w3ai market download ${o.id} -o FILE (or w3ai storage get ${o.cid} -o FILE)`
-  if (o.mode === 'per-call' && o.status === 'active' && me === o.buyer) return `close the allowance (the rest comes back): w3ai market close ${o.id}`
+  if (o.mode === 'per-call' && o.status === 'active' && me === o.buyer) return `call the seller's deployment: w3ai model infer DEPLOYMENT --order ${o.id} --input FILE; close the allowance (the rest comes back): w3ai market close ${o.id}`
+  if (o.mode === 'compute-only' && o.status === 'active' && me === o.buyer) return `run one job on the data (its key goes to the job's nodes only): w3ai job run train --dataset ${o.cid} --order ${o.id} --spec FILE --wait`
+  if (o.mode === 'compute-only' && o.status === 'active' && me === o.seller) return `answer its job's key request: w3ai market fulfil (--watch)`
   return undefined
 }
 
@@ -163,7 +165,20 @@ export function outcomeLine(o: FulfilOutcome): string {
     : `could not fulfil ${o.orderId}: ${o.error.code}: ${o.error.message}`
 }
 
+/** A key request answered by `market fulfil` (compute-only sales), for people. */
+export function keyOutcomeLine(o: KeyRequestOutcome): string {
+  return o.job !== undefined
+    ? `keyed job ${o.jobId} (order ${o.orderId}): data key wrapped to ${o.nodes.length} node(s) of the buyer's job; job ${o.job.status}`
+    : `could not key job ${o.jobId} (order ${o.orderId}): ${o.error.code}: ${o.error.message}`
+}
+
+/** A key request's outcome as --json shows it (kind 'compute', beside the downloads' outcomes). */
+export function keyOutcomeView(o: KeyRequestOutcome): { kind: 'compute'; orderId: string; jobId: string; cid: string; keyed: boolean; nodes?: string[]; jobStatus?: string; error?: { code: string; message: string } } {
+  const about = { kind: 'compute' as const, orderId: o.orderId, jobId: o.jobId, cid: o.cid }
+  return o.job !== undefined ? { ...about, keyed: true, nodes: o.nodes, jobStatus: o.job.status } : { ...about, keyed: false, error: { code: o.error.code, message: o.error.message } }
+}
+
 /** An outcome as --json shows it: the order, or the error with its code. */
-export function outcomeView(o: FulfilOutcome): { orderId: string; fulfilled: boolean; order?: Order; error?: { code: string; message: string } } {
-  return o.order !== undefined ? { orderId: o.orderId, fulfilled: true, order: o.order } : { orderId: o.orderId, fulfilled: false, error: { code: o.error.code, message: o.error.message } }
+export function outcomeView(o: FulfilOutcome): { kind: 'download'; orderId: string; fulfilled: boolean; order?: Order; error?: { code: string; message: string } } {
+  return o.order !== undefined ? { kind: 'download', orderId: o.orderId, fulfilled: true, order: o.order } : { kind: 'download', orderId: o.orderId, fulfilled: false, error: { code: o.error.code, message: o.error.message } }
 }

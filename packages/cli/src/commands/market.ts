@@ -13,7 +13,7 @@ import type { Identity } from '@w3ai/crypto'
 import type { FeeParameters } from '@w3ai/ledger'
 import { ACCESS_BY_KIND, onnxSignature, validateCard } from '@w3ai/market'
 import { MAX_CARD_BYTES, MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, W3aiError, type AccessMode, type Card, type ListingDraft, type ListingKind, type ListingSummary, type OrderStatus } from '@w3ai/protocol'
-import { GovernanceClient, MarketClient, StorageClient, type FulfilOutcome, type HubClient } from '@w3ai/sdk'
+import { GovernanceClient, MarketClient, StorageClient, type FulfilOutcome, type HubClient, type KeyRequestOutcome } from '@w3ai/sdk'
 import { badArgument, checkCid } from '../args.js'
 import { EXIT_FAILURE } from '../constants.js'
 import { accountIdentityOf, hubClientOf, type CommonFlags } from '../context.js'
@@ -51,6 +51,8 @@ import {
   describeMarketQuote,
   describeOrder,
   describeReview,
+  keyOutcomeLine,
+  keyOutcomeView,
   LISTING_COLUMNS,
   listingRow,
   marketQuote,
@@ -252,10 +254,17 @@ interface FulfilFlags extends CommonFlags {
   interval?: number
 }
 
+/** What `market fulfil` did: downloads fulfilled and compute-only jobs keyed, each or why not. */
+interface FulfilReport {
+  orders: FulfilOutcome[]
+  keyRequests: KeyRequestOutcome[]
+}
+
 /**
- * The seller's side: fulfils pending download orders once, or with --watch keeps fulfilling them as
- * they come (the event stream, and a poll every --interval seconds in case an event was missed)
- * until --count orders are fulfilled or the process is stopped (Ctrl-C).
+ * The seller's side: fulfils pending download orders and answers the key requests of buyers' jobs
+ * on compute-only sales (the data key wrapped here to each job's nodes), once, or with --watch as
+ * they come (the event stream, and a poll every --interval seconds: a buyer's job sends no event to
+ * the seller) until --count are done or the process is stopped (Ctrl-C).
  */
 async function fulfil(orderId: string | undefined, flags: FulfilFlags): Promise<void> {
   const out = createOut(flags.json === true)
@@ -266,18 +275,24 @@ async function fulfil(orderId: string | undefined, flags: FulfilFlags): Promise<
     out.result(order, () => `fulfilled ${order.id}\n${describeOrder(order, identity.id)}`)
     return
   }
-  const outcomes = flags.watch === true ? await watchFulfil(market, identity.id, flags, out) : await market.fulfilPending({ onOrder: (o) => out.note(outcomeLine(o)) })
-  out.result(outcomes.map(outcomeView), () => {
-    const done = outcomes.filter((o) => o.order !== undefined).length
-    return outcomes.length === 0 ? 'no pending download orders' : `${done} of ${outcomes.length} order(s) fulfilled`
+  const report: FulfilReport =
+    flags.watch === true
+      ? await watchFulfil(market, identity.id, flags, out)
+      : await market.fulfilAll({ onOrder: (o) => out.note(outcomeLine(o)), onRequest: (o) => out.note(keyOutcomeLine(o)) })
+  out.result([...report.orders.map(outcomeView), ...report.keyRequests.map(keyOutcomeView)], () => {
+    const done = report.orders.filter((o) => o.order !== undefined).length
+    const keyed = report.keyRequests.filter((o) => o.job !== undefined).length
+    if (report.orders.length + report.keyRequests.length === 0) return 'no pending download orders and no key requests'
+    return `${done} of ${report.orders.length} order(s) fulfilled, ${keyed} of ${report.keyRequests.length} job(s) keyed`
   })
-  if (outcomes.some((o) => o.error !== undefined)) throw new ReportedFailure(EXIT_FAILURE)
+  if (report.orders.some((o) => o.error !== undefined) || report.keyRequests.some((o) => o.error !== undefined)) throw new ReportedFailure(EXIT_FAILURE)
 }
 
-async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags, out: Out): Promise<FulfilOutcome[]> {
-  const outcomes: FulfilOutcome[] = []
+async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags, out: Out): Promise<FulfilReport> {
+  const report: FulfilReport = { orders: [], keyRequests: [] }
   const failed = new Map<string, string>()
-  let fulfilled = 0
+  const keyed = new Set<string>()
+  let done = 0
   let stop!: () => void
   const stopped = new Promise<void>((resolve) => (stop = resolve))
   let ended = false
@@ -287,15 +302,33 @@ async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags,
   }
   let running: Promise<void> | undefined
   let again = false
+  /** Says an error once per order or job (one past its deadline stays listed until the hub refunds it). */
+  const repeated = (id: string, error: W3aiError | undefined): boolean => {
+    if (error === undefined) return false
+    if (failed.get(id) === error.code) return true
+    failed.set(id, error.code)
+    return false
+  }
+  const counted = (): void => {
+    done++
+    if (flags.count !== undefined && done >= flags.count) end()
+  }
   const onOrder = (o: FulfilOutcome): void => {
-    if (o.error !== undefined) {
-      // An order past its deadline stays pending until the hub refunds it: say so once.
-      if (failed.get(o.orderId) === o.error.code) return
-      failed.set(o.orderId, o.error.code)
-    } else fulfilled++
-    outcomes.push(o)
+    if (repeated(o.orderId, o.error)) return
+    report.orders.push(o)
     out.note(outcomeLine(o))
-    if (flags.count !== undefined && fulfilled >= flags.count) end()
+    if (o.error === undefined) counted()
+  }
+  const onRequest = (o: KeyRequestOutcome): void => {
+    // A job keyed already may wait for its buyer's own keys meanwhile, and is listed again: said once.
+    if (o.error === undefined && keyed.has(o.jobId)) return
+    if (repeated(o.jobId, o.error)) return
+    report.keyRequests.push(o)
+    out.note(keyOutcomeLine(o))
+    if (o.error === undefined) {
+      keyed.add(o.jobId)
+      counted()
+    }
   }
   const round = (): Promise<void> => {
     if (ended) return Promise.resolve()
@@ -307,9 +340,9 @@ async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags,
       do {
         again = false
         try {
-          await market.fulfilPending({ onOrder })
+          await market.fulfilAll({ onOrder, onRequest })
         } catch (err) {
-          out.note(`could not list pending orders: ${err instanceof W3aiError ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}; trying again`)
+          out.note(`could not list pending orders or key requests: ${err instanceof W3aiError ? `${err.code}: ` : ''}${err instanceof Error ? err.message : String(err)}; trying again`)
         }
       } while (again && !ended)
     })().finally(() => {
@@ -318,12 +351,12 @@ async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags,
     return running
   }
   const unfollow = market.follow((e) => {
-    if (e.seller === me && e.status === 'pending') void round()
+    if (e.seller === me && (e.status === 'pending' || e.status === 'active')) void round()
   }, { onOpen: () => void round() })
   const timer = setInterval(() => void round(), (flags.interval ?? FULFIL_POLL_S) * 1000)
   process.once('SIGINT', end)
   process.once('SIGTERM', end)
-  out.note(`watching for download orders to fulfil as ${me}${flags.count === undefined ? ' (Ctrl-C stops)' : `, until ${flags.count} are fulfilled`}`)
+  out.note(`watching for download orders to fulfil and compute-only jobs to key as ${me}${flags.count === undefined ? ' (Ctrl-C stops)' : `, until ${flags.count} are done`}`)
   try {
     await round()
     await stopped
@@ -334,7 +367,7 @@ async function watchFulfil(market: MarketClient, me: string, flags: FulfilFlags,
     process.off('SIGINT', end)
     process.off('SIGTERM', end)
   }
-  return outcomes
+  return report
 }
 
 export function registerMarketCommands(program: Command): void {
@@ -436,10 +469,10 @@ export function registerMarketCommands(program: Command): void {
     })
 
   withCommon(market.command('fulfil'))
-    .description("the seller's side of downloads: wraps each pending order's object key to its buyer on this machine; ORDER alone, every pending one once, or --watch to keep fulfilling them as they come (--json: the order, or an array of outcomes)")
-    .argument('[order]', 'one order id (o_…); default: every pending download order of your sales', checkOrderId)
-    .option('--watch', 'keep running: fulfil orders as they arrive (event stream, and a poll every --interval seconds) until Ctrl-C or --count')
-    .option('--count <n>', 'with --watch, stop after fulfilling N orders', parseCount)
+    .description("the seller's side: wraps each pending download's object key to its buyer, and the data key of each compute-only sale to the nodes of the buyer's job (never to the buyer), on this machine; ORDER alone, everything pending once, or --watch to keep going as they come (--json: the order, or an array of outcomes, kind download or compute)")
+    .argument('[order]', 'one download order id (o_…); default: every pending download order and key request of your sales', checkOrderId)
+    .option('--watch', 'keep running: fulfil orders and key jobs as they arrive (event stream, and a poll every --interval seconds) until Ctrl-C or --count')
+    .option('--count <n>', 'with --watch, stop after fulfilling or keying N', parseCount)
     .option('--interval <seconds>', `with --watch, how often to also ask the hub (default ${FULFIL_POLL_S})`, parseInterval)
     .action((id: string | undefined, flags: FulfilFlags) => fulfil(id, flags))
 

@@ -15,6 +15,7 @@ import { withCommon } from './common.js'
 import { printQuote, QUOTE_FLAG } from './quote.js'
 import { checkTensors, readJsonFile } from './job-inputs.js'
 import { listWith, moreNote, withListOptions, type ListFlags } from './paging.js'
+import { parseIdempotencyKey, parseOrderFlag } from './market-args.js'
 
 async function deploymentsClient(flags: CommonFlags): Promise<DeploymentsClient> {
   const identity = await accountIdentityOf(flags)
@@ -85,12 +86,18 @@ export function registerServingCommands(model: Command): void {
     .description('run inference on a deployment; --input is a JSON file { "<input>": { "type", "dims", "data" } } (--json: outputs in the same form)')
     .argument('<deployment>', 'a deployment id (d_…)')
     .requiredOption('--input <file>', 'the input tensors as JSON')
-    .action(async (id: string, flags: CommonFlags & { input: string }) => {
+    .option('--order <order>', "a per-call purchase of yours (`w3ai market buy --calls N`): calls the seller's deployment of the model you bought, one call of the allowance", parseOrderFlag)
+    .option('--idempotency-key <key>', 'with --order, names this call: sent again under the same key it counts once (default: a fresh key)', parseIdempotencyKey)
+    .action(async (id: string, flags: CommonFlags & { input: string; order?: string; idempotencyKey?: string }) => {
       const out = createOut(flags.json === true)
       checkDeploymentId(id)
       const inputs = checkTensors(await readJsonFile(flags.input, '--input'), flags.input)
       if (JSON.stringify(inputs).length > MAX_INFER_BODY_BYTES) throw new W3aiError('CLI_BAD_ARGUMENT', `--input: ${flags.input} is larger than the ${MAX_INFER_BODY_BYTES / 1024 / 1024} MiB an inference request may carry.`)
-      const answer = await (await deploymentsClient(flags)).infer(id, inputs)
+      if (flags.idempotencyKey !== undefined && flags.order === undefined) throw new W3aiError('CLI_BAD_ARGUMENT', '--idempotency-key names a paid call: use it with --order.')
+      const answer = await (await deploymentsClient(flags)).infer(id, inputs, {
+        ...(flags.order === undefined ? {} : { order: flags.order }),
+        ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
+      })
       out.result(answer, () =>
         [
           ...Object.entries(answer.outputs).map(([name, t]) => `${name} ${t.type}[${t.dims.join(',')}] ${JSON.stringify(t.data.slice(0, 12))}${t.data.length > 12 ? ` … (${t.data.length} values)` : ''}`),
