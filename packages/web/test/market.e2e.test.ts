@@ -5,14 +5,18 @@
  * finds it by full-text search, reads its card and buys it; the seller sees the order arrive live
  * under My sales and fulfils it (the object key wrapped to the buyer in the seller's page); the
  * buyer's purchase turns fulfilled live and downloads, decrypted in the page, to the same bytes.
- * The seller is paid the price less the governed fee, to the unit. A per-call model listing bought
+ * The seller is paid the price less the governed fee, to the unit. A compute-only dataset is
+ * trained on from the buyer's page without its key reaching the buyer: the seller keys the job's
+ * nodes from My sales, and the sealed result opens in the buyer's page. A per-call model listing bought
  * with N calls shows its allowance; the buyer reviews the dataset and the seller answers. Last, the
  * recommender app listed per call runs from its page: trained in the buyer's page on a generated
  * shop (recall@k against the popularity baseline), its model stored and a customer scored by an
  * ONNX job on a node. Screenshots land in a temp directory whose path is logged.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { gunzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +31,23 @@ import { linearModel, randomDense } from '../../compute/test/helpers/onnx-models
 import { ensureBuilt, HAS_CHROMIUM, launchBrowser, SKIP_REASON } from './browser.js'
 
 const T = 10n ** 18n
+const DIGITS = new URL('../../compute/data/digits.csv.gz', import.meta.url)
+/** A small network over the 64 pixels of the digits (the CSV's last column is the label 0..9). */
+const DIGITS_SPEC = {
+  inputShape: [64],
+  layers: [
+    { type: 'dense', units: 32, activation: 'relu' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ],
+  optimizer: { type: 'adam', learningRate: 0.01 },
+  loss: 'sparseCategoricalCrossentropy',
+  metrics: ['accuracy'],
+  epochs: 4,
+  batchSize: 32,
+  validationSplit: 0.2,
+  seed: 1,
+  normalize: 'max',
+}
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 const REDUNDANCY = { k: 2, n: 3, repairThreshold: 3 }
 const DATASET_CARD = {
@@ -229,6 +250,56 @@ describe.skipIf(!HAS_CHROMIUM)('market tab on a 3-node devnet', () => {
     expect(sha256(saved)).toBe(sha256(dataset))
     await buyerPage.screenshot({ path: join(shots, 'buyer-downloaded.png'), fullPage: true })
   }, 120_000)
+
+  it("trains on a compute-only dataset from the buyer's page; the seller keys the job's nodes from My sales", async () => {
+    const digits = gunzipSync(readFileSync(DIGITS))
+    const cid = await store(seller, digits, 'digits.csv')
+    const card = { kind: 'dataset', schema: [...Array.from({ length: 64 }, (_, i) => ({ name: `p${i}`, type: 'int' })), { name: 'label', type: 'int' }], rowCount: 1797, preview: [] }
+    const listing = await new MarketClient(sellerHub).publish({ kind: 'dataset', title: 'Handwritten digits', description: '8x8 digits, compute only', tags: ['vision'], licence: 'CC-BY-4.0', access: 'compute-only', price: String(T), cid, card })
+    await buyerPage.evaluate((hash) => (window.location.hash = hash), `#market/${listing.id}`)
+    await buyerPage.getByTestId('listing').waitFor({ timeout: 10_000 })
+    await buyerPage.getByTestId('buy-submit').click()
+    const done = buyerPage.getByTestId('buy-done')
+    await done.waitFor({ timeout: 10_000 })
+    const computeOrder = (await done.getAttribute('data-order-id')) as string
+    expect(await done.getAttribute('data-status')).toBe('active')
+
+    const run = buyerPage.getByTestId('compute-run')
+    await run.waitFor({ timeout: 15_000 })
+    await buyerPage.getByTestId('compute-spec').fill('{ "epochs": ')
+    await buyerPage.getByTestId('compute-submit').click()
+    await expect.poll(() => buyerPage.getByTestId('compute-error').textContent(), { timeout: 5000 }).toContain('not JSON')
+    await buyerPage.getByTestId('compute-spec').fill(JSON.stringify(DIGITS_SPEC))
+    await buyerPage.getByTestId('compute-submit').click()
+    const job = buyerPage.getByTestId('compute-job')
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 10_000 }).toBe('awaiting-keys')
+    const jobId = (await job.getAttribute('data-job-id')) as string
+    // The buyer cannot read the data it trains on.
+    await expect(new StorageClient(buyerHub, buyer).info(cid)).rejects.toMatchObject({ code: 'STORAGE_ACCESS_DENIED' })
+
+    await nav(sellerPage, 'sales')
+    const request = sellerPage.locator(`[data-testid="key-request"][data-job-id="${jobId}"]`)
+    await request.waitFor({ timeout: 15_000 })
+    expect(await request.getAttribute('data-order-id')).toBe(computeOrder)
+    await sellerPage.screenshot({ path: join(shots, 'seller-key-request.png'), fullPage: true })
+    await request.getByTestId('key-request-provide').click()
+    await expect.poll(() => request.count(), { timeout: 15_000 }).toBe(0)
+
+    // The job runs on the data; its result is sealed to the buyer and opened in the buyer's page.
+    await expect.poll(() => job.getAttribute('data-status'), { timeout: 150_000, interval: 1000 }).toBe('succeeded')
+    const result = buyerPage.getByTestId('compute-result')
+    await result.waitFor({ timeout: 15_000 })
+    expect(await result.getAttribute('data-epochs')).toBe('4')
+    expect(Number(await result.getAttribute('data-val-acc'))).toBeGreaterThan(0.5)
+    const stored = await new JobsClient(buyerHub, buyer).get(jobId)
+    expect(Object.keys(stored.result as object)).toEqual(['sealed'])
+    // Done: the order is fulfilled and the seller paid the price less the fee.
+    const split = splitFee(T, await fees())
+    await expect.poll(async () => (await new MarketClient(sellerHub).order(computeOrder)).status, { timeout: 15_000 }).toBe('fulfilled')
+    expect((await new MarketClient(sellerHub).order(computeOrder)).paid).toBe(split.nodes.toString())
+    await expect.poll(() => orderRow(sellerPage, computeOrder).getAttribute('data-status'), { timeout: 15_000 }).toBe('fulfilled')
+    await buyerPage.screenshot({ path: join(shots, 'buyer-compute.png'), fullPage: true })
+  }, 240_000)
 
   it('a per-call model bought with N calls shows its allowance', async () => {
     const modelCid = await store(seller, linearModel(randomDense(4, 2, 3)), 'linear.onnx')

@@ -10,7 +10,7 @@
  * encryption key; the hub only ever holds wrapped keys. The buyer then downloads the object like
  * any object shared with it, verified and decrypted in the page.
  */
-import type { Account, Listing, ListingDraft, ListingSummary, NetworkParametersView, ObjectDetail, ObjectSummary, Order, OrderCreate, OrderRole, Review, ReviewCreate, ReviewPatch } from '@w3ai/protocol'
+import type { Account, Job, JobCandidates, JobSubmit, KeyRequest, Listing, ListingDraft, ListingSummary, NetworkParametersView, ObjectDetail, ObjectSummary, Order, OrderCreate, OrderRole, Review, ReviewCreate, ReviewPatch } from '@w3ai/protocol'
 import { publicGet } from '../economy/api.js'
 import { hubPages, pagePath, type LoadPage } from '../paging.js'
 import { toHex, randomBytes } from '../storage/bytes.js'
@@ -20,6 +20,7 @@ import type { BrowserIdentity } from '../storage/identity.js'
 import { signRequest } from '../storage/signed-request.js'
 import { unwrapKey, wrapKey } from '../storage/wrap.js'
 import { feeParamsOf, type FeeParams } from './fees.js'
+import { openJobResult } from './seal.js'
 import { searchPath, type SearchParams } from './search.js'
 
 const MARKET = '/v1/market'
@@ -149,6 +150,45 @@ export class MarketApi {
 
   answer(reviewId: string, text: string): Promise<Review> {
     return this.hub.request<Review>('POST', `${MARKET}/reviews/${encodeURIComponent(reviewId)}/answer`, { text })
+  }
+
+  // ---- Compute-only (compute-to-data) ---------------------------------------------------------
+
+  /**
+   * The buyer's job on a compute-only order's data (computeJobOf): the hub answers with the nodes it
+   * chose, and the job waits for the seller's side to wrap the data key to them; the buyer holds no
+   * other input to key, so nothing is wrapped here.
+   */
+  async runOnData(job: JobSubmit): Promise<Job> {
+    const answer = await this.hub.request<JobCandidates | Job>('POST', '/v1/jobs', job)
+    return 'candidates' in answer ? this.job(answer.jobId) : answer
+  }
+
+  job(id: string): Promise<Job> {
+    return this.hub.request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`)
+  }
+
+  /** A job's plain result: a sealed one opened here with this identity. */
+  jobResult(job: Pick<Job, 'id' | 'result'>): Promise<unknown> {
+    return openJobResult(job, this.identity)
+  }
+
+  /** The seller's side: buyers' jobs on data this account sold compute on, awaiting its key. */
+  keyRequests(): Promise<KeyRequest[]> {
+    return this.hub.request<{ requests: KeyRequest[] }>('GET', '/v1/jobs/key-requests').then((r) => r.requests)
+  }
+
+  /** Answers a key request: the data key unwrapped here and wrapped to every node the hub chose for the job, and no one else. */
+  async answerKeyRequest(request: Pick<KeyRequest, 'jobId' | 'cid' | 'candidates'>): Promise<Job> {
+    const detail = await this.hub.request<ObjectDetail>('GET', `/v1/storage/objects/${encodeURIComponent(request.cid)}`)
+    const objectKey = await unwrapKey(detail.wrappedKey, this.identity)
+    const keys: Array<{ nodeId: string; cid: string; wrappedKey: Awaited<ReturnType<typeof wrapKey>> }> = []
+    try {
+      for (const c of request.candidates) keys.push({ nodeId: c.nodeId, cid: request.cid, wrappedKey: await wrapKey(objectKey, c.encryptionKey) })
+    } finally {
+      objectKey.fill(0)
+    }
+    return this.hub.request<Job>('POST', `/v1/jobs/${encodeURIComponent(request.jobId)}/keys`, { keys })
   }
 
   /** The account's stored objects (the first page, newest first): what it may list. */

@@ -5,13 +5,14 @@
  * Run form. Refetched when an order of this listing changes (market.order.updated) and after
  * every action taken here.
  */
-import { useCallback, useMemo } from 'react'
+import { useCallback, useMemo, useRef } from 'react'
 import type { Job, ObjectSummary, Order, Review } from '@w3ai/protocol'
 import { useHubData } from '../../hooks/use-hub-data.js'
 import { usePagedList } from '../../hooks/use-paged-list.js'
 import { JobsApi } from '../../jobs/api.js'
 import { feeParams, getListing, reviewPages, type MarketApi } from '../../market/api.js'
 import { appTemplateOf } from '../../market/app-run.js'
+import { exampleSpec } from '../../market/compute.js'
 import { ordersOf, reviewable } from '../../market/orders.js'
 import { scoringJob, trainInPage } from '../../market/recommender.js'
 import { downloadObject } from '../../storage/download.js'
@@ -19,8 +20,9 @@ import type { StorageApi } from '../../storage/hub-api.js'
 import type { BrowserIdentity } from '../../storage/identity.js'
 import { uploadFile } from '../../storage/upload.js'
 import { AppRunCard, type RecommenderOutcome } from './AppRunCard.js'
+import { ComputeRunCard } from './ComputeRunCard.js'
 import { BuyForm } from './BuyForm.js'
-import { CardView } from './CardView.js'
+import { CardView, checkCard } from './CardView.js'
 import { ListingHeader } from './ListingHeader.js'
 import { OrderTable } from './OrderTable.js'
 import { ReviewForm, ReviewList } from './Reviews.js'
@@ -54,6 +56,8 @@ export function ListingPage({ id, identity, api, market, purchases, version, now
   const reviewLoader = useMemo(() => reviewPages(id), [id])
   const reviews = usePagedList(reviewLoader, reviewKey, version)
   const jobs = useMemo(() => (api === null ? null : new JobsApi(api)), [api])
+  /** A compute job was run from this page: its card stays (with the result) after the order is fulfilled. */
+  const ran = useRef(false)
 
   const data = listing.data?.id === id ? listing.data : null
   const mine = ordersOf(purchases, id)
@@ -62,6 +66,10 @@ export function ListingPage({ id, identity, api, market, purchases, version, now
   const seller = data !== null && me === data.seller
   const entitled = me === null ? null : seller || mine.some((o) => o.status === 'fulfilled' || o.status === 'active')
   const titles = useMemo(() => new Map(data === null ? [] : [[data.id, data.title]]), [data])
+  // Active ones run a job; a fulfilled one keeps the card (and the result it shows) after its job.
+  const computable = mine.filter((o) => o.mode === 'compute-only' && (o.status === 'active' || o.status === 'fulfilled')).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
+  const checked = data === null ? null : checkCard(data.card, data.kind)
+  const datasetCard = checked !== null && 'card' in checked && checked.card.kind === 'dataset' ? checked.card : null
 
   const after = <T,>(work: Promise<T>): Promise<T> => work.finally(onChanged)
 
@@ -137,6 +145,19 @@ export function ListingPage({ id, identity, api, market, purchases, version, now
             loadingMore={false}
             onMore={() => undefined}
             compact
+          />
+        )}
+        {market !== null && identity !== null && computable.some((o) => o.status === 'active' || ran.current) && (
+          <ComputeRunCard
+            orders={computable}
+            exampleSpec={JSON.stringify(exampleSpec(datasetCard), null, 2)}
+            sealTo={identity.encryptionKey}
+            onRun={(job) => {
+              ran.current = true
+              return after(market.runOnData(job))
+            }}
+            getJob={(jobId) => market.job(jobId)}
+            openResult={(job) => market.jobResult(job)}
           />
         )}
         {market !== null && toReview.length > 0 && (

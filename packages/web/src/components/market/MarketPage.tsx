@@ -25,6 +25,7 @@ import { useMarketView } from '../../market/use-view.js'
 import { saveBlob } from '../../storage/download.js'
 import { IdentityCard } from '../storage/IdentityCard.js'
 import { TransferBar } from '../storage/TransferBar.js'
+import { KeyRequests } from './KeyRequests.js'
 import { ListingPage } from './ListingPage.js'
 import { ListingResults } from './ListingResults.js'
 import { OrderTable } from './OrderTable.js'
@@ -37,6 +38,8 @@ const EVENT_DEBOUNCE_MS = 150
 /** Poll fallbacks: the stream is live / down (or no identity: listings only). */
 const LIVE_POLL_MS = 30_000
 const OFFLINE_POLL_MS = 3000
+/** Buyers' jobs waiting for a key send no event to the seller: My sales asks this often. */
+const KEY_REQUEST_POLL_MS = 3000
 const PURPOSE = 'to publish, buy, review and follow your orders'
 
 const listingKey = (l: ListingSummary): string => l.id
@@ -71,6 +74,14 @@ export default function MarketPage() {
   const sales = usePagedList(useMemo(() => market?.orderPages('seller') ?? null, [market]), orderKey, ordersVersion)
   const loadObjects = useCallback(() => (market as MarketApi).objects(), [market])
   const objects = useHubData(market === null ? null : loadObjects, viewVersion)
+  const [keyVersion, setKeyVersion] = useState(0)
+  const loadKeyRequests = useCallback(() => (market as MarketApi).keyRequests(), [market])
+  const keyRequests = useHubData(market === null || view.view !== 'sales' ? null : loadKeyRequests, keyVersion)
+  useEffect(() => {
+    if (market === null || view.view !== 'sales') return
+    const timer = setInterval(() => setKeyVersion((v) => v + 1), KEY_REQUEST_POLL_MS)
+    return () => clearInterval(timer)
+  }, [market, view.view])
   const titles = useListingTitles([...(purchases.items ?? []), ...(sales.items ?? [])].map((o) => o.listingId))
   const [download, runDownload] = useTransfer()
 
@@ -166,6 +177,7 @@ export default function MarketPage() {
 
       {view.view === 'listing' && (
         <ListingPage
+          key={view.id}
           id={view.id}
           identity={identity}
           api={api}
@@ -212,6 +224,21 @@ export default function MarketPage() {
           hasMore={purchases.nextCursor !== null}
           loadingMore={purchases.loading === 'more'}
           onMore={purchases.more}
+        />
+      )}
+
+      {view.view === 'sales' && market !== null && identity !== null && (
+        <KeyRequests
+          requests={keyRequests.data}
+          error={keyRequests.error}
+          titles={titles}
+          listingOf={(id) => sales.items?.find((o) => o.id === id)?.listingId}
+          onProvide={(r) =>
+            market.answerKeyRequest(r).finally(() => {
+              setKeyVersion((v) => v + 1)
+              changed()
+            })
+          }
         />
       )}
 

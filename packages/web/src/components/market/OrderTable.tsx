@@ -134,6 +134,11 @@ export function OrderTable({ role, orders, error, me, now, titles, onOpenListing
                           {doing ?? 'Close allowance'}
                         </button>
                       )}
+                      {role === 'buyer' && !compact && o.mode === 'compute-only' && o.status === 'active' && (
+                        <button type="button" className="button" data-testid="order-train" onClick={() => onOpenListing(o.listingId)}>
+                          Train on it
+                        </button>
+                      )}
                       {actions.review && !compact && (
                         <button type="button" className="link" data-testid="order-review" onClick={() => onOpenListing(o.listingId)}>
                           Review
