@@ -97,7 +97,7 @@ describe.each(backends())('market orders on %s', (backend) => {
     expect(last.order).toMatchObject({ status: 'exhausted', allowance: { calls: 3, used: 3 }, paid: split.nodes.toString() })
     expect(await account(`user:${seller}`)).toBe(sellerBefore + split.nodes)
     expect(await account(`user:${buyer}`)).toBe(10n ** 18n - 3n * PRICE)
-    expect(await codeOf(market.marketOrders.consumeCall(order.id, 'req-4'))).toBe('MARKET_INVALID_STATE')
+    expect(await codeOf(market.marketOrders.consumeCall(order.id, 'req-4'))).toBe('MARKET_ALLOWANCE_EXHAUSTED')
     expect((await market.marketOrders.consumeCall(order.id, 'req-2')).replay).toBe(true)
     expect(events.filter((e) => e.type === 'market.order.updated' && e.orderId === order.id).map((e) => (e as { status: string }).status)).toEqual(['active', 'active', 'active', 'exhausted'])
   })

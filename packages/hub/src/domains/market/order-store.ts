@@ -226,8 +226,9 @@ export class OrderStore {
       const order = toOrder(row)
       const seen = await tx.query('SELECT seq FROM market_calls WHERE order_id = $1 AND request_id = $2', [orderId, requestId])
       if (seen.rows.length > 0) return { kind: 'counted', order, replay: true }
+      // An allowance used up (and settled by its last call) says so, not merely that it is closed.
+      if (order.mode === 'per-call' && order.used >= (order.calls ?? 0)) return { kind: 'exhausted', order }
       if (order.mode !== 'per-call' || order.status !== 'active' || order.plan !== null || !row.open) return { kind: 'state', order }
-      if (order.used >= (order.calls ?? 0)) return { kind: 'exhausted', order }
       await tx.query('INSERT INTO market_calls (order_id, request_id, seq) VALUES ($1, $2, $3)', [orderId, requestId, order.used + 1])
       const u = await tx.query<RawOrder>(`UPDATE market_orders SET used = used + 1, updated_at = now() WHERE id = $1 RETURNING *`, [orderId])
       return { kind: 'counted', order: toOrder(u.rows[0] as RawOrder), replay: false }
