@@ -7,11 +7,12 @@
  * buyer's purchase turns fulfilled live and downloads, decrypted in the page, to the same bytes.
  * The seller is paid the price less the governed fee, to the unit. A compute-only dataset is
  * trained on from the buyer's page without its key reaching the buyer: the seller keys the job's
- * nodes from My sales, and the sealed result opens in the buyer's page. A per-call model listing bought
- * with N calls shows its allowance; the buyer reviews the dataset and the seller answers. Last, the
- * recommender app listed per call runs from its page: trained in the buyer's page on a generated
- * shop (recall@k against the popularity baseline), its model stored and a customer scored by an
- * ONNX job on a node. Screenshots land in a temp directory whose path is logged.
+ * nodes from My sales, and the sealed result opens in the buyer's page. A per-call model bought
+ * with N calls shows its allowance, and a call of the seller's deployment through the page uses
+ * one. The buyer reviews the dataset and the seller answers. Last, the recommender app listed per
+ * call runs from its page: trained in the buyer's page on a generated shop (recall@k against the
+ * popularity baseline), its model stored and a customer scored by an ONNX job on a node.
+ * Screenshots land in a temp directory whose path is logged.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -26,7 +27,7 @@ import { IDENTITY_FILE, loadOrCreateIdentity, type Identity } from '@w3ai/crypto
 import { splitFee } from '@w3ai/ledger'
 import { bindParams, RECOMMENDER_TEMPLATE, runRecommenderApp } from '@w3ai/market'
 import type { NetworkParametersView } from '@w3ai/protocol'
-import { HubClient, JobsClient, MarketClient, StorageClient, WalletClient } from '@w3ai/sdk'
+import { DeploymentsClient, HubClient, JobsClient, MarketClient, StorageClient, WalletClient } from '@w3ai/sdk'
 import { linearModel, randomDense } from '../../compute/test/helpers/onnx-models.js'
 import { ensureBuilt, HAS_CHROMIUM, launchBrowser, SKIP_REASON } from './browser.js'
 
@@ -301,10 +302,15 @@ describe.skipIf(!HAS_CHROMIUM)('market tab on a 3-node devnet', () => {
     await buyerPage.screenshot({ path: join(shots, 'buyer-compute.png'), fullPage: true })
   }, 240_000)
 
-  it('a per-call model bought with N calls shows its allowance', async () => {
-    const modelCid = await store(seller, linearModel(randomDense(4, 2, 3)), 'linear.onnx')
+  it("a per-call model bought with N calls shows its allowance, and a call through the page uses one", async () => {
+    const layer = randomDense(4, 2, 3)
+    const modelCid = await store(seller, linearModel(layer), 'linear.onnx')
+    // The seller serves the model and names its deployment on the listing.
+    const deployments = new DeploymentsClient(sellerHub, seller)
+    const deployment = await deployments.create({ model: modelCid })
+    await deployments.waitReady(deployment.id, { timeoutMs: 60_000 })
     const card = { kind: 'model', intendedUse: 'Scores 4 features into 2', metrics: [{ name: 'mse', value: 0.01, dataset: 'synthetic held-out' }], limitations: 'Toy.', inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }], outputs: [{ name: 'y', type: 'float32', shape: ['batch', 2] }] }
-    const model = await new MarketClient(sellerHub).publish({ kind: 'model', title: 'Linear scorer', description: 'A served linear model', tags: ['scoring'], licence: 'MIT', access: 'per-call', price: String(T / 1000n), cid: modelCid, card })
+    const model = await new MarketClient(sellerHub).publish({ kind: 'model', title: 'Linear scorer', description: `A served linear model. Call deployment ${deployment.id}.`, tags: ['scoring'], licence: 'MIT', access: 'per-call', price: String(T / 1000n), cid: modelCid, card })
 
     await nav(buyerPage, 'browse')
     await buyerPage.getByTestId('market-search-reset').click()
@@ -331,10 +337,28 @@ describe.skipIf(!HAS_CHROMIUM)('market tab on a 3-node devnet', () => {
     expect(await row.getByTestId('order-allowance').textContent()).toBe('0 of 25 calls used')
     expect(await row.getByTestId('order-amount').getAttribute('data-units')).toBe(String((25n * T) / 1000n))
     expect((await new MarketClient(buyerHub).order(allowanceId)).allowance).toEqual({ calls: 25, used: 0 })
+
+    // One call through the page: the seller's deployment answers, one call of the allowance is used.
+    const call = buyerPage.getByTestId('paid-call')
+    await call.waitFor({ timeout: 10_000 })
+    expect(await buyerPage.getByTestId('paid-call-deployment').inputValue()).toBe(deployment.id)
+    const x = [1, 2, 3, 4]
+    await buyerPage.getByTestId('paid-call-inputs').fill(JSON.stringify({ x: { type: 'float32', dims: [1, 4], data: x } }))
+    await buyerPage.getByTestId('paid-call-submit').click()
+    const output = buyerPage.locator('[data-testid="paid-call-output"][data-name="y"]')
+    await output.waitFor({ timeout: 30_000 })
+    const y = ((await output.getAttribute('data-values')) as string).split(',').map(Number)
+    const expected = layer.b.map((b, j) => b + x.reduce((sum, xi, i) => sum + xi * (layer.w[i]![j] as number), 0))
+    y.forEach((v, j) => expect(Math.abs(v - (expected[j] as number))).toBeLessThan(1e-4))
+    await expect.poll(() => row.getByTestId('order-allowance').getAttribute('data-used'), { timeout: 15_000 }).toBe('1')
+    expect(await buyerPage.getByTestId('paid-call-allowance').textContent()).toBe('1 of 25 calls used')
+    expect((await new MarketClient(buyerHub).order(allowanceId)).allowance).toEqual({ calls: 25, used: 1 })
+    await buyerPage.screenshot({ path: join(shots, 'buyer-call.png'), fullPage: true })
+
     await nav(buyerPage, 'purchases')
-    await expect.poll(() => orderRow(buyerPage, allowanceId).getByTestId('order-allowance').textContent(), { timeout: 10_000 }).toBe('0 of 25 calls used')
+    await expect.poll(() => orderRow(buyerPage, allowanceId).getByTestId('order-allowance').textContent(), { timeout: 10_000 }).toBe('1 of 25 calls used')
     await buyerPage.screenshot({ path: join(shots, 'buyer-allowance.png'), fullPage: true })
-  }, 60_000)
+  }, 120_000)
 
   it('the buyer reviews the dataset and the seller answers', async () => {
     await orderRow(buyerPage, orderId).getByTestId('order-review').click()

@@ -10,7 +10,7 @@
  * encryption key; the hub only ever holds wrapped keys. The buyer then downloads the object like
  * any object shared with it, verified and decrypted in the page.
  */
-import type { Account, Job, JobCandidates, JobSubmit, KeyRequest, Listing, ListingDraft, ListingSummary, NetworkParametersView, ObjectDetail, ObjectSummary, Order, OrderCreate, OrderRole, Review, ReviewCreate, ReviewPatch } from '@w3ai/protocol'
+import type { Account, InferRequest, InferResponse, Job, JobCandidates, JobSubmit, KeyRequest, Listing, ListingDraft, ListingSummary, NetworkParametersView, ObjectDetail, ObjectSummary, Order, OrderCreate, OrderRole, Review, ReviewCreate, ReviewPatch } from '@w3ai/protocol'
 import { publicGet } from '../economy/api.js'
 import { hubPages, pagePath, type LoadPage } from '../paging.js'
 import { toHex, randomBytes } from '../storage/bytes.js'
@@ -25,6 +25,8 @@ import { searchPath, type SearchParams } from './search.js'
 
 const MARKET = '/v1/market'
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
+/** Names the per-call order a model call is paid from. */
+export const ORDER_HEADER = 'x-w3ai-order'
 const listingPath = (id: string, rest = ''): string => `${MARKET}/listings/${encodeURIComponent(id)}${rest}`
 const orderPath = (id: string, rest = ''): string => `${MARKET}/orders/${encodeURIComponent(id)}${rest}`
 
@@ -81,10 +83,10 @@ export class MarketApi {
     return this.identity.id
   }
 
-  /** A signed request carrying an Idempotency-Key (not part of the signature, as in the SDK). */
-  private async idempotent<T>(path: string, body: unknown, key: string): Promise<T> {
+  /** A signed POST carrying an Idempotency-Key (and any other headers; none is part of the signature, as in the SDK). */
+  private async idempotent<T>(path: string, body: unknown, key: string, extra: Record<string, string> = {}): Promise<T> {
     const text = JSON.stringify(body)
-    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: key, ...(await signRequest(this.identity, 'POST', path, text)) }
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json', ...extra, [IDEMPOTENCY_HEADER]: key, ...(await signRequest(this.identity, 'POST', path, text)) }
     const res = await fetch(this.base + path, { method: 'POST', headers, body: text })
     const parsed = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined
     if (!res.ok || parsed === undefined) throw new HubError(parsed?.error?.code ?? 'INTERNAL', parsed?.error?.message ?? `The hub answered ${res.status}.`, res.status)
@@ -150,6 +152,15 @@ export class MarketApi {
 
   answer(reviewId: string, text: string): Promise<Review> {
     return this.hub.request<Review>('POST', `${MARKET}/reviews/${encodeURIComponent(reviewId)}/answer`, { text })
+  }
+
+  /**
+   * One paid call of a per-call purchase: the seller's deployment of the bought model runs `inputs`;
+   * the hub counts one call of the order's allowance before any node sees the request. `key` names
+   * the call: sent again after a lost answer, it counts once.
+   */
+  call(orderId: string, deploymentId: string, inputs: InferRequest['inputs'], key: string): Promise<InferResponse> {
+    return this.idempotent<InferResponse>(`/v1/deployments/${encodeURIComponent(deploymentId)}/infer`, { inputs }, key, { [ORDER_HEADER]: orderId })
   }
 
   // ---- Compute-only (compute-to-data) ---------------------------------------------------------

@@ -109,7 +109,7 @@ export function BuyForm({ listing, me, fees, onBuy, onBought }: BuyFormProps) {
                 <dt>Seller gets</dt>
                 <dd data-testid="buy-seller" data-units={split.seller.toString()}>
                   {tokensText(split.seller)}
-                  {perCall && <span className="sub"> for every call used</span>}
+                  {perCall && <span className="sub"> if every call is used</span>}
                 </dd>
                 <dt>Network fee</dt>
                 <dd data-testid="buy-fee" data-units={split.fee.toString()}>

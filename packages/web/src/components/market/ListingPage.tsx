@@ -12,6 +12,7 @@ import { usePagedList } from '../../hooks/use-paged-list.js'
 import { JobsApi } from '../../jobs/api.js'
 import { feeParams, getListing, reviewPages, type MarketApi } from '../../market/api.js'
 import { appTemplateOf } from '../../market/app-run.js'
+import { deploymentIn, exampleInputs } from '../../market/calls.js'
 import { exampleSpec } from '../../market/compute.js'
 import { ordersOf, reviewable } from '../../market/orders.js'
 import { scoringJob, trainInPage } from '../../market/recommender.js'
@@ -21,6 +22,7 @@ import type { BrowserIdentity } from '../../storage/identity.js'
 import { uploadFile } from '../../storage/upload.js'
 import { AppRunCard, type RecommenderOutcome } from './AppRunCard.js'
 import { ComputeRunCard } from './ComputeRunCard.js'
+import { PaidCallCard } from './PaidCallCard.js'
 import { BuyForm } from './BuyForm.js'
 import { CardView, checkCard } from './CardView.js'
 import { ListingHeader } from './ListingHeader.js'
@@ -70,6 +72,8 @@ export function ListingPage({ id, identity, api, market, purchases, version, now
   const computable = mine.filter((o) => o.mode === 'compute-only' && (o.status === 'active' || o.status === 'fulfilled')).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
   const checked = data === null ? null : checkCard(data.card, data.kind)
   const datasetCard = checked !== null && 'card' in checked && checked.card.kind === 'dataset' ? checked.card : null
+  const modelCard = checked !== null && 'card' in checked && checked.card.kind === 'model' ? checked.card : null
+  const allowances = data?.kind === 'model' ? mine.filter((o) => o.mode === 'per-call' && o.status === 'active') : []
 
   const after = <T,>(work: Promise<T>): Promise<T> => work.finally(onChanged)
 
@@ -158,6 +162,14 @@ export function ListingPage({ id, identity, api, market, purchases, version, now
             }}
             getJob={(jobId) => market.job(jobId)}
             openResult={(job) => market.jobResult(job)}
+          />
+        )}
+        {market !== null && allowances.length > 0 && (
+          <PaidCallCard
+            orders={allowances}
+            deployment={deploymentIn(data.description)}
+            exampleInputs={JSON.stringify(exampleInputs(modelCard))}
+            onCall={(orderId, deploymentId, inputs, key) => after(market.call(orderId, deploymentId, inputs, key))}
           />
         )}
         {market !== null && toReview.length > 0 && (

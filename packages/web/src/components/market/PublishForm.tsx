@@ -155,6 +155,11 @@ export function PublishForm({ objects, objectsError, onPublish, onPublished, app
           </span>
           <textarea data-testid="publish-card" rows={10} value={form.card} onChange={(e) => set({ card: e.target.value })} placeholder={form.kind === 'app' ? '{ "kind": "app", "template": { … } }' : `{ "kind": "${form.kind}", … }`} spellCheck={false} />
         </label>
+        {form.access === 'per-call' && form.kind === 'model' && (
+          <p className="note" data-testid="publish-per-call-note">
+            Buyers call your deployment of this model (Jobs tab, or <code>w3ai model serve</code>): name its id (d_…) in the description, and the listing page fills it in for them.
+          </p>
+        )}
         <p className="note">
           Buyers see the card and the description before paying; the object stays encrypted. A download is delivered by wrapping its key to the buyer from your side (My sales → Fulfil).
         </p>
