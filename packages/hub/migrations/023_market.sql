@@ -6,6 +6,8 @@
 -- exactly); per-call use; reviews by buyers, one per order. Amounts are units as NUMERIC(39,0).
 CREATE TABLE market_listings (
   id              text PRIMARY KEY,
+  -- Insertion order: text searches rank in tiers of the newest matches by it (see ListingStore.search).
+  seq             bigint GENERATED ALWAYS AS IDENTITY,
   seller          text NOT NULL,
   kind            text NOT NULL CHECK (kind IN ('model', 'dataset', 'app')),
   title           text NOT NULL,
@@ -13,6 +15,9 @@ CREATE TABLE market_listings (
   tags            text[] NOT NULL DEFAULT '{}',
   -- The tags joined by spaces: what the search vector reads (array_to_string is not immutable).
   tags_text       text NOT NULL DEFAULT '',
+  -- Facets as lexemes (kind:model, access:download, licence:mit, tag:retail): in the search vector
+  -- too, so a search's filters narrow it inside the one text index scan.
+  facets          text[] NOT NULL DEFAULT '{}',
   licence         text NOT NULL,
   access          text NOT NULL CHECK (access IN ('download', 'compute-only', 'per-call')),
   price           NUMERIC(39,0) NOT NULL CHECK (price >= 0),
@@ -29,13 +34,19 @@ CREATE TABLE market_listings (
                     setweight(to_tsvector('english', title), 'A')
                     || setweight(to_tsvector('english', tags_text), 'A')
                     || setweight(to_tsvector('english', description), 'B')
+                    || array_to_tsvector(facets)
                   ) STORED,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX market_listings_search_idx ON market_listings USING gin (search);
-CREATE INDEX market_listings_tags_idx ON market_listings USING gin (tags);
+-- fastupdate off: a search never scans a pending list of recent inserts (PGlite runs no autovacuum
+-- to merge one); listings are written far less often than searched.
+CREATE INDEX market_listings_search_idx ON market_listings USING gin (search) WITH (fastupdate = off);
 CREATE INDEX market_listings_newest_idx ON market_listings (created_at DESC, id DESC);
+CREATE UNIQUE INDEX market_listings_seq_idx ON market_listings (seq);
+-- Range filters the planner may combine with the text index (a bitmap AND) instead of checking rows.
+CREATE INDEX market_listings_price_idx ON market_listings (price);
+CREATE INDEX market_listings_rating_idx ON market_listings (rating_mean);
 CREATE INDEX market_listings_seller_idx ON market_listings (seller, created_at DESC);
 CREATE UNIQUE INDEX market_listings_idempotency_idx ON market_listings (seller, idempotency_key) WHERE idempotency_key IS NOT NULL;
 

@@ -1,8 +1,10 @@
 /**
  * SQL of market listings and their versions, and the search. The search vector is a generated
- * column (title and tags weigh A, the description B) under a GIN index; a text search ranks with
- * ts_rank and pages on (rank, id), a browse without text pages newest first on (created_at, id).
- * Every filter is a plain predicate the planner may combine with the text index.
+ * column (title and tags weigh A, the description B, and the facets kind:, access:, licence:, tag:
+ * as lexemes) under a GIN index, so words and facet filters meet in one index condition; price and
+ * rating ranges have btree indexes the planner may combine with it. A text search ranks with
+ * ts_rank in tiers of the newest matches (RANK_TIER) and pages on (tier, rank, id) as of the
+ * newest listing at its first page; a browse without text pages newest first on (created_at, id).
  */
 import { createHash } from 'node:crypto'
 import { DEFAULT_SEARCH_LIMIT, type AccessMode, type Card, type Listing, type ListingKind, type ListingSummary, type ListingVersion } from '@w3ai/protocol'
@@ -77,6 +79,8 @@ export const meanRating = (sum: number, count: number): number => (count === 0 ?
 const SUMMARY_COLUMNS = `l.id, l.seller, l.kind, l.title, l.description, l.tags, l.licence, l.access, l.price::text AS price,
   l.latest_version, l.latest_cid, l.latest_at, l.rating_count, l.rating_sum, l.created_at, l.updated_at`
 
+const SUMMARY_NAMES = 'id, seller, kind, title, description, tags, licence, access, price, latest_version, latest_cid, latest_at, rating_count, rating_sum, created_at, updated_at'
+
 const toSummary = (r: RawListing): ListingSummary => ({
   id: r.id,
   seller: r.seller,
@@ -94,6 +98,17 @@ const toSummary = (r: RawListing): ListingSummary => ({
 })
 
 const ID = /^l_[0-9a-f]{20}$/
+/**
+ * A text search ranks its matches in tiers of this many, newest first by insertion: the best of
+ * the newest RANK_TIER matches, then the best of the next RANK_TIER, and so on. Ranking needs each
+ * candidate's vector, so ranking every match of a word found in most listings would cost a pass
+ * over most of the table per page; a tier costs about the same whatever the words (the planner
+ * walks the newest listings for common words, takes the text index's bitmap for rare ones).
+ * Searches with fewer matches than a tier (most multi-word or filtered ones) are ranked in full.
+ */
+export const RANK_TIER = 100
+const SEQ = /^[0-9]{1,19}$/
+const TIER = /^[0-9]{1,6}$/
 const MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/
 /** A real as PostgreSQL prints it (shortest exact form, so it reads back to the same value). */
 const REAL = /^(-?[0-9][0-9.e+-]{0,31}|NaN|-?Infinity)$/
@@ -112,10 +127,10 @@ export class ListingStore {
   async create(l: NewListing): Promise<{ listing: Listing; created: boolean; requestDigest: string }> {
     const created = await this.db.transaction(async (tx) => {
       const r = await tx.query(
-        `INSERT INTO market_listings (id, seller, kind, title, description, tags, tags_text, licence, access, price, card, latest_version, latest_cid, idempotency_key, request_digest)
-         VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10::numeric, $11::jsonb, $12, $13, $14, $15)
+        `INSERT INTO market_listings (id, seller, kind, title, description, tags, tags_text, facets, licence, access, price, card, latest_version, latest_cid, idempotency_key, request_digest)
+         VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8::text[], $9, $10, $11::numeric, $12::jsonb, $13, $14, $15, $16)
          ON CONFLICT (seller, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
-        [l.id, l.seller, l.kind, l.title, l.description, l.tags, l.tags.join(' '), l.licence, l.access, l.price.toString(), JSON.stringify(l.card), l.version, l.cid, l.idempotencyKey ?? null, l.requestDigest],
+        [l.id, l.seller, l.kind, l.title, l.description, l.tags, l.tags.join(' '), facetsOf(l), l.licence, l.access, l.price.toString(), JSON.stringify(l.card), l.version, l.cid, l.idempotencyKey ?? null, l.requestDigest],
       )
       if (r.rows.length === 0) return false
       await tx.query(`INSERT INTO market_versions (listing_id, version, cid, created_at) SELECT id, latest_version, latest_cid, latest_at FROM market_listings WHERE id = $1`, [l.id])
@@ -166,6 +181,11 @@ export class ListingStore {
       set('tags_text', c.tags.join(' '))
     }
     if (c.licence !== undefined) set('licence', c.licence)
+    if (c.tags !== undefined || c.licence !== undefined) {
+      const now = await this.db.query<{ kind: ListingKind; access: AccessMode; licence: string; tags: string[] }>('SELECT kind, access, licence, tags FROM market_listings WHERE id = $1', [id])
+      const row = now.rows[0]
+      if (row !== undefined) set('facets', facetsOf({ ...row, ...(c.tags === undefined ? {} : { tags: c.tags }), ...(c.licence === undefined ? {} : { licence: c.licence }) }), '::text[]')
+    }
     if (c.price !== undefined) set('price', c.price.toString(), '::numeric')
     if (c.card !== undefined) set('card', JSON.stringify(c.card), '::jsonb')
     if (sets.length > 0) await this.db.query(`UPDATE market_listings SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params)
@@ -199,10 +219,7 @@ export class ListingStore {
     const params: unknown[] = []
     const p = (v: unknown): string => `$${params.push(v)}`
     const where: string[] = []
-    if (s.kind !== undefined) where.push(`l.kind = ${p(s.kind)}`)
-    if (s.access !== undefined) where.push(`l.access = ${p(s.access)}`)
-    if (s.tag !== undefined) where.push(`l.tags @> ARRAY[${p(s.tag)}]::text[]`)
-    if (s.licence !== undefined) where.push(`l.licence = ${p(s.licence)}`)
+    const facets = facetQuery(s)
     if (s.seller !== undefined) where.push(`l.seller = ${p(s.seller)}`)
     if (s.minPrice !== undefined) where.push(`l.price >= ${p(s.minPrice.toString())}::numeric`)
     if (s.maxPrice !== undefined) where.push(`l.price <= ${p(s.maxPrice.toString())}::numeric`)
@@ -212,6 +229,7 @@ export class ListingStore {
     const ranked = text !== ''
     const list = searchList(s, ranked)
     if (!ranked) {
+      if (facets !== undefined) where.push(`l.search @@ ${p(facets)}::tsquery`)
       if (s.cursor !== undefined) {
         const [at, id] = decodeCursor(list, s.cursor, [MICROS, ID]) as [string, string]
         const pt = p(at)
@@ -224,22 +242,60 @@ export class ListingStore {
       )
       return pageOf(r.rows, limit, (row) => encodeCursor(list, [row.cursor_at, row.id]))
     }
-    const query = p(text)
-    let after = ''
+    let asOf: string
+    let tier = 0
+    let after: { rank: string; id: string } | undefined
     if (s.cursor !== undefined) {
-      const [rank, id] = decodeCursor(list, s.cursor, [REAL, ID]) as [string, string]
-      const pr = p(rank)
-      after = `WHERE m.rank < ${pr}::real OR (m.rank = ${pr}::real AND m.id > ${p(id)})`
+      const [seq, t, rank, id] = decodeCursor(list, s.cursor, [SEQ, TIER, REAL, ID]) as [string, string, string, string]
+      ;[asOf, tier, after] = [seq, Number(t), { rank, id }]
+    } else {
+      const newest = await this.db.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM market_listings')
+      if (newest.rows[0]?.seq == null) return { items: [], nextCursor: null }
+      asOf = newest.rows[0].seq
     }
-    const r = await this.db.query<RawListing & { rank_text: string }>(
-      `SELECT m.*, m.rank::text AS rank_text FROM (
-         SELECT ${SUMMARY_COLUMNS}, ts_rank(l.search, t.query) AS rank
-         FROM (SELECT websearch_to_tsquery('english', ${query}) AS query) t JOIN market_listings l ON l.search @@ t.query
-         ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-       ) m ${after} ORDER BY m.rank DESC, m.id LIMIT ${p(limit + 1)}`,
+    const rows: Array<RankedRow & { tier: number }> = []
+    for (;;) {
+      const { ranked, complete } = await this.tier({ text, facets, where, params, asOf, tier, after, want: limit + 1 - rows.length })
+      rows.push(...ranked.map((r) => ({ ...r, tier })))
+      if (rows.length > limit || !complete) break
+      tier++
+      after = undefined
+    }
+    return pageOf(rows, limit, (row) => encodeCursor(list, [asOf, String(row.tier), row.rank_text, row.id]))
+  }
+
+  /**
+   * One tier of a text search: the matches at positions tier×RANK_TIER.. of the newest first (as
+   * of `asOf`), ranked, after the cursor's (rank, id) when given; `complete` when the tier was
+   * full (older matches may follow in the next one).
+   */
+  private async tier(t: { text: string; facets: string | undefined; where: string[]; params: unknown[]; asOf: string; tier: number; after: { rank: string; id: string } | undefined; want: number }): Promise<{ ranked: RankedRow[]; complete: boolean }> {
+    const params = [...t.params]
+    const p = (v: unknown): string => `$${params.push(v)}`
+    const query = `websearch_to_tsquery('english', ${p(t.text)})`
+    // Filters on facets join the words in the one index condition; the rank is the words' alone.
+    const match = t.facets === undefined ? query : `(${query} && ${p(t.facets)}::tsquery)`
+    const where = [...t.where, `l.search @@ ${match}`, `l.seq <= ${p(t.asOf)}::bigint`]
+    let after = ''
+    if (t.after !== undefined) {
+      const pr = p(t.after.rank)
+      after = `WHERE m.rank < ${pr}::real OR (m.rank = ${pr}::real AND m.id > ${p(t.after.id)})`
+    }
+    // c: the tier's candidates (at most RANK_TIER, newest first); got: how many there are, also when
+    // the cursor has passed them all (the lateral part is then empty, its columns null).
+    const r = await this.db.query<RankedRow & { got: string | number }>(
+      `WITH c AS (
+         SELECT ${SUMMARY_COLUMNS}, l.search FROM market_listings l WHERE ${where.join(' AND ')}
+         ORDER BY l.seq DESC OFFSET ${p(t.tier * RANK_TIER)} LIMIT ${RANK_TIER}
+       )
+       SELECT g.got, x.* FROM (SELECT count(*) AS got FROM c) g LEFT JOIN LATERAL (
+         SELECT ${SUMMARY_NAMES}, m.rank::text AS rank_text FROM (SELECT c.*, ts_rank(c.search, ${query}) AS rank FROM c) m
+         ${after} ORDER BY m.rank DESC, m.id LIMIT ${p(t.want)}
+       ) x ON true`,
       params,
     )
-    return pageOf(r.rows, limit, (row) => encodeCursor(list, [row.rank_text, row.id]))
+    const got = Number(r.rows[0]?.got ?? 0)
+    return { ranked: r.rows.filter((row) => row.id !== null), complete: got === RANK_TIER }
   }
 
   /** Recomputes a listing's rating from its reviews (in the review's transaction). */
@@ -250,6 +306,25 @@ export class ListingStore {
       [listingId],
     )
   }
+}
+
+type RankedRow = RawListing & { rank_text: string }
+
+/** A listing's facets as the search vector holds them. */
+function facetsOf(l: { kind: string; access: string; licence: string; tags: readonly string[] }): string[] {
+  return [`kind:${l.kind}`, `access:${l.access}`, `licence:${l.licence.toLowerCase()}`, ...l.tags.map((t) => `tag:${t}`)]
+}
+
+/** The search's facet filters as a tsquery (every one required), or undefined without any. */
+function facetQuery(s: ListingSearch): string | undefined {
+  const terms = [
+    ...(s.kind === undefined ? [] : [`kind:${s.kind}`]),
+    ...(s.access === undefined ? [] : [`access:${s.access}`]),
+    ...(s.licence === undefined ? [] : [`licence:${s.licence.toLowerCase()}`]),
+    ...(s.tag === undefined ? [] : [`tag:${s.tag}`]),
+  ]
+  // Quoted lexemes: the schemas allow no quote or backslash in any of them.
+  return terms.length === 0 ? undefined : terms.map((t) => `'${t.replace(/['\\]/g, '')}'`).join(' & ')
 }
 
 function pageOf<R extends RawListing>(rows: R[], limit: number, cursor: (row: R) => string): Page<ListingSummary> {
