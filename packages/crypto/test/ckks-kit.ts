@@ -26,3 +26,20 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)))
   return max
 }
+
+/**
+ * How much SEAL's WASM memory grows over `rounds` runs of `round`, after a warm-up: the least of
+ * three such windows. A leak grows every window; the heap growing once (a new WASM page run when
+ * fragmentation needs it, which never shrinks) shows in one window only.
+ */
+export function wasmGrowth(round: () => void, rounds = 10, warmup = 5): number {
+  const wasm = (): number => process.memoryUsage().external - process.memoryUsage().arrayBuffers
+  for (let i = 0; i < warmup; i++) round()
+  const windows: number[] = []
+  for (let w = 0; w < 3; w++) {
+    const before = wasm()
+    for (let i = 0; i < rounds; i++) round()
+    windows.push(wasm() - before)
+  }
+  return Math.min(...windows)
+}
