@@ -4,12 +4,13 @@
  * transfer checked by the engine, hash-chained into the journal and each batch closed by a block
  * signed with ed25519; `--concurrency` submitters keep that many transfers in flight, and the
  * service's batcher turns whatever is waiting into one transaction (one advisory lock, one block,
- * one signature, multi-row writes). On PGlite and, with W3AI_TEST_DATABASE_URL, on PostgreSQL (a
- * fresh schema, dropped after). Baseline in the same run, on the same PostgreSQL: plain unsigned
- * single-row INSERTs of the same rows (id, debit, credit, amount), autocommit, at the same number in
- * flight over the same 10-connection pool, and one at a time. After each run the whole ledger
- * is verified (chain, signatures, balances, supply). The headline figures are at the first
- * concurrency; the others show how batches grow with the load.
+ * one signature, multi-row writes), one round trip once the service holds the batch's accounts
+ * (ledger_append, checked against the journal head). On PGlite and, with W3AI_TEST_DATABASE_URL, on
+ * PostgreSQL (a fresh schema, dropped after). Baseline in the same run, on the same PostgreSQL:
+ * plain unsigned single-row INSERTs of the same rows (id, debit, credit, amount), autocommit, at
+ * the same number in flight over the same 10-connection pool, and one at a time. After each run the
+ * whole ledger is verified (chain, signatures, balances, supply). The headline figures are at the
+ * first concurrency; the others show how batches grow with the load.
  *
  *   npm run bench -- ledger [--transfers 20000] [--concurrency 64,256] [--accounts 1000] [--baseline 20000]
  */
