@@ -11,9 +11,9 @@ function liveness() {
   const statuses: Array<{ id: string; status: string }> = []
   const store = {
     markOnline: async () => ({ changedAt: new Date(now).toISOString() }),
-    setStatus: async (id: string, status: string) => {
-      statuses.push({ id, status })
-      return new Date(now).toISOString()
+    setStatuses: async (ids: string[], status: string) => {
+      statuses.push(...ids.map((id) => ({ id, status })))
+      return ids.map((id) => ({ id, at: new Date(now).toISOString() }))
     },
   } as unknown as NodeStore
   const events: HubEvent[] = []

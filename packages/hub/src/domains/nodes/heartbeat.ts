@@ -22,7 +22,23 @@ export interface HeartbeatRoutesOptions extends NodesPluginOptions {
   otherHubs?: () => Promise<readonly string[]>
 }
 
+/**
+ * Calls `read` at most once at a time: callers that arrive while a read is under way share its
+ * answer (thousands of nodes reconnecting at once cost one query, not one each), and a caller
+ * arriving after it finished starts a fresh read, so a hub that stopped is not named from a cache.
+ */
+export function singleFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined
+    })
+    return inFlight
+  }
+}
+
 export const heartbeatRoutes: FastifyPluginAsync<HeartbeatRoutesOptions> = async (app, o) => {
+  const otherHubs = o.otherHubs === undefined ? undefined : singleFlight(o.otherHubs)
   app.get('/heartbeat', { websocket: true, config: { auth: 'signed' }, schema: { hide: true } }, async (socket, request) => {
     const nodeId = nodeOf(request)
     const log = request.log.child({ nodeId })
@@ -33,7 +49,7 @@ export const heartbeatRoutes: FastifyPluginAsync<HeartbeatRoutesOptions> = async
     socket.on('error', (err) => log.debug({ code: (err as { code?: string }).code }, 'heartbeat socket error'))
     const connection: { socket: WebSocket } = { socket }
     // Read before connecting: from the connection on, nothing may wait before 'close' is handled.
-    const hubs = (await o.otherHubs?.().catch((err: unknown) => {
+    const hubs = (await otherHubs?.().catch((err: unknown) => {
       log.warn({ code: (err as { code?: string }).code }, 'could not read the other hubs for the welcome')
       return []
     })) ?? []

@@ -1,14 +1,27 @@
 /**
  * Liveness of the nodes connected to this hub: heartbeats feed a phi-accrual detector per node;
- * a tick turns phi into `online | suspect | offline`; loads are written to the database in one
- * batched statement per interval. A sweep marks offline the nodes no hub has heard from (their
- * hub died), so every hub of the network converges on the same statuses.
+ * a tick turns phi into `online | suspect | offline` and writes the nodes that changed in one
+ * statement per status; loads are written to the database, and told to the other hubs, in one
+ * batched statement per interval, and only when they moved (a task started or ended, CPU, memory
+ * or disk moved past a deadband) or were last written `loadRefreshMs` ago. A sweep marks offline
+ * the nodes no live hub holds and none has heard from for `staleAfterMs` (their hub died), so
+ * every hub of the network converges on the same statuses.
+ *
+ * Per heartbeat the work is a detector sample and a few numbers kept; nothing is written or
+ * allocated beyond them. That keeps a hub's cost per node to the socket and the JSON parse.
  */
 import type { HeartbeatMessage, NodeLoad, NodeStatus } from '@w3ai/protocol'
 import { PhiAccrualDetector, statusForPhi, type StatusThresholds, DEFAULT_THRESHOLDS } from '@w3ai/router'
 import type { EventBus } from '../../infra/event-bus.js'
 import type { NodeStore } from './store.js'
 import type { NonceStore } from '../../infra/nonces.js'
+
+/** An unchanged load is written again after this long (default; also refreshes `last_seen_at`). */
+export const LOAD_REFRESH_MS = 30_000
+/** CPU percentage points a load must move to be written before its refresh. */
+export const CPU_DEADBAND = 10
+/** Relative change of memory or disk use that is written before the refresh. */
+export const USE_DEADBAND = 0.05
 
 export interface LivenessComponents {
   nodes: NodeStore
@@ -23,13 +36,36 @@ export interface LivenessComponents {
   now?: () => number
   onError: (err: unknown) => void
   onHeartbeat?: () => void
+  /** An unchanged load is written again after this long (default LOAD_REFRESH_MS). */
+  loadRefreshMs?: number
+}
+
+/** The last heartbeat's numbers, kept as they came (a load object is built only when written). */
+interface Sample {
+  cpuPercent: number
+  memoryUsedGb: number
+  runningTasks: number
+  diskUsedGb: number
+  at: number
 }
 
 interface Session {
   detector: PhiAccrualDetector
   status: NodeStatus
   connection: object | undefined
-  pending: NodeLoad | undefined
+  /** The latest heartbeat not yet considered by a flush. */
+  latest: Sample | undefined
+  /** What was last written to the database (undefined: nothing yet this session). */
+  written: Sample | undefined
+}
+
+/** Whether a load moved enough since it was written to be worth a write before its refresh. */
+export function loadMoved(written: Sample | undefined, next: Sample, refreshMs: number): boolean {
+  if (written === undefined || next.at - written.at >= refreshMs) return true
+  if (next.runningTasks !== written.runningTasks) return true
+  if (Math.abs(next.cpuPercent - written.cpuPercent) >= CPU_DEADBAND) return true
+  const moved = (a: number, b: number): boolean => Math.abs(a - b) > USE_DEADBAND * Math.max(1, Math.abs(b))
+  return moved(next.memoryUsedGb, written.memoryUsedGb) || moved(next.diskUsedGb, written.diskUsedGb)
 }
 
 export class Liveness {
@@ -39,10 +75,12 @@ export class Liveness {
   private readonly thresholds: StatusThresholds
   private busy = { tick: false, flush: false, sweep: false }
   private stopped = false
+  private readonly loadRefreshMs: number
 
   constructor(private readonly c: LivenessComponents) {
     this.now = c.now ?? Date.now
     this.thresholds = c.thresholds ?? DEFAULT_THRESHOLDS
+    this.loadRefreshMs = c.loadRefreshMs ?? LOAD_REFRESH_MS
   }
 
   start(): void {
@@ -81,7 +119,8 @@ export class Liveness {
       detector: new PhiAccrualDetector({ expectedIntervalMs: this.c.heartbeatIntervalMs }),
       status: 'online',
       connection: undefined,
-      pending: undefined,
+      latest: undefined,
+      written: undefined,
     }
     session.status = 'online'
     session.connection = connection
@@ -95,13 +134,7 @@ export class Liveness {
     if (session === undefined || session.connection !== connection) return
     const at = this.now()
     session.detector.heartbeat(at)
-    session.pending = {
-      cpuPercent: msg.cpuPercent,
-      memoryUsedGb: msg.memoryUsedGb,
-      runningTasks: msg.runningTasks,
-      diskUsedGb: msg.diskUsedGb,
-      at: new Date(at).toISOString(),
-    }
+    session.latest = { cpuPercent: msg.cpuPercent, memoryUsedGb: msg.memoryUsedGb, runningTasks: msg.runningTasks, diskUsedGb: msg.diskUsedGb, at }
     this.c.onHeartbeat?.()
   }
 
@@ -123,33 +156,39 @@ export class Liveness {
     }
   }
 
-  private async transition(nodeId: string, session: Session, status: NodeStatus): Promise<void> {
-    if (session.status === status) return
-    session.status = status
-    const at = await this.c.nodes.setStatus(nodeId, status)
-    if (at !== undefined) this.c.bus.publish({ type: 'node.status', id: nodeId, status, at })
-  }
-
   async tick(): Promise<void> {
     const now = this.now()
+    const changed = new Map<NodeStatus, string[]>()
     for (const [id, session] of this.sessions) {
       // A node whose socket closed is not placed on while it is away: at best suspect until it returns.
       const byPhi = statusForPhi(session.detector.phi(now), this.thresholds)
       const status = session.connection === undefined && byPhi === 'online' ? 'suspect' : byPhi
-      await this.transition(id, session, status)
+      if (status !== session.status) {
+        session.status = status
+        const ids = changed.get(status)
+        if (ids === undefined) changed.set(status, [id])
+        else ids.push(id)
+      }
       // An offline node without a socket needs no tracking; it starts afresh if it returns.
       if (status === 'offline' && session.connection === undefined) this.sessions.delete(id)
+    }
+    // One statement per status for every node that changed (a dead hub's nodes change together).
+    for (const [status, ids] of changed) {
+      for (const { id, at } of await this.c.nodes.setStatuses(ids, status)) this.c.bus.publish({ type: 'node.status', id, status, at })
     }
   }
 
   async flush(): Promise<void> {
     const loads: Array<{ id: string; load: NodeLoad }> = []
     for (const [id, session] of this.sessions) {
-      if (session.pending === undefined) continue
-      loads.push({ id, load: session.pending })
-      session.pending = undefined
+      const next = session.latest
+      if (next === undefined) continue
+      session.latest = undefined
+      if (!loadMoved(session.written, next, this.loadRefreshMs)) continue
+      session.written = next
+      const { at, ...load } = next
+      loads.push({ id, load: { ...load, at: new Date(at).toISOString() } })
     }
-    // Connected nodes with no new heartbeat still get last_seen refreshed only by their next beat.
     if (loads.length === 0) return
     await this.c.nodes.recordLoads(loads, this.c.hubId)
     this.c.bus.publish({ type: 'node.load', loads })

@@ -4,6 +4,10 @@ import { DEFAULT_PAGE_LIMIT } from '@w3ai/protocol'
 import { Batcher } from '../../infra/batcher.js'
 import { decodeCursor, encodeCursor } from '../../infra/paging.js'
 import type { Queryable } from '../../db/types.js'
+import { HUB_REGISTRY_INTERVAL_MS } from '../../db/hub-registry.js'
+
+/** A hub whose row in `hubs` is younger than this is alive and answers for its nodes (three of its beats). */
+export const HUB_LEASE_MS = 3 * HUB_REGISTRY_INTERVAL_MS
 
 interface NodeRow {
   id: string
@@ -179,16 +183,16 @@ export class NodeStore {
     return r.rows.map(toNode)
   }
 
-  /** Changes a node's status; returns the change time, or undefined when it already had that status. */
-  async setStatus(id: string, status: NodeStatus): Promise<string | undefined> {
-    const r = await this.db.query<{ status_changed_at: Date | string }>(
+  /** Changes the status of many nodes in one statement; returns those that changed, with the change time. */
+  async setStatuses(ids: string[], status: NodeStatus): Promise<Array<{ id: string; at: string }>> {
+    if (ids.length === 0) return []
+    const r = await this.db.query<{ id: string; status_changed_at: Date | string }>(
       `UPDATE nodes SET status = $2, status_changed_at = now(), updated_at = now(),
          last_seen_at = CASE WHEN $2 = 'online' THEN now() ELSE last_seen_at END
-       WHERE id = $1 AND status <> $2 RETURNING status_changed_at`,
-      [id, status],
+       WHERE id = ANY($1::text[]) AND status <> $2 RETURNING id, status_changed_at`,
+      [ids, status],
     )
-    const row = r.rows[0]
-    return row === undefined ? undefined : iso(row.status_changed_at)
+    return r.rows.map((row) => ({ id: row.id, at: iso(row.status_changed_at) }))
   }
 
   /**
@@ -215,14 +219,20 @@ export class NodeStore {
     )
   }
 
-  /** Marks offline every node not heard from for `staleMs` (its hub died), except `exclude`. */
+  /**
+   * Marks offline every node whose hub is gone (no live row in `hubs` for its hub_id within the
+   * hub lease) and that no hub has written for `staleMs`, except `exclude`. Live hubs answer for
+   * their own nodes, so a node's row needs no write per heartbeat to stay online.
+   */
   async expireStale(staleMs: number, exclude: string[]): Promise<Array<{ id: string; at: string }>> {
+    const leaseMs = Math.max(staleMs, HUB_LEASE_MS)
     const r = await this.db.query<{ id: string; status_changed_at: Date | string }>(
       `UPDATE nodes SET status = 'offline', status_changed_at = now(), updated_at = now()
        WHERE status <> 'offline' AND (last_seen_at IS NULL OR last_seen_at < now() - ($1::text || ' milliseconds')::interval)
          AND NOT (id = ANY($2::text[]))
+         AND NOT EXISTS (SELECT 1 FROM hubs h WHERE h.id = nodes.hub_id AND h.last_seen >= now() - ($3::text || ' milliseconds')::interval)
        RETURNING id, status_changed_at`,
-      [String(staleMs), exclude],
+      [String(staleMs), exclude, String(leaseMs)],
     )
     return r.rows.map((row) => ({ id: row.id, at: iso(row.status_changed_at) }))
   }
