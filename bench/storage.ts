@@ -1,32 +1,47 @@
 /**
  * Storage benchmark: put and get of one file (default 256 MiB) on a 6-node devnet (real hub and
- * node processes, 4-of-6 Reed–Solomon, AES-256-GCM, pieces over HTTP to the nodes' disks).
- * Same run, same file:
- *  (a) the in-process limit: AES-256-GCM + Reed–Solomon encoding + SHA-256 of every shard, no
- *      network and no disk;
+ * node processes, 4-of-6 Reed–Solomon with 2 long-tail spares, AES-256-GCM, pieces over HTTP to
+ * the nodes' disks). The client runs in a process of its own (bench/lib/storage-client.ts), so
+ * its peak RSS is its own. Same run, same file:
+ *  (a) the in-process limit: AES-256-GCM + Reed–Solomon encoding + SHA-256 CID and Merkle root of
+ *      every shard (what the client computes), no network and no disk;
  *  (b) IPFS's importer (ipfs-unixfs-importer into an on-disk blockstore-fs) — plain chunking and
- *      hashing to disk, with no encryption and no redundancy.
+ *      hashing to disk, with no encryption and no redundancy;
+ *  (c) the CPU cost per byte of each stage, and the CPU the client, the nodes and the hub spent;
+ *  (d) with --rss-mib (default 1024, 0 to skip): put and get of a file of that size, for the
+ *      client's peak RSS (`peakRssMiB1GiB` at 1024).
  *
- *   npm run bench -- storage [--mib 256] [--nodes 6]
+ *   npm run bench -- storage [--mib 256] [--nodes 6] [--rss-mib 1024] [--prof DIR]
  */
-import { createHash, randomBytes, randomFillSync } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import { createCipheriv, createHash, randomBytes, randomFillSync } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startDevnet } from '@w3ai/cli'
-import { generateIdentity } from '@w3ai/crypto'
 import { STORAGE_DEFAULTS } from '@w3ai/protocol'
-import { HubClient, StorageClient } from '@w3ai/sdk'
-import { encodeSegment, encryptSegment, pieceCid } from '@w3ai/storage'
+import { BufferPool, encodeObjectSegments, encodeSegment, generateObjectKey, merkleRoot, pieceCid } from '@w3ai/storage'
 import { FsBlockstore } from 'blockstore-fs'
 import { importer } from 'ipfs-unixfs-importer'
 import { printTable, writeResult } from './lib/report.js'
 
-const { values } = parseArgs({ options: { mib: { type: 'string', default: '256' }, nodes: { type: 'string', default: '6' } } })
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '256' },
+    nodes: { type: 'string', default: '6' },
+    'rss-mib': { type: 'string', default: '1024' },
+    prof: { type: 'string' },
+  },
+})
 const SIZE = Number(values.mib) * 1024 * 1024
+const RSS_SIZE = Number(values['rss-mib']) * 1024 * 1024
 const MB = 1e6
+const K = STORAGE_DEFAULTS.k
+const N = STORAGE_DEFAULTS.n
+const here = dirname(fileURLToPath(import.meta.url))
 
 async function writeRandomFile(path: string, size: number): Promise<string> {
   const hash = createHash('sha256')
@@ -48,33 +63,20 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/** Wall and CPU (this process, every thread) seconds of `fn`. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   const value = await fn()
-  return { value, seconds: (performance.now() - t0) / 1000 }
+  const c = process.cpuUsage(c0)
+  return { value, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 }
 }
 
-/** AES-256-GCM + Reed–Solomon + SHA-256 over the file's segments, from a file read stream. */
-async function inProcessLimit(path: string, k: number, total: number): Promise<void> {
-  const key = randomBytes(32)
-  let index = 0
-  let pending: Buffer[] = []
-  let pendingBytes = 0
-  const flush = async (segment: Buffer): Promise<void> => {
-    const { shards } = await encodeSegment(await encryptSegment(segment, key, index++), k, total)
-    for (const s of shards) pieceCid(s)
-  }
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-    pending.push(chunk as Buffer)
-    pendingBytes += (chunk as Buffer).length
-    if (pendingBytes >= STORAGE_DEFAULTS.segmentSize) {
-      const all = Buffer.concat(pending)
-      await flush(all.subarray(0, STORAGE_DEFAULTS.segmentSize))
-      pending = [all.subarray(STORAGE_DEFAULTS.segmentSize)]
-      pendingBytes = pending[0]!.length
-    }
-  }
-  if (pendingBytes > 0) await flush(Buffer.concat(pending))
+/** The client's encoding pipeline in process: file → segments → AES-GCM → RS → CID + Merkle root per shard. */
+async function inProcessLimit(path: string, total: number): Promise<void> {
+  const pool = new BufferPool()
+  const options = { objectKey: generateObjectKey(), k: K, total, segmentSize: STORAGE_DEFAULTS.segmentSize, merkleLeafSize: STORAGE_DEFAULTS.merkleLeafSize }
+  for await (const segment of encodeObjectSegments(createReadStream(path), options, pool)) segment.release?.()
 }
 
 async function ipfsImport(path: string, dir: string): Promise<string> {
@@ -86,6 +88,72 @@ async function ipfsImport(path: string, dir: string): Promise<string> {
   return root
 }
 
+/** CPU nanoseconds per byte of each stage, over one segment repeated. */
+async function stageCosts(): Promise<Record<string, number>> {
+  const segment = randomBytes(STORAGE_DEFAULTS.segmentSize)
+  const shard = segment.subarray(0, STORAGE_DEFAULTS.segmentSize / K)
+  const pool = new BufferPool()
+  const rounds = 8
+  const per = async (bytes: number, fn: () => unknown): Promise<number> => {
+    await fn()
+    const c0 = process.cpuUsage()
+    for (let i = 0; i < rounds; i++) await fn()
+    const c = process.cpuUsage(c0)
+    return Number((((c.user + c.system) * 1000) / (rounds * bytes)).toFixed(3))
+  }
+  const key = randomBytes(32)
+  const iv = randomBytes(12)
+  return {
+    aesGcm: await per(segment.length, () => {
+      const c = createCipheriv('aes-256-gcm', key, iv)
+      for (let at = 0; at < segment.length; at += 65536) c.update(segment.subarray(at, at + 65536))
+      c.final()
+    }),
+    reedSolomon4to8: await per(segment.length, async () => {
+      const encoded = await encodeSegment(segment, K, 8, pool)
+      for (const b of encoded.buffers) pool.give(b)
+    }),
+    sha256: await per(shard.length, () => pieceCid(shard)),
+    merkle4KiB: await per(shard.length, () => merkleRoot(shard, STORAGE_DEFAULTS.merkleLeafSize)),
+    freshPages: await per(segment.length, () => Buffer.alloc(segment.length)),
+  }
+}
+
+/** utime + stime of a process, in seconds (Linux). */
+async function processCpu(pid: number): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? []
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+interface ClientRun {
+  cid: string
+  putSeconds: number
+  getSeconds: number
+  putCpuSeconds: number
+  getCpuSeconds: number
+  peakRssMiB: number
+}
+
+/** Runs bench/lib/storage-client.ts in its own process; `onPhase` is called as put ends. */
+function runClient(hubUrl: string, file: string, out: string, prof?: string): Promise<ClientRun> {
+  const args = ['--import', 'tsx', ...(prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`]), join(here, 'lib', 'storage-client.ts'), hubUrl, file, out]
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    let stdout = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      const line = stdout.trim().split('\n').pop() ?? ''
+      if (code !== 0) return reject(new Error(`storage client exited with ${code}: ${stdout}`))
+      resolve(JSON.parse(line) as ClientRun)
+    })
+  })
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'w3ai-bench-storage-'))
   const file = join(work, 'input.bin')
@@ -95,41 +163,89 @@ async function main(): Promise<void> {
   console.log(`writing a ${values.mib} MiB random file…`)
   const digest = await writeRandomFile(file, SIZE)
   const nodes = Number(values.nodes)
+  const total = Math.min(N + STORAGE_DEFAULTS.longTail, nodes)
   const devnet = await startDevnet({ home: devnetHome, nodes, hubPort: 0, logLevel: 'warn' })
   try {
-    const identity = generateIdentity('account')
-    const hub = new HubClient({ url: devnet.hubUrl, identity })
-    await hub.createAccount({ name: 'bench', encryptionKey: identity.encryptionKey })
-    const storage = new StorageClient(hub, identity)
-
-    const limit = await timed(() => inProcessLimit(file, STORAGE_DEFAULTS.k, Math.min(STORAGE_DEFAULTS.n + STORAGE_DEFAULTS.longTail, nodes)))
+    const stages = await stageCosts()
+    const limit = await timed(() => inProcessLimit(file, total))
     const ipfs = await timed(() => ipfsImport(file, join(work, 'ipfs-blocks')))
-    const put = await timed(() => storage.putFile(file))
-    const get = await timed(() => storage.getToFile(put.value.cid, back))
+    const serverPids = [devnet.hub.pid, ...devnet.nodes.map((n) => n.pid)]
+    const cpuOf = async (): Promise<number[]> => Promise.all(serverPids.map(processCpu))
+    const before = await cpuOf()
+    const run = await runClient(devnet.hubUrl, file, back, values.prof)
+    const after = await cpuOf()
     const intact = (await sha256File(back)) === digest
     if (!intact) throw new Error('downloaded bytes differ from the upload')
+    const hubCpu = (after[0] ?? 0) - (before[0] ?? 0)
+    const nodesCpu = after.slice(1).reduce((a, b) => a + b, 0) - before.slice(1).reduce((a, b) => a + b, 0)
+    await rm(back, { force: true })
 
-    const mbps = (s: number): number => SIZE / MB / s
+    let peakRssMiB1GiB: number | undefined
+    if (RSS_SIZE > 0) {
+      console.log(`peak client memory: a ${values['rss-mib']} MiB put and get…`)
+      const big = join(work, 'big.bin')
+      const bigDigest = await writeRandomFile(big, RSS_SIZE)
+      const bigRun = await runClient(devnet.hubUrl, big, back)
+      if ((await sha256File(back)) !== bigDigest) throw new Error(`the ${values['rss-mib']} MiB round trip differs`)
+      peakRssMiB1GiB = Math.round(bigRun.peakRssMiB)
+      await rm(big, { force: true })
+      await rm(back, { force: true })
+    }
+
+    const mbps = (s: number): number => Number((SIZE / MB / s).toFixed(1))
+    const nsPerByte = (cpuSeconds: number): number => Number(((cpuSeconds * 1e9) / SIZE).toFixed(2))
     const result = {
       sizeBytes: SIZE,
       nodes,
-      redundancy: `${STORAGE_DEFAULTS.k}/${STORAGE_DEFAULTS.n}`,
-      putMBps: Number(mbps(put.seconds).toFixed(1)),
-      getMBps: Number(mbps(get.seconds).toFixed(1)),
-      limitMBps: Number(mbps(limit.seconds).toFixed(1)),
-      ipfsImportMBps: Number(mbps(ipfs.seconds).toFixed(1)),
-      putVsIpfs: Number((ipfs.seconds / put.seconds).toFixed(2)),
-      getVsIpfs: Number((ipfs.seconds / get.seconds).toFixed(2)),
+      redundancy: `${K}/${N}`,
+      piecesPerSegment: total,
+      putMBps: mbps(run.putSeconds),
+      getMBps: mbps(run.getSeconds),
+      limitMBps: mbps(limit.seconds),
+      ipfsImportMBps: mbps(ipfs.seconds),
+      putVsIpfs: Number((ipfs.seconds / run.putSeconds).toFixed(2)),
+      getVsIpfs: Number((ipfs.seconds / run.getSeconds).toFixed(2)),
+      putVsLimit: Number((limit.seconds / run.putSeconds).toFixed(2)),
+      /** Peak RSS of the client process for the `sizeBytes` put and get. */
+      peakRssMiB: Math.round(run.peakRssMiB),
+      /** Peak RSS of the client process for a 1 GiB put and get (absent with --rss-mib 0). */
+      ...(peakRssMiB1GiB === undefined ? {} : { peakRssMiB1GiB, rssSizeBytes: RSS_SIZE }),
+      /** CPU nanoseconds per plaintext byte, per process and phase (put and get together for the servers). */
+      cpuNsPerByte: {
+        ipfsImporter: nsPerByte(ipfs.cpuSeconds),
+        inProcessLimit: nsPerByte(limit.cpuSeconds),
+        clientPut: nsPerByte(run.putCpuSeconds),
+        clientGet: nsPerByte(run.getCpuSeconds),
+        nodesPutAndGet: nsPerByte(nodesCpu),
+        hubPutAndGet: nsPerByte(hubCpu),
+      },
+      /** CPU nanoseconds per byte each stage works on (8 MiB segments, 2 MiB shards). */
+      stageNsPerByte: stages,
       intact,
-      cid: put.value.cid,
+      cid: run.cid,
     }
-    printTable(`storage benchmark (${values.mib} MiB, ${nodes} nodes, ${result.redundancy}, MB = 10^6 bytes)`, ['measure', 'MB/s', 'vs IPFS importer'], [
+    const shardBytes = total / K
+    printTable(`storage benchmark (${values.mib} MiB, ${nodes} nodes, ${result.redundancy} + ${total - N} spares, MB = 10^6 bytes)`, ['measure', 'MB/s', 'vs IPFS importer'], [
       ['IPFS importer to disk (baseline)', result.ipfsImportMBps, '1.00x'],
-      ['in-process limit (AES-GCM + RS + SHA-256)', result.limitMBps, `${(ipfs.seconds / limit.seconds).toFixed(2)}x`],
-      ['w3ai put (encrypt, 4-of-6, 6 nodes)', result.putMBps, `${result.putVsIpfs}x`],
+      ['in-process limit (AES-GCM + RS + CID + Merkle)', result.limitMBps, `${(ipfs.seconds / limit.seconds).toFixed(2)}x`],
+      ['w3ai put (encrypt, 4-of-6, 6 nodes)', result.putMBps, `${result.putVsIpfs}x (${result.putVsLimit}x the limit)`],
       ['w3ai get (verify, decode, decrypt)', result.getMBps, `${result.getVsIpfs}x`],
     ])
-    console.log(`\nround trip intact: ${intact}; wrote ${await writeResult('storage', result)}`)
+    printTable('where the CPU goes (ns per byte; 2 cores give at most 2 CPU-s per s)', ['stage', 'ns/byte', 'per plaintext byte'], [
+      ['AES-256-GCM (per segment byte)', stages.aesGcm!, stages.aesGcm!],
+      [`Reed–Solomon 4→${total} (per segment byte)`, stages.reedSolomon4to8!, stages.reedSolomon4to8!],
+      [`SHA-256 piece CID (per shard byte, ×${shardBytes})`, stages.sha256!, Number((stages.sha256! * shardBytes).toFixed(2))],
+      [`Merkle root, 4 KiB leaves (per shard byte, ×${shardBytes})`, stages.merkle4KiB!, Number((stages.merkle4KiB! * shardBytes).toFixed(2))],
+      ['fresh pages (a new 8 MiB buffer)', stages.freshPages!, '(what the pools avoid)'],
+      ['IPFS importer, whole process', result.cpuNsPerByte.ipfsImporter, result.cpuNsPerByte.ipfsImporter],
+      ['in-process limit, whole process', result.cpuNsPerByte.inProcessLimit, result.cpuNsPerByte.inProcessLimit],
+      ['client process, put', result.cpuNsPerByte.clientPut, result.cpuNsPerByte.clientPut],
+      ['client process, get', result.cpuNsPerByte.clientGet, result.cpuNsPerByte.clientGet],
+      [`${nodes} node processes, put + get`, result.cpuNsPerByte.nodesPutAndGet, result.cpuNsPerByte.nodesPutAndGet],
+      ['hub process, put + get', result.cpuNsPerByte.hubPutAndGet, result.cpuNsPerByte.hubPutAndGet],
+    ])
+    console.log(`\nclient peak RSS: ${result.peakRssMiB} MiB for ${values.mib} MiB${peakRssMiB1GiB === undefined ? '' : `, ${peakRssMiB1GiB} MiB for ${values['rss-mib']} MiB`}`)
+    console.log(`round trip intact: ${intact}; wrote ${await writeResult('storage', result)}`)
   } finally {
     await devnet.stop()
     await rm(work, { recursive: true, force: true })

@@ -36,7 +36,19 @@ interface Answer {
   body: Buffer
 }
 
-function call(t: PieceTarget, method: string, suffix: string, headers: Record<string, string>, body: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Answer> {
+/**
+ * One request to a node. A 200 answer whose length matches `into` is read straight into it (no
+ * per-piece allocation; writing stops once `signal` aborts, so the caller may reuse the buffer).
+ */
+function call(
+  t: PieceTarget,
+  method: string,
+  suffix: string,
+  headers: Record<string, string>,
+  body: Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+  into?: Uint8Array,
+): Promise<Answer> {
   const url = new URL(`${t.endpoint.replace(/\/+$/, '')}/v1/pieces/${t.cid}${suffix}`)
   const https = url.protocol === 'https:'
   const all: Record<string, string> = { ...headers, [HEADER_ORDER]: orderHeader(t.order) }
@@ -46,10 +58,23 @@ function call(t: PieceTarget, method: string, suffix: string, headers: Record<st
       url,
       { method, headers: all, agent: https ? httpsAgent : httpAgent, ...(signal === undefined ? {} : { signal }) },
       (res: IncomingMessage) => {
+        res.on('error', reject)
+        const length = Number(res.headers['content-length'])
+        if (into !== undefined && res.statusCode === 200 && length === into.byteLength) {
+          let filled = 0
+          res.on('data', (c: Buffer) => {
+            if (signal?.aborted === true) return
+            if (filled + c.byteLength > into.byteLength) return void res.destroy(new Error('the node sent more bytes than it announced'))
+            into.set(c, filled)
+            filled += c.byteLength
+          })
+          const view = Buffer.from(into.buffer, into.byteOffset, into.byteLength)
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: view.subarray(0, filled) }))
+          return
+        }
         const parts: Buffer[] = []
         res.on('data', (c: Buffer) => parts.push(c))
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts) }))
-        res.on('error', reject)
       },
     )
     req.on('error', reject)
@@ -76,9 +101,12 @@ export async function putPiece(t: PieceTarget, bytes: Uint8Array, signal?: Abort
   return JSON.parse(a.body.toString('utf8')) as SignedReceipt
 }
 
-/** Fetches a whole piece from a node (the caller verifies it against its CID). */
-export async function getPiece(t: PieceTarget, signal?: AbortSignal): Promise<Uint8Array> {
-  const a = await call(t, 'GET', '', {}, undefined, signal)
+/**
+ * Fetches a whole piece from a node (the caller verifies it against its CID), into `into` when
+ * the piece has its size.
+ */
+export async function getPiece(t: PieceTarget, signal?: AbortSignal, into?: Uint8Array): Promise<Uint8Array> {
+  const a = await call(t, 'GET', '', {}, undefined, signal, into)
   if (a.status !== 200) fail(a, `fetching piece ${t.cid}`)
   return a.body
 }

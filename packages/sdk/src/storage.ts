@@ -20,6 +20,7 @@ import {
   type Upload,
 } from '@w3ai/protocol'
 import {
+  BufferPool,
   buildManifest,
   downloadObject,
   downloadSegment,
@@ -92,10 +93,13 @@ export class StorageClient {
     // the nodes' disks and the hub's bookkeeping overlap instead of running back to back.
     const inFlight = new Set<Promise<void>>()
     let failure: unknown
-    const encoder = encodeObjectSegments(source, { segmentSize: upload.segmentSize, k, total: upload.totalPieces, objectKey, merkleLeafSize: upload.merkleLeafSize })
+    // Segment and shard buffers are reused from one segment to the next: memory stays at the
+    // segments in flight whatever the size, and no time goes to faulting in fresh pages.
+    const pool = new BufferPool()
+    const encoder = encodeObjectSegments(source, { segmentSize: upload.segmentSize, k, total: upload.totalPieces, objectKey, merkleLeafSize: upload.merkleLeafSize }, pool)
     for await (const seg of encoder) {
       if (failure !== undefined) break
-      const task = this.uploadOne(upload, seg, n, options.concurrency).then(
+      const task = this.uploadOne(upload, seg, n, options.concurrency).finally(() => seg.release?.()).then(
         (entry) => {
           segments[seg.index] = entry
           done += seg.plainSize
@@ -148,28 +152,35 @@ export class StorageClient {
   /** Uploads a file from disk (streamed). */
   async putFile(path: string, options: PutOptions = {}): Promise<ObjectSummary> {
     const { size } = await stat(path)
-    return this.put(createReadStream(path, { highWaterMark: 1024 * 1024 }), size, options)
+    // 64 KiB reads come from the allocator's reused memory; megabyte reads would each be fresh pages.
+    return this.put(createReadStream(path, { highWaterMark: 64 * 1024 }), size, options)
   }
 
   /** Downloads and decrypts an object into `sink`, segment by segment, in order. */
-  async get(cid: string, sink: ChunkSink, options: GetOptions = {}): Promise<ObjectSummary> {
+  get(cid: string, sink: ChunkSink, options: GetOptions = {}): Promise<ObjectSummary> {
+    return this.download(cid, sink, options, false)
+  }
+
+  /** `reusePlain`: the sink is done with each chunk when its promise resolves, so plaintext buffers are reused. */
+  private async download(cid: string, sink: ChunkSink, options: GetOptions, reusePlain: boolean): Promise<ObjectSummary> {
     const detail = await this.info(cid)
     const objectKey = unwrapKey(detail.wrappedKey, this.identity)
     const { manifest } = detail
     const { k, total } = manifest.erasure
     let done = 0
     options.onProgress?.({ phase: 'download', bytes: 0, total: manifest.size })
+    const pool = new BufferPool()
     await downloadObject(
       manifest,
       objectKey,
-      // The next segment is fetched while the current one is decrypted and written.
-      (i, segment, signal) => downloadSegment(segment, detail.segments[i]?.pieces ?? [], { getPiece, k, total, signal }),
+      // The next segments are fetched while the current one is decrypted and written.
+      (i, segment, signal) => downloadSegment(segment, detail.segments[i]?.pieces ?? [], { getPiece, k, total, signal, pool }),
       async (plain) => {
         await sink(plain)
         done += plain.length
         options.onProgress?.({ phase: 'download', bytes: done, total: manifest.size })
       },
-      { prefetch: SEGMENTS_PREFETCHED },
+      { prefetch: SEGMENTS_PREFETCHED, pool, reusePlain },
     )
     return detail.object
   }
@@ -182,7 +193,7 @@ export class StorageClient {
     const tmp = `${path}.w3ai-${randomBytes(4).toString('hex')}.part`
     const handle = await open(tmp, 'w', 0o600)
     try {
-      const summary = await this.get(cid, async (chunk) => void (await handle.write(chunk)), options)
+      const summary = await this.download(cid, async (chunk) => void (await handle.write(chunk)), options, true)
       await handle.close()
       await rename(tmp, path)
       return summary

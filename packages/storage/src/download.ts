@@ -11,11 +11,16 @@ import { pieceCid } from './cid.js'
 import { DEFAULT_DOWNLOAD_EXTRA, DEFAULT_DOWNLOAD_PREFETCH, ERASURE_LIMITS } from './constants.js'
 import { decryptSegment } from './keys.js'
 import { validateManifest } from './manifest.js'
+import type { BufferPool } from './pool.js'
 import { firstSuccesses } from './race.js'
 
 export interface DownloadSegmentOptions {
-  /** Fetches one piece from its node (with its get order). */
-  getPiece(piece: StoredPiece, signal: AbortSignal): Promise<Uint8Array>
+  /**
+   * Fetches one piece from its node (with its get order). `into`, given with a pool, is a buffer
+   * of the piece's size the transport may fill and return (it must stop writing to it once
+   * `signal` aborts); returning other bytes is fine too.
+   */
+  getPiece(piece: StoredPiece, signal: AbortSignal, into?: Uint8Array): Promise<Uint8Array>
   k: number
   /** Highest shard index + 1 the object may use; default k + 6 (the coder's limit). */
   total?: number
@@ -25,6 +30,11 @@ export interface DownloadSegmentOptions {
   onPiece?: (piece: StoredPiece) => void
   /** Called for each piece that could not be read or did not match its CID (another is asked instead). */
   onFailure?: (piece: StoredPiece, error: unknown) => void
+  /**
+   * Piece and decode buffers come from here and go back after the decode; the ciphertext returned
+   * is then a view of a pooled buffer, for the caller to give back once decrypted.
+   */
+  pool?: BufferPool
   signal?: AbortSignal
 }
 
@@ -42,13 +52,22 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
     .filter((p) => expected.get(p.index) === p.cid)
     .sort((a, b) => Number(b.healthy) - Number(a.healthy) || Number(a.index >= k) - Number(b.index >= k) || a.index - b.index)
   const have = new Map<number, Uint8Array>()
+  const { pool } = options
+  /** Pooled buffers handed to transports, given back once the segment is decoded or failed. */
+  const lent: Uint8Array[] = []
   const raceOptions = {
     items: candidates,
     needed: k,
     concurrency: k + (options.extra ?? DEFAULT_DOWNLOAD_EXTRA),
     run: async (piece: StoredPiece, signal: AbortSignal): Promise<Uint8Array> => {
       try {
-        const bytes = await options.getPiece(piece, signal)
+        let bytes: Uint8Array
+        if (pool === undefined) bytes = await options.getPiece(piece, signal)
+        else {
+          const into = pool.take(segment.shardSize)
+          lent.push(into)
+          bytes = await options.getPiece(piece, signal, into)
+        }
         if (bytes.byteLength !== segment.shardSize || pieceCid(bytes) !== piece.cid) throw new Error(`piece ${piece.index} from ${piece.nodeId} does not match its CID`)
         return bytes
       } catch (err) {
@@ -65,16 +84,21 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
       return true
     },
   }
-  const { failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
-  if (have.size < k) {
-    const reasons = failures.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)))
-    throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', `Only ${have.size} of the ${k} pieces needed could be read${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {
-      have: have.size,
-      need: k,
-      failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),
-    })
+  try {
+    const { failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
+    if (have.size < k) {
+      const reasons = failures.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)))
+      throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', `Only ${have.size} of the ${k} pieces needed could be read${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {
+        have: have.size,
+        need: k,
+        failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),
+      })
+    }
+    return await platform.decodeShards(have, k, total, segment.shardSize, segment.cipherSize, pool)
+  } finally {
+    // The race has aborted every transport still running, so no piece buffer is written any more.
+    for (const buffer of lent) pool?.give(buffer)
   }
-  return platform.decodeShards(have, k, total, segment.shardSize, segment.cipherSize)
 }
 
 /** Where downloadObject gets each segment's ciphertext (usually downloadSegment over the hub's piece list). */
@@ -86,6 +110,16 @@ export type PlainSink = (chunk: Uint8Array) => void | Promise<void>
 export interface DownloadObjectOptions {
   /** Segments fetched ahead of the one being written; default 1. */
   prefetch?: number
+  /**
+   * Ciphertexts from `source` are taken to be views of this pool's buffers and given back once
+   * decrypted (downloadSegment with the same pool returns such views).
+   */
+  pool?: BufferPool
+  /**
+   * With a pool: plaintext is decrypted into pooled buffers too, given back once the sink's
+   * promise resolves, so the sink must be done with each chunk by then (a file write is).
+   */
+  reusePlain?: boolean
   signal?: AbortSignal
 }
 
@@ -119,10 +153,17 @@ export async function downloadObject(manifest: Manifest, objectKey: Uint8Array, 
       const segment = manifest.segments[index] as ManifestSegment
       const cipher = await (pending.shift() as Promise<Uint8Array>)
       if (cipher.byteLength !== segment.cipherSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong ciphertext size.`)
-      const plain = await decryptSegment(cipher, objectKey, index)
-      if (plain.byteLength !== segment.plainSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong plaintext size.`)
-      if (plain.byteLength > 0) await sink(plain)
-      written += plain.byteLength
+      const { pool } = options
+      const into = pool !== undefined && options.reusePlain === true ? pool.take(segment.plainSize) : undefined
+      try {
+        const plain = await decryptSegment(cipher, objectKey, index, into)
+        if (plain.byteLength !== segment.plainSize) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} has the wrong plaintext size.`)
+        if (plain.byteLength > 0) await sink(plain)
+        written += plain.byteLength
+      } finally {
+        pool?.give(cipher)
+        if (into !== undefined) pool?.give(into)
+      }
     }
   } finally {
     outer?.removeEventListener('abort', onAbort)

@@ -10,6 +10,7 @@ import { checkErasureParams } from './erasure-params.js'
 import { encryptSegmentParts } from './keys.js'
 import { validateManifest } from './manifest.js'
 import { merkleRoot } from './merkle.js'
+import type { BufferPool } from './pool.js'
 import { segments } from './segmenter.js'
 
 export interface PreparedShard {
@@ -28,6 +29,8 @@ export interface PreparedSegment {
   cipherSize: number
   shardSize: number
   shards: PreparedShard[]
+  /** Where the shards live in pooled buffers: gives them back (call once the pieces are sent). */
+  release?: () => void
 }
 
 export interface EncodeOptions {
@@ -49,19 +52,31 @@ export interface UploadedPiece {
   receipt: SignedReceipt
 }
 
-/** Encrypts and erasure-codes one segment into shards with CIDs and Merkle roots. */
-export async function prepareSegment(plain: Uint8Array, index: number, options: Required<EncodeOptions>): Promise<PreparedSegment> {
+/**
+ * Encrypts and erasure-codes one segment into shards with CIDs and Merkle roots. With a pool the
+ * shards live in pooled buffers, given back by the result's `release()`.
+ */
+export async function prepareSegment(plain: Uint8Array, index: number, options: Required<EncodeOptions>, pool?: BufferPool): Promise<PreparedSegment> {
   checkErasureParams(options.k, options.total)
   const parts = await encryptSegmentParts(plain, options.objectKey, index)
   const cipherSize = parts.reduce((sum, p) => sum + p.byteLength, 0)
-  const { shardSize, shards } = await platform.encodeShards(parts, options.k, options.total)
-  return {
+  const { shardSize, shards, buffers } = await platform.encodeShards(parts, options.k, options.total, pool)
+  const prepared: PreparedSegment = {
     index,
     plainSize: plain.byteLength,
     cipherSize,
     shardSize,
     shards: shards.map((bytes, i) => ({ index: i, cid: pieceCid(bytes), bytes, merkleRoot: merkleRoot(bytes, options.merkleLeafSize) })),
   }
+  if (pool !== undefined && buffers !== undefined) {
+    let released = false
+    prepared.release = () => {
+      if (released) return
+      released = true
+      for (const b of buffers) pool.give(b)
+    }
+  }
+  return prepared
 }
 
 /** Fills in the documented defaults of EncodeOptions. */
@@ -78,15 +93,22 @@ export function resolveEncodeOptions(options: EncodeOptions): Required<EncodeOpt
 /**
  * Streams an object's plaintext and yields each segment's prepared shards. The next segment is
  * prepared while the caller uploads the current one (so at most two are held), which hides the
- * encoding time behind the network.
+ * encoding time behind the network. With a pool, plaintext and shard buffers are reused: the
+ * caller calls each segment's `release()` once its pieces are sent, and memory stays flat.
  */
-export async function* encodeObjectSegments(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: EncodeOptions): AsyncGenerator<PreparedSegment, void, undefined> {
+export async function* encodeObjectSegments(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: EncodeOptions, pool?: BufferPool): AsyncGenerator<PreparedSegment, void, undefined> {
   const resolved = resolveEncodeOptions(options)
-  const plain = segments(source, resolved.segmentSize)[Symbol.asyncIterator]()
+  const plain = segments(source, resolved.segmentSize, pool)[Symbol.asyncIterator]()
   let index = 0
   const prepareNext = async (): Promise<PreparedSegment | undefined> => {
     const next = await plain.next()
-    return next.done === true ? undefined : prepareSegment(next.value, index++, resolved)
+    if (next.done === true) return undefined
+    try {
+      return await prepareSegment(next.value, index++, resolved, pool)
+    } finally {
+      // The plaintext is encrypted into the shards; its buffer serves the next segment.
+      pool?.give(next.value)
+    }
   }
   let pending = prepareNext()
   try {

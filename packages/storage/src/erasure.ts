@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module'
 import { ERASURE_LIMITS } from './constants.js'
 import { checkErasureParams, checkShards, shardSizeFor } from './erasure-params.js'
+import type { BufferPool } from './pool.js'
 
 interface RonomonReedSolomon {
   MAX_K: number
@@ -51,6 +52,8 @@ export interface EncodedSegment {
   shardSize: number
   /** `total` shards, data first. They are views into two shared buffers: do not mutate them. */
   shards: Buffer[]
+  /** The two buffers the shards are views into (data, parity). */
+  buffers: Buffer[]
 }
 
 function context(k: number): Buffer {
@@ -70,13 +73,24 @@ function run(k: number, sources: number, targets: number, data: Buffer, parity: 
 
 const bit = (i: number): number => 2 ** i
 
-/** Splits a ciphertext (one buffer or its parts in order) into `total` shards, any k of which rebuild it. */
-export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], k: number, total: number): Promise<EncodedSegment> {
+/** A buffer of `size` bytes from the pool (contents arbitrary), or a fresh one. */
+function scratch(size: number, pool: BufferPool | undefined): Buffer {
+  if (pool === undefined) return Buffer.allocUnsafe(size)
+  const bytes = pool.take(size)
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * Splits a ciphertext (one buffer or its parts in order) into `total` shards, any k of which
+ * rebuild it. With a pool, the shards are views into two pooled buffers (`buffers`), which the
+ * caller gives back once the shards are no longer needed.
+ */
+export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], k: number, total: number, pool?: BufferPool): Promise<EncodedSegment> {
   checkErasureParams(k, total)
   const parts = cipher instanceof Uint8Array ? [cipher] : cipher
   const cipherSize = parts.reduce((sum, p) => sum + p.byteLength, 0)
   const shardSize = shardSizeFor(cipherSize, k)
-  const data = Buffer.allocUnsafe(k * shardSize)
+  const data = scratch(k * shardSize, pool)
   let offset = 0
   for (const part of parts) {
     data.set(part, offset)
@@ -84,7 +98,8 @@ export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], 
   }
   // Padding must be deterministic (zeros) so repaired shards match the originals.
   data.fill(0, cipherSize)
-  const parity = Buffer.alloc(M * shardSize)
+  // Parity slots beyond `total` are declared present below, so the coder never reads them.
+  const parity = scratch(M * shardSize, pool)
   let sources = 0
   for (let i = 0; i < k; i++) sources |= bit(i)
   let targets = 0
@@ -98,16 +113,19 @@ export async function encodeSegment(cipher: Uint8Array | readonly Uint8Array[], 
     const at = (i < k ? i : i - k) * shardSize
     shards.push(buf.subarray(at, at + shardSize))
   }
-  return { shardSize, shards }
+  return { shardSize, shards, buffers: [data, parity] }
 }
 
 /**
  * Runs the coder over k chosen shards to fill `wanted` missing indices. Returns the data and
  * parity buffers; slots not chosen, not wanted and above every chosen index are left unfilled.
  */
-async function rebuild(available: ReadonlyMap<number, Uint8Array>, chosen: number[], k: number, shardSize: number, wanted: number[]): Promise<{ data: Buffer; parity: Buffer }> {
-  const data = Buffer.alloc(k * shardSize)
-  const parity = Buffer.alloc(M * shardSize)
+async function rebuild(available: ReadonlyMap<number, Uint8Array>, chosen: number[], k: number, shardSize: number, wanted: number[], pool?: BufferPool): Promise<{ data: Buffer; parity: Buffer }> {
+  const data = pool === undefined ? Buffer.alloc(k * shardSize) : scratch(k * shardSize, pool)
+  // Only slots the coder reads (chosen) or writes (targets) matter; with every data shard at hand
+  // there is nothing to compute and no parity buffer is needed.
+  const allData = chosen.length === k && chosen[k - 1] === k - 1
+  const parity = allData && pool !== undefined ? data.subarray(0, 0) : pool === undefined ? Buffer.alloc(M * shardSize) : scratch(M * shardSize, pool)
   let sources = 0
   for (const i of chosen) {
     const shard = available.get(i) as Uint8Array
@@ -128,14 +146,16 @@ async function rebuild(available: ReadonlyMap<number, Uint8Array>, chosen: numbe
 
 /**
  * Rebuilds a segment's ciphertext from any k of its shards (index → bytes, already verified
- * against their CIDs). Fewer than k → W3aiError('STORAGE_NOT_ENOUGH_PIECES').
+ * against their CIDs). Fewer than k → W3aiError('STORAGE_NOT_ENOUGH_PIECES'). With a pool the
+ * result is a view of a pooled buffer of k × shardSize bytes, for the caller to give back.
  */
-export async function decodeSegment(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number, cipherSize: number): Promise<Buffer> {
+export async function decodeSegment(available: ReadonlyMap<number, Uint8Array>, k: number, total: number, shardSize: number, cipherSize: number, pool?: BufferPool): Promise<Buffer> {
   const chosen = checkShards(available, k, total, shardSize).slice(0, k)
   if (cipherSize > k * shardSize) throw new Error(`a ciphertext of ${cipherSize} bytes does not fit ${k} shards of ${shardSize}`)
   const wanted: number[] = []
   for (let i = 0; i < k; i++) wanted.push(i)
-  const { data } = await rebuild(available, chosen, k, shardSize, wanted)
+  const { data, parity } = await rebuild(available, chosen, k, shardSize, wanted, pool)
+  if (pool !== undefined && parity.byteLength > 0) pool.give(parity)
   return data.subarray(0, cipherSize)
 }
 

@@ -52,12 +52,15 @@ export async function encryptSegment(plain: Uint8Array, objectKey: Uint8Array, i
   return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts)
 }
 
-/** Decrypts and authenticates a segment; any mismatch → W3aiError('STORAGE_INTEGRITY'). */
-export async function decryptSegment(cipher: Uint8Array, objectKey: Uint8Array, index: number): Promise<Uint8Array> {
+/**
+ * Decrypts and authenticates a segment; any mismatch → W3aiError('STORAGE_INTEGRITY'). The
+ * plaintext may be written into `into` (a reused buffer of at least its size) and be a view of it.
+ */
+export async function decryptSegment(cipher: Uint8Array, objectKey: Uint8Array, index: number, into?: Uint8Array): Promise<Uint8Array> {
   if (cipher.byteLength < GCM_TAG_BYTES) throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} is shorter than its authentication tag.`)
   const { key, nonce } = await deriveSegmentKey(objectKey, index)
   try {
-    return await platform.aesGcmOpen(key, nonce, cipher)
+    return await platform.aesGcmOpen(key, nonce, cipher, into)
   } catch {
     throw new W3aiError('STORAGE_INTEGRITY', `Segment ${index} failed its integrity check (wrong key or corrupted data).`)
   } finally {

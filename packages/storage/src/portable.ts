@@ -33,6 +33,7 @@ export {
   verifyProof,
 } from './merkle.js'
 export { segments } from './segmenter.js'
+export { BufferPool } from './pool.js'
 export { firstSuccesses, type RaceOptions, type RaceOutcome } from './race.js'
 export {
   buildManifest,
