@@ -16,6 +16,12 @@ import { MerkleBuilder, merkleLeafCount, merkleProofFromStream, parseCid, PieceH
 /** Where unfinished uploads live; on the same filesystem as the pieces so rename is atomic. */
 const TEMP_DIR = '.tmp'
 
+/**
+ * Received chunks (64 KiB from the socket) are written in batches of this many bytes with one
+ * writev, while the next batch arrives: a 2 MiB piece costs 4 writes, not 32 thread-pool trips.
+ */
+const WRITE_BATCH_BYTES = 512 * 1024
+
 export interface PieceStoreComponents {
   /** The pieces directory, `<home>/pieces`. */
   dir: string
@@ -239,6 +245,18 @@ export class DiskPieceStore {
     let reserved = 0
     let committed = false
     let fh: FileHandle | undefined
+    // One batch is written while the next is received; a failed write surfaces at the next await.
+    let writing: Promise<unknown> = Promise.resolve()
+    let batch: Uint8Array[] = []
+    let batchBytes = 0
+    const flush = async (): Promise<void> => {
+      await writing
+      const chunks = batch
+      batch = []
+      batchBytes = 0
+      writing = (fh as FileHandle).writev(chunks)
+      writing.catch(() => undefined)
+    }
     try {
       abort.throwIfAborted()
       if (!held) fh = await open(temp, 'wx', 0o600)
@@ -253,9 +271,13 @@ export class DiskPieceStore {
         if (this.bytes + this.inflightBytes + chunk.length > this.capacityBytes) throw full()
         reserved += chunk.length
         this.inflightBytes += chunk.length
-        await fh.write(chunk)
+        batch.push(chunk)
+        batchBytes += chunk.length
+        if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= 256) await flush()
       }
       if (fh !== undefined) {
+        if (batchBytes > 0) await flush()
+        await writing
         // A receipt promises the bytes are kept: make them durable before the piece exists.
         await fh.sync()
         await fh.close()
@@ -283,6 +305,7 @@ export class DiskPieceStore {
       throw err
     } finally {
       this.inflightBytes -= reserved
+      await writing.catch(() => undefined)
       await fh?.close().catch(() => undefined)
       if (!committed && !held) await rm(temp, { force: true })
     }
