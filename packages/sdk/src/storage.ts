@@ -39,6 +39,12 @@ type EncodedObjectSegment = Parameters<typeof uploadSegment>[0]
 const SEGMENTS_IN_FLIGHT = 3
 /** Segments fetched ahead of the one being written. */
 const SEGMENTS_PREFETCHED = 3
+/**
+ * Long-tail spares of a segment are sent once its first n pieces have taken this many times the
+ * usual (moving average) time to store: a quick segment costs the nodes no spare work, a slow
+ * node is still raced. Until a segment has finished, every piece goes out at once.
+ */
+const HEDGE_FACTOR = 2
 import { getPiece, putPiece } from './pieces.js'
 import { retryingPut } from './retry.js'
 
@@ -93,13 +99,14 @@ export class StorageClient {
     // the nodes' disks and the hub's bookkeeping overlap instead of running back to back.
     const inFlight = new Set<Promise<void>>()
     let failure: unknown
+    const usual: { ms?: number } = {}
     // Segment and shard buffers are reused from one segment to the next: memory stays at the
     // segments in flight whatever the size, and no time goes to faulting in fresh pages.
     const pool = new BufferPool()
     const encoder = encodeObjectSegments(source, { segmentSize: upload.segmentSize, k, total: upload.totalPieces, objectKey, merkleLeafSize: upload.merkleLeafSize }, pool)
     for await (const seg of encoder) {
       if (failure !== undefined) break
-      const task = this.uploadOne(upload, seg, n, options.concurrency).finally(() => seg.release?.()).then(
+      const task = this.uploadOne(upload, seg, n, options.concurrency, usual).finally(() => seg.release?.()).then(
         (entry) => {
           segments[seg.index] = entry
           done += seg.plainSize
@@ -125,16 +132,21 @@ export class StorageClient {
     })
   }
 
-  private async uploadOne(upload: Upload, seg: EncodedObjectSegment, n: number, concurrency: number | undefined): Promise<ManifestSegmentInput> {
+  /** `usual.ms`: the moving average time to store a segment's n pieces, kept up to date here. */
+  private async uploadOne(upload: Upload, seg: EncodedObjectSegment, n: number, concurrency: number | undefined, usual: { ms?: number }): Promise<ManifestSegmentInput> {
     const base = `/v1/storage/uploads/${upload.uploadId}/segments/${seg.index}`
     const { placements } = await this.hub.request<{ placements: Parameters<typeof uploadSegment>[1] }>('POST', `${base}/orders`, {
       pieces: seg.shards.map((s) => ({ index: s.index, cid: s.cid, size: s.bytes.length })),
     })
+    const started = performance.now()
     const receipts = await uploadSegment(seg, placements, {
       putPiece: putPieceRetrying,
       needed: n,
       concurrency: concurrency ?? placements.length,
+      ...(usual.ms === undefined ? {} : { hedgeAfterMs: HEDGE_FACTOR * usual.ms }),
     })
+    const took = performance.now() - started
+    usual.ms = usual.ms === undefined ? took : 0.8 * usual.ms + 0.2 * took
     await this.hub.request('POST', `${base}/commit`, {
       plainSize: seg.plainSize,
       cipherSize: seg.cipherSize,

@@ -1,7 +1,9 @@
 /**
  * "First N of many": runs tasks with bounded concurrency and stops once enough have succeeded,
  * aborting the ones still running. Uploads use it to cut the long tail of slow nodes and
- * downloads to take the fastest k pieces; a failed task just makes room for the next one.
+ * downloads to take the fastest k pieces; a failed task just makes room for the next one. With
+ * a hedge delay the spares wait until the first `needed` have been slow that long, so a race
+ * where every task is quick does no spare work at all.
  */
 
 export interface RaceOptions<T, R> {
@@ -13,6 +15,11 @@ export interface RaceOptions<T, R> {
   run(item: T, signal: AbortSignal): Promise<R>
   /** Called synchronously as a result lands; returning false counts it as a failure. */
   accept?(item: T, result: R): boolean
+  /**
+   * Spares (tasks beyond `needed`, up to `concurrency`) start only once this many milliseconds
+   * pass without `needed` successes; default: at once. Failures are replaced at once either way.
+   */
+  hedgeAfterMs?: number
   signal?: AbortSignal
 }
 
@@ -25,17 +32,20 @@ export interface RaceOutcome<T, R> {
 export function firstSuccesses<T, R>(options: RaceOptions<T, R>): Promise<RaceOutcome<T, R>> {
   const { items, needed, run, accept, signal } = options
   const concurrency = Math.max(1, options.concurrency)
-  // Spare tasks beyond `needed` are started up front only when concurrency allows (long tail);
-  // after that a new task starts only to replace a failed one.
-  const budget = Math.max(needed, concurrency)
+  // Spare tasks beyond `needed` are started up front only when concurrency allows (long tail),
+  // or once the hedge delay passes; otherwise a new task starts only to replace a failed one.
+  const spares = Math.max(needed, concurrency)
+  let budget = options.hedgeAfterMs === undefined ? spares : needed
   const outcome: RaceOutcome<T, R> = { successes: [], failures: [] }
   const inFlight = new Set<AbortController>()
   let next = 0
   let settled = false
+  let hedge: ReturnType<typeof setTimeout> | undefined
 
   return new Promise((resolve, reject) => {
     const stopAll = (reason: unknown): void => {
       settled = true
+      clearTimeout(hedge)
       signal?.removeEventListener('abort', onAbort)
       for (const controller of inFlight) controller.abort(reason)
       inFlight.clear()
@@ -97,5 +107,11 @@ export function firstSuccesses<T, R>(options: RaceOptions<T, R>): Promise<RaceOu
     }
     launch()
     finishIfDone()
+    if (!settled && budget < spares) {
+      hedge = setTimeout(() => {
+        budget = spares
+        launch()
+      }, options.hedgeAfterMs)
+    }
   })
 }

@@ -16,6 +16,11 @@ export interface UploadSegmentOptions {
   onStored?: (count: number) => void
   /** Most uploads in flight at once; default all placements. */
   concurrency?: number
+  /**
+   * The spares (placements beyond `needed`) are sent only once the first `needed` uploads have
+   * taken this long without all succeeding; default: all at once. A failure is replaced at once.
+   */
+  hedgeAfterMs?: number
   signal?: AbortSignal
 }
 
@@ -54,7 +59,8 @@ export async function uploadSegment(prepared: PreparedSegment, placements: reado
       return ok
     },
   }
-  const { successes, failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
+  const hedged = options.hedgeAfterMs === undefined ? raceOptions : { ...raceOptions, hedgeAfterMs: options.hedgeAfterMs }
+  const { successes, failures } = await firstSuccesses(options.signal === undefined ? hedged : { ...hedged, signal: options.signal })
   if (successes.length < options.needed) {
     const reasons = failures.map((f) => `${f.item.placement.nodeId}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
     throw new W3aiError('STORAGE_NOT_ENOUGH_NODES', `Only ${successes.length} of ${options.needed} pieces of segment ${prepared.index} were stored${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {

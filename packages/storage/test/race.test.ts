@@ -21,6 +21,39 @@ describe('firstSuccesses', () => {
     expect(started).toEqual([0, 1, 2, 3])
   })
 
+  it('with a hedge delay, starts no spare when the first `needed` are quick', async () => {
+    const started: number[] = []
+    const outcome = await firstSuccesses({
+      items: [0, 1, 2, 3],
+      needed: 2,
+      concurrency: 4,
+      hedgeAfterMs: 60_000,
+      run: async (i) => {
+        started.push(i)
+        return i
+      },
+    })
+    expect(outcome.successes.map((s) => s.result)).toEqual([0, 1])
+    expect(started).toEqual([0, 1])
+  })
+
+  it('with a hedge delay, races the spares against a stalled task once the delay passes', async () => {
+    const started: number[] = []
+    const outcome = await firstSuccesses({
+      items: [0, 1, 2, 3],
+      needed: 2,
+      concurrency: 4,
+      hedgeAfterMs: 20,
+      run: async (i, signal) => {
+        started.push(i)
+        if (i === 1) await delay(60_000, signal)
+        return i
+      },
+    })
+    expect(outcome.successes.map((s) => s.result)).toEqual([0, 2])
+    expect(started).toEqual([0, 1, 2, 3])
+  })
+
   it('gives up as soon as `needed` is out of reach, aborting what still runs', async () => {
     let aborted = 0
     const outcome = await firstSuccesses({
