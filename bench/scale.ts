@@ -24,6 +24,7 @@ import { openDatabase } from '@w3ai/hub'
 import { NodeStore } from '../packages/hub/src/domains/nodes/store.js'
 import { EventBus } from '../packages/hub/src/infra/event-bus.js'
 import { HubRouter } from '../packages/hub/src/domains/compute/routing.js'
+import { loadNetworkKey } from '../packages/hub/src/infra/network-key.js'
 import type { FleetStats } from './lib/node-sim.js'
 import { printTable, writeResult } from './lib/report.js'
 
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     kill: { type: 'string', default: '200' },
     'heartbeat-ms': { type: 'string', default: '1000' },
+    'open-seconds': { type: 'string', default: '150' },
     'claim-every': { type: 'string', default: '100' },
     'database-url': { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
   const dbUrl = BASE_URL.replace(/\/[^/?]*(\?.*)?$/, `/${DB_NAME}$1`)
   const sims: Ipc[] = []
   const hubs: Array<{ ipc: Ipc; url: string; pids: number[] }> = []
+  const extraChildren: ChildProcess[] = []
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined
   let router: HubRouter | undefined
   let bus: EventBus | undefined
@@ -173,6 +176,9 @@ async function main(): Promise<void> {
   try {
     console.log(`${N.toLocaleString('en-US')} simulated nodes in ${SIMS} processes; ${HUBS} hubs × ${WORKERS} workers on PostgreSQL (${DB_NAME}); heartbeat interval ${values['heartbeat-ms']} ms`)
     db = await openDatabase({ home, databaseUrl: dbUrl })
+    // Every hub of one network holds the same network key file.
+    const networkKeyFile = join(home, 'network-key.json')
+    await loadNetworkKey(db, networkKeyFile)
 
     // Simulators first: each derives its nodes' keys; the registry is seeded with them.
     const hubPorts = await Promise.all(Array.from({ length: HUBS }, freePort))
@@ -205,24 +211,37 @@ async function main(): Promise<void> {
     const hubScript = new URL('./lib/scale-hub.ts', import.meta.url).pathname
     await Promise.all(
       hubPorts.map(async (port, h) => {
-        const child = fork(hubScript, [join(home, `hub${h}`), dbUrl, String(port), String(WORKERS), values['heartbeat-ms']!, ...(profileDir && h === 0 ? [profileDir] : [])], {
+        const child = fork(hubScript, [join(home, `hub${h}`), dbUrl, String(port), String(WORKERS), values['heartbeat-ms']!, networkKeyFile, ...(profileDir && h === 0 ? [profileDir] : [])], {
           execArgv: ['--import', 'tsx'],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         })
-        await new Promise<void>((resolve) => {
+        await new Promise<void>((resolve, reject) => {
+          let ready = false
           const ipc = new Ipc(child, (m) => {
             if (m.type === 'ready') {
+              ready = true
               hubs.push({ ipc, url: m.url, pids: [child.pid!, ...m.pids] })
               resolve()
-            } else console.error(`hub ${h}: a worker exited (${m.code})`)
+            } else {
+              console.error(`hub ${h}: a worker exited (${m.code})`)
+              if (!ready) reject(new Error(`hub ${h} did not start`))
+            }
           })
+          extraChildren.push(child)
         })
       }),
     )
     console.log(`${HUBS} hubs ready`)
 
     const t2 = performance.now()
-    const opened = await Promise.all(sims.map((s) => s.ask<{ stats: FleetStats }>({ cmd: 'open' })))
+    const progress = setInterval(() => {
+      void Promise.all(hubs.map((h) => h.ipc.ask<{ stats: Array<{ sockets: number }> }>({ cmd: 'stats' }))).then((r) =>
+        console.log(`  ${r.flatMap((x) => x.stats).reduce((a, s) => a + s.sockets, 0)} sockets after ${((performance.now() - t2) / 1000).toFixed(0)} s`),
+      )
+    }, 15_000)
+    // Opening stops at a deadline, so a machine too slow for N still reports how far it got.
+    const opened = await Promise.all(sims.map((s) => s.ask<{ stats: FleetStats }>({ cmd: 'open', deadline: Date.now() + Number(values['open-seconds']) * 1000 })))
+    clearInterval(progress)
     const openS = (performance.now() - t2) / 1000
     const welcomed = opened.reduce((a, o) => a + o.stats.welcomed, 0)
     const failedOpens = opened.reduce((a, o) => a + o.stats.failedOpens, 0)
@@ -258,7 +277,7 @@ async function main(): Promise<void> {
     const hubCores = (u1.cpuS - u0.cpuS) / windowS
     const pgCores = (p1.cpuS - p0.cpuS) / windowS
     const simCores = (s1.reduce((a, s) => a + s.cpuUserMs + s.cpuSystemMs, 0) - s0.reduce((a, s) => a + s.cpuUserMs + s.cpuSystemMs, 0)) / 1000 / windowS
-    const notOnline = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM nodes WHERE status <> 'online'`)).rows[0]?.n ?? 0)
+    const notOnline = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM nodes WHERE status <> 'online' AND hub_id <> 'seed'`)).rows[0]?.n ?? 0)
     const hubLoopP99 = Math.max(...h1.map((s) => s.loopDelayP99Ms))
     const simLoopP99 = Math.max(...s1.map((s) => s.loopDelayP99Ms))
     const simLate = s1.reduce((a, s) => a + s.heartbeatsLate, 0) - s0.reduce((a, s) => a + s.heartbeatsLate, 0)
@@ -278,7 +297,10 @@ async function main(): Promise<void> {
     const placementsPerSec = (placed / (performance.now() - tp)) * 1000
 
     // Failure detection: kill nodes spread over the fleet, half silently, half by dropping the socket.
-    const victims = Array.from({ length: KILL }, (_, k) => Math.floor(((k + 0.5) * N) / KILL))
+    // Victims among the nodes that connected (each simulator opens its nodes in index order).
+    const live = opened.flatMap((o, si) => Array.from({ length: o.stats.welcomed }, (_, j) => si * per + j))
+    const kills = Math.min(KILL, Math.floor(live.length / 10))
+    const victims = Array.from({ length: kills }, (_, k) => live[Math.floor(((k + 0.5) * live.length) / kills)]!)
     const killedAt = new Map<number, { at: number; mode: 'silent' | 'close' }>()
     await Promise.all(
       sims.map(async (s, si) => {
@@ -316,7 +338,8 @@ async function main(): Promise<void> {
     })()
 
     const result = {
-      nodes: N,
+      nodes: welcomed,
+      nodesAsked: N,
       hubs: HUBS,
       workersPerHub: WORKERS,
       simulatorProcesses: SIMS,
@@ -377,7 +400,7 @@ async function main(): Promise<void> {
     await Promise.all(sims.map((s) => s.ask({ cmd: 'stop' }).catch(() => undefined)))
     await Promise.all(hubs.map((h) => Promise.race([h.ipc.ask({ cmd: 'stop' }), sleep(15_000)]).catch(() => undefined)))
     for (const s of sims) if (s.child.exitCode === null) s.child.kill('SIGKILL')
-    for (const h of hubs) if (h.ipc.child.exitCode === null) h.ipc.child.kill('SIGKILL')
+    for (const c of extraChildren) if (c.exitCode === null) c.kill('SIGTERM')
     await db?.close().catch(() => undefined)
     await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`).catch(() => undefined)
     await admin.end()

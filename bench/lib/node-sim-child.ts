@@ -3,7 +3,7 @@ import { Fleet, type FleetOptions } from './node-sim.js'
 
 type Command =
   | { cmd: 'init'; options: FleetOptions }
-  | { cmd: 'open' }
+  | { cmd: 'open'; deadline: number }
   | { cmd: 'claims' }
   | { cmd: 'stats' }
   | { cmd: 'reset' }
@@ -21,7 +21,7 @@ process.on('message', (raw) => {
       reply({ type: 'keys', keys: fleet.publicKeys() })
       break
     case 'open':
-      void fleet!.open().then(() => reply({ type: 'opened', stats: fleet!.snapshot() }))
+      void fleet!.open(m.deadline).then(() => reply({ type: 'opened', stats: fleet!.snapshot() }))
       break
     case 'claims':
       fleet!.startClaims()

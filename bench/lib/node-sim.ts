@@ -104,13 +104,13 @@ export class Fleet {
     return this.nodes.map((n) => n.identity.publicKey)
   }
 
-  /** Opens every node's heartbeat socket; resolves once each was welcomed or failed. */
-  async open(): Promise<void> {
+  /** Opens every node's heartbeat socket (until `deadline`, epoch ms); resolves once each was welcomed or failed. */
+  async open(deadline = Infinity): Promise<void> {
     let next = 0
     const worker = async (): Promise<void> => {
       for (;;) {
         const node = this.nodes[next++]
-        if (node === undefined) return
+        if (node === undefined || Date.now() > deadline) return
         if (!(await this.connect(node))) this.stats.failedOpens++
       }
     }

@@ -4,14 +4,14 @@
  * (a process may hold only ~19,000). Driven over IPC by bench/scale.ts: `ready` with the URL and
  * worker pids once all listen; `stats` answers each worker's counters.
  *
- *   node --import tsx scale-hub.ts HOME DATABASE_URL PORT WORKERS HEARTBEAT_MS [PROFILE_DIR]
+ *   node --import tsx scale-hub.ts HOME DATABASE_URL PORT WORKERS HEARTBEAT_MS NETWORK_KEY_FILE [PROFILE_DIR]
  */
 import cluster from 'node:cluster'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createHub } from '@w3ai/hub'
 
-const [home, databaseUrl, portArg, workersArg, heartbeatArg, profileDir] = process.argv.slice(2)
-if (home === undefined || databaseUrl === undefined || portArg === undefined) throw new Error('usage: scale-hub.ts HOME DATABASE_URL PORT WORKERS HEARTBEAT_MS [PROFILE_DIR]')
+const [home, databaseUrl, portArg, workersArg, heartbeatArg, networkKeyFile, profileDir] = process.argv.slice(2)
+if (home === undefined || databaseUrl === undefined || portArg === undefined) throw new Error('usage: scale-hub.ts HOME DATABASE_URL PORT WORKERS HEARTBEAT_MS NETWORK_KEY_FILE [PROFILE_DIR]')
 const port = Number(portArg)
 
 interface WorkerStats {
@@ -59,11 +59,12 @@ if (cluster.isPrimary) {
   })
   process.on('disconnect', () => process.exit(0))
 } else {
-  const hub = createHub({ home: `${home}/w${cluster.worker!.id}`, port, host: '127.0.0.1', logLevel: false, databaseUrl, heartbeatIntervalMs: Number(heartbeatArg ?? 1000) })
+  const hub = createHub({ home: `${home}/w${cluster.worker!.id}`, port, host: '127.0.0.1', logLevel: false, databaseUrl, heartbeatIntervalMs: Number(heartbeatArg ?? 1000), ...(networkKeyFile ? { networkKeyFile } : {}) })
   const loop = monitorEventLoopDelay({ resolution: 10 })
   loop.enable()
   await hub.start()
   process.send?.({ type: 'ready' })
+  process.on('disconnect', () => void hub.stop().finally(() => process.exit(0)))
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'stats') {
       void hub.app.inject({ method: 'GET', url: '/metrics' }).then((res) => {

@@ -37,6 +37,16 @@ describe.each(backends())('node store liveness on %s', (backend) => {
     expect((await store.get(id(1)))?.status).toBe('suspect')
   })
 
+  it('records when a node that went quiet was last heard, never moving last_seen_at back', async () => {
+    const { d, store } = await open()
+    await d.query(`UPDATE nodes SET last_seen_at = now() - interval '1 hour'`)
+    const heard = Date.now() - 5000
+    await store.setStatuses([id(0)], 'suspect', [heard])
+    expect(new Date((await store.get(id(0)))!.lastSeenAt!).getTime()).toBeCloseTo(heard, -3)
+    await store.setStatuses([id(0)], 'offline', [heard - 60_000])
+    expect(new Date((await store.get(id(0)))!.lastSeenAt!).getTime()).toBeCloseTo(heard, -3)
+  })
+
   it('expires the stale nodes of a hub that is gone, and keeps those of a live hub though their rows were not written lately', async () => {
     const { d, store } = await open()
     await d.query(`INSERT INTO hubs (id, url, last_seen) VALUES ('hub_live', 'http://10.0.0.1:7420', now())`)
@@ -48,4 +58,4 @@ describe.each(backends())('node store liveness on %s', (backend) => {
     await d.query(`UPDATE hubs SET last_seen = now() - interval '1 hour'`)
     expect((await store.expireStale(10_000, [])).map((e) => e.id).sort()).toEqual([id(0), id(1), id(3)])
   })
-})
+}, 120_000)

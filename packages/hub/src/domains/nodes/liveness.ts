@@ -158,23 +158,24 @@ export class Liveness {
 
   async tick(): Promise<void> {
     const now = this.now()
-    const changed = new Map<NodeStatus, string[]>()
+    const changed = new Map<NodeStatus, { ids: string[]; heard: number[] }>()
     for (const [id, session] of this.sessions) {
       // A node whose socket closed is not placed on while it is away: at best suspect until it returns.
       const byPhi = statusForPhi(session.detector.phi(now), this.thresholds)
       const status = session.connection === undefined && byPhi === 'online' ? 'suspect' : byPhi
       if (status !== session.status) {
         session.status = status
-        const ids = changed.get(status)
-        if (ids === undefined) changed.set(status, [id])
-        else ids.push(id)
+        const batch = changed.get(status) ?? { ids: [], heard: [] }
+        changed.set(status, batch)
+        batch.ids.push(id)
+        batch.heard.push(session.detector.lastHeartbeat ?? now)
       }
       // An offline node without a socket needs no tracking; it starts afresh if it returns.
       if (status === 'offline' && session.connection === undefined) this.sessions.delete(id)
     }
     // One statement per status for every node that changed (a dead hub's nodes change together).
-    for (const [status, ids] of changed) {
-      for (const { id, at } of await this.c.nodes.setStatuses(ids, status)) this.c.bus.publish({ type: 'node.status', id, status, at })
+    for (const [status, { ids, heard }] of changed) {
+      for (const { id, at } of await this.c.nodes.setStatuses(ids, status, heard)) this.c.bus.publish({ type: 'node.status', id, status, at })
     }
   }
 

@@ -183,14 +183,20 @@ export class NodeStore {
     return r.rows.map(toNode)
   }
 
-  /** Changes the status of many nodes in one statement; returns those that changed, with the change time. */
-  async setStatuses(ids: string[], status: NodeStatus): Promise<Array<{ id: string; at: string }>> {
+  /**
+   * Changes the status of many nodes in one statement; returns those that changed, with the
+   * change time. `lastHeardAt` (epoch ms, per id) records when the hub last heard each node, so
+   * `last_seen_at` (written only now and then while a node is steady) says when it went quiet.
+   */
+  async setStatuses(ids: string[], status: NodeStatus, lastHeardAt?: number[]): Promise<Array<{ id: string; at: string }>> {
     if (ids.length === 0) return []
+    const heard = ids.map((_, i) => (lastHeardAt?.[i] === undefined ? null : new Date(lastHeardAt[i]!).toISOString()))
     const r = await this.db.query<{ id: string; status_changed_at: Date | string }>(
-      `UPDATE nodes SET status = $2, status_changed_at = now(), updated_at = now(),
-         last_seen_at = CASE WHEN $2 = 'online' THEN now() ELSE last_seen_at END
-       WHERE id = ANY($1::text[]) AND status <> $2 RETURNING id, status_changed_at`,
-      [ids, status],
+      `UPDATE nodes AS n SET status = $2, status_changed_at = now(), updated_at = now(),
+         last_seen_at = CASE WHEN $2 = 'online' THEN now() ELSE greatest(n.last_seen_at, v.heard) END
+       FROM unnest($1::text[], $3::timestamptz[]) AS v(id, heard)
+       WHERE n.id = v.id AND n.status <> $2 RETURNING n.id, n.status_changed_at`,
+      [ids, status, heard],
     )
     return r.rows.map((row) => ({ id: row.id, at: iso(row.status_changed_at) }))
   }
