@@ -73,4 +73,5 @@ export { onnxTaskExecutor, type OnnxTask } from './executors/onnx-task.js'
 export { trainTaskExecutor, type TrainTask, type TrainTaskResult } from './executors/train-task.js'
 
 // Model serving: a long-lived host child per node with warm sessions and request batching.
-export { ModelHost, type InferResult, type ModelHostOptions } from './serving/model-host.js'
+export { ModelHost, type InferResult, type ModelHostOptions, type TensorResult } from './serving/model-host.js'
+export { BatchQueue, type Batchable, type BatchQueueOptions } from './serving/batch-queue.js'

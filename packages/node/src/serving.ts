@@ -3,7 +3,7 @@
  * (fetched from W3S and opened with the key the owner wrapped to this node), reports each as ready
  * or failed, unloads those that stopped, and answers inference requests the hub forwards.
  */
-import type { InferResult, ModelHost } from '@w3ai/compute'
+import type { CheckedTensor, InferResult, ModelHost, TensorResult } from '@w3ai/compute'
 import { W3aiError, type ServingAssignment } from '@w3ai/protocol'
 import type { ServingNodeClient, TaskClient } from '@w3ai/sdk'
 import type { Logger } from 'pino'
@@ -44,6 +44,11 @@ export class ServingAgent {
 
   infer(deploymentId: string, inputs: unknown): Promise<InferResult> {
     return this.c.host.infer(deploymentId, inputs)
+  }
+
+  /** Runs typed-array inputs (a binary frame's); the outputs stay typed arrays. */
+  inferTensors(deploymentId: string, inputs: Record<string, CheckedTensor>): Promise<TensorResult> {
+    return this.c.host.inferTensors(deploymentId, inputs)
   }
 
   private schedule(ms: number): void {

@@ -116,3 +116,51 @@ export const ServingStateSchema = Type.Object(
   { additionalProperties: false },
 )
 export type ServingState = Static<typeof ServingStateSchema>
+
+/** A ticket's defaults when the request names none. */
+export const TICKET_DEFAULTS = { calls: 1000, ttlSeconds: 300 } as const
+
+/** The header a direct call to a serving node carries its ticket in. */
+export const TICKET_HEADER = 'x-w3ai-ticket'
+
+/**
+ * A direct ticket: the hub's permission for one caller to call one deployment on one node
+ * directly, until `expiresAt`, at most `calls` times. Signed by the network key (which the nodes
+ * know) over its canonical JSON without `signature`; sent as base64url of its JSON in
+ * `x-w3ai-ticket`, on requests the caller signs as usual.
+ */
+export interface ServingTicket {
+  v: 1
+  id: string
+  deployment: string
+  node: string
+  /** The caller's public key: requests under the ticket must be signed by it. */
+  caller: string
+  /** Milliseconds since the epoch. */
+  expiresAt: number
+  calls: number
+  signature: string
+}
+
+export const TicketRequestSchema = Type.Object(
+  {
+    /** Calls the ticket allows (default TICKET_DEFAULTS.calls). */
+    calls: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** Seconds the ticket lasts (default TICKET_DEFAULTS.ttlSeconds). */
+    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+)
+export type TicketRequest = Static<typeof TicketRequestSchema>
+
+export const TicketGrantSchema = Type.Object({
+  /** The value of the x-w3ai-ticket header. */
+  ticket: Type.String(),
+  deploymentId: DeploymentIdSchema,
+  nodeId: Type.String(),
+  /** Where to send the calls: POST {endpoint}/v1/serve/{deploymentId}. */
+  endpoint: Type.String(),
+  expiresAt: Type.String(),
+  calls: Type.Integer(),
+})
+export type TicketGrant = Static<typeof TicketGrantSchema>

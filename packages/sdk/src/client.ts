@@ -64,6 +64,12 @@ export interface RequestOptions {
   headers?: Record<string, string>
 }
 
+/** A body sent as bytes of a content type, and the answer as bytes (requestBytes). */
+export interface BytesBody {
+  contentType: string
+  body: Uint8Array
+}
+
 /** POST routes the hub treats idempotently: asking again for a segment's orders, committing a segment again. */
 export const IDEMPOTENT_POSTS: readonly RegExp[] = [/^\/v1\/storage\/uploads\/[^/?]+\/segments\/\d+\/(orders|commit)$/]
 
@@ -143,8 +149,20 @@ export class HubClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const fullPath = HubClient.pathWithQuery(path, options.query)
     const text = body === undefined ? undefined : JSON.stringify(body)
+    return this.attempt<T>(method, path, text === undefined ? undefined : { contentType: 'application/json', body: text }, options, false)
+  }
+
+  /**
+   * A request whose body is bytes of a content type (a binary tensor frame); answers the response
+   * body as bytes with its content type. Errors come as W3aiError, as for `request`.
+   */
+  requestBytes(method: string, path: string, body: BytesBody, options: RequestOptions = {}): Promise<BytesBody> {
+    return this.attempt<BytesBody>(method, path, body, options, true)
+  }
+
+  private async attempt<T>(method: string, path: string, payload: { contentType: string; body: string | Uint8Array } | undefined, options: RequestOptions, bytes: boolean): Promise<T> {
+    const fullPath = HubClient.pathWithQuery(path, options.query)
     const signer = options.unsigned === true ? undefined : (options.as ?? this.identity)
     const idempotent = options.idempotent ?? isIdempotent(method, fullPath)
     let attempts = 0
@@ -152,7 +170,7 @@ export class HubClient {
       return await retry(
         () => {
           attempts++
-          return this.send<T>(method, fullPath, text, signer, options.headers)
+          return this.send<T>(method, fullPath, payload, signer, options.headers, bytes)
         },
         { ...this.retryOptions, retryOn: (err) => err instanceof Unreachable && (this.answered || this.retryBeforeFirstAnswer || err.delivered) && (idempotent || !err.delivered) },
       )
@@ -163,20 +181,23 @@ export class HubClient {
   }
 
   /** One attempt, signed now (a fresh nonce and timestamp each time). */
-  private async send<T>(method: string, fullPath: string, text: string | undefined, signer: Signer | undefined, extra: Record<string, string> = {}): Promise<T> {
+  private async send<T>(method: string, fullPath: string, payload: { contentType: string; body: string | Uint8Array } | undefined, signer: Signer | undefined, extra: Record<string, string> = {}, bytes = false): Promise<T> {
     const headers: Record<string, string> = { ...extra }
-    if (text !== undefined) headers['content-type'] = 'application/json'
-    if (signer !== undefined) Object.assign(headers, signRequest(signer, method, fullPath, text))
+    if (payload !== undefined) headers['content-type'] = payload.contentType
+    if (signer !== undefined) Object.assign(headers, signRequest(signer, method, fullPath, payload?.body))
     let res: Response
     let raw: string
+    let answer: Uint8Array | undefined
     try {
       res = await this.fetchImpl(this.url + fullPath, {
         method,
         headers,
-        body: text,
+        body: payload?.body as BodyInit | undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       })
-      raw = await res.text()
+      // A successful byte answer stays bytes; errors are JSON either way.
+      if (bytes && res.ok) answer = new Uint8Array(await res.arrayBuffer())
+      raw = answer === undefined ? await res.text() : ''
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new Unreachable(`The hub at ${this.url} did not answer within ${this.timeoutMs} ms.`, true)
@@ -187,6 +208,7 @@ export class HubClient {
       throw new Unreachable(`The hub at ${this.url} could not be reached (${code}); is it running?`, !notDelivered(err))
     }
     this.answered = true
+    if (answer !== undefined) return { contentType: res.headers.get('content-type') ?? '', body: answer } as T
     let parsed: unknown = undefined
     if (raw !== '') {
       try {

@@ -14,7 +14,8 @@ export { followPages, listPage, type ListPage } from './paging.js'
 export { JobsClient, openJobResult, provideInputKeys, putBytes, TaskClient, type WaitOptions } from './jobs.js'
 export { PipelinesClient, segmentRanges, type PipelineCollectOptions, type PipelineRunOptions, type PipelineRunResult, type PipelineSubmission, type PipelineSubmitOptions, type PipelineWaitOptions } from './pipeline.js'
 export { heCodec, keyCodec, type HeClientLike, type HeModelLike, type KeyCodecOptions, type PipelineCodec } from './pipeline-codecs.js'
-export { DeploymentsClient, encodeTensors, ServingNodeClient, type InferOptions, type TensorMap, type WaitReadyOptions } from './serving.js'
+export { DeploymentsClient, encodeTensors, ServingNodeClient, type InferOptions, type TensorMap, type TensorResponse, type WaitReadyOptions } from './serving.js'
+export { inputsFrame } from './serving-wire.js'
 export {
   BACKOFF_DEFAULTS,
   backoffSchedule,

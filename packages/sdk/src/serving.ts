@@ -5,8 +5,15 @@
  */
 import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
 import {
+  decodeTensorFrame,
   IDEMPOTENCY_HEADER,
+  isTensorFrameType,
+  TENSOR_FRAME_TYPE,
+  TICKET_HEADER,
   W3aiError,
+  type FrameTensor,
+  type TicketGrant,
+  type TicketRequest,
   type Deployment,
   type DeploymentCandidates,
   type DeploymentCreate,
@@ -18,7 +25,8 @@ import {
   type ServingState,
   type TaskInput,
 } from '@w3ai/protocol'
-import type { HubClient } from './client.js'
+import { HubClient } from './client.js'
+import { inputsFrame, plainValues } from './serving-wire.js'
 import { newIdempotencyKey } from './market.js'
 import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 import { whileUnreachable, type FollowOptions } from './retry.js'
@@ -65,9 +73,35 @@ export interface InferOptions {
    * Default: a fresh key made here, so the client's own retries count once.
    */
   idempotencyKey?: string
+  /**
+   * Call the serving node directly with a hub-signed ticket (fetched once and kept while it lasts):
+   * the lowest latency, your own deployments only (TICKET_REFUSED with `order` or when the hub bills calls).
+   */
+  direct?: boolean
+  /** How tensors travel: 'binary' frames (default; inputs a frame cannot carry go as JSON) or 'json'. */
+  wire?: 'binary' | 'json'
 }
 
+/** An answer whose outputs stay typed arrays (inferTensors). */
+export interface TensorResponse {
+  outputs: Record<string, FrameTensor>
+  nodeId: string
+  runMs: number
+}
+
+/** A ticket kept for direct calls, and the client that sends them to its node. */
+interface HeldTicket {
+  grant: TicketGrant
+  node: HubClient
+  expiresAt: number
+}
+
+/** A ticket is renewed this long before it expires, so a call never carries one about to lapse. */
+const TICKET_MARGIN_MS = 5_000
+
 export class DeploymentsClient {
+  private readonly tickets = new Map<string, HeldTicket>()
+
   constructor(
     private readonly hub: HubClient,
     private readonly identity: Identity,
@@ -114,15 +148,79 @@ export class DeploymentsClient {
   }
 
   /**
-   * Runs inference through the hub on a ready replica; typed-array data travels as base64. Your
-   * own deployment, or with `order` the seller's deployment of a model you bought per call.
+   * Runs inference on a ready replica, through the hub or (`direct`) straight to its node with a
+   * ticket; tensors travel as binary frames unless `wire: 'json'`. Your own deployment, or with
+   * `order` the seller's deployment of a model you bought per call. Outputs come as plain arrays.
    */
-  infer(id: string, inputs: TensorMap, options: InferOptions = {}): Promise<InferResponse> {
-    const paid =
-      options.order === undefined
-        ? {}
-        : { idempotent: true, headers: { [MARKET_ORDER_HEADER]: options.order, [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() } }
-    return this.hub.request<InferResponse>('POST', `/v1/deployments/${encodeURIComponent(id)}/infer`, { inputs: encodeTensors(inputs) }, paid)
+  async infer(id: string, inputs: TensorMap, options: InferOptions = {}): Promise<InferResponse> {
+    const answer = await this.call(id, inputs, options)
+    if (!('frame' in answer)) return answer.json
+    const outputs: InferResponse['outputs'] = {}
+    for (const [name, t] of Object.entries(answer.frame.outputs)) outputs[name] = { type: t.type, dims: t.dims, data: plainValues(t) }
+    return { outputs, nodeId: answer.frame.nodeId, runMs: answer.frame.runMs }
+  }
+
+  /** As `infer`, with the outputs as typed arrays (no per-value conversion: the fastest way to read large outputs). */
+  async inferTensors(id: string, inputs: TensorMap, options: Omit<InferOptions, 'wire'> = {}): Promise<TensorResponse> {
+    const answer = await this.call(id, inputs, options)
+    if ('frame' in answer) return answer.frame
+    const outputs: Record<string, FrameTensor> = {}
+    for (const [name, t] of Object.entries(answer.json.outputs)) {
+      const frame = inputsFrame({ [name]: t })
+      if (frame === undefined) throw new W3aiError('VALIDATION_FAILED', `Output "${name}" (${t.type}) has no typed-array form; use infer().`)
+      outputs[name] = decodeTensorFrame(frame).tensors[name]!
+    }
+    return { outputs, nodeId: answer.json.nodeId, runMs: answer.json.runMs }
+  }
+
+  /**
+   * A direct ticket for one of your deployments: where to call (a ready node) and the header
+   * value that lets you (this identity) call it there, `calls` times until it expires.
+   */
+  ticket(id: string, request: TicketRequest = {}, options: Pick<InferOptions, 'order'> = {}): Promise<TicketGrant> {
+    const headers = options.order === undefined ? {} : { headers: { [MARKET_ORDER_HEADER]: options.order } }
+    return this.hub.request<TicketGrant>('POST', `/v1/deployments/${encodeURIComponent(id)}/tickets`, request, headers)
+  }
+
+  private async call(id: string, inputs: TensorMap, options: InferOptions): Promise<{ frame: TensorResponse } | { json: InferResponse }> {
+    const frame = options.wire === 'json' ? undefined : inputsFrame(inputs)
+    if (options.direct !== true) {
+      const paid =
+        options.order === undefined
+          ? {}
+          : { idempotent: true, headers: { [MARKET_ORDER_HEADER]: options.order, [IDEMPOTENCY_HEADER]: options.idempotencyKey ?? newIdempotencyKey() } }
+      return this.send(this.hub, `/v1/deployments/${encodeURIComponent(id)}/infer`, inputs, frame, paid)
+    }
+    for (let fresh = false; ; fresh = true) {
+      const held = await this.heldTicket(id, options, fresh)
+      try {
+        return await this.send(held.node, `/v1/serve/${encodeURIComponent(id)}`, inputs, frame, { headers: { [TICKET_HEADER]: held.grant.ticket } })
+      } catch (err) {
+        // A ticket used up or lapsed (another client of the same key, a clock apart) is renewed once.
+        const renew = err instanceof W3aiError && (err.code === 'TICKET_EXHAUSTED' || err.code === 'TICKET_EXPIRED')
+        if (!renew || fresh) throw err
+        this.tickets.delete(id)
+      }
+    }
+  }
+
+  private async heldTicket(id: string, options: InferOptions, fresh: boolean): Promise<HeldTicket> {
+    const held = this.tickets.get(id)
+    if (!fresh && held !== undefined && held.expiresAt - TICKET_MARGIN_MS > Date.now()) return held
+    const grant = await this.ticket(id, {}, options)
+    const node = new HubClient({ url: grant.endpoint, ...(this.hub.identity === undefined ? {} : { identity: this.hub.identity }), timeoutMs: 120_000 })
+    const next = { grant, node, expiresAt: Date.parse(grant.expiresAt) }
+    this.tickets.set(id, next)
+    return next
+  }
+
+  /** One call to `path` on `to` (the hub or a node): a frame when there is one, else JSON. */
+  private async send(to: HubClient, path: string, inputs: TensorMap, frame: Uint8Array | undefined, options: { idempotent?: boolean; headers?: Record<string, string> }): Promise<{ frame: TensorResponse } | { json: InferResponse }> {
+    if (frame === undefined) return { json: await to.request<InferResponse>('POST', path, { inputs: encodeTensors(inputs) }, options) }
+    const answer = await to.requestBytes('POST', path, { contentType: TENSOR_FRAME_TYPE, body: frame }, { ...options, headers: { ...options.headers, accept: TENSOR_FRAME_TYPE } })
+    if (!isTensorFrameType(answer.contentType)) return { json: JSON.parse(Buffer.from(answer.body).toString('utf8')) as InferResponse }
+    const decoded = decodeTensorFrame(answer.body)
+    return { frame: { outputs: decoded.tensors, nodeId: String(decoded.meta.nodeId ?? ''), runMs: Number(decoded.meta.runMs ?? 0) } }
   }
 
   /**

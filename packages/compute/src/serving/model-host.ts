@@ -1,8 +1,9 @@
 /**
  * The node's side of model serving: deployments load a model into one long-lived host child,
- * and requests are checked here (JSON tensors against the model's inputs, each on its own) and then
- * batched: while a run is in flight, requests for the same model queue, and the next run takes as
- * many as fit in `maxBatch` rows as one concatenated call. A crashed or hung child fails the requests
+ * and requests are checked here (JSON tensors or typed arrays against the model's inputs, each on
+ * its own) and then batched: a request that finds the model idle runs at once; while a run is in
+ * flight, requests for the same model queue, and the next run takes as many as fit in `maxBatch`
+ * rows as one concatenated call, held up to `batchWaitMs` to fill (batch-queue.ts). A crashed or hung child fails the requests
  * it held; the next request starts a new one and reloads the model.
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -14,6 +15,7 @@ import { childModule } from '../sandbox/child-build.js'
 import { childCommand } from '../sandbox/spawn.js'
 import { checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, type CheckedTensor, type JsonTensorMap } from '../tensor/json-tensor-check.js'
 import { ortMapToJson } from '../tensor/json-tensor.js'
+import { BatchQueue } from './batch-queue.js'
 import type { HostMessage, HostReply, HostRequest } from './protocol.js'
 
 export interface ModelHostOptions {
@@ -25,6 +27,8 @@ export interface ModelHostOptions {
   maxInputElements?: number
   /** Called when the host child dies unexpectedly. */
   onCrash?: (reason: string) => void
+  /** Longest a request that queued behind a run is held to fill a batch, in ms (batch-queue.ts). Default 2. */
+  batchWaitMs?: number
 }
 
 export interface InferResult {
@@ -35,19 +39,22 @@ export interface InferResult {
   batchedWith: number
 }
 
+/** A run's outputs as typed arrays (what binary tensor frames carry). */
+export interface TensorResult extends Omit<InferResult, 'outputs'> {
+  outputs: Record<string, CheckedTensor>
+}
+
 interface Queued {
   feeds: Record<string, CheckedTensor>
   rows: number
-  resolve: (r: InferResult) => void
+  resolve: (r: TensorResult) => void
   reject: (e: unknown) => void
 }
 
 interface Model {
   bytes: Uint8Array
   info: ModelInfo
-  maxBatch: number
-  queue: Queued[]
-  running: boolean
+  queue: BatchQueue<Queued>
   /** The host generation the model is loaded in. */
   loadedIn: number
 }
@@ -70,7 +77,10 @@ export class ModelHost {
     const reply = await this.call({ op: 'load', bytes })
     const info = reply.info as ModelInfo
     const previous = this.models.get(key)
-    this.models.set(key, { bytes, info, maxBatch: Math.max(1, maxBatch), queue: previous?.queue ?? [], running: false, loadedIn: this.generation })
+    const queue = new BatchQueue<Queued>({ maxRows: Math.max(1, maxBatch), maxWaitMs: this.o.batchWaitMs ?? 2, run: (batch) => this.runBatch(model, batch) })
+    const model: Model = { bytes, info, loadedIn: this.generation, queue }
+    this.models.set(key, model)
+    for (const q of previous?.queue.drain() ?? []) model.queue.add(q)
     return info
   }
 
@@ -78,7 +88,7 @@ export class ModelHost {
     const model = this.models.get(key)
     if (model === undefined) return
     this.models.delete(key)
-    for (const q of model.queue.splice(0)) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The model was unloaded.'))
+    for (const q of model.queue.drain()) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The model was unloaded.'))
     if (![...this.models.values()].some((m) => m.info.cid === model.info.cid) && this.child !== undefined) {
       await this.call({ op: 'unload', cid: model.info.cid }).catch(() => undefined)
     }
@@ -93,27 +103,29 @@ export class ModelHost {
   }
 
   /** Runs one request (JSON tensors by input name), batched with others for the same model. */
-  infer(key: string, inputs: unknown): Promise<InferResult> {
+  async infer(key: string, inputs: unknown): Promise<InferResult> {
+    const feeds = checkJsonTensorMap(inputs, this.o.maxInputElements ?? DEFAULT_MAX_ELEMENTS)
+    const result = await this.inferTensors(key, feeds)
+    return { ...result, outputs: ortMapToJson(result.outputs as never) }
+  }
+
+  /** Runs one request of typed-array tensors (a decoded binary frame), batched with others; outputs stay typed arrays. */
+  inferTensors(key: string, feeds: Record<string, CheckedTensor>): Promise<TensorResult> {
     const model = this.models.get(key)
     if (model === undefined) return Promise.reject(new W3aiError('DEPLOYMENT_NOT_READY', `Deployment ${key} is not loaded on this node.`))
-    let feeds: Record<string, CheckedTensor>
     try {
-      feeds = checkJsonTensorMap(inputs, this.o.maxInputElements ?? DEFAULT_MAX_ELEMENTS)
       checkFeeds(model.info.inputs, feeds as never)
     } catch (err) {
       return Promise.reject(err)
     }
     const first = Object.values(feeds)[0]
     const rows = first === undefined || first.dims.length === 0 ? 1 : (first.dims[0] as number)
-    return new Promise<InferResult>((resolve, reject) => {
-      model.queue.push({ feeds, rows, resolve, reject })
-      this.dispatch(model)
-    })
+    return new Promise<TensorResult>((resolve, reject) => model.queue.add({ feeds, rows, resolve, reject }))
   }
 
   async close(): Promise<void> {
     this.closed = true
-    for (const model of this.models.values()) for (const q of model.queue.splice(0)) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The node is stopping.'))
+    for (const model of this.models.values()) for (const q of model.queue.drain()) q.reject(new W3aiError('DEPLOYMENT_NOT_READY', 'The node is stopping.'))
     this.models.clear()
     const child = this.child
     this.child = undefined
@@ -123,22 +135,6 @@ export class ModelHost {
       child.kill('SIGKILL')
       await exited
     }
-  }
-
-  private dispatch(model: Model): void {
-    if (model.running || model.queue.length === 0) return
-    const batch: Queued[] = [model.queue.shift() as Queued]
-    let rows = batch[0]!.rows
-    while (model.queue.length > 0 && rows + model.queue[0]!.rows <= model.maxBatch) {
-      const next = model.queue.shift() as Queued
-      rows += next.rows
-      batch.push(next)
-    }
-    model.running = true
-    void this.runBatch(model, batch).finally(() => {
-      model.running = false
-      this.dispatch(model)
-    })
   }
 
   private async runBatch(model: Model, batch: Queued[]): Promise<void> {
@@ -153,7 +149,7 @@ export class ModelHost {
         return run()
       })
       const outputs = reply.outputs ?? []
-      batch.forEach((q, i) => q.resolve({ outputs: ortMapToJson((outputs[i] ?? {}) as never), runMs: reply.runMs ?? 0, batchedWith: batch.length }))
+      batch.forEach((q, i) => q.resolve({ outputs: outputs[i] ?? {}, runMs: reply.runMs ?? 0, batchedWith: batch.length }))
     } catch (err) {
       for (const q of batch) q.reject(err)
     }

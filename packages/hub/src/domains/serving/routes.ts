@@ -15,7 +15,11 @@ import {
   ServingAssignmentSchema,
   ServingModelSchema,
   ServingStateSchema,
+  TENSOR_FRAME_TYPE,
+  TicketGrantSchema,
+  TicketRequestSchema,
   W3aiError,
+  type TicketRequest,
   type DeploymentCreate,
   type DeploymentKeys,
   type PageQuery,
@@ -23,7 +27,7 @@ import {
 } from '@w3ai/protocol'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { accountOf, nodeOf } from '../../shell/auth.js'
+import { accountOf, nodeOf, signerOf } from '../../shell/auth.js'
 import type { ServingPluginOptions } from './plugin.js'
 import type { PaidCall } from './service.js'
 
@@ -87,10 +91,12 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
   // The signature headers and the declared length are checked before a byte of the body is read.
   await app.register(async (raw) => {
     raw.removeAllContentTypeParsers()
-    raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const keep = (request: FastifyRequest, body: string | Buffer, done: (err: null, body: unknown) => void): void => {
       request.rawBody = body as Buffer
       done(null, body)
-    })
+    }
+    raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, keep)
+    raw.addContentTypeParser(TENSOR_FRAME_TYPE, { parseAs: 'buffer' }, keep)
     raw.post<{ Params: { id: string } }>(
       '/deployments/:id/infer',
       {
@@ -100,7 +106,7 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
         validatorCompiler: () => () => true,
         schema: {
           tags: ['serving'],
-          summary: 'Run inference on a deployment: JSON tensors in, JSON tensors out (batched with other requests on the node)',
+          summary: `Run inference on a deployment: JSON tensors in, JSON tensors out (batched with other requests on the node); or binary tensor frames (${TENSOR_FRAME_TYPE}, see Binary tensors), the answer a frame when Accept names one`,
           params: Params,
           body: InferRequestSchema,
           response: { 200: InferResponseSchema, default: ErrorBodySchema },
@@ -110,17 +116,38 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
         if (!DEPLOYMENT_ID.test(request.params.id)) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
         const body = request.rawBody
         if (body === undefined || body.length === 0) throw new W3aiError('VALIDATION_FAILED', 'Send the inputs as a JSON body: { "inputs": { "<name>": { "type", "dims", "data" } } }.')
-        const answer = await serving.infer(accountOf(request), request.params.id, body, paidCall(request.headers))
+        const contentType = request.headers['content-type'] ?? 'application/json'
+        const accept = request.headers.accept
+        const wire = accept === undefined ? { contentType } : { contentType, accept }
+        const answer = await serving.infer(accountOf(request), request.params.id, body, paidCall(request.headers), wire)
         const hub = `hub;dur=${reply.elapsedTime.toFixed(2)}`
         return reply
           .status(answer.status)
-          .header('content-type', 'application/json; charset=utf-8')
+          .header('content-type', answer.contentType)
           .header('x-w3ai-node', answer.nodeId)
           .header('server-timing', answer.timing === undefined ? hub : `${hub}, ${answer.timing}`)
           .send(answer.body)
       },
     )
   })
+
+  app.post<{ Params: { id: string }; Body: TicketRequest | undefined }>(
+    '/deployments/:id/tickets',
+    {
+      config: signed,
+      schema: {
+        tags: ['serving'],
+        summary: "A direct ticket: call one of your deployment's nodes without the hub (POST {endpoint}/v1/serve/{id} with x-w3ai-ticket, signed by the same key); refused (TICKET_REFUSED) for calls paid from an order or billed per call",
+        params: Params,
+        body: Type.Optional(TicketRequestSchema),
+        response: { 201: TicketGrantSchema, default: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const paid = request.headers['x-w3ai-order'] !== undefined
+      return reply.status(201).send(await serving.ticket(accountOf(request), signerOf(request), request.params.id, request.body ?? {}, paid))
+    },
+  )
 
   app.get(
     '/serving/assignments',

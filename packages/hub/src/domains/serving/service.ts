@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import { builtinExecutors, type ExecutorDescriptors } from '@w3ai/compute/executors'
-import { signRequest, type Identity } from '@w3ai/crypto'
-import { W3aiError, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type JobExecutor, type DeploymentList, type Order, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
+import { signObject, signRequest, type Identity } from '@w3ai/crypto'
+import { TICKET_DEFAULTS, W3aiError, type ServingTicket, type TicketGrant, type TicketRequest, type Deployment, type DeploymentCandidates, type DeploymentCreate, type DeploymentKeys, type JobExecutor, type DeploymentList, type Order, type ServingAssignment, type ServingState, type TaskInput, type WrappedKey } from '@w3ai/protocol'
 import type { ObjectStore } from '../storage/object-store.js'
 import type { PageRequest } from '../../infra/paging.js'
 import type { JobStore } from '../compute/store.js'
@@ -56,9 +56,17 @@ export interface PaidCall {
   requestId: string
 }
 
+/** How a call's body is encoded and which answer the caller accepts (passed to the node as they came). */
+export interface InferWire {
+  contentType: string
+  accept?: string
+}
+
 export interface InferAnswer {
   status: number
   body: Buffer
+  /** The node's content type (JSON, or a binary tensor frame). */
+  contentType: string
   nodeId: string
   /** The node's Server-Timing entries (its own time and the model run), when it sent them. */
   timing?: string
@@ -203,7 +211,7 @@ export class ServingService {
    * caller bought per call from the deployment's owner (one call of the allowance counted before
    * any node sees the request; the owner pays the nodes, as for its own calls).
    */
-  async infer(caller: string, id: string, body: Buffer, call?: PaidCall): Promise<InferAnswer> {
+  async infer(caller: string, id: string, body: Buffer, call?: PaidCall, wire: InferWire = { contentType: 'application/json' }): Promise<InferAnswer> {
     const target = await this.target(id)
     if (target === undefined) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
     if (target.row.owner !== caller) await this.checkPaidCall(caller, target.row, call)
@@ -216,9 +224,43 @@ export class ServingService {
     const hold = await this.c.billing?.hold(target.row.owner, id, ready.map((r) => r.nodeId))
     let answeredBy: string | undefined
     try {
-      return await this.tryReplicas(id, body, ordered.map((o) => o.r), (nodeId) => (answeredBy = nodeId))
+      return await this.tryReplicas(id, body, wire, ordered.map((o) => o.r), (nodeId) => (answeredBy = nodeId))
     } finally {
       await this.c.billing?.close(hold, answeredBy)
+    }
+  }
+
+  /**
+   * A direct ticket: lets the deployment's owner call one ready replica (the least busy) without
+   * this hub, signed with the network key the nodes know. Calls paid from an order, and calls the
+   * hub bills (billing on), are counted here per call, so they get no ticket (TICKET_REFUSED).
+   */
+  async ticket(caller: string, callerKey: string, id: string, request: TicketRequest, paid: boolean): Promise<TicketGrant> {
+    if (paid) throw new W3aiError('TICKET_REFUSED', 'Calls paid from an order are counted by the hub one by one: send them through the hub (without a ticket).')
+    const target = await this.target(id)
+    if (target === undefined || target.row.owner !== caller) throw new W3aiError('DEPLOYMENT_NOT_FOUND')
+    if (this.c.billing !== undefined) throw new W3aiError('TICKET_REFUSED', 'This hub bills every inference call as it passes: send calls through the hub.')
+    if (target.row.status !== 'active') throw new W3aiError('DEPLOYMENT_INVALID_STATE', `Deployment ${id} is ${target.row.status}.`)
+    const ready = target.replicas.filter((r) => r.state === 'ready' && r.nodeStatus === 'online' && r.endpoint !== '')
+    if (ready.length === 0) throw new W3aiError('DEPLOYMENT_NOT_READY')
+    const replica = ready.map((r) => ({ r, load: (this.inflight.get(r.nodeId) ?? 0) + Math.random() * 0.5 })).sort((a, b) => a.load - b.load)[0]!.r
+    const body: Omit<ServingTicket, 'signature'> = {
+      v: 1,
+      id: `t_${randomBytes(12).toString('hex')}`,
+      deployment: id,
+      node: replica.nodeId,
+      caller: callerKey,
+      expiresAt: Date.now() + (request.ttlSeconds ?? TICKET_DEFAULTS.ttlSeconds) * 1000,
+      calls: request.calls ?? TICKET_DEFAULTS.calls,
+    }
+    const ticket: ServingTicket = { ...body, signature: signObject(this.c.networkKey, body) }
+    return {
+      ticket: Buffer.from(JSON.stringify(ticket)).toString('base64url'),
+      deploymentId: id,
+      nodeId: replica.nodeId,
+      endpoint: replica.endpoint,
+      expiresAt: new Date(body.expiresAt).toISOString(),
+      calls: body.calls,
     }
   }
 
@@ -233,13 +275,13 @@ export class ServingService {
   }
 
   /** Forwards to the replicas in order until one answers below 500; `answered` names a node that answered 2xx. */
-  private async tryReplicas(id: string, body: Buffer, ordered: ReplicaRow[], answered: (nodeId: string) => void): Promise<InferAnswer> {
+  private async tryReplicas(id: string, body: Buffer, wire: InferWire, ordered: ReplicaRow[], answered: (nodeId: string) => void): Promise<InferAnswer> {
     const failures: Array<{ nodeId: string; reason: string }> = []
     for (const r of ordered.slice(0, MAX_TRIES)) {
       const started = performance.now()
       this.inflight.set(r.nodeId, (this.inflight.get(r.nodeId) ?? 0) + 1)
       try {
-        const answer = await this.forward(r, id, body)
+        const answer = await this.forward(r, id, body, wire)
         if (answer.status < 500) {
           if (answer.status < 300) answered(r.nodeId)
           this.c.router?.outcome(r.nodeId, true, performance.now() - started)
@@ -260,16 +302,18 @@ export class ServingService {
   }
 
   /** One request to a serving node over a kept-alive connection; the body is sent as the client sent it. */
-  private forward(replica: ReplicaRow, id: string, body: Buffer): Promise<InferAnswer> {
+  private forward(replica: ReplicaRow, id: string, body: Buffer, wire: InferWire): Promise<InferAnswer> {
     const path = `/v1/serve/${id}`
     const url = new URL(path, replica.endpoint)
-    const headers = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': 'application/json', 'content-length': String(body.length) }
+    const headers: Record<string, string> = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': wire.contentType, 'content-length': String(body.length) }
+    if (wire.accept !== undefined) headers.accept = wire.accept
     return new Promise((resolve, reject) => {
       const req = httpRequest(url, { method: 'POST', headers, agent: this.agent, timeout: this.c.requestTimeoutMs }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         const timing = res.headers['server-timing']
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), nodeId: replica.nodeId, ...(typeof timing === 'string' ? { timing } : {}) }))
+        const contentType = res.headers['content-type'] ?? 'application/json; charset=utf-8'
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), contentType, nodeId: replica.nodeId, ...(typeof timing === 'string' ? { timing } : {}) }))
         res.on('error', reject)
       })
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.c.requestTimeoutMs} ms`)))
