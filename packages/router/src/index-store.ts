@@ -4,107 +4,25 @@
  * keyed by (region, executor, resource class), where the resource class is GPU class × memory
  * tier. Every update is O(1) (a node sits in at most one bucket per executor, removal is
  * swap-with-last), and placement samples from the few buckets that can match a task instead of
- * scanning the fleet. Online nodes are also kept in one flat list (whatever their executors,
+ * scanning the fleet. Within a bucket, nodes are ordered by quality tier (quality-tiers.ts: the
+ * task-independent part of the placement score, fleet-relative), so placement can sample the best
+ * tiers first (bucket.ts). Online nodes are also kept in one flat list (whatever their executors,
  * storage-only nodes included) for storage placement, which samples it; free disk and the
  * endpoint ride along per slot.
  */
-import { EXECUTORS, type Executor, type NodeStatus } from '@w3ai/protocol'
-import { GPU_CLASS_BOUNDS, MEMORY_TIERS, MEMORY_TIER_BOUNDS, RESOURCE_CLASSES } from './constants.js'
+import type { Executor, NodeStatus } from '@w3ai/protocol'
+import { RESOURCE_CLASSES } from './constants.js'
 import { toUnitVector } from './geo.js'
+import { Bucket, type Positions } from './bucket.js'
+import { EXECUTOR_COUNT, LANES, type Region, STATUS_CODES, STATUS_FREE, STATUS_NAMES, STATUS_ONLINE, executorIndex, gpuClassOf, grow, memoryTierOf, newRegion, resourceClassOf } from './index-keys.js'
+import { QualityTiers, type QualityOptions } from './quality-tiers.js'
+import { F, STRIDE } from './record.js'
 import type { LoadSample, RoutableNode } from './types.js'
 
-/** Number of executors, and their bit / bucket index by name. */
-export const EXECUTOR_COUNT = EXECUTORS.length
-const EXECUTOR_INDEX = new Map<string, number>(EXECUTORS.map((e, i) => [e, i]))
-export function executorIndex(executor: Executor | string): number {
-  return EXECUTOR_INDEX.get(executor) ?? -1
-}
-
-export const STATUS_ONLINE = 0
-const STATUS_CODES: Record<NodeStatus, number> = { online: 0, suspect: 1, offline: 2 }
-const STATUS_NAMES: NodeStatus[] = ['online', 'suspect', 'offline']
-const STATUS_FREE = 255
-
-/** A growable list of slots with O(1) append and swap-remove. */
-export class Bucket {
-  slots = new Int32Array(16)
-  size = 0
-}
-
-export interface Region {
-  readonly id: number
-  readonly name: string
-  /** Buckets by executor * RESOURCE_CLASSES + resource class, created on first use. */
-  readonly buckets: Array<Bucket | undefined>
-  /** Sum of member unit vectors (all statuses): its direction is the region's centroid. */
-  sx: number
-  sy: number
-  sz: number
-  count: number
-}
-
-/** GPU class of a node by its largest GPU: 0 none, then by GPU_CLASS_BOUNDS. */
-export function gpuClassOf(gpuCount: number, maxGpuMemoryGb: number): number {
-  if (gpuCount === 0) return 0
-  let c = 0
-  while (c < GPU_CLASS_BOUNDS.length && maxGpuMemoryGb >= GPU_CLASS_BOUNDS[c]!) c++
-  return c + 1
-}
-
-/** Memory tier of a node by offered memory. */
-export function memoryTierOf(memoryGb: number): number {
-  let t = 0
-  while (t < MEMORY_TIER_BOUNDS.length && memoryGb >= MEMORY_TIER_BOUNDS[t]!) t++
-  return t
-}
-
-export function resourceClassOf(gpuClass: number, memoryTier: number): number {
-  return gpuClass * MEMORY_TIERS + memoryTier
-}
-
-function grow<T extends Int32Array | Uint8Array | Uint32Array | Float64Array>(arr: T, size: number, fill?: number): T {
-  const next = new (arr.constructor as new (n: number) => T)(size)
-  next.set(arr)
-  if (fill !== undefined) next.fill(fill, arr.length)
-  return next
-}
-
-/**
- * Field offsets of a node's record in `NodeIndex.data`: 16 float32 (64 bytes, one cache line)
- * holding everything placement reads, so checking and scoring a sampled node costs one memory
- * access; at 120,000 nodes placement is bound by those accesses. Derived values (free memory,
- * utilisation) are computed on update, not per placement. float32 keeps ~7 digits: plenty for
- * resources, load and positions (a unit-vector component to ~1 m).
- */
-export const F = Object.freeze({
-  /** Executor bit mask while online, 0 otherwise: one test covers status and executor. */
-  ELIGIBLE: 0,
-  CORES: 1,
-  /** log2 of offered memory (GB), for the fit term. */
-  MEMORY_LOG2: 2,
-  /** Offered memory minus used memory (GB). */
-  MEMORY_FREE: 3,
-  GPUS: 4,
-  /** Memory of the largest GPU (GB). */
-  GPU_MEMORY: 5,
-  REPUTATION: 6,
-  /** NaN where the node has no price. */
-  PRICE: 7,
-  /** max(cpu % / 100, running tasks / cores). */
-  UTIL: 8,
-  /** Unit vector of the location. */
-  UX: 9,
-  UY: 10,
-  UZ: 11,
-  /** Learned success mean; negated while its lower confidence bound is below the threshold. */
-  RELIABILITY: 12,
-  /** Learned speed: shrinkage weight and pessimistic log(ms per unit of work). */
-  SPEED_WEIGHT: 13,
-  PESSIMISTIC_LOG_RATE: 14,
-  /** Uint32 (read through `marks`): placement epoch that last saw the slot. */
-  MARK: 15,
-})
-export const STRIDE = 16
+export { Bucket, TIERS, TOP_TIER_POOL, tierEnds, tierHolding } from './bucket.js'
+export { F, STRIDE } from './record.js'
+export type { QualityOptions } from './quality-tiers.js'
+export { EXECUTOR_COUNT, STATUS_ONLINE, executorIndex, gpuClassOf, memoryTierOf, resourceClassOf, type Region } from './index-keys.js'
 
 /** Where the performance model publishes what placement reads (NodeIndex implements it). */
 export interface LearnedSink {
@@ -124,8 +42,23 @@ export class NodeIndex implements LearnedSink {
   private memoryGb = new Float64Array(0)
   /** GPU memories per slot, largest first (multi-GPU tasks need the k-th largest to fit). */
   private gpuMemories: Array<Float64Array | undefined> = []
-  /** Position of the slot inside its bucket, by slot * EXECUTOR_COUNT + executor. */
-  private position = new Int32Array(0)
+  /**
+   * Position of the slot inside its buckets, by slot * LANES + lane: lane `executor` for its
+   * region's bucket, EXECUTOR_COUNT + executor for the world's.
+   */
+  private readonly positions: Positions = { position: new Int32Array(0), stride: LANES }
+  /**
+   * Every online node also sits in a bucket of (executor, resource class) over all regions, in
+   * the same tiers: placement finds the best tiers of the whole fleet there, far regions included.
+   * Not in `regions`.
+   */
+  readonly world: Region = newRegion(-1, '')
+  /** Quality bin (quality-tiers.ts) and tier of each slot; the bin is counted in the histogram while the slot is online. */
+  private bin = new Uint16Array(0)
+  private tier = new Uint8Array(0)
+  private readonly tiers: QualityTiers
+  /** Next position of `onlineSlots` the sweep refreshes (one per update: tiers follow the fleet's drift). */
+  private sweep = 0
   /** Disk offered for pieces and disk free (offered − used by pieces), GB. */
   private diskGb = new Float64Array(0)
   private diskUsedGb = new Float64Array(0)
@@ -151,7 +84,16 @@ export class NodeIndex implements LearnedSink {
   regionsVersion = 0
   private readonly unit = new Float64Array(3)
 
-  constructor(private readonly defaultReputation = 0.5, initialCapacity = 1024) {
+  /**
+   * `quality`: the options the quality tiers weigh the task-independent score terms with (the
+   * defaults when left out), and the fleet's learned log(ms per unit of work) speeds are compared with.
+   */
+  constructor(
+    private readonly defaultReputation = 0.5,
+    initialCapacity = 1024,
+    quality: { options?: QualityOptions; fleetLogRate?: () => number } = {},
+  ) {
+    this.tiers = new QualityTiers(quality.options, quality.fleetLogRate)
     this.ensureCapacity(initialCapacity)
   }
 
@@ -240,6 +182,7 @@ export class NodeIndex implements LearnedSink {
     this.status[slot] = STATUS_CODES[node.status]
     d[at + F.ELIGIBLE] = this.status[slot] === STATUS_ONLINE ? mask : 0
     if (this.status[slot] === STATUS_ONLINE) this.list(slot)
+    this.tick()
     return slot
   }
 
@@ -248,6 +191,7 @@ export class NodeIndex implements LearnedSink {
     const slot = this.slotById.get(id)
     if (slot === undefined) return false
     this.writeLoad(slot, load)
+    this.refresh(slot)
     return true
   }
 
@@ -262,6 +206,7 @@ export class NodeIndex implements LearnedSink {
     this.status[slot] = code
     this.data[slot * STRIDE + F.ELIGIBLE] = code === STATUS_ONLINE ? this.executors[slot]! : 0
     if (code === STATUS_ONLINE) this.list(slot)
+    this.tick()
     return true
   }
 
@@ -270,6 +215,7 @@ export class NodeIndex implements LearnedSink {
     const slot = this.slotById.get(id)
     if (slot === undefined) return false
     this.data[slot * STRIDE + F.PRICE] = price ?? Number.NaN
+    this.refresh(slot)
     return true
   }
 
@@ -278,6 +224,7 @@ export class NodeIndex implements LearnedSink {
     const slot = this.slotById.get(id)
     if (slot === undefined) return false
     this.data[slot * STRIDE + F.REPUTATION] = reputation
+    this.refresh(slot)
     return true
   }
 
@@ -286,6 +233,7 @@ export class NodeIndex implements LearnedSink {
     const slot = this.slotById.get(id)
     if (slot === undefined) return false
     this.writeStake(slot, stake)
+    this.refresh(slot)
     return true
   }
 
@@ -309,6 +257,7 @@ export class NodeIndex implements LearnedSink {
     this.endpoints[slot] = undefined
     this.slotById.delete(id)
     this.free.push(slot)
+    this.tick()
     return true
   }
 
@@ -346,6 +295,13 @@ export class NodeIndex implements LearnedSink {
     this.data[at + F.RELIABILITY] = reliability
     this.data[at + F.SPEED_WEIGHT] = speedWeight
     this.data[at + F.PESSIMISTIC_LOG_RATE] = pessimisticLogRate
+    this.refresh(slot)
+  }
+
+  /** Quality tier of a node (0 = best), or -1 when it is unknown or not online. */
+  tierOf(id: string): number {
+    const slot = this.slotById.get(id)
+    return slot === undefined || this.status[slot] !== STATUS_ONLINE ? -1 : this.tier[slot]!
   }
 
   /** The bucket of (region, executor, resource class), if any node was ever listed there. */
@@ -371,14 +327,20 @@ export class NodeIndex implements LearnedSink {
   private regionFor(name: string): Region {
     let r = this.regionByName.get(name)
     if (r === undefined) {
-      r = { id: this.regions.length, name, buckets: new Array<Bucket | undefined>(EXECUTOR_COUNT * RESOURCE_CLASSES).fill(undefined), sx: 0, sy: 0, sz: 0, count: 0 }
+      r = newRegion(this.regions.length, name)
       this.regions.push(r)
       this.regionByName.set(name, r)
     }
     return r
   }
 
+  /** Adds an online slot to its buckets (at the tier of its current quality) and to the online list. */
   private list(slot: number): void {
+    const bin = this.tiers.binOf(this.tiers.quality(this.data, slot * STRIDE, this.stake[slot]!))
+    this.bin[slot] = bin
+    this.tiers.add(bin)
+    const tier = this.tiers.tierOfBin[bin]!
+    this.tier[slot] = tier
     const r = this.regions[this.region[slot]!]!
     const mask = this.executors[slot]!
     const cls = this.resourceClass[slot]!
@@ -387,9 +349,10 @@ export class NodeIndex implements LearnedSink {
       const key = e * RESOURCE_CLASSES + cls
       let b = r.buckets[key]
       if (b === undefined) r.buckets[key] = b = new Bucket()
-      if (b.size === b.slots.length) b.slots = grow(b.slots, b.slots.length * 2)
-      this.position[slot * EXECUTOR_COUNT + e] = b.size
-      b.slots[b.size++] = slot
+      b.insert(slot, tier, this.positions, e)
+      let w = this.world.buckets[key]
+      if (w === undefined) this.world.buckets[key] = w = new Bucket()
+      w.insert(slot, tier, this.positions, EXECUTOR_COUNT + e)
     }
     this.onlinePosition[slot] = this.online
     this.onlineSlots[this.online++] = slot
@@ -397,21 +360,73 @@ export class NodeIndex implements LearnedSink {
 
   private unlist(slot: number): void {
     if (this.status[slot] !== STATUS_ONLINE) return
+    this.tiers.remove(this.bin[slot]!)
     const r = this.regions[this.region[slot]!]!
     const mask = this.executors[slot]!
     const cls = this.resourceClass[slot]!
+    const tier = this.tier[slot]!
+    const position = this.positions.position
     for (let e = 0; e < EXECUTOR_COUNT; e++) {
       if ((mask & (1 << e)) === 0) continue
-      const b = r.buckets[e * RESOURCE_CLASSES + cls]!
-      const at = this.position[slot * EXECUTOR_COUNT + e]!
-      const last = b.slots[--b.size]!
-      b.slots[at] = last
-      this.position[last * EXECUTOR_COUNT + e] = at
+      r.buckets[e * RESOURCE_CLASSES + cls]!.remove(position[slot * LANES + e]!, tier, this.positions, e)
+      this.world.buckets[e * RESOURCE_CLASSES + cls]!.remove(position[slot * LANES + EXECUTOR_COUNT + e]!, tier, this.positions, EXECUTOR_COUNT + e)
     }
     const at = this.onlinePosition[slot]!
     const last = this.onlineSlots[--this.online]!
     this.onlineSlots[at] = last
     this.onlinePosition[last] = at
+  }
+
+  /** After a change to what quality reads: moves an online slot to the tier of its new quality. */
+  private refresh(slot: number): void {
+    this.requalify(slot)
+    this.tick()
+  }
+
+  private requalify(slot: number): void {
+    if (this.status[slot] !== STATUS_ONLINE) return
+    const bin = this.tiers.binOf(this.tiers.quality(this.data, slot * STRIDE, this.stake[slot]!))
+    const was = this.bin[slot]!
+    if (bin !== was) {
+      this.tiers.move(was, bin)
+      this.bin[slot] = bin
+    }
+    this.retier(slot)
+  }
+
+  private retier(slot: number): void {
+    const tier = this.tiers.tierOfBin[this.bin[slot]!]!
+    const was = this.tier[slot]!
+    if (tier === was) return
+    const r = this.regions[this.region[slot]!]!
+    const mask = this.executors[slot]!
+    const cls = this.resourceClass[slot]!
+    const position = this.positions.position
+    for (let e = 0; e < EXECUTOR_COUNT; e++) {
+      if ((mask & (1 << e)) === 0) continue
+      r.buckets[e * RESOURCE_CLASSES + cls]!.move(position[slot * LANES + e]!, was, tier, this.positions, e)
+      this.world.buckets[e * RESOURCE_CLASSES + cls]!.move(position[slot * LANES + EXECUTOR_COUNT + e]!, was, tier, this.positions, EXECUTOR_COUNT + e)
+    }
+    this.tier[slot] = tier
+  }
+
+  /**
+   * Once per update: maybe recompute the tier thresholds, and refresh one more online slot, so
+   * every slot follows new thresholds and the fleet's drifting speed within one pass over the fleet.
+   * When the fleet's speed moved far (first outcomes, a real shift) every slot is refreshed at once:
+   * O(online) then, rare.
+   */
+  private tick(): void {
+    if (this.tiers.drifted()) {
+      for (let i = 0; i < this.online; i++) this.requalify(this.onlineSlots[i]!)
+      this.tiers.recompute()
+      for (let i = 0; i < this.online; i++) this.retier(this.onlineSlots[i]!)
+      return
+    }
+    this.tiers.tick()
+    if (this.online === 0) return
+    if (this.sweep >= this.online) this.sweep = 0
+    this.requalify(this.onlineSlots[this.sweep++]!)
   }
 
   private ensureCapacity(needed: number): void {
@@ -426,7 +441,9 @@ export class NodeIndex implements LearnedSink {
     this.data = new Float32Array(marks.buffer)
     this.status = grow(this.status, size, STATUS_FREE)
     this.executors = grow(this.executors, size)
-    this.position = grow(this.position, size * EXECUTOR_COUNT)
+    this.positions.position = grow(this.positions.position, size * LANES)
+    this.bin = grow(this.bin, size)
+    this.tier = grow(this.tier, size)
     this.diskGb = grow(this.diskGb, size)
     this.diskUsedGb = grow(this.diskUsedGb, size)
     this.stake = grow(this.stake, size)
