@@ -11,7 +11,7 @@
  */
 import { GPU_CLASSES, GPU_CLASS_BOUNDS, MEMORY_TIERS, MEMORY_TIER_BOUNDS, RESOURCE_CLASSES, STORAGE_SAMPLE_SIZE, type ScoreWeights } from './constants.js'
 import { chordSquaredToKm, toUnitVector } from './geo.js'
-import { type Bucket, F, NodeIndex, STATUS_ONLINE, STRIDE, executorIndex, resourceClassOf } from './index-store.js'
+import { type Bucket, F, NodeIndex, STATUS_ONLINE, STRIDE, TIERS, TOP_TIER_POOL, executorIndex, tierEnds, tierHolding, resourceClassOf } from './index-store.js'
 import { resolveRouterOptions } from './options.js'
 import { PerformanceModel } from './performance-model.js'
 import type { LoadSample, NodePerformance, Outcome, PieceTarget, PiecePlacementRequest, PlaceOptions, Placement, ResolvedRouterOptions, RoutableNode, RouterOptions, TaskRequirements } from './types.js'
@@ -89,7 +89,7 @@ export class Router {
     this.invFailureTolerance = 1 / this.options.failureTolerance
     this.saturated = this.options.saturatedLoadTerm
     this.speedExp = this.options.speedExponent
-    this.index = new NodeIndex(this.options.defaultReputation)
+    this.index = new NodeIndex(this.options.defaultReputation, undefined, { options: this.options, fleetLogRate: () => this.model.fleetLogRate })
     this.model = new PerformanceModel(this.options, this.index)
   }
 
@@ -144,8 +144,8 @@ export class Router {
 
   /** Best eligible node for the task, or undefined when none fits. */
   place(task: TaskRequirements, options: PlaceOptions = {}): Placement | undefined {
-    if (!this.collect(task, options, 1)) return undefined
     const explore = options.explore !== false && this.options.epsilon > 0 && this.random() < this.options.epsilon
+    if (!this.collect(task, options, 1, explore)) return undefined
     const pick = (explore ? this.leastKnown() : -1)
     const i = pick >= 0 ? pick : this.best()
     return { nodeId: this.index.ids[this.candSlots[i]!]!, score: this.candScores[i]!, explored: pick >= 0 }
@@ -156,9 +156,10 @@ export class Router {
    * nodes were found). With probability epsilon the first one explores.
    */
   placeMany(task: TaskRequirements, count: number, options: PlaceOptions = {}): Placement[] {
-    if (count <= 0 || !this.collect(task, options, count)) return []
-    const order = Array.from({ length: this.candCount }, (_, i) => i).sort((a, b) => this.candScores[b]! - this.candScores[a]!)
+    if (count <= 0) return []
     const explore = options.explore !== false && this.options.epsilon > 0 && this.random() < this.options.epsilon
+    if (!this.collect(task, options, count, explore)) return []
+    const order = Array.from({ length: this.candCount }, (_, i) => i).sort((a, b) => this.candScores[b]! - this.candScores[a]!)
     const pick = explore ? this.leastKnown() : -1
     const chosen = pick >= 0 ? [pick, ...order.filter((i) => i !== pick)] : order
     return chosen.slice(0, count).map((i, k) => ({ nodeId: this.index.ids[this.candSlots[i]!]!, score: this.candScores[i]!, explored: k === 0 && pick >= 0 }))
@@ -321,26 +322,31 @@ export class Router {
     tw.stake = stakeW / total
   }
 
-  /** Samples eligible candidates into candSlots / candScores; false when none was found. */
-  private collect(task: TaskRequirements, options: PlaceOptions, need: number): boolean {
+  /**
+   * Samples eligible candidates into candSlots / candScores; false when none was found. An
+   * exploring placement samples the pool uniformly: little-known nodes are rarely in the best tiers.
+   */
+  private collect(task: TaskRequirements, options: PlaceOptions, need: number, explore: boolean): boolean {
     if (!this.prepare(task, options)) return false
     // Nearest regions first, until the pool is big enough to sample from.
     while (this.pool < this.options.minPool && this.addNextRegion()) {
       /* widen */
     }
     const want = Math.max(need, this.options.sampleSize)
-    this.sampleRound(want)
+    this.sampleTiers(want, need, explore)
     if (this.candCount < need && this.regionsLeft > 0) {
       // The neighbourhood has too few eligible nodes: sample the rest of the world in one more round,
       // so a placement costs at most two rounds however rare its eligible nodes are.
       while (this.addNextRegion()) {
         /* widen to everything */
       }
-      this.sampleRound(want)
+      this.sampleTiers(want, need, explore)
     }
     // Random probes can miss the last few eligible nodes of a pool (long exclusion lists, nearly
     // full nodes); a pool small enough is then checked node by node, so nothing that fits is missed.
     if (this.candCount < need && this.pool <= this.options.fallbackScanLimit) this.scanActive()
+    // The best tiers of the whole fleet too: a far node can outscore every near one on load, speed and success.
+    if (!explore && this.regionsLeft > 0 && this.regionList === this.allRegions) this.sampleWorld(want)
     return this.candCount > 0
   }
 
@@ -494,11 +500,49 @@ export class Router {
     this.centroidsVersion = this.index.regionsVersion
   }
 
-  /** Evaluates every node in the active buckets. */
+  /**
+   * Samples the active buckets best quality tier first: the fewest best tiers holding at least
+   * TOP_TIER_POOL nodes, the tiers above the last of them evaluated in full (fewer than that
+   * nodes) and the last one sampled; then eight times as many while fewer than `need` eligible
+   * nodes were found. An exploring placement samples all tiers uniformly. Leaves the whole buckets active.
+   */
+  private sampleTiers(want: number, need: number, explore: boolean): void {
+    let min = explore ? Infinity : Math.max(want, TOP_TIER_POOL)
+    for (;;) {
+      const tier = tierHolding(this.active, this.activeCount, min)
+      if (tier > 0 && !explore) {
+        this.pool = tierEnds(this.active, this.activeCount, tier - 1, this.activeEnd)
+        this.scanActive()
+      }
+      this.pool = tierEnds(this.active, this.activeCount, tier, this.activeEnd)
+      this.sampleRound(want)
+      if (this.candCount >= need || tier === TIERS - 1) break
+      min *= 8
+    }
+    this.pool = tierEnds(this.active, this.activeCount, TIERS - 1, this.activeEnd)
+  }
+
+  /** Samples the best tiers of the world's buckets of the task's classes (`want` more candidates at most). */
+  private sampleWorld(want: number): void {
+    const buckets = this.index.world.buckets
+    this.activeCount = 0
+    this.pool = 0
+    for (let c = 0; c < this.classCount; c++) {
+      const b = buckets[this.classes[c]!]
+      if (b === undefined || b.size === 0) continue
+      this.active[this.activeCount] = b
+      this.pool += b.size
+      this.activeEnd[this.activeCount++] = this.pool
+    }
+    this.sampleTiers(this.candCount + want, 1, false)
+  }
+
+  /** Evaluates every node in the active buckets (the prefix of each that activeEnd counts). */
   private scanActive(): void {
     for (let k = 0; k < this.activeCount; k++) {
-      const b = this.active[k]!
-      for (let i = 0; i < b.size; i++) this.evaluate(b.slots[i]!)
+      const slots = this.active[k]!.slots
+      const len = this.activeEnd[k]! - (k > 0 ? this.activeEnd[k - 1]! : 0)
+      for (let i = 0; i < len; i++) this.evaluate(slots[i]!)
     }
   }
 
@@ -531,8 +575,9 @@ export class Router {
         }
         // A short run of neighbours in the bucket: one memory access for the slot numbers, not one each.
         const b = this.active[lo]!
-        const from = r - (ends[lo]! - b.size)
-        const to = Math.min(from + run, b.size)
+        const start = lo > 0 ? ends[lo - 1]! : 0
+        const from = r - start
+        const to = Math.min(from + run, ends[lo]! - start)
         for (let i = from; i < to; i++) {
           const slot = b.slots[i]!
           batch[n++] = slot
