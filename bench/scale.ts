@@ -51,7 +51,8 @@ const WORKERS = Number(values.workers ?? Math.max(1, Math.ceil(N / HUBS / PER_PR
 const SIMS = Number(values.sims ?? Math.max(1, Math.ceil(N / PER_PROCESS)))
 const SECONDS = Number(values.seconds)
 const KILL = Math.min(Number(values.kill), Math.floor(N / 10))
-const RUN_ID = `scale-${Date.now()}`
+/** Fixed, so the simulators' derived keys are cached between runs (each run starts from a fresh database). */
+const RUN_ID = 'scale-v1'
 const BASE_URL = values['database-url'] ?? process.env.W3AI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DB_NAME = 'w3ai_scale'
 const CLK_TCK = 100

@@ -7,7 +7,10 @@
  * fleets over child processes (node-sim-child.ts) because a process may hold only ~19,000 sockets.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { idFromPublicKey, signRequest } from '@w3ai/crypto'
 import WebSocket from 'ws'
@@ -25,13 +28,34 @@ export interface SimIdentity {
   signingKey: KeyObject
 }
 
-/** The identity of simulated node `index` of run `runId`: derived from a seed, so any process can rebuild it. */
-export function simIdentity(runId: string, index: number): SimIdentity {
+/** The signing key of simulated node `index` of run `runId`: derived from a seed, so any process can rebuild it. */
+export function simSigningKey(runId: string, index: number): KeyObject {
   const seed = createHash('sha256').update(`w3ai-sim:${runId}:${index}`).digest()
-  const signingKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+}
+
+export function simIdentity(runId: string, index: number): SimIdentity {
+  const signingKey = simSigningKey(runId, index)
   const spki = createPublicKey(signingKey).export({ format: 'der', type: 'spki' })
   const publicKey = spki.subarray(spki.length - 32).toString('base64url')
   return { id: idFromPublicKey('node', publicKey), publicKey, signingKey }
+}
+
+/**
+ * The public keys of nodes [from, from + count) of `runId`, kept in a file under the temporary
+ * directory: deriving 120,000 keys takes a minute on a busy 2-core machine, and they never change.
+ */
+function simPublicKeys(runId: string, from: number, count: number): string[] {
+  const file = join(tmpdir(), `w3ai-sim-keys-${runId}-${from}-${count}.json`)
+  try {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as string[]
+    if (keys.length === count) return keys
+  } catch {
+    // not cached yet
+  }
+  const keys = Array.from({ length: count }, (_, i) => simIdentity(runId, from + i).publicKey)
+  writeFileSync(file, JSON.stringify(keys))
+  return keys
 }
 
 export interface FleetOptions {
@@ -72,7 +96,10 @@ export interface FleetStats {
 
 interface SimNode {
   index: number
-  identity: SimIdentity
+  id: string
+  publicKey: string
+  /** Made when the node first signs (creating 120,000 key objects up front is slow). */
+  signingKey: KeyObject | undefined
   hub: string
   ws: WebSocket | undefined
   timer: NodeJS.Timeout | undefined
@@ -91,9 +118,11 @@ export class Fleet {
   private stopped = false
 
   constructor(private readonly o: FleetOptions) {
+    const keys = simPublicKeys(o.runId, o.from, o.count)
     for (let i = 0; i < o.count; i++) {
       const index = o.from + i
-      this.nodes.push({ index, identity: simIdentity(o.runId, index), hub: o.hubs[index % o.hubs.length]!, ws: undefined, timer: undefined, seq: 0, killed: false, cpu: (index * 7) % 60 })
+      const publicKey = keys[i]!
+      this.nodes.push({ index, id: idFromPublicKey('node', publicKey), publicKey, signingKey: undefined, hub: o.hubs[index % o.hubs.length]!, ws: undefined, timer: undefined, seq: 0, killed: false, cpu: (index * 7) % 60 })
     }
     this.agent = new Agent({ keepAlive: true, maxSockets: 8, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) })
     this.loop.enable()
@@ -101,7 +130,12 @@ export class Fleet {
 
   /** Public keys of this fleet's nodes, in index order (the bench seeds the registry with them). */
   publicKeys(): string[] {
-    return this.nodes.map((n) => n.identity.publicKey)
+    return this.nodes.map((n) => n.publicKey)
+  }
+
+  private signer(node: SimNode): { publicKey: string; signingKey: KeyObject } {
+    node.signingKey ??= simSigningKey(this.o.runId, node.index)
+    return { publicKey: node.publicKey, signingKey: node.signingKey }
   }
 
   /** Opens every node's heartbeat socket (until `deadline`, epoch ms); resolves once each was welcomed or failed. */
@@ -121,7 +155,7 @@ export class Fleet {
     return new Promise((resolve) => {
       const url = node.hub.replace(/^http/, 'ws') + HEARTBEAT_PATH
       const ws = new WebSocket(url, {
-        headers: signRequest(node.identity, 'GET', HEARTBEAT_PATH),
+        headers: signRequest(this.signer(node), 'GET', HEARTBEAT_PATH),
         perMessageDeflate: false,
         ...(this.o.localAddress === undefined ? {} : { localAddress: this.o.localAddress }),
       })
@@ -197,7 +231,7 @@ export class Fleet {
 
   private claim(node: SimNode): Promise<number> {
     const body = JSON.stringify({ executors: ['wasm', 'onnx'], capacity: 1 })
-    const headers = { ...signRequest(node.identity, 'POST', CLAIM_PATH, body), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
+    const headers = { ...signRequest(this.signer(node), 'POST', CLAIM_PATH, body), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
     const u = new URL(node.hub + CLAIM_PATH)
     return new Promise((resolve) => {
       const req = request({ host: u.hostname, port: u.port, path: CLAIM_PATH, method: 'POST', headers, agent: this.agent }, (res) => {
