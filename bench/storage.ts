@@ -136,6 +136,8 @@ interface ClientRun {
   putCpuSeconds: number
   getCpuSeconds: number
   peakRssMiB: number
+  /** RSS once the SDK is loaded and the account made, before the put. */
+  baseRssMiB: number
 }
 
 /** Runs bench/lib/storage-client.ts in its own process; `onPhase` is called as put ends. */
@@ -171,13 +173,23 @@ async function main(): Promise<void> {
     const ipfs = await timed(() => ipfsImport(file, join(work, 'ipfs-blocks')))
     const serverPids = [devnet.hub.pid, ...devnet.nodes.map((n) => n.pid)]
     const cpuOf = async (): Promise<number[]> => Promise.all(serverPids.map(processCpu))
+    // The servers' own background (heartbeats, timers) over an idle window, taken off below.
+    const idle0 = await cpuOf()
+    const idleSeconds = 3
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000))
+    const idle1 = await cpuOf()
+    const idleRate = idle1.map((c, i) => (c - (idle0[i] ?? 0)) / idleSeconds)
     const before = await cpuOf()
+    const t0 = performance.now()
     const run = await runClient(devnet.hubUrl, file, back, values.prof)
+    const wall = (performance.now() - t0) / 1000
     const after = await cpuOf()
+    const busy = after.map((c, i) => Math.max(0, c - (before[i] ?? 0) - (idleRate[i] ?? 0) * wall))
     const intact = (await sha256File(back)) === digest
     if (!intact) throw new Error('downloaded bytes differ from the upload')
-    const hubCpu = (after[0] ?? 0) - (before[0] ?? 0)
-    const nodesCpu = after.slice(1).reduce((a, b) => a + b, 0) - before.slice(1).reduce((a, b) => a + b, 0)
+    const hubCpu = busy[0] ?? 0
+    const nodesCpu = busy.slice(1).reduce((a, b) => a + b, 0)
+    const idleCpuPerSecond = Number(idleRate.reduce((a, b) => a + b, 0).toFixed(2))
     await rm(back, { force: true })
 
     let peakRssMiB1GiB: number | undefined
@@ -188,6 +200,7 @@ async function main(): Promise<void> {
       const bigRun = await runClient(devnet.hubUrl, big, back)
       if ((await sha256File(back)) !== bigDigest) throw new Error(`the ${values['rss-mib']} MiB round trip differs`)
       peakRssMiB1GiB = Math.round(bigRun.peakRssMiB)
+      console.log(`  ${values['rss-mib']} MiB: put ${(RSS_SIZE / MB / bigRun.putSeconds).toFixed(1)} MB/s, get ${(RSS_SIZE / MB / bigRun.getSeconds).toFixed(1)} MB/s, RSS ${Math.round(bigRun.baseRssMiB)} MiB before, ${peakRssMiB1GiB} MiB at peak`)
       await rm(big, { force: true })
       await rm(back, { force: true })
     }
@@ -208,9 +221,13 @@ async function main(): Promise<void> {
       putVsLimit: Number((limit.seconds / run.putSeconds).toFixed(2)),
       /** Peak RSS of the client process for the `sizeBytes` put and get. */
       peakRssMiB: Math.round(run.peakRssMiB),
+      /** The client's RSS with the SDK loaded, before any transfer. */
+      baseRssMiB: Math.round(run.baseRssMiB),
       /** Peak RSS of the client process for a 1 GiB put and get (absent with --rss-mib 0). */
       ...(peakRssMiB1GiB === undefined ? {} : { peakRssMiB1GiB, rssSizeBytes: RSS_SIZE }),
-      /** CPU nanoseconds per plaintext byte, per process and phase (put and get together for the servers). */
+      /** CPU seconds per second the hub and nodes spend idle (taken off their figures below). */
+      serverIdleCpuPerSecond: idleCpuPerSecond,
+      /** CPU nanoseconds per plaintext byte, per process and phase (put and get together for the servers, less their idle background). */
       cpuNsPerByte: {
         ipfsImporter: nsPerByte(ipfs.cpuSeconds),
         inProcessLimit: nsPerByte(limit.cpuSeconds),
@@ -241,10 +258,11 @@ async function main(): Promise<void> {
       ['in-process limit, whole process', result.cpuNsPerByte.inProcessLimit, result.cpuNsPerByte.inProcessLimit],
       ['client process, put', result.cpuNsPerByte.clientPut, result.cpuNsPerByte.clientPut],
       ['client process, get', result.cpuNsPerByte.clientGet, result.cpuNsPerByte.clientGet],
-      [`${nodes} node processes, put + get`, result.cpuNsPerByte.nodesPutAndGet, result.cpuNsPerByte.nodesPutAndGet],
-      ['hub process, put + get', result.cpuNsPerByte.hubPutAndGet, result.cpuNsPerByte.hubPutAndGet],
+      [`${nodes} node processes, put + get (less idle)`, result.cpuNsPerByte.nodesPutAndGet, result.cpuNsPerByte.nodesPutAndGet],
+      ['hub process, put + get (less idle)', result.cpuNsPerByte.hubPutAndGet, result.cpuNsPerByte.hubPutAndGet],
     ])
-    console.log(`\nclient peak RSS: ${result.peakRssMiB} MiB for ${values.mib} MiB${peakRssMiB1GiB === undefined ? '' : `, ${peakRssMiB1GiB} MiB for ${values['rss-mib']} MiB`}`)
+    console.log(`\nhub and nodes idle: ${idleCpuPerSecond} CPU-s per s`)
+    console.log(`client peak RSS: ${result.peakRssMiB} MiB for ${values.mib} MiB${peakRssMiB1GiB === undefined ? '' : `, ${peakRssMiB1GiB} MiB for ${values['rss-mib']} MiB`}`)
     console.log(`round trip intact: ${intact}; wrote ${await writeResult('storage', result)}`)
   } finally {
     await devnet.stop()

@@ -16,6 +16,7 @@ const hub = new HubClient({ url: hubUrl, identity })
 await hub.createAccount({ name: 'bench', encryptionKey: identity.encryptionKey })
 const storage = new StorageClient(hub, identity)
 
+const baseRssMiB = process.memoryUsage().rss / 1024 / 1024
 const cpu0 = process.cpuUsage()
 let t0 = performance.now()
 const { cid } = await storage.putFile(file)
@@ -33,5 +34,6 @@ console.log(
     putCpuSeconds: (cpuPut.user + cpuPut.system) / 1e6,
     getCpuSeconds: (cpuGet.user + cpuGet.system - cpuPut.user - cpuPut.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    baseRssMiB,
   }),
 )

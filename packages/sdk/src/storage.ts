@@ -5,7 +5,6 @@
  * failed their checks.
  */
 import { randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { unwrapKey, wrapKey, type Identity } from '@w3ai/crypto'
 import {
@@ -164,8 +163,7 @@ export class StorageClient {
   /** Uploads a file from disk (streamed). */
   async putFile(path: string, options: PutOptions = {}): Promise<ObjectSummary> {
     const { size } = await stat(path)
-    // 64 KiB reads come from the allocator's reused memory; megabyte reads would each be fresh pages.
-    return this.put(createReadStream(path, { highWaterMark: 64 * 1024 }), size, options)
+    return this.put(readReusing(path), size, options)
   }
 
   /** Downloads and decrypts an object into `sink`, segment by segment, in order. */
@@ -269,6 +267,24 @@ export class StorageClient {
     }
     await writeCar(bytes, manifestCid, fetchAll(), sink)
     return { blocks }
+  }
+}
+
+/**
+ * A file's bytes, read into one reused buffer: the encoder copies each chunk into its segment
+ * before asking for the next, so a gigabyte read leaves no gigabyte of chunks for the collector.
+ */
+async function* readReusing(path: string, chunkSize = 256 * 1024): AsyncGenerator<Uint8Array, void, undefined> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = new Uint8Array(chunkSize)
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null)
+      if (bytesRead === 0) return
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await handle.close()
   }
 }
 
