@@ -346,7 +346,7 @@ export class Router {
     // full nodes); a pool small enough is then checked node by node, so nothing that fits is missed.
     if (this.candCount < need && this.pool <= this.options.fallbackScanLimit) this.scanActive()
     // The best tiers of the whole fleet too: a far node can outscore every near one on load, speed and success.
-    if (!explore && this.regionsLeft > 0 && this.regionList === this.allRegions) this.sampleWorld(want)
+    if (!explore && this.regionsLeft > 0 && this.regionList === this.allRegions) this.scanWorldBest()
     return this.candCount > 0
   }
 
@@ -522,8 +522,8 @@ export class Router {
     this.pool = tierEnds(this.active, this.activeCount, TIERS - 1, this.activeEnd)
   }
 
-  /** Samples the best tiers of the world's buckets of the task's classes (`want` more candidates at most). */
-  private sampleWorld(want: number): void {
+  /** Evaluates the world's best nodes of the task's classes: the tiers above the first that brings them to TOP_TIER_POOL. */
+  private scanWorldBest(): void {
     const buckets = this.index.world.buckets
     this.activeCount = 0
     this.pool = 0
@@ -534,7 +534,10 @@ export class Router {
       this.pool += b.size
       this.activeEnd[this.activeCount++] = this.pool
     }
-    this.sampleTiers(this.candCount + want, 1, false)
+    const tier = tierHolding(this.active, this.activeCount, TOP_TIER_POOL)
+    if (tier === 0) return
+    this.pool = tierEnds(this.active, this.activeCount, tier - 1, this.activeEnd)
+    this.scanActive()
   }
 
   /** Evaluates every node in the active buckets (the prefix of each that activeEnd counts). */
