@@ -5,6 +5,14 @@
 
 /** Weights of the placement score terms; each term lies in [0, 1], so the score does too when the weights sum to 1. */
 export interface ScoreWeights {
+  /**
+   * Expected completion time of this task on the node, from what was learned: the round trip to the
+   * requester and data, the wait behind the tasks queued beyond its cores, the task's work at the
+   * node's learned speed, all divided by the node's learned success probability (a failure costs a
+   * retry). 1 / (1 + time / the task's time on a par node): 0.5 at par. Optional in this type
+   * (task-independent scorers leave it out); resolved options always have it.
+   */
+  time?: number
   /** Spare capacity: CPU % and running tasks per core (queueing beyond one task per core is penalised hard). */
   load: number
   /** Learned speed: the node's estimated time per unit of work against the fleet's. */
@@ -23,7 +31,9 @@ export interface ScoreWeights {
   stake: number
 }
 
+/** Placement normalises the weights to sum 1 (time is then half of the score, the other terms keep their proportions). */
 export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
+  time: 1,
   load: 0.25,
   speed: 0.25,
   reliability: 0.15,
@@ -66,8 +76,12 @@ export const DEFAULTS = Object.freeze({
   priorFailures: 0.5,
   /** z of the one-sided lower confidence bound on success probability (1.645 = 95%). */
   confidenceZ: 1.645,
-  /** Nodes whose success lower confidence bound is below this are skipped. */
-  minSuccessLcb: 0.6,
+  /**
+   * Nodes whose success lower confidence bound is below this are skipped. Low: a node failing a
+   * third of its attempts is still capacity (the time term charges it the expected retries), and
+   * skipping it under heavy load queues its share of the work elsewhere.
+   */
+  minSuccessLcb: 0.3,
   /** Half-life of evidence (ms): old successes and failures fade back towards the prior, so a skipped node gets another chance. */
   evidenceHalfLifeMs: 30 * 60_000,
   /** EWMA smoothing of a node's log(ms per unit of work). */
@@ -76,6 +90,10 @@ export const DEFAULTS = Object.freeze({
   fleetSpeedAlpha: 0.01,
   /** Pseudo-observations that shrink a node's speed estimate towards the fleet's while it has little data. */
   speedShrinkage: 1,
+  /** Time per unit of work assumed for a node without timings, as a multiple of the fleet's (shrunk away as its timings come in). */
+  unknownSpeedFactor: 1.5,
+  /** Tasks at once a node without timings is trusted with; each timing adds one, up to its cores. */
+  probationSlots: 1,
   /** Standard deviations of log-speed added to the estimate: erratic nodes look slower than their mean. */
   speedRiskAversion: 0.5,
   /**
@@ -91,6 +109,8 @@ export const DEFAULTS = Object.freeze({
   speedWorkExponent: 0.5,
   /** ...within [1 / clamp, clamp]. */
   speedWorkClamp: 3,
+  /** Network distance covered per ms one way (km), for the time term's round trip: about half the speed of light in fibre, on indirect routes. */
+  networkKmPerMs: 100,
   /** Distance (km) at which the geo term falls to 0.5. */
   geoScaleKm: 2000,
   /** Price (tokens per unit of work) at which the price term falls to 0.5; also the assumed price of unpriced nodes. */

@@ -57,8 +57,10 @@ export {
   eligible,
   generateFleet,
   generateTrace,
+  replayRecorded,
   simulate,
   type FleetOptions,
+  type RecordedTrace,
   type Policy,
   type SimNode,
   type SimOutcome,
@@ -68,4 +70,4 @@ export {
   type SimulateOptions,
   type TraceOptions,
 } from './simulator.js'
-export { learnedPolicy, leastLoadedPolicy, randomPolicy, roundRobinPolicy } from './simulation-policies.js'
+export { learnedPolicy, leastLoadedPolicy, oraclePolicy, powerOfTwoPolicy, randomPolicy, roundRobinPolicy, type OracleOptions } from './simulation-policies.js'

@@ -34,6 +34,8 @@ const EVIDENCE_STRIDE = 6
 
 export class PerformanceModel {
   private evidence = new Float64Array(0)
+  /** Units of work dispatched to each slot whose outcome has not been recorded (callers that report dispatches). */
+  private inflight = new Float64Array(0)
   private slots = 0
   /** Fleet-wide EWMA of log(ms per unit of work); NaN before the first duration. */
   fleetLogRate = Number.NaN
@@ -57,6 +59,7 @@ export class PerformanceModel {
     if (size <= this.slots) return
     const n = Math.max(size, this.slots * 2, 16)
     this.evidence = grow(this.evidence, n * EVIDENCE_STRIDE)
+    this.inflight = grow(this.inflight, n)
     this.slots = n
   }
 
@@ -64,10 +67,24 @@ export class PerformanceModel {
   reset(slot: number): void {
     this.ensureCapacity(slot + 1)
     this.evidence.fill(0, slot * EVIDENCE_STRIDE, (slot + 1) * EVIDENCE_STRIDE)
+    this.inflight[slot] = 0
     this.sink.setLearned(slot, this.priorLcb < this.o.minSuccessLcb ? -this.priorMean : this.priorMean, 0, 0)
   }
 
+  /** A task of `work` units was sent to the slot; its outcome releases it. */
+  dispatched(slot: number, work: number): void {
+    this.ensureCapacity(slot + 1)
+    this.inflight[slot] = this.inflight[slot]! + work
+  }
+
+  /** Work dispatched to the slot and not yet back (0 when the caller does not report dispatches). */
+  inflightWork(slot: number): number {
+    return this.inflight[slot] ?? 0
+  }
+
   record(slot: number, outcome: Outcome, now: number): void {
+    const left = this.inflight[slot]! - (outcome.work ?? 1)
+    this.inflight[slot] = left > 1e-9 ? left : 0
     const ev = this.evidence
     const et = slot * EVIDENCE_STRIDE
     const keep = this.decay(slot, now)

@@ -48,6 +48,11 @@ export class Router {
   private tNow = 0
   private tMemLog2 = 0
   private tGpuDemand = 0
+  private tWork = 1
+  /** Time term constants of this placement: typical task work, 1 / the task's time on a par node (0: no speed learned yet), ms of round trip per km summed over the geo points. */
+  private tTypicalWork = 1
+  private tInvRefMs = 0
+  private tRoundTripPerKm = 0
   // Option-derived constants read on the hot path.
   private readonly gpuShare: number
   private readonly invPriceScale: number
@@ -55,6 +60,9 @@ export class Router {
   private readonly invFailureTolerance: number
   private readonly saturated: number
   private readonly speedExp: number
+  private readonly unknownPenalty: number
+  private readonly probationSlots: number
+  private readonly speedShrinkage: number
   /** 1 / (geoScaleKm · points): turns a sum of distances into mean distance over the scale. */
   private geoFactor = 0
   private readonly points = new Float64Array(3 * MAX_GEO_POINTS)
@@ -89,6 +97,9 @@ export class Router {
     this.invFailureTolerance = 1 / this.options.failureTolerance
     this.saturated = this.options.saturatedLoadTerm
     this.speedExp = this.options.speedExponent
+    this.unknownPenalty = Math.log(this.options.unknownSpeedFactor)
+    this.probationSlots = this.options.probationSlots
+    this.speedShrinkage = this.options.speedShrinkage
     this.index = new NodeIndex(this.options.defaultReputation, undefined, { options: this.options, fleetLogRate: () => this.model.fleetLogRate })
     this.model = new PerformanceModel(this.options, this.index)
   }
@@ -128,7 +139,20 @@ export class Router {
     return this.index.remove(id)
   }
 
-  /** Feeds a task outcome into the node's learned model; false when the node is unknown. */
+  /**
+   * Tells the router a task of `work` units was sent to the node (optional): until its outcome is
+   * recorded, placement counts that work as queued there, so it can tell a node busy with big tasks
+   * from one busy with small ones. Callers that never report dispatches get an estimate from the
+   * node's running tasks. False when the node is unknown.
+   */
+  dispatched(nodeId: string, work = 1): boolean {
+    const slot = this.index.slotOf(nodeId)
+    if (slot < 0) return false
+    this.model.dispatched(slot, work > 0 ? work : 0)
+    return true
+  }
+
+  /** Feeds a task outcome into the node's learned model (releasing its dispatched work); false when the node is unknown. */
   recordOutcome(nodeId: string, outcome: Outcome): boolean {
     const slot = this.index.slotOf(nodeId)
     if (slot < 0) return false
@@ -281,9 +305,12 @@ export class Router {
    * exploreMaxObservations decayed observations), a free core, and a score within exploreMargin of
    * the best; -1 when there is none. Like an optimistic (UCB) choice: a little-known node is worth
    * trying while it could still be among the best, not once its first outcomes showed it slow or
-   * flaky, and exploring never queues a task behind others.
+   * flaky, and exploring never queues a task behind others. Only tasks of at most typical work
+   * explore.
    */
   private leastKnown(): number {
+    // Probes are small tasks: a big one on an unknown node risks the most milliseconds.
+    if (this.tWork > this.tTypicalWork) return -1
     const floor = this.candScores[this.best()]! - this.options.exploreMargin
     let bi = -1
     const d = this.index.data
@@ -310,8 +337,10 @@ export class Router {
     }
     // Stake counts only once some node has any: a network without staking scores as it did before.
     const stakeW = this.index.stakedCount > 0 ? w.stake : 0
-    const total = w.load + w.speed * scale + w.reliability + w.geo + w.fit + w.reputation + w.price + stakeW || 1
+    const timeW = w.time ?? 0
+    const total = timeW + w.load + w.speed * scale + w.reliability + w.geo + w.fit + w.reputation + w.price + stakeW || 1
     const tw = this.w
+    tw.time = timeW / total
     tw.load = w.load / total
     tw.speed = (w.speed * scale) / total
     tw.reliability = w.reliability / total
@@ -367,7 +396,12 @@ export class Router {
     this.tNow = this.now()
     this.tMemLog2 = Math.log2(Math.max(this.tMem, 1))
     this.tGpuDemand = this.tGpus * Math.max(this.tGpuMem, 1)
-    this.taskWeights(task.work ?? 1)
+    this.tWork = task.work !== undefined && task.work > 0 ? task.work : 1
+    this.taskWeights(this.tWork)
+    const fleetLogRate = this.model.fleetLogRate
+    const fleetLogWork = this.model.fleetLogWork
+    this.tTypicalWork = fleetLogWork === fleetLogWork ? Math.exp(fleetLogWork) : this.tWork
+    this.tInvRefMs = fleetLogRate === fleetLogRate ? 1 / (this.tWork * Math.exp(fleetLogRate)) : 0
     this.candCount = 0
     this.pool = 0
     this.activeCount = 0
@@ -404,6 +438,7 @@ export class Router {
       this.pointCount++
     }
     this.geoFactor = this.pointCount > 0 ? 1 / (this.options.geoScaleKm * this.pointCount) : 0
+    this.tRoundTripPerKm = this.pointCount > 0 ? 2 / (this.options.networkKmPerMs * this.pointCount) : 0
     const norm = Math.hypot(tx, ty, tz)
     this.hasTarget = norm > 1e-9
     if (this.hasTarget) {
@@ -629,6 +664,7 @@ export class Router {
     const memWaste = memExcess <= 0 ? 0 : memExcess >= 8 ? 1 : memExcess * 0.125
     const fitT = 1 - (this.gpuShare * gpuWaste + (1 - this.gpuShare) * memWaste)
     let geoT = 1
+    let km = 0
     if (this.pointCount > 0) {
       const x = d[at + F.UX]!
       const y = d[at + F.UY]!
@@ -650,10 +686,31 @@ export class Router {
     const sw = d[at + F.SPEED_WEIGHT]!
     const fleet = this.model.fleetLogRate
     const queued = util + 1 / cores - 1
-    let logRatio = sw === 0 || fleet !== fleet ? 0 : sw * (d[at + F.PESSIMISTIC_LOG_RATE]! - fleet)
-    if (queued > 0) logRatio += Math.log1p(queued)
+    // Until a node has shown its speed it is assumed somewhat slower than par (a new node may be a
+    // straggler); the assumption fades as its own timings come in.
+    const learnedLogRatio = fleet !== fleet ? 0 : sw === 0 ? this.unknownPenalty : sw * (d[at + F.PESSIMISTIC_LOG_RATE]! - fleet) + (1 - sw) * this.unknownPenalty
+    const logRatio = queued > 0 ? learnedLogRatio + Math.log1p(queued) : learnedLogRatio
     const speedT = logRatio === 0 ? 0.5 : 1 / (1 + Math.exp(this.speedExp * logRatio))
+    // Time: what this task would take here, against its time on an idle par node next door.
+    let timeT = 0.5
+    if (this.tInvRefMs > 0) {
+      const msPerWork = Math.exp(fleet + learnedLogRatio)
+      // Tasks ahead of this one beyond the free cores, each of typical work, shared by the cores.
+      // A node on probation (few timings) counts as having few cores: it gets one more task at a time
+      // as results come back, so an unknown straggler never holds a whole batch of tasks. Once no core
+      // is free, the wait is all the work there shared by its cores: pessimistic, as p99 wants (a
+      // core frees sooner on average, but a queue behind big tasks is what makes the tail).
+      const timings = sw < 1 ? (this.speedShrinkage * sw) / (1 - sw) : cores
+      const usable = cores < this.probationSlots + timings ? cores : this.probationSlots + timings
+      const ahead = util * cores - usable + 1
+      // Queued: the work dispatched there and not back (when reported), else every task there at typical work.
+      const inflight = ahead > 0 ? this.model.inflightWork(slot) : 0
+      const waitMs = ahead > 0 ? ((inflight > 0 ? inflight : util * cores * this.tTypicalWork) * msPerWork) / usable : 0
+      const attemptMs = km * this.tRoundTripPerKm + waitMs + this.tWork * msPerWork
+      timeT = 1 / (1 + (attemptMs / (reliability > 0.05 ? reliability : 0.05)) * this.tInvRefMs)
+    }
     const score =
+      w.time! * timeT +
       w.load * loadT +
       w.speed * speedT +
       w.reliability * (reliability >= 1 ? 1 : 1 - Math.min(1, (1 - reliability) * this.invFailureTolerance)) +

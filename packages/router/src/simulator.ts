@@ -67,9 +67,13 @@ export interface SimResult {
   failedTasks: number
   attempts: number
   failedAttempts: number
+  /** Completion time statistics of the measured tasks (those that arrived at or after `warmupMs`). */
+  measured: number
   meanMs: number
   p50Ms: number
   p99Ms: number
+  /** p99 over every completed task, warm-up included (the cold start). */
+  coldP99Ms: number
 }
 
 export const SIM_REGIONS: ReadonlyArray<readonly [string, number, number]> = [
@@ -159,6 +163,11 @@ export interface SimulateOptions {
   /** One-way network latency: baseMs + km / kmPerMs (defaults 5 ms, 100 km/ms). */
   baseLatencyMs?: number
   kmPerMs?: number
+  /**
+   * Tasks arriving before this time (ms) warm the policies up: they are placed and run like the rest
+   * but left out of the mean and percentiles (default 0: all measured). `coldP99Ms` includes them.
+   */
+  warmupMs?: number
   /** Called for every completed task: its completion time, attempts and the node that finished it. */
   onComplete?(task: SimTask, completionMs: number, attempts: number, nodeIndex: number): void
 }
@@ -229,6 +238,8 @@ export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], m
   const queue = new EventQueue()
   let seq = 0
   const completions: number[] = []
+  const all: number[] = []
+  const warmupMs = options.warmupMs ?? 0
   let failedTasks = 0
   let attempts = 0
   let failedAttempts = 0
@@ -276,7 +287,8 @@ export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], m
         policy.onLoad?.(e.node)
         policy.onOutcome?.(e.node, { ok: e.ok, durationMs: e.durationMs, work: e.task.work })
         if (e.ok) {
-          completions.push(now - e.task.arrivalMs)
+          all.push(now - e.task.arrivalMs)
+          if (e.task.arrivalMs >= warmupMs) completions.push(now - e.task.arrivalMs)
           options.onComplete?.(e.task, now - e.task.arrivalMs, e.attempt, e.node)
         }
         else {
@@ -288,16 +300,72 @@ export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], m
     }
   }
   const sorted = Float64Array.from(completions).sort()
-  const pct = (p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+  const pctOf = (values: Float64Array, p: number): number => (values.length === 0 ? 0 : values[Math.min(values.length - 1, Math.floor(p * values.length))]!)
+  const pct = (p: number): number => pctOf(sorted, p)
   return {
     policy: policy.name,
     tasks: trace.length,
-    completed: completions.length,
+    completed: all.length,
+    measured: completions.length,
     failedTasks,
     attempts,
     failedAttempts,
     meanMs: completions.reduce((a, b) => a + b, 0) / Math.max(1, completions.length),
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
+    coldP99Ms: pctOf(Float64Array.from(all).sort(), 0.99),
   }
+}
+
+/** A trace recorded on a devnet (bench/record-trace.ts writes one): what replay needs of it. */
+export interface RecordedTrace {
+  nodes: ReadonlyArray<{
+    name: string
+    region: string
+    location: GeoPoint
+    /** Tasks the node ran at once. */
+    slots: number
+    memoryGb: number
+    attempts: number
+    failures: number
+    /** Median observed lease-to-result time per unit of work (ms); null when it never succeeded. */
+    medianMsPerWork: number | null
+  }>
+  tasks: ReadonlyArray<{ arrivalMs: number; work: number }>
+  /** Where the jobs were submitted from (default: the first node's location). */
+  requester?: GeoPoint
+}
+
+/**
+ * The fleet and task trace of a recording, for `simulate`: each node with its slots as cores, its
+ * median observed time per unit of work as speed and its observed failure share (a node never
+ * tried gets the fleet's median speed and no failures); the tasks' recorded arrivals and work,
+ * `repeat` times in a row (each copy after the previous one's span), so the learned policies see
+ * enough outcomes and p99 rests on enough tasks.
+ */
+export function replayRecorded(recording: RecordedTrace, repeat = 1): { fleet: SimNode[]; trace: SimTask[] } {
+  const rates = recording.nodes.flatMap((n) => (n.medianMsPerWork === null ? [] : [n.medianMsPerWork])).sort((a, b) => a - b)
+  const medianRate = rates[Math.floor(rates.length / 2)] ?? 100
+  const fleet: SimNode[] = recording.nodes.map((n) => ({
+    id: n.name,
+    region: n.region,
+    location: { lat: n.location.lat, lon: n.location.lon },
+    cores: n.slots,
+    memoryGb: n.memoryGb,
+    executors: ['wasm'],
+    msPerWork: n.medianMsPerWork ?? medianRate,
+    failureRate: n.attempts === 0 ? 0 : Math.min(0.95, n.failures / n.attempts),
+  }))
+  const requester = recording.requester ?? fleet[0]?.location ?? { lat: 0, lon: 0 }
+  const arrivals = recording.tasks.map((t) => t.arrivalMs)
+  const first = Math.min(...arrivals)
+  const span = Math.max(...arrivals) - first + (Math.max(...arrivals) - first) / Math.max(1, arrivals.length - 1)
+  const trace: SimTask[] = []
+  const sorted = [...recording.tasks].sort((a, b) => a.arrivalMs - b.arrivalMs)
+  for (let r = 0; r < repeat; r++) {
+    for (const t of sorted) {
+      trace.push({ id: trace.length, arrivalMs: r * span + t.arrivalMs - first, work: t.work, executor: 'wasm', memoryGb: 0, requester })
+    }
+  }
+  return { fleet, trace }
 }

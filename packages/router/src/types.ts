@@ -150,6 +150,9 @@ export interface RouterOptions {
   speedExponent?: number
   speedWorkExponent?: number
   speedWorkClamp?: number
+  networkKmPerMs?: number
+  unknownSpeedFactor?: number
+  probationSlots?: number
   geoScaleKm?: number
   priceScale?: number
   defaultReputation?: number
