@@ -80,7 +80,7 @@ export interface FleetStats {
   welcomed: number
   failedOpens: number
   heartbeatsSent: number
-  /** Heartbeats whose timer fired more than half an interval late (the simulator itself was behind). */
+  /** Heartbeats sent more than 1.5 intervals after the node's previous one (the simulator itself was behind). */
   heartbeatsLate: number
   pings: number
   pongs: number
@@ -191,12 +191,12 @@ export class Fleet {
         const interval = typeof msg.heartbeatIntervalMs === 'number' && msg.heartbeatIntervalMs > 0 ? msg.heartbeatIntervalMs : 1000
         this.intervalMs = interval
         this.stats.welcomed++
-        let due = performance.now()
+        let last = performance.now()
         const beat = (): void => {
           if (node.killed || ws.readyState !== ws.OPEN) return
           const now = performance.now()
-          if (now - due > interval / 2) this.stats.heartbeatsLate++
-          due = Math.max(due + interval, now)
+          if (now - last > 1.5 * interval) this.stats.heartbeatsLate++
+          last = now
           node.cpu = Math.min(100, Math.max(0, node.cpu + ((node.seq * 2654435761) % 7) - 3))
           ws.send(`{"type":"heartbeat","seq":${node.seq++},"cpuPercent":${node.cpu},"memoryUsedGb":1.5,"runningTasks":0,"diskUsedGb":0.25}`)
           ws.ping()

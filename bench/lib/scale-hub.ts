@@ -24,6 +24,8 @@ interface WorkerStats {
 
 if (cluster.isPrimary) {
   const workers = Number(workersArg ?? 1)
+  // Workers accept their own connections (the primary handing each socket over is one more hop per connect).
+  cluster.schedulingPolicy = cluster.SCHED_NONE
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])], args: process.argv.slice(2) })
   let ready = 0
   const pending = new Map<number, (s: WorkerStats) => void>()
