@@ -1,20 +1,27 @@
 /**
  * Inference benchmark: two convolutional classifiers (MNIST-sized 28×28×1 and CIFAR-sized 32×32×3,
- * random weights, exported to ONNX by @w3ai/compute), each served by a deployment on a devnet, requests sent through the hub by the SDK (signed JSON; the raw 0-255
- * pixels as a Float32Array, which the SDK sends as base64 of its bytes) at batch 1 and batch 256. Baseline in the same run: onnxruntime-node called
- * directly in this process on the same model and inputs, one request after another.
+ * random weights, exported to ONNX by @w3ai/compute), each served by a deployment on a devnet, at
+ * batch 1 and batch 256, by the SDK three ways: through the hub with binary tensor frames (the
+ * default), through the hub as JSON (base64 of the Float32Array, how the SDK sent them before),
+ * and straight to the serving node with a hub-signed ticket (`direct: true`). Baseline in the same
+ * run: onnxruntime-node called directly in this process on the same model and inputs, one request
+ * after another. Batch 1 is latency (one request in flight, as the baseline); batch 256 is
+ * throughput with `--concurrency256` in flight.
  *
- *   npm run bench -- inference [--model all|mnist-cnn|cifar-cnn] [--requests1 600] [--requests256 40] [--concurrency1 8] [--concurrency256 2] [--nodes 2]
+ * overheadBatch256 = baseline samples/s ÷ path samples/s at batch 256;
+ * overheadBatch1P50Ms = path p50 − baseline p50 at batch 1.
+ *
+ *   npm run bench -- inference [--model all|mnist-cnn|cifar-cnn] [--requests1 600] [--requests256 40] [--concurrency1 1] [--concurrency256 2] [--nodes 2]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { startDevnet } from '@w3ai/cli'
 import { ensureBackend, exportToOnnx } from '@w3ai/compute'
 import { generateIdentity } from '@w3ai/crypto'
-import { DeploymentsClient, HubClient, StorageClient, type TensorMap } from '@w3ai/sdk'
+import { DeploymentsClient, HubClient, StorageClient, type InferOptions, type TensorMap } from '@w3ai/sdk'
 import * as ort from 'onnxruntime-node'
 import { printTable, writeResult } from './lib/report.js'
 
@@ -22,7 +29,7 @@ const { values } = parseArgs({
   options: {
     requests1: { type: 'string', default: '600' },
     requests256: { type: 'string', default: '40' },
-    concurrency1: { type: 'string', default: '8' },
+    concurrency1: { type: 'string', default: '1' },
     concurrency256: { type: 'string', default: '2' },
     nodes: { type: 'string', default: '2' },
     model: { type: 'string', default: 'all' },
@@ -45,23 +52,6 @@ function summarize(latencies: number[], batch: number, wallMs: number): Measure 
   const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
   const requestsPerSec = latencies.length / (wallMs / 1000)
   return { requests: latencies.length, batch, requestsPerSec, samplesPerSec: requestsPerSec * batch, p50Ms: at(0.5), p99Ms: at(0.99), perSampleUs: (wallMs * 1000) / (latencies.length * batch) }
-}
-
-/** Runs `count` requests with `concurrency` loops; each call's latency is recorded. */
-async function drive(count: number, concurrency: number, batch: number, call: (i: number) => Promise<void>): Promise<Measure> {
-  const latencies: number[] = []
-  let next = 0
-  const t0 = performance.now()
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const start = performance.now()
-        await call(i)
-        latencies.push(performance.now() - start)
-      }
-    }),
-  )
-  return summarize(latencies, batch, performance.now() - t0)
 }
 
 interface ModelCase {
@@ -123,14 +113,30 @@ function images(shape: [number, number, number], n: number, seed: number): Tenso
   return { input: { type: 'float32', dims: [n, ...shape], data } }
 }
 
-interface CaseResult {
+type PathMeasure = { batch1: Measure & { concurrency: number }; batch256: Measure & { concurrency: number } }
+
+interface Overhead {
+  /** Baseline samples/s over this path's at batch 256 (1 = no overhead). */
+  overheadBatch256: number
+  /** This path's p50 minus the baseline's at batch 1, in ms. */
+  overheadBatch1P50Ms: number
+}
+
+interface CaseResult extends Overhead {
   model: string
   description: string
   onnxKiB: number
+  /** onnxruntime in this process (the baseline). */
   direct: { batch1: Measure; batch256: Measure }
-  hub: { batch1: Measure & { concurrency: number }; batch256: Measure & { concurrency: number } }
-  perSampleRatioBatch1: number
-  perSampleRatioBatch256: number
+  /** Through the hub, binary frames (the SDK's default). */
+  hub: PathMeasure
+  /** Through the hub, JSON bodies (the SDK before binary frames). */
+  hubJson: PathMeasure
+  /** Straight to the serving node with a hub-signed ticket. */
+  ticket: PathMeasure
+  hubJsonOverhead: Overhead
+  /** The direct-ticket path's overheads. */
+  directTicket: Overhead
 }
 
 const R1 = Number(values.requests1)
@@ -138,26 +144,47 @@ const R256 = Number(values.requests256)
 const C1 = Number(values.concurrency1)
 const C256 = Number(values.concurrency256)
 
-/** onnxruntime in this process, one request at a time. */
-async function direct(modelBytes: Uint8Array, inputs1: TensorMap[], inputs256: TensorMap[]): Promise<{ batch1: Measure; batch256: Measure }> {
-  const session = await ort.InferenceSession.create(modelBytes)
-  const feeds = (m: TensorMap) => ({ input: new ort.Tensor('float32', m.input!.data as Float32Array, m.input!.dims) })
-  const feeds1 = inputs1.map(feeds)
-  const feeds256 = inputs256.map(feeds)
-  for (let i = 0; i < 20; i++) await session.run(feeds1[i % feeds1.length]!)
-  for (let i = 0; i < 3; i++) await session.run(feeds256[i % feeds256.length]!)
-  const batch1 = await drive(R1, 1, 1, async (i) => void (await session.run(feeds1[i % feeds1.length]!)))
-  const batch256 = await drive(R256, 1, 256, async (i) => void (await session.run(feeds256[i % feeds256.length]!)))
-  await session.release()
-  return { batch1, batch256 }
+/** One way of running a request, at batch 1 and at batch 256. */
+interface Path {
+  name: string
+  call: (inputs: TensorMap) => Promise<unknown>
+  /** Requests in flight at batch 256 (batch 1 is latency: one at a time, as the baseline). */
+  concurrency256: number
+}
+
+/**
+ * Runs every path's requests in interleaved rounds (a few requests of each path in turn), so
+ * each path meets the same machine load: on a shared machine load drifts over a run.
+ */
+async function interleaved(paths: Path[], inputs: TensorMap[], count: number, perRound: number, batch: number): Promise<Measure[]> {
+  const latencies = paths.map((): number[] => [])
+  const wall = paths.map(() => 0)
+  for (let done = 0; done < count; done += perRound) {
+    const n = Math.min(perRound, count - done)
+    for (const [k, p] of paths.entries()) {
+      const concurrency = batch === 1 ? C1 : p.concurrency256
+      const t0 = performance.now()
+      let next = 0
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, n) }, async () => {
+          for (let i = next++; i < n; i = next++) {
+            const start = performance.now()
+            await p.call(inputs[(done + i) % inputs.length]!)
+            latencies[k]!.push(performance.now() - start)
+          }
+        }),
+      )
+      wall[k]! += performance.now() - t0
+    }
+  }
+  return paths.map((_, k) => summarize(latencies[k]!, batch, wall[k]!))
 }
 
 async function runCase(c: ModelCase, storage: StorageClient, deployments: DeploymentsClient, nodes: number): Promise<CaseResult> {
   const modelBytes = buildModel(c)
   const inputs1 = Array.from({ length: 16 }, (_, i) => images(c.shape, 1, i + 1))
   const inputs256 = Array.from({ length: 4 }, (_, i) => images(c.shape, 256, i + 100))
-  console.log(`\n${c.name}: ${c.description}, ${(modelBytes.length / 1024).toFixed(0)} KiB ONNX; ${R1} requests at batch 1, ${R256} at batch 256`)
-  const base = await direct(modelBytes, inputs1, inputs256)
+  console.log(`\n${c.name}: ${c.description}, ${(modelBytes.length / 1024).toFixed(0)} KiB ONNX; ${R1} requests at batch 1, ${R256} at batch 256 per path, interleaved`)
 
   async function* once(): AsyncGenerator<Uint8Array> {
     yield modelBytes
@@ -165,33 +192,55 @@ async function runCase(c: ModelCase, storage: StorageClient, deployments: Deploy
   const stored = await storage.put(once(), modelBytes.length, { redundancy: nodes > 1 ? { k: 1, n: 2, repairThreshold: 2 } : { k: 1, n: 1, repairThreshold: 1 } })
   const deployment = await deployments.create({ model: stored.cid, replicas: 1, maxBatch: 256 })
   await deployments.waitReady(deployment.id, { timeoutMs: 120_000 })
-  for (let i = 0; i < 20; i++) await deployments.infer(deployment.id, inputs1[i % inputs1.length]!)
-  for (let i = 0; i < 3; i++) await deployments.infer(deployment.id, inputs256[i % inputs256.length]!)
-  const hub1 = await drive(R1, C1, 1, async (i) => void (await deployments.infer(deployment.id, inputs1[i % inputs1.length]!)))
-  const hub256 = await drive(R256, C256, 256, async (i) => void (await deployments.infer(deployment.id, inputs256[i % inputs256.length]!)))
+  const session = await ort.InferenceSession.create(modelBytes)
+  const paths: Path[] = [
+    { name: 'onnxruntime direct (baseline)', concurrency256: 1, call: (m) => session.run({ input: new ort.Tensor('float32', m.input!.data as Float32Array, m.input!.dims) }) },
+    { name: 'hub, binary frames (SDK default)', concurrency256: C256, call: (m) => deployments.inferTensors(deployment.id, m) },
+    { name: 'hub, JSON (SDK before)', concurrency256: C256, call: (m) => deployments.infer(deployment.id, m, { wire: 'json' }) },
+    { name: 'node direct, ticket', concurrency256: C256, call: (m) => deployments.inferTensors(deployment.id, m, { direct: true }) },
+  ]
+  for (const p of paths) {
+    for (let i = 0; i < 20; i++) await p.call(inputs1[i % inputs1.length]!)
+    for (let i = 0; i < 3; i++) await p.call(inputs256[i % inputs256.length]!)
+  }
+  const m1 = await interleaved(paths, inputs1, R1, 20, 1)
+  const m256 = await interleaved(paths, inputs256, R256, 4, 256)
+  await session.release()
   await deployments.stop(deployment.id)
+  const measureOf = (k: number): PathMeasure => ({ batch1: { ...m1[k]!, concurrency: C1 }, batch256: { ...m256[k]!, concurrency: paths[k]!.concurrency256 } })
+  const base = { batch1: m1[0]!, batch256: m256[0]! }
+  const [hub, hubJson, ticket] = [measureOf(1), measureOf(2), measureOf(3)]
 
+  const overhead = (m: PathMeasure): Overhead => ({ overheadBatch256: base.batch256.samplesPerSec / m.batch256.samplesPerSec, overheadBatch1P50Ms: m.batch1.p50Ms - base.batch1.p50Ms })
   const rows = [
-    ['onnxruntime direct (baseline)', 1, 1, base.batch1],
-    ['through the hub', 1, C1, hub1],
-    ['onnxruntime direct (baseline)', 256, 1, base.batch256],
-    ['through the hub', 256, C256, hub256],
-  ] as const
+    ...paths.map((p, k) => [p.name, 1, k === 0 ? 1 : C1, m1[k]!] as const),
+    ...paths.map((p, k) => [p.name, 256, p.concurrency256, m256[k]!] as const),
+  ]
   printTable(
-    `Inference, ${c.name}: through hub → serving node (warm session, batching) vs onnxruntime direct`,
-    ['path', 'batch', 'concurrency', 'requests/s', 'samples/s', 'p50 ms', 'p99 ms', 'µs/sample', 'vs direct'],
-    rows.map(([path, batch, conc, m]) => [path, batch, conc, m.requestsPerSec, m.samplesPerSec, m.p50Ms, m.p99Ms, m.perSampleUs, `${(m.perSampleUs / (batch === 1 ? base.batch1 : base.batch256).perSampleUs).toFixed(2)}×`]),
+    `Inference, ${c.name}: SDK → hub → serving node (warm session, batching), SDK → node with a ticket, vs onnxruntime direct`,
+    ['path', 'batch', 'concurrency', 'requests/s', 'samples/s', 'p50 ms', 'p99 ms', 'overhead'],
+    rows.map(([path, batch, conc, m]) => {
+      const b = batch === 1 ? base.batch1 : base.batch256
+      const o = batch === 1 ? `+${(m.p50Ms - b.p50Ms).toFixed(2)} ms p50` : `${(b.samplesPerSec / m.samplesPerSec).toFixed(2)}×`
+      return [path, batch, conc, m.requestsPerSec, m.samplesPerSec, m.p50Ms, m.p99Ms, o]
+    }),
   )
-  const ratio256 = hub256.perSampleUs / base.batch256.perSampleUs
-  console.log(`${c.name}, batch 256: ${ratio256.toFixed(2)}× the direct time per sample (target ≤ 1.5×): ${ratio256 <= 1.5 ? 'met' : 'NOT met'}`)
+  const result = { hub: overhead(hub), json: overhead(hubJson), ticket: overhead(ticket) }
+  for (const [name, o] of [['hub', result.hub], ['direct ticket', result.ticket]] as const) {
+    const met = o.overheadBatch256 <= 1.5 && o.overheadBatch1P50Ms <= 3
+    console.log(`${c.name}, ${name}: ${o.overheadBatch256.toFixed(2)}× at batch 256 (target ≤ 1.5×), +${o.overheadBatch1P50Ms.toFixed(2)} ms p50 at batch 1 (target ≤ 3 ms): ${met ? 'met' : 'NOT met'}`)
+  }
   return {
     model: c.name,
     description: c.description,
     onnxKiB: Math.round(modelBytes.length / 1024),
     direct: base,
-    hub: { batch1: { ...hub1, concurrency: C1 }, batch256: { ...hub256, concurrency: C256 } },
-    perSampleRatioBatch1: hub1.perSampleUs / base.batch1.perSampleUs,
-    perSampleRatioBatch256: ratio256,
+    hub,
+    hubJson,
+    ticket,
+    ...result.hub,
+    hubJsonOverhead: result.json,
+    directTicket: result.ticket,
   }
 }
 
@@ -210,7 +259,7 @@ async function main(): Promise<void> {
     const deployments = new DeploymentsClient(hub, identity)
     const results: CaseResult[] = []
     for (const c of cases) results.push(await runCase(c, storage, deployments, nodes))
-    const path = await writeResult('inference', { nodes, machineCores: cpus().length, cases: results, target: { perSampleRatioBatch256: 1.5 } })
+    const path = await writeResult('inference', { nodes, machineCores: cpus().length, loadAverage: loadavg(), cases: results, target: { overheadBatch256: 1.5, overheadBatch1P50Ms: 3 } })
     console.log(`\nwrote ${path}`)
   } finally {
     await devnet.stop()
