@@ -413,11 +413,10 @@ export class NodeIndex implements LearnedSink {
   /**
    * Once per update: maybe recompute the tier thresholds, and refresh one more online slot, so
    * every slot follows new thresholds and the fleet's drifting speed within one pass over the fleet.
-   * When the fleet's speed moved far (first outcomes, a real shift) every slot is refreshed at once:
-   * O(online) then, rare.
+   * When the fleet's speed becomes known (the first outcome) every slot is refreshed at once: O(online), once.
    */
   private tick(): void {
-    if (this.tiers.drifted()) {
+    if (this.tiers.fleetSpeedChanged()) {
       for (let i = 0; i < this.online; i++) this.requalify(this.onlineSlots[i]!)
       this.tiers.recompute()
       for (let i = 0; i < this.online; i++) this.retier(this.onlineSlots[i]!)

@@ -41,8 +41,6 @@ export const TIER_SHARES = Object.freeze([0.0005, 0.001, 0.002, 0.005, 0.01, 0.0
 /** Bounds on the updates between two recomputations of the tier thresholds. */
 const MIN_RECOMPUTE = 64
 const MAX_RECOMPUTE = 4096
-/** Change of the fleet's log(ms per unit of work) after which every node's quality is recomputed. */
-const FLEET_DRIFT = 0.1
 
 export class QualityTiers {
   /** Online nodes per quality bin. */
@@ -51,7 +49,7 @@ export class QualityTiers {
   readonly tierOfBin = new Uint8Array(BINS)
   private total = 0
   private since = 0
-  private fleetAtRefresh = Number.NaN
+  private fleetKnown = false
   private readonly w: ScoreWeights
   private readonly saturated: number
   private readonly speedExp: number
@@ -136,15 +134,15 @@ export class QualityTiers {
   }
 
   /**
-   * Whether the fleet's speed moved far enough since the last call that said so (or since the
-   * first speed was learned) that every node's quality should be recomputed; learned speeds are
-   * compared with it. The fleet's speed is an average, so this is rare after the first outcomes.
+   * Whether the fleet's speed became known (or unknown) since the last call: every node's quality
+   * changes then (learned speeds are compared with it, unknown ones assumed), so all should be
+   * recomputed at once. Its later drift is gradual (an average over the fleet's outcomes; it
+   * wanders by ~0.06 in log in the benchmark) and is followed by the sweep of one node per update.
    */
-  drifted(): boolean {
-    const fleet = this.fleetLogRate()
-    const was = this.fleetAtRefresh
-    if (fleet === was || (fleet !== fleet && was !== was) || Math.abs(fleet - was) < FLEET_DRIFT) return false
-    this.fleetAtRefresh = fleet
+  fleetSpeedChanged(): boolean {
+    const known = this.fleetLogRate() === this.fleetLogRate()
+    if (known === this.fleetKnown) return false
+    this.fleetKnown = known
     return true
   }
 
