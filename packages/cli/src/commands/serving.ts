@@ -83,12 +83,13 @@ export function registerServingCommands(model: Command): void {
     })
 
   withCommon(model.command('infer'))
-    .description('run inference on a deployment; --input is a JSON file { "<input>": { "type", "dims", "data" } } (--json: outputs in the same form)')
+    .description('run inference on a deployment, through the hub or (--direct) straight to a serving node; --input is a JSON file { "<input>": { "type", "dims", "data" } } (--json: outputs in the same form)')
     .argument('<deployment>', 'a deployment id (d_…)')
     .requiredOption('--input <file>', 'the input tensors as JSON')
     .option('--order <order>', "a per-call purchase of yours (`w3ai market buy --calls N`): calls the seller's deployment of the model you bought, one call of the allowance", parseOrderFlag)
     .option('--idempotency-key <key>', 'with --order, names this call: sent again under the same key it counts once (default: a fresh key)', parseIdempotencyKey)
-    .action(async (id: string, flags: CommonFlags & { input: string; order?: string; idempotencyKey?: string }) => {
+    .option('--direct', 'call the serving node directly with a ticket from the hub (lowest latency; your own deployments only, not with --order)')
+    .action(async (id: string, flags: CommonFlags & { input: string; order?: string; idempotencyKey?: string; direct?: boolean }) => {
       const out = createOut(flags.json === true)
       checkDeploymentId(id)
       const inputs = checkTensors(await readJsonFile(flags.input, '--input'), flags.input)
@@ -97,6 +98,7 @@ export function registerServingCommands(model: Command): void {
       const answer = await (await deploymentsClient(flags)).infer(id, inputs, {
         ...(flags.order === undefined ? {} : { order: flags.order }),
         ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
+        ...(flags.direct === true ? { direct: true } : {}),
       })
       out.result(answer, () =>
         [
