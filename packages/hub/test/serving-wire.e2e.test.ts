@@ -77,7 +77,7 @@ describe('serving wire: binary frames and direct tickets', () => {
     const call = (as = identity) => {
       const body = encodeTensorFrame(tensors(rows(1, 3)))
       const path = `/v1/serve/${deploymentId}`
-      return fetch(grant.endpoint + path, { method: 'POST', body, headers: { 'content-type': TENSOR_FRAME_TYPE, [TICKET_HEADER]: grant.ticket, ...signRequest(as, 'POST', path, body) } })
+      return fetch(grant.endpoint + path, { method: 'POST', body: Buffer.from(body), headers: { 'content-type': TENSOR_FRAME_TYPE, [TICKET_HEADER]: grant.ticket, ...signRequest(as, 'POST', path, body) } })
     }
     const refusal = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code
     expect(await refusal(await call(stranger))).toBe('TICKET_WRONG_CALLER')
