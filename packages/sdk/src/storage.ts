@@ -35,9 +35,9 @@ import { followPages, listPage, pageQuery, type ListPage } from './paging.js'
 type ManifestSegmentInput = Parameters<typeof buildManifest>[0]['segments'][number]
 type EncodedObjectSegment = Parameters<typeof uploadSegment>[0]
 /** Segments uploading at once. */
-const SEGMENTS_IN_FLIGHT = 3
+const SEGMENTS_IN_FLIGHT = 2
 /** Segments fetched ahead of the one being written. */
-const SEGMENTS_PREFETCHED = 3
+const SEGMENTS_PREFETCHED = 2
 /**
  * Long-tail spares of a segment are sent once its first n pieces have taken this many times the
  * usual (moving average) time to store: a quick segment costs the nodes no spare work, a slow
