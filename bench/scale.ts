@@ -176,6 +176,7 @@ async function main(): Promise<void> {
   let bus: EventBus | undefined
   const profileDir = values.profile ? join(home, 'profile') : undefined
   try {
+    if (WORKERS > 1) console.log('note: workers of one hub share its URL, and the hub registry keeps one row per URL, so their hub leases collide (docs/scaling.md)')
     console.log(`${N.toLocaleString('en-US')} simulated nodes in ${SIMS} processes; ${HUBS} hubs × ${WORKERS} workers on PostgreSQL (${DB_NAME}); heartbeat interval ${values['heartbeat-ms']} ms`)
     db = await openDatabase({ home, databaseUrl: dbUrl })
     // Every hub of one network holds the same network key file.

@@ -40,16 +40,20 @@ if (cluster.isPrimary) {
     })
   }
   let stopping = false
+  let statsChain = Promise.resolve()
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'stats') {
-      const all = Object.values(cluster.workers ?? {}).map(
-        (w) =>
-          new Promise<WorkerStats>((resolve) => {
-            pending.set(w!.id, resolve)
-            w!.send({ cmd: 'stats' })
-          }),
-      )
-      void Promise.all(all).then((stats) => process.send?.({ type: 'stats', stats }))
+      // One collection at a time: a worker answers by its id, so overlapping requests would mix.
+      statsChain = statsChain.then(async () => {
+        const all = Object.values(cluster.workers ?? {}).map(
+          (w) =>
+            new Promise<WorkerStats>((resolve) => {
+              pending.set(w!.id, resolve)
+              w!.send({ cmd: 'stats' })
+            }),
+        )
+        process.send?.({ type: 'stats', stats: await Promise.all(all) })
+      })
     }
     if (m.cmd === 'stop') {
       stopping = true
@@ -61,7 +65,7 @@ if (cluster.isPrimary) {
   })
   process.on('disconnect', () => process.exit(0))
 } else {
-  const hub = createHub({ home: `${home}/w${cluster.worker!.id}`, port, host: '127.0.0.1', logLevel: false, databaseUrl, heartbeatIntervalMs: Number(heartbeatArg ?? 1000), ...(networkKeyFile ? { networkKeyFile } : {}) })
+  const hub = createHub({ home: `${home}/w${cluster.worker!.id}`, port, host: '127.0.0.1', logLevel: process.env.W3AI_SCALE_HUB_LOG ?? false, databaseUrl, heartbeatIntervalMs: Number(heartbeatArg ?? 1000), ...(networkKeyFile ? { networkKeyFile } : {}) })
   const loop = monitorEventLoopDelay({ resolution: 10 })
   loop.enable()
   await hub.start()

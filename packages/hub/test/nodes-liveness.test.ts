@@ -10,7 +10,7 @@ import type { NodeStore } from '../src/domains/nodes/store.js'
 import type { EventBus } from '../src/infra/event-bus.js'
 import type { NonceStore } from '../src/infra/nonces.js'
 
-function liveness(loadRefreshMs = 30_000) {
+function liveness(loadRefreshMs: number | 'default' = 30_000) {
   let now = 1_000_000
   const statusCalls: Array<{ ids: string[]; status: string }> = []
   const loadCalls: Array<Array<{ id: string; load: NodeLoad }>> = []
@@ -32,7 +32,7 @@ function liveness(loadRefreshMs = 30_000) {
     tickMs: 250,
     sweepIntervalMs: 10_000,
     staleAfterMs: 10_000,
-    loadRefreshMs,
+    ...(loadRefreshMs === 'default' ? {} : { loadRefreshMs }),
     now: () => now,
     onError: (err) => {
       throw err
@@ -106,6 +106,18 @@ describe('liveness at scale', () => {
     for (const call of statusCalls) expect(new Set(call.ids)).toEqual(silent)
     expect(suspectAt).toBeLessThan(offlineAt!)
     expect(events.filter((e) => e.type === 'node.status' && e.status === 'offline')).toHaveLength(10)
+  })
+
+  it('by default writes an unchanged load again within half the staleness limit, so its row alone keeps it online', async () => {
+    const { live, loadCalls, advance } = liveness('default')
+    const a = {}
+    await live.connect('n_a', a)
+    for (let t = 0; t <= 5000; t += 1000) {
+      live.heartbeat('n_a', a, beat())
+      await live.flush()
+      advance(1000)
+    }
+    expect(loadCalls).toHaveLength(2)
   })
 
   it('counts a load as moved past its deadbands or its refresh period only', () => {

@@ -16,7 +16,11 @@ import type { EventBus } from '../../infra/event-bus.js'
 import type { NodeStore } from './store.js'
 import type { NonceStore } from '../../infra/nonces.js'
 
-/** An unchanged load is written again after this long (default; also refreshes `last_seen_at`). */
+/**
+ * An unchanged load is written again after this long, or half of `staleAfterMs` when that is
+ * shorter (default). The write also refreshes `last_seen_at`, so a node's own row keeps it online
+ * even where the hub lease does not hold (replicas sharing one public URL share one `hubs` row).
+ */
 export const LOAD_REFRESH_MS = 30_000
 /** CPU percentage points a load must move to be written before its refresh. */
 export const CPU_DEADBAND = 10
@@ -36,7 +40,7 @@ export interface LivenessComponents {
   now?: () => number
   onError: (err: unknown) => void
   onHeartbeat?: () => void
-  /** An unchanged load is written again after this long (default LOAD_REFRESH_MS). */
+  /** An unchanged load is written again after this long (default: LOAD_REFRESH_MS or staleAfterMs / 2, the shorter). */
   loadRefreshMs?: number
 }
 
@@ -80,7 +84,7 @@ export class Liveness {
   constructor(private readonly c: LivenessComponents) {
     this.now = c.now ?? Date.now
     this.thresholds = c.thresholds ?? DEFAULT_THRESHOLDS
-    this.loadRefreshMs = c.loadRefreshMs ?? LOAD_REFRESH_MS
+    this.loadRefreshMs = c.loadRefreshMs ?? Math.min(LOAD_REFRESH_MS, c.staleAfterMs / 2)
   }
 
   start(): void {
