@@ -60,7 +60,8 @@ const EXTRACTORS: Record<string, (j: Json) => Headline[]> = {
         ...h(`${model}: batch 256 overhead (direct ÷ hub samples/s)`, '×', get(c, 'overheadBatch256') ?? (hub256 !== undefined && direct256 !== undefined ? direct256 / hub256 : undefined), 'lower', { target: { op: '<=', value: 1.5, on: 'value' } }),
         ...h(`${model}: batch 1 p50 through the hub`, 'ms', hub1, 'lower', base('onnxruntime direct', direct1)),
         ...h(`${model}: batch 1 p50 added by the hub`, 'ms', get(c, 'overheadBatch1P50Ms'), 'lower', { target: { op: '<=', value: 3, on: 'value' } }),
-        ...h(`${model}: batch 1 p50, direct ticket`, 'ms', get(c, 'ticket.batch1.p50Ms') ?? get(c, 'directTicket.batch1.p50Ms'), 'lower', base('onnxruntime direct', direct1)),
+        ...h(`${model}: batch 256 overhead, direct ticket`, '×', get(c, 'directTicket.overheadBatch256'), 'lower', { target: { op: '<=', value: 1.5, on: 'value' } }),
+        ...h(`${model}: batch 1 p50 added, direct ticket`, 'ms', get(c, 'directTicket.overheadBatch1P50Ms'), 'lower', { target: { op: '<=', value: 3, on: 'value' } }),
       ]
     }),
   router: (j) => [
