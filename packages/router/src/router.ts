@@ -669,7 +669,6 @@ export class Router {
       const x = d[at + F.UX]!
       const y = d[at + F.UY]!
       const z = d[at + F.UZ]!
-      let km = 0
       const p = this.points
       for (let k = 0; k < this.pointCount * 3; k += 3) {
         const dx = x - p[k]!
