@@ -22,6 +22,9 @@ function runScript(script, args) {
 if (name === 'render') process.exit(runScript('lib/render.ts', rest))
 
 if (name === 'all') {
+  // The PostgreSQL runs (ledger, market-search, scale) use W3AI_TEST_DATABASE_URL; like .ci/run,
+  // `all` defaults it to this machine's server so the whole table comes from one run.
+  process.env.W3AI_TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test'
   const plan = JSON.parse(readFileSync(join(here, 'plan.json'), 'utf8'))
   const only = rest.length > 0 ? new Set(rest) : undefined
   const runs = []
