@@ -16,6 +16,7 @@ import { HubClient } from '@w3ai/sdk'
 import type WebSocket from 'ws'
 import { LoadClient } from './lib/http.js'
 import { printTable, runConcurrent, writeResult } from './lib/report.js'
+import { simulatedRegistration } from './lib/sim-registration.js'
 
 const { values } = parseArgs({
   options: {
@@ -29,23 +30,7 @@ const N = Number(values.nodes)
 const SECONDS = Number(values.seconds)
 const CONCURRENCY = Number(values.concurrency)
 
-const REGIONS = [
-  ['eu-west', 51.5, -0.1],
-  ['us-east', 38.9, -77.0],
-  ['ap-northeast', 35.7, 139.7],
-  ['sa-east', -23.5, -46.6],
-] as const
-
-function registration(i: number): NodeRegistration {
-  const [region, lat, lon] = REGIONS[i % REGIONS.length]!
-  return {
-    name: `sim-${i}`,
-    version: 'bench',
-    capabilities: { cpuCores: 2 + (i % 15), memoryGb: 4 + (i % 61), gpus: i % 7 === 0 ? [{ model: 'NVIDIA L4', memoryGb: 24 }] : [], diskGb: 50 + (i % 450), executors: ['onnx', 'wasm'] },
-    location: { lat: lat + ((i % 100) - 50) / 100, lon: lon + ((i % 37) - 18) / 100, region },
-    endpoint: `http://127.0.0.1:${20000 + (i % 40000)}`,
-  }
-}
+const registration = (i: number): NodeRegistration => simulatedRegistration(i, 'bench')
 
 async function startHub(home: string, databaseUrl: string | undefined): Promise<{ url: string; child: ChildProcess }> {
   const script = new URL('./lib/hub-process.ts', import.meta.url).pathname

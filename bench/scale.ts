@@ -27,6 +27,7 @@ import { HubRouter } from '../packages/hub/src/domains/compute/routing.js'
 import { loadNetworkKey } from '../packages/hub/src/infra/network-key.js'
 import type { FleetStats } from './lib/node-sim.js'
 import { printTable, writeResult } from './lib/report.js'
+import { simulatedRegistration } from './lib/sim-registration.js'
 
 const { values } = parseArgs({
   options: {
@@ -58,23 +59,7 @@ const BASE_URL = values['database-url'] ?? process.env.W3AI_TEST_DATABASE_URL ??
 const DB_NAME = 'w3ai_scale'
 const CLK_TCK = 100
 
-const REGIONS = [
-  ['eu-west', 51.5, -0.1],
-  ['us-east', 38.9, -77.0],
-  ['ap-northeast', 35.7, 139.7],
-  ['sa-east', -23.5, -46.6],
-] as const
-
-function registration(i: number): NodeRegistration {
-  const [region, lat, lon] = REGIONS[i % REGIONS.length]!
-  return {
-    name: `sim-${i}`,
-    version: 'sim',
-    capabilities: { cpuCores: 2 + (i % 15), memoryGb: 4 + (i % 61), gpus: i % 7 === 0 ? [{ model: 'NVIDIA L4', memoryGb: 24 }] : [], diskGb: 50 + (i % 450), executors: ['onnx', 'wasm'] },
-    location: { lat: lat + ((i % 100) - 50) / 100, lon: lon + ((i % 37) - 18) / 100, region },
-    endpoint: `http://127.0.0.1:${20000 + (i % 40000)}`,
-  }
-}
+const registration = (i: number): NodeRegistration => simulatedRegistration(i, 'sim')
 
 /** A child process answering IPC requests one at a time. */
 class Ipc {
