@@ -22,6 +22,9 @@ const TEMP_DIR = '.tmp'
  */
 const WRITE_BATCH_BYTES = 512 * 1024
 
+/** The Merkle builder's leaf-hash buffer is sized for the order's piece size up to this. */
+const MERKLE_PRESIZE_MAX = 16 * 1024 * 1024
+
 export interface PieceStoreComponents {
   /** The pieces directory, `<home>/pieces`. */
   dir: string
@@ -83,6 +86,8 @@ export class DiskPieceStore {
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly closing = new AbortController()
   private starting: Promise<void> | undefined
+  /** Shard directories known to exist (never removed while the store runs), so a put skips its mkdir. */
+  private readonly shardDirs = new Set<string>()
 
   constructor(c: PieceStoreComponents) {
     this.dir = c.dir
@@ -261,7 +266,7 @@ export class DiskPieceStore {
       abort.throwIfAborted()
       if (!held) fh = await open(temp, 'wx', 0o600)
       const hasher = new PieceHasher()
-      const merkle = new MerkleBuilder(this.leafSize)
+      const merkle = new MerkleBuilder(this.leafSize, -1, Math.min(maxSize, MERKLE_PRESIZE_MAX))
       for await (const chunk of abortable(source, abort)) {
         if (received + chunk.length > maxSize) throw tooLarge(maxSize)
         hasher.update(chunk)
@@ -278,8 +283,9 @@ export class DiskPieceStore {
       if (fh !== undefined) {
         if (batchBytes > 0) await flush()
         await writing
-        // A receipt promises the bytes are kept: make them durable before the piece exists.
-        await fh.sync()
+        // A receipt promises the bytes are kept: make them durable before the piece exists
+        // (fdatasync: the data and the size needed to read it back, not the timestamps).
+        await fh.datasync()
         await fh.close()
         fh = undefined
       }
@@ -290,9 +296,7 @@ export class DiskPieceStore {
       const created = await this.withLock(cid, async () => {
         if ((await this.stat(cid)) !== undefined) return false
         if (held) throw new W3aiError('STORAGE_PIECE_NOT_FOUND', `Piece ${cid} was deleted while it was being received; send it again.`)
-        const path = this.pathOf(cid)
-        await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
-        await rename(temp, path)
+        await this.renameIntoPlace(temp, cid)
         committed = true
         this.pieces++
         this.bytes += received
@@ -308,6 +312,26 @@ export class DiskPieceStore {
       await writing.catch(() => undefined)
       await fh?.close().catch(() => undefined)
       if (!committed && !held) await rm(temp, { force: true })
+    }
+  }
+
+  /** Renames a received piece to its path, making its shard directory the first time. */
+  private async renameIntoPlace(temp: string, cid: string): Promise<void> {
+    const path = this.pathOf(cid)
+    const dir = join(path, '..')
+    if (!this.shardDirs.has(dir)) {
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      this.shardDirs.add(dir)
+    }
+    try {
+      await rename(temp, path)
+    } catch (err) {
+      // The directory went away under us (an operator's cleanup): make it again, once.
+      if (!isNotFound(err)) throw err
+      this.shardDirs.delete(dir)
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      this.shardDirs.add(dir)
+      await rename(temp, path)
     }
   }
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MerkleBuilder, merkleLeafCount, merkleProof, merkleProofFromStream, merkleRoot, verifyProof } from '../src/index.js'
+import { hashPiece } from '../src/encode.js'
+import { pieceCid } from '../src/index.js'
 import { prng, randomBuffer } from './helpers.js'
 
 const sha = (...parts: Uint8Array[]): Buffer => {
@@ -36,6 +38,7 @@ describe('Merkle trees', () => {
       const builder = new MerkleBuilder(64)
       for (let i = 0; i < size; i += 37) builder.update(bytes.subarray(i, i + 37))
       expect(builder.root()).toBe(expected)
+      expect(hashPiece(bytes, 64)).toEqual({ cid: pieceCid(bytes), merkleRoot: expected })
     }
   })
 

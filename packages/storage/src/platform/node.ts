@@ -9,6 +9,12 @@ import type { Platform } from './types.js'
 
 const EMPTY_SALT = new Uint8Array(0)
 /**
+ * Buffer's latin1 writer, applied to any Uint8Array: a digest asked for as a latin1 ('binary') string (one
+ * byte per character) is copied into place without a 32-byte ArrayBuffer per hash, which would
+ * cost more than hashing a 4 KiB Merkle leaf once the collector has to sweep them.
+ */
+const latin1Write = Buffer.prototype.latin1Write as (this: Uint8Array, text: string, offset: number, length: number) => number
+/**
  * AES-GCM runs over 64 KiB slices: each output then comes from the allocator's reused memory
  * rather than one fresh segment-sized mapping (page faults cost more than the cipher), and 64 KiB
  * keeps OpenSSL at full speed.
@@ -17,6 +23,7 @@ const CIPHER_SLICE = 64 * 1024
 
 export const platform: Platform = {
   sha256: (bytes) => hash('sha256', bytes, 'buffer'),
+  sha256Into: (bytes, out, offset) => void latin1Write.call(out, hash('sha256', bytes, 'binary'), offset, 32),
   createSha256: () => {
     const h = createHash('sha256')
     return { update: (chunk) => void h.update(chunk), digest: () => h.digest() }

@@ -24,6 +24,8 @@ export interface EncodedShards {
 export interface Platform {
   /** SHA-256 of `bytes`, synchronously (Merkle trees hash once per 4 KiB leaf). */
   sha256(bytes: Uint8Array): Uint8Array
+  /** SHA-256 of `bytes` written to `out` at `offset` (32 bytes), with no array allocated for it. */
+  sha256Into(bytes: Uint8Array, out: Uint8Array, offset: number): void
   createSha256(): Sha256
   randomBytes(size: number): Uint8Array
   /** HKDF-SHA256 with an empty salt. */

@@ -19,6 +19,7 @@ async function aesKey(key: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {
 
 export const platform: Platform = {
   sha256: (bytes) => sha256(bytes),
+  sha256Into: (bytes, out, offset) => out.set(sha256(bytes), offset),
   createSha256: () => {
     const h = sha256.create()
     return { update: (chunk) => void h.update(chunk), digest: () => h.digest() }
