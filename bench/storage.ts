@@ -10,6 +10,8 @@
  *  (c) the CPU cost per byte of each stage, and the CPU the client, the nodes and the hub spent;
  *  (d) with --rss-mib (default 1024, 0 to skip): put and get of a file of that size, for the
  *      client's peak RSS (`peakRssMiB1GiB` at 1024).
+ * The client runs as the `w3ai` command does once built (scripts/build-cli.mjs): bundled with
+ * esbuild, npm packages left external, so no tsx loader thread sits in its memory.
  *
  *   npm run bench -- storage [--mib 256] [--nodes 6] [--rss-mib 1024] [--prof DIR]
  */
@@ -19,12 +21,13 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startDevnet } from '@w3ai/cli'
 import { STORAGE_DEFAULTS } from '@w3ai/protocol'
 import { BufferPool, encodeObjectSegments, encodeSegment, generateObjectKey, merkleRoot, pieceCid } from '@w3ai/storage'
 import { FsBlockstore } from 'blockstore-fs'
+import { build, type Plugin } from 'esbuild'
 import { importer } from 'ipfs-unixfs-importer'
 import { printTable, writeResult } from './lib/report.js'
 
@@ -140,9 +143,45 @@ interface ClientRun {
   baseRssMiB: number
 }
 
-/** Runs bench/lib/storage-client.ts in its own process; `onPhase` is called as put ends. */
-function runClient(hubUrl: string, file: string, out: string, prof?: string): Promise<ClientRun> {
-  const args = ['--import', 'tsx', ...(prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`]), join(here, 'lib', 'storage-client.ts'), hubUrl, file, out]
+/**
+ * Bundles bench/lib/storage-client.ts the way scripts/build-cli.mjs bundles the command: the
+ * workspace packages inlined (each keeping its source file's import.meta.url), npm packages left
+ * as imports. Written under node_modules/.cache so those imports resolve as from the repo.
+ */
+async function bundleClient(): Promise<string> {
+  const outfile = join(here, '..', 'node_modules', '.cache', 'w3ai-bench', `storage-client-${process.pid}.mjs`)
+  const externalNpm: Plugin = {
+    name: 'external-npm',
+    setup(b) {
+      b.onResolve({ filter: /^[^./#]/ }, (args) => (args.path.startsWith('@w3ai/') || args.path.startsWith('node:') ? undefined : { path: args.path, external: true }))
+    },
+  }
+  const sourceUrls: Plugin = {
+    name: 'source-urls',
+    setup(b) {
+      b.onLoad({ filter: /[/\\]packages[/\\][^/\\]+[/\\]src[/\\].*\.ts$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8')
+        return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' }
+      })
+    },
+  }
+  await build({
+    entryPoints: [join(here, 'lib', 'storage-client.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    plugins: [externalNpm, sourceUrls],
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __w3aiRequire } from 'node:module'; const require = __w3aiRequire(import.meta.url);" },
+  })
+  return outfile
+}
+
+/** Runs the bundled storage client in its own process. */
+function runClient(client: string, hubUrl: string, file: string, out: string, prof?: string): Promise<ClientRun> {
+  const args = [...(prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`]), client, hubUrl, file, out]
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let stdout = ''
@@ -166,6 +205,7 @@ async function main(): Promise<void> {
   const digest = await writeRandomFile(file, SIZE)
   const nodes = Number(values.nodes)
   const total = Math.min(N + STORAGE_DEFAULTS.longTail, nodes)
+  const client = await bundleClient()
   const devnet = await startDevnet({ home: devnetHome, nodes, hubPort: 0, logLevel: 'warn' })
   try {
     const stages = await stageCosts()
@@ -181,7 +221,7 @@ async function main(): Promise<void> {
     const idleRate = idle1.map((c, i) => (c - (idle0[i] ?? 0)) / idleSeconds)
     const before = await cpuOf()
     const t0 = performance.now()
-    const run = await runClient(devnet.hubUrl, file, back, values.prof)
+    const run = await runClient(client, devnet.hubUrl, file, back, values.prof)
     const wall = (performance.now() - t0) / 1000
     const after = await cpuOf()
     const busy = after.map((c, i) => Math.max(0, c - (before[i] ?? 0) - (idleRate[i] ?? 0) * wall))
@@ -197,7 +237,7 @@ async function main(): Promise<void> {
       console.log(`peak client memory: a ${values['rss-mib']} MiB put and get…`)
       const big = join(work, 'big.bin')
       const bigDigest = await writeRandomFile(big, RSS_SIZE)
-      const bigRun = await runClient(devnet.hubUrl, big, back)
+      const bigRun = await runClient(client, devnet.hubUrl, big, back)
       if ((await sha256File(back)) !== bigDigest) throw new Error(`the ${values['rss-mib']} MiB round trip differs`)
       peakRssMiB1GiB = Math.round(bigRun.peakRssMiB)
       console.log(`  ${values['rss-mib']} MiB: put ${(RSS_SIZE / MB / bigRun.putSeconds).toFixed(1)} MB/s, get ${(RSS_SIZE / MB / bigRun.getSeconds).toFixed(1)} MB/s, RSS ${Math.round(bigRun.baseRssMiB)} MiB before, ${peakRssMiB1GiB} MiB at peak`)
@@ -267,6 +307,7 @@ async function main(): Promise<void> {
   } finally {
     await devnet.stop()
     await rm(work, { recursive: true, force: true })
+    await rm(client, { force: true })
   }
 }
 

@@ -3,7 +3,7 @@
  * alone: creates an account on the hub, puts `file`, gets it back to `out`, and prints one JSON
  * line with the timings, the CID and its peak RSS.
  *
- *   node --import tsx bench/lib/storage-client.ts HUB_URL FILE OUT
+ *   node --import tsx bench/lib/storage-client.ts HUB_URL FILE OUT   (the bench runs it bundled)
  */
 import { generateIdentity } from '@w3ai/crypto'
 import { HubClient, StorageClient } from '@w3ai/sdk'

@@ -180,11 +180,13 @@ export class StorageClient {
     let done = 0
     options.onProgress?.({ phase: 'download', bytes: 0, total: manifest.size })
     const pool = new BufferPool()
+    // The usual time of a segment's k pieces: spare pieces are asked for only when one is slow.
+    const pace: { ms?: number } = {}
     await downloadObject(
       manifest,
       objectKey,
       // The next segments are fetched while the current one is decrypted and written.
-      (i, segment, signal) => downloadSegment(segment, detail.segments[i]?.pieces ?? [], { getPiece, k, total, signal, pool }),
+      (i, segment, signal) => downloadSegment(segment, detail.segments[i]?.pieces ?? [], { getPiece, k, total, signal, pool, pace }),
       async (plain) => {
         await sink(plain)
         done += plain.length

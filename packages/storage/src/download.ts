@@ -26,6 +26,13 @@ export interface DownloadSegmentOptions {
   total?: number
   /** Pieces requested beyond k; default 2. */
   extra?: number
+  /**
+   * The usual time (ms) a segment's first k pieces take, shared by the segments of one download
+   * and kept up to date here: with it, the `extra` pieces are asked for only once the first k
+   * have taken twice that long (or one failed), so a quick segment reads k pieces, not k + extra.
+   * Without it every piece goes out at once.
+   */
+  pace?: { ms?: number }
   /** Called for each verified piece taken for the decode (progress). */
   onPiece?: (piece: StoredPiece) => void
   /** Called for each piece that could not be read or did not match its CID (another is asked instead). */
@@ -47,14 +54,21 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
   const total = options.total ?? k + ERASURE_LIMITS.maxParity
   const expected = new Map(segment.pieces.map((p) => [p.index, p.cid]))
   // Only pieces the manifest vouches for are worth a request; healthy nodes first, and data
-  // shards before parity: when the k data shards win the race, decoding is a plain copy.
+  // shards before parity: when the k data shards win the race, there is nothing to decode.
   const candidates = pieces
     .filter((p) => expected.get(p.index) === p.cid)
     .sort((a, b) => Number(b.healthy) - Number(a.healthy) || Number(a.index >= k) - Number(b.index >= k) || a.index - b.index)
   const have = new Map<number, Uint8Array>()
-  const { pool } = options
+  const { pool, pace } = options
   /** Pooled buffers handed to transports, given back once the segment is decoded or failed. */
   const lent: Uint8Array[] = []
+  // Data shards are read straight into their place in one buffer of k shards: when they are the
+  // k pieces that win (the usual case), that buffer is the ciphertext, with nothing to decode.
+  const slab = pool?.take(k * segment.shardSize)
+  if (slab !== undefined) lent.push(slab)
+  const slot = (index: number): Uint8Array | undefined => (slab === undefined || index >= k ? undefined : slab.subarray(index * segment.shardSize, (index + 1) * segment.shardSize))
+  /** Slots already handed to a transport: a second copy of a shard gets a buffer of its own. */
+  const slotted = new Set<number>()
   const raceOptions = {
     items: candidates,
     needed: k,
@@ -64,8 +78,12 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
         let bytes: Uint8Array
         if (pool === undefined) bytes = await options.getPiece(piece, signal)
         else {
-          const into = pool.take(segment.shardSize)
-          lent.push(into)
+          let into = slotted.has(piece.index) ? undefined : slot(piece.index)
+          if (into !== undefined) slotted.add(piece.index)
+          else {
+            into = pool.take(segment.shardSize)
+            lent.push(into)
+          }
           bytes = await options.getPiece(piece, signal, into)
         }
         if (bytes.byteLength !== segment.shardSize || pieceCid(bytes) !== piece.cid) throw new Error(`piece ${piece.index} from ${piece.nodeId} does not match its CID`)
@@ -84,8 +102,10 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
       return true
     },
   }
+  const started = performance.now()
+  const hedged = pace?.ms === undefined ? raceOptions : { ...raceOptions, hedgeAfterMs: DOWNLOAD_HEDGE_FACTOR * pace.ms }
   try {
-    const { failures } = await firstSuccesses(options.signal === undefined ? raceOptions : { ...raceOptions, signal: options.signal })
+    const { failures } = await firstSuccesses(options.signal === undefined ? hedged : { ...hedged, signal: options.signal })
     if (have.size < k) {
       const reasons = failures.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)))
       throw new W3aiError('STORAGE_NOT_ENOUGH_PIECES', `Only ${have.size} of the ${k} pieces needed could be read${reasons.length === 0 ? '' : ` (${reasons.join('; ')})`}.`, {
@@ -94,11 +114,34 @@ export async function downloadSegment(segment: ManifestSegment, pieces: readonly
         failures: failures.map((f) => ({ index: f.item.index, nodeId: f.item.nodeId, error: f.error instanceof Error ? f.error.message : String(f.error) })),
       })
     }
+    if (pace !== undefined) {
+      const took = performance.now() - started
+      pace.ms = pace.ms === undefined ? took : 0.8 * pace.ms + 0.2 * took
+    }
+    if (slab !== undefined && segment.cipherSize <= slab.byteLength && isInSlots(have, k, slot)) {
+      // The ciphertext is already in place; the caller gives the slab back once it is decrypted.
+      lent.shift()
+      return slab.subarray(0, segment.cipherSize)
+    }
     return await platform.decodeShards(have, k, total, segment.shardSize, segment.cipherSize, pool)
   } finally {
     // The race has aborted every transport still running, so no piece buffer is written any more.
     for (const buffer of lent) pool?.give(buffer)
   }
+}
+
+/** The spare pieces of a segment are asked for once its first k have taken this many times the usual time. */
+const DOWNLOAD_HEDGE_FACTOR = 2
+
+/** Whether the pieces held are exactly the k data shards, each read into its own slot. */
+function isInSlots(have: ReadonlyMap<number, Uint8Array>, k: number, slot: (index: number) => Uint8Array | undefined): boolean {
+  if (have.size !== k) return false
+  for (let i = 0; i < k; i++) {
+    const bytes = have.get(i)
+    const place = slot(i)
+    if (bytes === undefined || place === undefined || bytes.buffer !== place.buffer || bytes.byteOffset !== place.byteOffset || bytes.byteLength !== place.byteLength) return false
+  }
+  return true
 }
 
 /** Where downloadObject gets each segment's ciphertext (usually downloadSegment over the hub's piece list). */

@@ -1,6 +1,7 @@
 import { W3aiError, type Manifest, type StoredPiece } from '@w3ai/protocol'
 import { describe, expect, it } from 'vitest'
 import {
+  BufferPool,
   buildManifest,
   decodeSegment,
   decryptSegment,
@@ -75,6 +76,65 @@ describe('download', () => {
     expect(cipher).toHaveLength(segment.cipherSize)
     expect(requested).toHaveLength(6) // k + 2 at once
     expect(aborted).toContain(1)
+  })
+
+  it('with a pool and a pace, reads the data shards into place and asks for spares only when one is slow', async () => {
+    const data = randomBuffer(3 * SEGMENT, prng(45))
+    const { manifest, key, net } = await store(data)
+    const { k, total } = manifest.erasure
+    const pool = new BufferPool()
+    // A usual time far above anything here, so no spare is asked for by the clock in this test.
+    const pace: { ms?: number } = { ms: 60_000 }
+    const requested: number[][] = [[], [], []]
+    let slow = -1
+    const out: Buffer[] = []
+    await downloadObject(
+      manifest,
+      key,
+      (i, segment, signal) =>
+        downloadSegment(segment, net.piecesOf(segment.pieces), {
+          k,
+          total,
+          signal,
+          pool,
+          ...(i === 0 ? {} : { pace }),
+          getPiece: async (p, pieceSignal, into) => {
+            requested[i]!.push(p.index)
+            if (i === 2 && p.index === slow) await delay(5_000, pieceSignal)
+            const bytes = await net.get(p)
+            if (into === undefined || into.byteLength !== bytes.byteLength) return bytes
+            into.set(bytes)
+            return into
+          },
+        }),
+      (chunk) => void out.push(Buffer.from(chunk)),
+      { pool, prefetch: 0 },
+    )
+    expect(Buffer.concat(out).equals(data)).toBe(true)
+    expect(requested[0]).toHaveLength(6) // no pace: k + 2 at once
+    expect(requested[1]!.sort()).toEqual([0, 1, 2, 3]) // with one: the k data shards only
+    // A slow data shard: the spares go out after twice the usual time and the segment decodes.
+    slow = 1
+    pace.ms = 1
+    requested[2] = []
+    out.length = 0
+    const segment = manifest.segments[2]!
+    const cipher = await downloadSegment(segment, net.piecesOf(segment.pieces), {
+      k,
+      total,
+      pool,
+      pace,
+      getPiece: async (p, signal, into) => {
+        requested[2]!.push(p.index)
+        if (p.index === slow) await delay(5_000, signal)
+        const bytes = await net.get(p)
+        if (into === undefined || into.byteLength !== bytes.byteLength) return bytes
+        into.set(bytes)
+        return into
+      },
+    })
+    expect(Buffer.from(await decryptSegment(cipher, key, 2)).equals(data.subarray(2 * SEGMENT))).toBe(true)
+    expect(requested[2]!.sort()).toEqual([0, 1, 2, 3, 4, 5])
   })
 
   it('skips corrupt and wrong pieces, asks other nodes, and prefers healthy ones', async () => {
