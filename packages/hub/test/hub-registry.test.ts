@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { HubRegistry, openDatabase, type Database } from '../src/index.js'
-import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
+import { HubRegistry, type Database } from '../src/index.js'
+import { backends, dropSchema, freshDatabaseUrl, openFreshDatabase, tempHome } from './helpers.js'
 
 /** Issue 8 B5: the hubs of one network record their public URLs so each can name the others to nodes. */
 describe.each(backends())('the hub registry on %s', (backend) => {
@@ -17,7 +17,7 @@ describe.each(backends())('the hub registry on %s', (backend) => {
     const url = freshDatabaseUrl(backend)
     cleanups.push(home.cleanup)
     if (url !== undefined) cleanups.push(() => dropSchema(url))
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     return db
   }
 
@@ -54,11 +54,12 @@ describe.each(backends())('the hub registry on %s', (backend) => {
     await b.stop()
   })
 
-  it('replaces the row of an earlier run of the same hub (same URL, new id)', async () => {
+  it('replaces the row of an earlier run of the same hub (same URL, new id) once that run stops beating', async () => {
     const d = await open()
     const before = new HubRegistry(d, 'hub_old', () => 'http://10.0.0.2:7420')
     await before.start()
-    await before.beat() // crashed: never stopped
+    await before.beat() // crashed: never stopped, and no beat since
+    await d.query("UPDATE hubs SET last_seen = now() - interval '16 seconds' WHERE id = 'hub_old'")
     const after = new HubRegistry(d, 'hub_new', () => 'http://10.0.0.2:7420')
     await after.start()
     const a = new HubRegistry(d, 'hub_a', () => 'http://10.0.0.1:7420')
@@ -67,5 +68,18 @@ describe.each(backends())('the hub registry on %s', (backend) => {
     expect(await after.others()).toEqual(['http://10.0.0.1:7420'])
     expect((await d.query<{ id: string }>('SELECT id FROM hubs ORDER BY id')).rows.map((r) => r.id)).toEqual(['hub_a', 'hub_new'])
     for (const r of [before, after, a]) await r.stop()
+  })
+
+  it('keeps the rows of replicas that share one URL while each beats (cluster workers), naming the URL once', async () => {
+    const d = await open()
+    const w1 = new HubRegistry(d, 'hub_w1', () => 'http://10.0.0.2:7420')
+    const w2 = new HubRegistry(d, 'hub_w2', () => 'http://10.0.0.2:7420')
+    const a = new HubRegistry(d, 'hub_a', () => 'http://10.0.0.1:7420')
+    for (const r of [w1, w2, a]) await r.start()
+    await w1.beat()
+    await w2.beat()
+    expect((await d.query<{ id: string }>('SELECT id FROM hubs ORDER BY id')).rows.map((r) => r.id)).toEqual(['hub_a', 'hub_w1', 'hub_w2'])
+    expect(await a.others()).toEqual(['http://10.0.0.2:7420'])
+    for (const r of [w1, w2, a]) await r.stop()
   })
 })

@@ -56,8 +56,14 @@ export class HubRegistry {
        ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, last_seen = now()`,
       [this.hubId, url],
     )
-    // A restarted hub has a new id: its old row, and rows long gone, go.
-    await this.db.query('DELETE FROM hubs WHERE (url = $1 AND id <> $2) OR last_seen < now() - $3::double precision * interval \'1 millisecond\'', [url, this.hubId, FORGET_AFTER_MS])
+    // A restarted hub has a new id: its old row goes once it stops beating, and rows long gone go.
+    // Rows of the same URL that still beat are replicas behind one address (cluster workers, a
+    // load balancer) and keep their lease for the nodes they hold.
+    await this.db.query(
+      `DELETE FROM hubs WHERE (url = $1 AND id <> $2 AND last_seen < now() - $3::double precision * interval '1 millisecond')
+         OR last_seen < now() - $4::double precision * interval '1 millisecond'`,
+      [url, this.hubId, this.liveMs, FORGET_AFTER_MS],
+    )
   }
 
   /** The public URLs of the other hubs heard from recently. */
