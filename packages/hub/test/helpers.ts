@@ -4,10 +4,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { W3aiError } from '@w3ai/protocol'
 import type { FastifyInstance, HTTPMethods } from 'fastify'
-import { createHub, type Hub, type HubOptions } from '../src/index.js'
+import { createHub, openDatabase, type Database, type Hub, type HubOptions } from '../src/index.js'
 import { dropSchema, freshDatabaseUrl, seedPgliteHome, type Backend } from '../src/testing.js'
 
 export { backends, dropSchema, freshDatabaseUrl, storyBackends, type Backend } from '../src/testing.js'
+
+/**
+ * Opens a new, migrated database for `home`: a copy of the migrated PGlite template (a fifth of an
+ * initdb and the migrations), or the fresh schema `databaseUrl` names.
+ */
+export async function openFreshDatabase(home: string, databaseUrl: string | undefined): Promise<Database> {
+  if (databaseUrl === undefined) await seedPgliteHome(home)
+  return openDatabase({ home, ...(databaseUrl === undefined ? {} : { databaseUrl }) })
+}
 
 export async function tempHome(prefix = 'w3ai-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))

@@ -1,8 +1,8 @@
 /** The registry's liveness statements on a real database: batched status changes, and the sweep's hub lease. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../src/index.js'
+import type { Database } from '../src/index.js'
 import { NodeStore } from '../src/domains/nodes/store.js'
-import { backends, dropSchema, freshDatabaseUrl, sampleRegistration, tempHome } from './helpers.js'
+import { backends, dropSchema, freshDatabaseUrl, openFreshDatabase, sampleRegistration, tempHome } from './helpers.js'
 
 describe.each(backends())('node store liveness on %s', (backend) => {
   let db: Database | undefined
@@ -18,7 +18,7 @@ describe.each(backends())('node store liveness on %s', (backend) => {
     const url = freshDatabaseUrl(backend)
     cleanups.push(home.cleanup)
     if (url !== undefined) cleanups.push(() => dropSchema(url))
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     const store = new NodeStore(db)
     for (const [i, hub] of ['hub_live', 'hub_live', 'hub_gone', 'hub_gone'].entries()) {
       await store.upsert(`n_${String(i).padStart(20, '0')}`, `key${i}`, sampleRegistration({ name: `n${i}` }) as never, hub)

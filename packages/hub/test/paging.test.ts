@@ -8,12 +8,12 @@ import { generateIdentity } from '@w3ai/crypto'
 import { W3aiError, type PageQuery } from '@w3ai/protocol'
 import { HubClient, JobsClient, DeploymentsClient, StorageClient } from '@w3ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase, type Database, type Queryable } from '../src/index.js'
+import type { Database, Queryable } from '../src/index.js'
 import { JobStore } from '../src/domains/compute/store.js'
 import { DeploymentStore } from '../src/domains/serving/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
 import { decodeCursor, encodeCursor, type Page } from '../src/infra/paging.js'
-import { backends, codeOf, dropSchema, freshDatabaseUrl, injectFetch, INJECT_URL, startTestHub, tempHome, type TestHub } from './helpers.js'
+import { backends, codeOf, dropSchema, freshDatabaseUrl, injectFetch, openFreshDatabase, INJECT_URL, startTestHub, tempHome, type TestHub } from './helpers.js'
 
 const BASE = '2026-01-01T00:00:00.000000Z'
 
@@ -84,7 +84,7 @@ describe.each(backends())('list paging on %s', (backend) => {
   beforeAll(async () => {
     const home = await tempHome()
     cleanup = home.cleanup
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
   })
   afterAll(async () => {
     await db?.close()
@@ -205,7 +205,7 @@ describe.each(backends())('list endpoints and the SDK iterators against a hub on
     const home = await tempHome()
     cleanup = home.cleanup
     const databaseUrl = freshDatabaseUrl(backend)
-    const db = await openDatabase({ home: home.dir, databaseUrl })
+    const db = await openFreshDatabase(home.dir, databaseUrl)
     await insertJobs(db, me.id, 250)
     await insertJobs(db, generateIdentity('account').id, 20)
     await insertDeployments(db, me.id, 120)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../src/index.js'
+import type { Database } from '../src/index.js'
 import { TaskQueue } from '../src/domains/compute/queue.js'
-import { backends, dropSchema, freshDatabaseUrl, tempHome } from './helpers.js'
+import { backends, dropSchema, freshDatabaseUrl, openFreshDatabase, tempHome } from './helpers.js'
 
 let n = 0
 const jobId = (): string => `j_${Date.now().toString(36)}_${n++}`
@@ -15,7 +15,7 @@ describe.each(backends())('task queue on %s', (backend) => {
   beforeAll(async () => {
     const home = await tempHome()
     cleanup = home.cleanup
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     q = new TaskQueue(db, { leaseMs: 200, backoffBaseMs: 10, backoffMaxMs: 50 })
   })
   afterAll(async () => {

@@ -14,7 +14,6 @@ import { putPiece } from '@w3ai/sdk'
 import type { HubEvent } from '@w3ai/protocol'
 import { pieceCid } from '@w3ai/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../src/db/open.js'
 import type { Database } from '../src/db/types.js'
 import { StorageMaintenance } from '../src/domains/storage/maintenance.js'
 import { issueOrder } from '../src/domains/storage/orders.js'
@@ -23,7 +22,7 @@ import { PieceRecordStore } from '../src/domains/storage/piece-record-store.js'
 import { HubRouter } from '../src/domains/compute/routing.js'
 import { NodeStore } from '../src/domains/nodes/store.js'
 import { ObjectStore } from '../src/domains/storage/object-store.js'
-import { backends, dropSchema, freshDatabaseUrl, tempHome, until } from './helpers.js'
+import { backends, dropSchema, freshDatabaseUrl, openFreshDatabase, tempHome, until } from './helpers.js'
 
 const GRACE_MS = 60_000
 /** Placement by the hub router's index over the nodes table as loaded (these tests publish no events). */
@@ -69,7 +68,7 @@ describe.each(backends())('piece references on %s', (backend) => {
   beforeEach(async () => {
     const home = await tempHome('w3ai-pieces-')
     url = freshDatabaseUrl(backend)
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     cleanup = home.cleanup
     pieces = new PieceRecordStore(db, GRACE_MS)
     objects = new ObjectStore(db, GRACE_MS)
@@ -162,7 +161,7 @@ describe.each(backends())('orphan pieces on %s', (backend) => {
   beforeEach(async () => {
     home = await tempHome('w3ai-orphans-')
     url = freshDatabaseUrl(backend)
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     node = createNodeAgent({ home: join(home.dir, 'node'), hubUrl: 'http://127.0.0.1:9', logLevel: false, reconnect: { initialMs: 5000, maxMs: 5000, jitter: 0 }, diskGb: 1, orderKey: networkKey.publicKey })
     await node.start()
     await addNode(db, node.id, node.url)
@@ -240,7 +239,7 @@ describe.each(backends())('repair with nowhere to place pieces on %s', (backend)
     const endpoint = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
     home = await tempHome('w3ai-repair-')
     url = freshDatabaseUrl(backend)
-    db = await openDatabase({ home: home.dir, databaseUrl: url })
+    db = await openFreshDatabase(home.dir, url)
     // n_a holds the surviving piece (and counts any request); n_b, holder of the other, is long gone.
     await addNode(db, 'n_a', endpoint)
     await addNode(db, 'n_b', endpoint)
