@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { W3aiError } from '@w3ai/protocol'
 import { ModelHost } from '../src/serving/model-host.js'
@@ -65,5 +66,90 @@ describe('model host', () => {
     expect(host.loaded()).not.toContain('d2')
     expect(await codeOf(host.infer('d2', tensor(rows(1, 1))))).toBe('DEPLOYMENT_NOT_READY')
     expect((await host.infer('d1', tensor(rows(1, 2)))).outputs.y?.dims).toEqual([1, 3])
+  })
+})
+
+describe('model host failures', () => {
+  type Inner = { child?: ChildProcess }
+  const childOf = (h: ModelHost): ChildProcess => (h as unknown as Inner).child!
+
+  it('fails the requests a crashed host held with COMPUTE_CRASHED; the next request restarts it and reloads the model', async () => {
+    const crashes: string[] = []
+    const h = new ModelHost({ runTimeoutMs: 60_000, onCrash: (r) => crashes.push(r) })
+    try {
+      await h.load('d', model, 8)
+      const first = childOf(h)
+      first.kill('SIGSTOP')
+      const held = codeOf(h.infer('d', tensor(rows(1, 1))))
+      // Queued behind the held run: not sent to the host yet, so it runs on the next one.
+      const queued = h.infer('d', tensor(rows(2, 2)))
+      // Let the request reach the (stopped) host's pipe before it dies.
+      await new Promise((r) => setTimeout(r, 50))
+      first.kill('SIGKILL')
+      expect(await held).toBe('COMPUTE_CRASHED')
+      expect((await queued).outputs.y?.dims).toEqual([2, 3])
+      expect(crashes).toHaveLength(1)
+      const x = rows(2, 9)
+      const out = await h.infer('d', tensor(x))
+      close(out.outputs.y!.data as number[], denseJs(x, layer).flat())
+      expect(childOf(h)).not.toBe(first)
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('kills a host that runs past runTimeoutMs (COMPUTE_TIMEOUT) and serves the next request from a new one', async () => {
+    const h = new ModelHost({ runTimeoutMs: 300 })
+    try {
+      await h.load('d', model, 8)
+      const hung = childOf(h)
+      hung.kill('SIGSTOP')
+      expect(await codeOf(h.infer('d', tensor(rows(1, 3))))).toBe('COMPUTE_TIMEOUT')
+      const x = rows(3, 4)
+      close((await h.infer('d', tensor(x))).outputs.y!.data as number[], denseJs(x, layer).flat())
+      expect(childOf(h)).not.toBe(hung)
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('loads a model again when the host dropped its session (COMPUTE_MODEL_NOT_FOUND)', async () => {
+    const before = process.env.W3AI_HOST_MAX_MODELS
+    process.env.W3AI_HOST_MAX_MODELS = '1'
+    const h = new ModelHost({ runTimeoutMs: 20_000 })
+    try {
+      const other = randomDense(4, 3, 12)
+      await h.load('a', model, 8)
+      await h.load('b', linearModel(other), 8)
+      const x = rows(2, 6)
+      // The host keeps one session: 'a' was evicted when 'b' loaded, and comes back on demand.
+      close((await h.infer('a', tensor(x))).outputs.y!.data as number[], denseJs(x, layer).flat())
+      close((await h.infer('b', tensor(x))).outputs.y!.data as number[], denseJs(x, other).flat())
+    } finally {
+      if (before === undefined) delete process.env.W3AI_HOST_MAX_MODELS
+      else process.env.W3AI_HOST_MAX_MODELS = before
+      await h.close()
+    }
+  })
+
+  it('runs typed-array requests of several sizes and gives typed arrays back', async () => {
+    const h = new ModelHost({ runTimeoutMs: 20_000 })
+    try {
+      await h.load('d', model, 64)
+      const sizes = [1, 2, 300, 5]
+      const results = await Promise.all(
+        sizes.map((n, k) => {
+          const x = rows(n, k)
+          return h.inferTensors('d', { x: { type: 'float32', dims: [n, 4], data: Float32Array.from(x.flat()) } }).then((r) => ({ r, x }))
+        }),
+      )
+      for (const { r, x } of results) {
+        expect(r.outputs.y!.data).toBeInstanceOf(Float32Array)
+        expect(r.outputs.y!.dims).toEqual([x.length, 3])
+        close(Array.from(r.outputs.y!.data as Float32Array), denseJs(x, layer).flat())
+      }
+    } finally {
+      await h.close()
+    }
   })
 })

@@ -3,19 +3,26 @@
  * away. Models are user-supplied, so they run here and not in the node: a crash or a hang takes
  * down this process only, and the node starts another.
  */
+import { Socket } from 'node:net'
 import type { Tensor } from 'onnxruntime-node'
 import { W3aiError } from '@w3ai/protocol'
 import { createOnnxRunner } from '../onnx/runner.js'
 import { startOrphanGuard } from '../sandbox/orphan-guard.js'
 import type { CheckedTensor } from '../tensor/json-tensor-check.js'
 import { toOrt } from '../tensor/json-tensor.js'
-import type { HostMessage, HostRequest } from './protocol.js'
+import { HostFrameReader } from './host-pipe.js'
+import { decodeRequest, encodeReply, HOST_PIPE_FD, type HostMessage, type HostReply, type HostRequest } from './protocol.js'
 
 const runner = createOnnxRunner({ maxCachedModels: Number(process.env.W3AI_HOST_MAX_MODELS ?? 16) })
 const fromOrt = (t: Tensor): CheckedTensor => ({ type: t.type as CheckedTensor['type'], dims: [...t.dims], data: t.data as CheckedTensor['data'] })
 
-function send(message: HostMessage): void {
-  process.send?.(message)
+const pipe = new Socket({ fd: HOST_PIPE_FD, readable: true, writable: true })
+
+function send(message: HostReply): void {
+  const buffers = encodeReply(message)
+  pipe.cork()
+  for (const b of buffers) pipe.write(b)
+  pipe.uncork()
 }
 
 async function handle(m: HostRequest): Promise<void> {
@@ -45,6 +52,10 @@ async function handle(m: HostRequest): Promise<void> {
 
 // Exit with the parent (the guard's deadline is far away: this process lives as long as the node).
 startOrphanGuard(Date.now() + 100 * 365 * 24 * 3600_000)
-process.on('message', (m: HostRequest) => void handle(m))
+const reader = new HostFrameReader((frame) => void handle(decodeRequest(frame)))
+pipe.on('data', (chunk: Buffer) => reader.push(chunk))
+// The node is gone (or broke the framing): nothing more will come.
+pipe.on('error', () => process.exit(0))
+pipe.on('end', () => process.exit(0))
 process.on('disconnect', () => process.exit(0))
-send({ type: 'ready' })
+process.send?.({ type: 'ready' } satisfies HostMessage)

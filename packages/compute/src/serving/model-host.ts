@@ -7,6 +7,7 @@
  * it held; the next request starts a new one and reloads the model.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { W3aiError, isErrorCode } from '@w3ai/protocol'
 import { executorError } from '../errors.js'
 import { checkFeeds } from '../onnx/check-inputs.js'
@@ -16,7 +17,8 @@ import { childCommand } from '../sandbox/spawn.js'
 import { checkJsonTensorMap, DEFAULT_MAX_ELEMENTS, type CheckedTensor, type JsonTensorMap } from '../tensor/json-tensor-check.js'
 import { ortMapToJson } from '../tensor/json-tensor.js'
 import { BatchQueue } from './batch-queue.js'
-import type { HostMessage, HostReply, HostRequest } from './protocol.js'
+import { HostFrameReader } from './host-pipe.js'
+import { decodeReply, encodeRequest, HOST_PIPE_FD, type HostMessage, type HostReply, type HostRequest } from './protocol.js'
 
 export interface ModelHostOptions {
   /** JS heap of the host child, in MiB (onnxruntime's own memory is outside it). Default 2048. */
@@ -175,9 +177,22 @@ export class ModelHost {
           reject(e)
         },
       })
-      child.send({ ...request, id } as HostRequest, (err) => {
+      let buffers: Buffer[]
+      try {
+        buffers = encodeRequest({ ...request, id } as HostRequest)
+      } catch (err) {
+        this.calls.get(id)?.reject(err)
+        this.calls.delete(id)
+        return
+      }
+      const pipe = child.stdio[HOST_PIPE_FD] as Socket
+      const failed = (err: Error | null | undefined): void => {
         if (err !== null && err !== undefined) this.settle({ id, ok: false, code: 'COMPUTE_CRASHED', message: `The model host is gone: ${err.message}` })
-      })
+      }
+      // One writev: the header, then the tensors' own bytes (no copy into a message).
+      pipe.cork()
+      for (const [i, b] of buffers.entries()) pipe.write(b, i === buffers.length - 1 ? failed : undefined)
+      pipe.uncork()
     })
   }
 
@@ -210,16 +225,27 @@ export class ModelHost {
     if (this.ready !== undefined) return this.ready
     this.generation++
     const { modulePath, execArgv, env } = childCommand({ memoryMb: this.o.memoryMb ?? 2048 }, process.env, undefined, childModule('./host-child.js', import.meta.url))
-    const child = fork(modulePath, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    // fd 3 is IPC (ready, and the child exits when it closes); fd 4 carries requests and replies (host-pipe.ts).
+    const child = fork(modulePath, [], { execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] })
     this.child = child
+    const pipe = child.stdio[HOST_PIPE_FD] as Socket
+    const reader = new HostFrameReader((frame) => this.settle(decodeReply(frame)))
+    pipe.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk)
+      } catch (err) {
+        this.kill(child, new W3aiError('COMPUTE_CRASHED', `The model host sent a malformed reply (${(err as Error).message}); it was restarted.`))
+      }
+    })
+    // A broken pipe means the child is gone; its exit fails what it held.
+    pipe.on('error', () => undefined)
     let stderr = ''
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString('utf8')).slice(-2000)
     })
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
       child.on('message', (m: HostMessage) => {
-        if ('type' in m) resolve(child)
-        else this.settle(m)
+        if (m.type === 'ready') resolve(child)
       })
       child.once('exit', (code, signal) => {
         const reason = `the model host exited (${signal ?? `code ${code}`})${stderr === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`}`
