@@ -38,6 +38,8 @@ export function canonicalRequest(method: string, path: string, digest: string, t
 export interface SignOptions {
   now?: number
   nonce?: string
+  /** The body's SHA-256 (hex) when already known, e.g. from verifying the request that brought it; the body is then not hashed again. */
+  digest?: string
 }
 
 export function signRequest(
@@ -49,7 +51,7 @@ export function signRequest(
 ): SignedHeaders {
   const timestamp = String(options.now ?? Date.now())
   const nonce = options.nonce ?? randomBytes(16).toString('base64url')
-  const signature = signBytes(identity, canonicalRequest(method, path, bodyDigest(body), timestamp, nonce))
+  const signature = signBytes(identity, canonicalRequest(method, path, options.digest ?? bodyDigest(body), timestamp, nonce))
   return { [HEADER_KEY]: identity.publicKey, [HEADER_TIMESTAMP]: timestamp, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: signature }
 }
 
@@ -57,6 +59,8 @@ export interface VerifiedRequest {
   publicKey: string
   nonce: string
   timestamp: number
+  /** SHA-256 of the body (hex), which the signature covers. */
+  digest: string
 }
 
 type HeaderBag = Record<string, string | string[] | undefined>
@@ -95,11 +99,12 @@ export function verifySignedRequest(
   const timestamp = Number(ts)
   if (Math.abs(now - timestamp) > maxSkewMs) throw new W3aiError('AUTH_STALE_TIMESTAMP')
   let ok = false
+  const digest = bodyDigest(body)
   try {
-    ok = verifyBytes(publicKeyObject(key), canonicalRequest(method, path, bodyDigest(body), ts, nonce), signature)
+    ok = verifyBytes(publicKeyObject(key), canonicalRequest(method, path, digest, ts, nonce), signature)
   } catch {
     ok = false
   }
   if (!ok) throw new W3aiError('AUTH_BAD_SIGNATURE')
-  return { publicKey: key, nonce, timestamp }
+  return { publicKey: key, nonce, timestamp, digest }
 }

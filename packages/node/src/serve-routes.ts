@@ -124,7 +124,7 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
         const frame = decodeTensorFrame(rawBody)
         const result = await c.serving.inferTensors(request.params.id, frame.tensors as Record<string, CheckedTensor>)
         void reply.header('server-timing', `node;dur=${reply.elapsedTime.toFixed(2)}, run;dur=${result.runMs.toFixed(2)}`)
-        if (binaryOut) return reply.header('content-type', TENSOR_FRAME_TYPE).send(Buffer.from(frameBytes(result.outputs, c.nodeId(), runMs(result.runMs))))
+        if (binaryOut) return reply.header('content-type', TENSOR_FRAME_TYPE).send(frameBytes(result.outputs, c.nodeId(), runMs(result.runMs)))
         return { outputs: ortMapToJson(result.outputs as never), nodeId: c.nodeId(), runMs: runMs(result.runMs) }
       }
       const extra = Object.keys(request.body ?? {}).filter((k) => k !== 'inputs')
@@ -140,6 +140,8 @@ export function serveRoutes(c: ServeRoutesComponents): FastifyPluginAsync {
   }
 }
 
-function frameBytes(outputs: Record<string, CheckedTensor>, nodeId: string, runMs: number): Uint8Array {
-  return encodeTensorFrame(outputs, { nodeId, runMs })
+/** The answer frame as a Buffer viewing the encoded bytes (no second copy). */
+function frameBytes(outputs: Record<string, CheckedTensor>, nodeId: string, runMs: number): Buffer {
+  const frame = encodeTensorFrame(outputs, { nodeId, runMs })
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)
 }

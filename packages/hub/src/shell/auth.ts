@@ -17,6 +17,8 @@ declare module 'fastify' {
     rawBody?: Buffer
     /** The verified public key of the signer (set for routes with `config.auth === 'signed'`). */
     signer?: string
+    /** SHA-256 (hex) of the body the signature covers, once verified (so a forward need not hash it again). */
+    bodyDigest?: string
   }
   interface FastifyContextConfig {
     /** 'signed': the request must carry a valid signature by an account or node key. */
@@ -103,7 +105,9 @@ export function installSignatures(app: FastifyInstance, verifier: SignatureVerif
   })
   app.addHook('preValidation', async (request) => {
     if (!isSigned(request)) return
-    request.signer = (await verifier.verify(request.headers, request.method, request.url, request.rawBody)).publicKey
+    const verified = await verifier.verify(request.headers, request.method, request.url, request.rawBody)
+    request.signer = verified.publicKey
+    request.bodyDigest = verified.digest
   })
 }
 

@@ -29,7 +29,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { accountOf, nodeOf, signerOf } from '../../shell/auth.js'
 import type { ServingPluginOptions } from './plugin.js'
-import type { PaidCall } from './service.js'
+import type { InferWire, PaidCall } from './service.js'
 
 const signed = { auth: 'signed' } as const
 const Params = Type.Object({ id: DeploymentIdSchema })
@@ -118,7 +118,7 @@ export const servingRoutes: FastifyPluginAsync<ServingPluginOptions> = async (ap
         if (body === undefined || body.length === 0) throw new W3aiError('VALIDATION_FAILED', 'Send the inputs as a JSON body: { "inputs": { "<name>": { "type", "dims", "data" } } }.')
         const contentType = request.headers['content-type'] ?? 'application/json'
         const accept = request.headers.accept
-        const wire = accept === undefined ? { contentType } : { contentType, accept }
+        const wire: InferWire = { contentType, ...(accept === undefined ? {} : { accept }), ...(request.bodyDigest === undefined ? {} : { digest: request.bodyDigest }) }
         const answer = await serving.infer(accountOf(request), request.params.id, body, paidCall(request.headers), wire)
         const hub = `hub;dur=${reply.elapsedTime.toFixed(2)}`
         return reply

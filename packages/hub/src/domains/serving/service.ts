@@ -60,6 +60,8 @@ export interface PaidCall {
 export interface InferWire {
   contentType: string
   accept?: string
+  /** SHA-256 (hex) of the body, as verified with the caller's signature: the forward is signed without hashing it again. */
+  digest?: string
 }
 
 export interface InferAnswer {
@@ -305,7 +307,7 @@ export class ServingService {
   private forward(replica: ReplicaRow, id: string, body: Buffer, wire: InferWire): Promise<InferAnswer> {
     const path = `/v1/serve/${id}`
     const url = new URL(path, replica.endpoint)
-    const headers: Record<string, string> = { ...signRequest(this.c.networkKey, 'POST', path, body), 'content-type': wire.contentType, 'content-length': String(body.length) }
+    const headers: Record<string, string> = { ...signRequest(this.c.networkKey, 'POST', path, body, wire.digest === undefined ? {} : { digest: wire.digest }), 'content-type': wire.contentType, 'content-length': String(body.length) }
     if (wire.accept !== undefined) headers.accept = wire.accept
     return new Promise((resolve, reject) => {
       const req = httpRequest(url, { method: 'POST', headers, agent: this.agent, timeout: this.c.requestTimeoutMs }, (res) => {
