@@ -170,13 +170,15 @@ export interface SimulateOptions {
   warmupMs?: number
   /** Called for every completed task: its completion time, attempts and the node that finished it. */
   onComplete?(task: SimTask, completionMs: number, attempts: number, nodeIndex: number): void
+  /** Called for every attempt when its outcome reaches the hub: when it was sent, started on a core and ended there (diagnostics). */
+  onAttempt?(task: SimTask, attempt: number, nodeIndex: number, times: { dispatchedAt: number; startedAt: number; finishedAt: number; ok: boolean }): void
 }
 
 type Event =
   | { kind: 'dispatch'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number> }
-  | { kind: 'reach'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number }
-  | { kind: 'finish'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number; ok: boolean; startedAt: number }
-  | { kind: 'notice'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number; ok: boolean; durationMs: number }
+  | { kind: 'reach'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number; dispatchedAt: number }
+  | { kind: 'finish'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number; dispatchedAt: number; ok: boolean; startedAt: number }
+  | { kind: 'notice'; at: number; seq: number; task: SimTask; attempt: number; tried: Set<number>; node: number; dispatchedAt: number; ok: boolean; startedAt: number; durationMs: number }
 
 /** Min-heap of events by time, then insertion order (deterministic ties). */
 class EventQueue {
@@ -268,7 +270,7 @@ export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], m
         e.tried.add(node)
         assigned[node]!++
         policy.onLoad?.(node)
-        queue.push({ ...e, kind: 'reach', at: now + latency(e.task, node), seq: seq++, node })
+        queue.push({ ...e, kind: 'reach', at: now + latency(e.task, node), seq: seq++, node, dispatchedAt: now })
         break
       }
       case 'reach':
@@ -286,6 +288,7 @@ export function simulate(fleet: readonly SimNode[], trace: readonly SimTask[], m
         assigned[e.node]!--
         policy.onLoad?.(e.node)
         policy.onOutcome?.(e.node, { ok: e.ok, durationMs: e.durationMs, work: e.task.work })
+        options.onAttempt?.(e.task, e.attempt, e.node, { dispatchedAt: e.dispatchedAt, startedAt: e.startedAt, finishedAt: e.startedAt + e.durationMs, ok: e.ok })
         if (e.ok) {
           all.push(now - e.task.arrivalMs)
           if (e.task.arrivalMs >= warmupMs) completions.push(now - e.task.arrivalMs)

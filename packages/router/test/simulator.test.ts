@@ -39,6 +39,23 @@ describe('routing simulator', () => {
     expect(learned.meanMs).toBeLessThan(base.meanMs)
   })
 
+  it('reports every attempt with when it was sent, started and ended', () => {
+    let seen = 0
+    let ok = 0
+    const r = simulate(fleet, trace, leastLoadedPolicy(), {
+      onAttempt: (task, attempt, _node, t) => {
+        seen++
+        if (t.ok) ok++
+        expect(attempt).toBeGreaterThanOrEqual(1)
+        expect(t.dispatchedAt).toBeGreaterThanOrEqual(task.arrivalMs)
+        expect(t.startedAt).toBeGreaterThan(t.dispatchedAt)
+        expect(t.finishedAt).toBeGreaterThanOrEqual(t.startedAt)
+      },
+    })
+    expect(seen).toBe(r.attempts)
+    expect(ok).toBe(r.completed)
+  })
+
   it('leaves warm-up tasks out of the statistics but not out of the run', () => {
     const warmupMs = trace[1000]!.arrivalMs
     const all = simulate(fleet, trace, leastLoadedPolicy())
