@@ -99,14 +99,15 @@ export class QualityTiers {
     const relT = reliability >= 1 ? 1 : 1 - Math.min(1, (1 - reliability) * this.invTolerance)
     const price = d[at + F.PRICE]!
     const priceT = price !== price ? 0.5 : 1 / (1 + price * this.invPriceScale)
-    // Time of a task of typical work, no distance, against its time on an idle par node: the wait behind
-    // the tasks beyond the usable cores plus its own run, at the learned speed, over the success odds.
+    // Time of a task of typical work, no distance, against its time on an idle par node: once no usable
+    // core is free, the wait for all the tasks there (typical work each) shared by the usable cores, as
+    // placement counts it when dispatches are not reported; plus its own run, at the learned speed, over the success odds.
     let timeT = 0.5
     if (this.timeW > 0 && fleet === fleet) {
       const timings = sw < 1 ? (this.shrinkage * sw) / (1 - sw) : cores
       const usable = cores < this.probationSlots + timings ? cores : this.probationSlots + timings
       const ahead = util * cores - usable + 1
-      const runs = ahead > 0 ? 1 + ahead / usable : 1
+      const runs = ahead > 0 ? 1 + (util * cores) / usable : 1
       timeT = 1 / (1 + (Math.exp(learned) * runs) / (reliability > 0.05 ? reliability : 0.05))
     }
     const q = this.timeW * timeT + w.load * loadT + w.speed * speedT + w.reliability * relT + w.reputation * d[at + F.REPUTATION]! + w.price * priceT + w.stake * (stake / (stake + this.stakeScale))

@@ -312,12 +312,15 @@ export class Router {
     // Probes are small tasks: a big one on an unknown node risks the most milliseconds.
     if (this.tWork > this.tTypicalWork) return -1
     const floor = this.candScores[this.best()]! - this.options.exploreMargin
+    const fleet = this.model.fleetLogRate
     let bi = -1
     const d = this.index.data
     for (let i = 0; i < this.candCount; i++) {
       const slot = this.candSlots[i]!
       if (this.candScores[i]! < floor || d[slot * STRIDE + F.UTIL]! >= 1) continue
       if (this.model.observations(slot, this.tNow) >= this.options.exploreMaxObservations) continue
+      // Its own timings already put it slower than a node never timed is assumed to be: it showed it is slow.
+      if (d[slot * STRIDE + F.SPEED_WEIGHT]! > 0 && d[slot * STRIDE + F.PESSIMISTIC_LOG_RATE]! - fleet > this.unknownPenalty) continue
       if (bi < 0 || this.candScores[i]! > this.candScores[bi]!) bi = i
     }
     return bi
@@ -357,8 +360,11 @@ export class Router {
    */
   private collect(task: TaskRequirements, options: PlaceOptions, need: number, explore: boolean): boolean {
     if (!this.prepare(task, options)) return false
-    // Nearest regions first, until the pool is big enough to sample from.
-    while (this.pool < this.options.minPool && this.addNextRegion()) {
+    // Nearest regions first, until the pool is big enough to sample from; every region when the
+    // whole fleet's matching nodes are few enough to score them all (a far fast node can beat a near
+    // slow one on a big task: its round trip is milliseconds, the slower run seconds).
+    const everywhere = this.worldPool() <= this.options.exhaustiveLimit
+    while ((everywhere || this.pool < this.options.minPool) && this.addNextRegion()) {
       /* widen */
     }
     const want = Math.max(need, this.options.sampleSize)
@@ -377,6 +383,14 @@ export class Router {
     // The best tiers of the whole fleet too: a far node can outscore every near one on load, speed and success.
     if (!explore && this.regionsLeft > 0 && this.regionList === this.allRegions) this.scanWorldBest()
     return this.candCount > 0
+  }
+
+  /** Nodes in the whole index's buckets of the task's classes (all regions, all tiers). */
+  private worldPool(): number {
+    const buckets = this.index.world.buckets
+    let n = 0
+    for (let c = 0; c < this.classCount; c++) n += buckets[this.classes[c]!]?.size ?? 0
+    return n
   }
 
   /** Reads the task into scratch fields and chooses the region order; false when nothing can match. */
@@ -550,7 +564,7 @@ export class Router {
         this.scanActive()
       }
       this.pool = tierEnds(this.active, this.activeCount, tier, this.activeEnd)
-      this.sampleRound(want)
+      this.sampleRound(want, explore)
       if (this.candCount >= need || tier === TIERS - 1) break
       min *= 8
     }
@@ -584,10 +598,14 @@ export class Router {
     }
   }
 
-  /** Evaluates every node of a small pool, or random probes of a large one until `want` candidates. */
-  private sampleRound(want: number): void {
+  /**
+   * Evaluates every node of a small pool, or random probes of a large one until `want` candidates.
+   * An exploring placement always probes: among every node of the pool the known good ones would
+   * always outscore the unknown ones by more than the exploration margin.
+   */
+  private sampleRound(want: number, explore = false): void {
     if (this.pool === 0) return
-    if (this.pool <= this.options.exhaustiveLimit) {
+    if (this.pool <= this.options.exhaustiveLimit && !explore) {
       this.scanActive()
       return
     }
