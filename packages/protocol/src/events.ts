@@ -1,4 +1,5 @@
 /** Messages on the hub's event stream (`GET /v1/events`, WebSocket) and the node heartbeat socket. */
+import { Type, type Static } from '@sinclair/typebox'
 import type { NodeStatus } from './constants.js'
 import type { NodeInfo, NodeLoad } from './schemas.js'
 
@@ -37,3 +38,14 @@ export type HubToNodeMessage =
   /** `hubs`: other hubs of this network (base URLs) a node may fail over to; optional. */
   | { type: 'welcome'; nodeId: string; heartbeatIntervalMs: number; orderKey: string; hubs?: string[] }
   | { type: 'error'; code: string; message: string }
+  | WorkNudge
+
+/**
+ * A nudge on the heartbeat socket: the hub just made work this node may claim (`fl`: federated
+ * work keyed to it; `task`: a compute task it was picked for). It carries nothing but the kind; the
+ * node claims as usual, at once instead of at its next poll. Nodes that do not know it ignore it
+ * and keep polling, which stays the fallback (nodes on other hubs are never nudged).
+ */
+export const WorkNudgeSchema = Type.Object({ type: Type.Literal('work'), kind: Type.Union([Type.Literal('fl'), Type.Literal('task')]) }, { additionalProperties: false })
+export type WorkNudge = Static<typeof WorkNudgeSchema>
+export type WorkKind = WorkNudge['kind']

@@ -8,7 +8,7 @@
 export * from './constants.js'
 export * from './errors.js'
 export * from './schemas.js'
-export type * from './events.js'
+export * from './events.js'
 export * from './storage.js'
 export * from './compute.js'
 export * from './serving.js'

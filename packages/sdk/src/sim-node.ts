@@ -38,7 +38,7 @@ export async function simulateNode(hubUrl: string, registration: NodeRegistratio
         ws.once('message', (data) => {
           const msg = JSON.parse(String(data)) as HubToNodeMessage
           if (msg.type === 'welcome') resolve({ heartbeatIntervalMs: msg.heartbeatIntervalMs })
-          else reject(new Error(`${msg.code}: ${msg.message}`))
+          else if (msg.type === 'error') reject(new Error(`${msg.code}: ${msg.message}`))
         })
         ws.once('error', reject)
         ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)))

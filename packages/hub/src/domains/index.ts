@@ -141,6 +141,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
       bus.publish({ type: 'job.updated', jobId })
       void pipelines.jobChanged(jobId)
     },
+    nudge: (nodeIds) => liveness.nudge(nodeIds, 'task'),
     onError,
   })
   const pipelineStore = new PipelineStore(db)
@@ -169,7 +170,7 @@ export function buildDomains(infra: Infrastructure, nodeStore: NodeStore) {
   })
   const trainings = new TrainingStore(db)
   const work = new WorkStore(db)
-  const exchange = new WorkExchange({ work, pollMs: FL_HUB_DEFAULTS.answerPollMs })
+  const exchange = new WorkExchange({ work, pollMs: FL_HUB_DEFAULTS.answerPollMs, nudge: (nodeIds) => liveness.nudge(nodeIds, 'fl') })
   const ownerRounds = new OwnerRoundStore(db)
   const coordinator = new Coordinator({
     trainings,

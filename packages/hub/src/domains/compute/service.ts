@@ -41,6 +41,8 @@ export interface JobServiceComponents {
   router?: HubRouter
   /** Announces that a job changed (the dashboard refetches it). */
   announce: (jobId: string) => void
+  /** Tells the nodes a job's tasks were assigned to that they may claim them (those connected to this hub claim now; the others poll). */
+  nudge?: (nodeIds: readonly string[]) => void
   random?: () => number
   onError: (err: unknown) => void
   /** The executors jobs may use: validation, placement needs and result comparison (default: the built-in ones). */
@@ -163,6 +165,8 @@ export class JobService {
     })
     this.c.announce(id)
     if (awaiting) return { jobId: id, status: 'awaiting-keys', inputs: cids, candidates }
+    // The assigned nodes claim at once; the others may take a task only once its assignment lapses.
+    this.c.nudge?.(candidates.slice(0, replicas).map((n) => n.nodeId))
     return this.view(owner, id)
   }
 
@@ -203,7 +207,7 @@ export class JobService {
       const keyed = new Set(await this.c.queue.addKeys(jobId, body.keys))
       const order = (job.candidates ?? []).map((n) => n.nodeId)
       const ready = [...keyed].sort((a, b) => rank(order, a) - rank(order, b))
-      if (ready.length >= job.replicas) await this.c.queue.activate(jobId, [], ready.slice(0, job.replicas))
+      if (ready.length >= job.replicas && (await this.c.queue.activate(jobId, [], ready.slice(0, job.replicas)))) this.c.nudge?.(ready.slice(0, job.replicas))
       this.c.announce(jobId)
       return this.jobView(jobId)
     }
@@ -217,7 +221,7 @@ export class JobService {
     if (ready.length < job.replicas) {
       throw new W3aiError('JOB_KEYS_INCOMPLETE', `Keys for every input reached ${ready.length} node(s); the job needs ${job.replicas}.`)
     }
-    await this.c.queue.activate(jobId, body.keys, ready.slice(0, job.replicas))
+    if (await this.c.queue.activate(jobId, body.keys, ready.slice(0, job.replicas))) this.c.nudge?.(ready.slice(0, job.replicas))
     this.c.announce(jobId)
     return this.jobView(jobId)
   }

@@ -1,5 +1,6 @@
 /**
- * Hands pieces of work to nodes and waits for their answers: the rows are created, then polled
+ * Hands pieces of work to nodes and waits for their answers: the rows are created (and the nodes
+ * they are keyed to nudged, so those connected to this hub claim at once), then polled
  * (and woken early when an answer reaches this hub) until every one is answered, the deadline
  * passes or the round is abandoned. What is still open then is expired: those clients dropped out.
  */
@@ -9,6 +10,8 @@ export interface WorkExchangeComponents {
   work: WorkStore
   /** How often answers are looked for (they may reach another hub of the network). */
   pollMs: number
+  /** Tells the nodes named that work awaits them (those connected to this hub claim now; the others poll). */
+  nudge?: (nodeIds: readonly string[]) => void
 }
 
 const FINAL = new Set(['done', 'failed', 'expired'])
@@ -30,6 +33,7 @@ export class WorkExchange {
    */
   async send(items: readonly NewWork[], withParameters: boolean, signal: AbortSignal): Promise<WorkResult[]> {
     const ids = await this.c.work.create(items)
+    this.c.nudge?.([...new Set(items.map((w) => w.nodeId))])
     const deadline = Math.max(...items.map((w) => w.deadline.getTime()))
     try {
       while (!signal.aborted && Date.now() < deadline) {

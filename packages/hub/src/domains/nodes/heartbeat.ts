@@ -47,7 +47,7 @@ export const heartbeatRoutes: FastifyPluginAsync<HeartbeatRoutesOptions> = async
     const onEarly = (data: Buffer): void => void early.push(data)
     socket.on('message', onEarly)
     socket.on('error', (err) => log.debug({ code: (err as { code?: string }).code }, 'heartbeat socket error'))
-    const connection: { socket: WebSocket } = { socket }
+    const connection: { socket: WebSocket; send: (msg: HubToNodeMessage) => void } = { socket, send: (msg) => send(socket, msg) }
     // Read before connecting: from the connection on, nothing may wait before 'close' is handled.
     const hubs = (await otherHubs?.().catch((err: unknown) => {
       log.warn({ code: (err as { code?: string }).code }, 'could not read the other hubs for the welcome')

@@ -10,7 +10,7 @@
  * Per heartbeat the work is a detector sample and a few numbers kept; nothing is written or
  * allocated beyond them. That keeps a hub's cost per node to the socket and the JSON parse.
  */
-import type { HeartbeatMessage, NodeLoad, NodeStatus } from '@w3ai/protocol'
+import type { HeartbeatMessage, HubToNodeMessage, NodeLoad, NodeStatus, WorkKind } from '@w3ai/protocol'
 import { PhiAccrualDetector, statusForPhi, type StatusThresholds, DEFAULT_THRESHOLDS } from '@w3ai/router'
 import type { EventBus } from '../../infra/event-bus.js'
 import type { NodeStore } from './store.js'
@@ -53,10 +53,16 @@ interface Sample {
   at: number
 }
 
+/** A node's heartbeat connection as liveness sees it: an identity, and a way to tell the node something. */
+export interface NodeConnection {
+  /** Sends a message on the node's socket (dropped when it is not open); absent: nothing can be sent. */
+  send?: (message: HubToNodeMessage) => void
+}
+
 interface Session {
   detector: PhiAccrualDetector
   status: NodeStatus
-  connection: object | undefined
+  connection: NodeConnection | undefined
   /** The latest heartbeat not yet considered by a flush. */
   latest: Sample | undefined
   /** What was last written to the database (undefined: nothing yet this session). */
@@ -113,7 +119,7 @@ export class Liveness {
    * A node opened its heartbeat socket: it counts as alive from now. Returns undefined when the
    * node is not registered, else the connection it replaced (a node has one socket at a time).
    */
-  async connect(nodeId: string, connection: object): Promise<{ replaced: object | undefined } | undefined> {
+  async connect(nodeId: string, connection: NodeConnection): Promise<{ replaced: NodeConnection | undefined } | undefined> {
     const marked = await this.c.nodes.markOnline(nodeId, this.c.hubId)
     if (marked === undefined) return undefined
     if (marked.changedAt !== undefined) this.c.bus.publish({ type: 'node.status', id: nodeId, status: 'online', at: marked.changedAt })
@@ -133,7 +139,7 @@ export class Liveness {
     return { replaced }
   }
 
-  heartbeat(nodeId: string, connection: object, msg: HeartbeatMessage): void {
+  heartbeat(nodeId: string, connection: NodeConnection, msg: HeartbeatMessage): void {
     const session = this.sessions.get(nodeId)
     if (session === undefined || session.connection !== connection) return
     const at = this.now()
@@ -143,9 +149,25 @@ export class Liveness {
   }
 
   /** The socket closed: the next tick makes the node suspect, and it fades to offline unless it returns. */
-  disconnect(nodeId: string, connection: object): void {
+  disconnect(nodeId: string, connection: NodeConnection): void {
     const session = this.sessions.get(nodeId)
     if (session !== undefined && session.connection === connection) session.connection = undefined
+  }
+
+  /**
+   * Tells those of `nodeIds` connected to this hub that it made work of this kind for them, so
+   * they claim now rather than at their next poll; a node connected elsewhere (or not at all) is
+   * skipped and finds the work by polling. One message per node, however often it is named.
+   */
+  nudge(nodeIds: Iterable<string>, kind: WorkKind): void {
+    const message: HubToNodeMessage = { type: 'work', kind }
+    for (const id of new Set(nodeIds)) {
+      try {
+        this.sessions.get(id)?.connection?.send?.(message)
+      } catch (err) {
+        this.c.onError(err)
+      }
+    }
   }
 
   private async guard(name: keyof Liveness['busy'], fn: () => Promise<void>): Promise<void> {
