@@ -276,6 +276,8 @@ class Agent extends EventEmitter<NodeAgentEvents> implements NodeAgent {
         this.emit('disconnected', info)
       },
       onHeartbeat: (message) => this.emit('heartbeat', message),
+      // The hub made work for this node: the loop it is for claims now (both keep polling too).
+      onWork: (kind) => (kind === 'fl' ? this.participant : this.runner)?.nudge(),
     })
     this.link.start()
     this.runner = new TaskRunner({

@@ -5,7 +5,8 @@
  */
 import type { Identity } from '@w3ai/crypto'
 import { HubClient } from '@w3ai/sdk'
-import { W3aiError, type HeartbeatMessage, type HubToNodeMessage, type NodeInfo, type NodeRegistration } from '@w3ai/protocol'
+import { W3aiError, WorkNudgeSchema, type HeartbeatMessage, type HubToNodeMessage, type NodeInfo, type NodeRegistration, type WorkKind } from '@w3ai/protocol'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Logger } from 'pino'
 import type WebSocket from 'ws'
 import { Backoff, type BackoffOptions } from '@w3ai/util'
@@ -31,6 +32,8 @@ export interface HubLinkComponents {
   onConnected: (welcome: { nodeId: string; heartbeatIntervalMs: number; orderKey: string | undefined; hub: string }) => void
   onDisconnected: (info: { code: number; reason: string }) => void
   onHeartbeat: (message: HeartbeatMessage) => void
+  /** The hub made work this node may claim (a nudge); claim now instead of at the next poll. */
+  onWork?: (kind: WorkKind) => void
   /** Clock for the silence check (default Date.now). */
   now?: () => number
 }
@@ -48,6 +51,7 @@ interface SessionEnd {
 
 const CLOSE_NOT_REGISTERED = 4404
 const CLOSE_REPLACED = 4409
+const checkNudge = TypeCompiler.Compile(WorkNudgeSchema)
 
 export class HubLink {
   state: HubLinkState = 'idle'
@@ -157,6 +161,12 @@ export class HubLink {
         } catch {
           return
         }
+        // Anything but an object is not a hub message; unknown types are a newer hub's, and ignored.
+        if (msg === null || typeof msg !== 'object') return
+        if (msg.type === 'work') {
+          if (welcomed && checkNudge.Check(msg)) this.nudged(msg.kind)
+          return
+        }
         if (msg.type === 'welcome' && !welcomed) {
           welcomed = true
           this.state = 'connected'
@@ -214,6 +224,15 @@ export class HubLink {
         finish(code, reason.toString())
       })
     })
+  }
+
+  /** Hands a nudge on; whatever the handler does, the socket's message handling goes on. */
+  private nudged(kind: WorkKind): void {
+    try {
+      this.c.onWork?.(kind)
+    } catch (err) {
+      this.c.logger.warn({ err: String(err), kind }, 'handling a work nudge failed')
+    }
   }
 
   private sendHeartbeat(ws: WebSocket): void {

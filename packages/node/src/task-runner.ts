@@ -4,8 +4,9 @@
  * time and memory limits, renews the lease while it runs, and reports the result or the failure
  * through the outbox (kept until the hub acknowledges it).
  *
- * One claim loop: a single timer, re-armed (never added to) when a task finishes, and at most
- * `slots` tasks held at once (claimed, running, or waiting for the hub to take their result).
+ * One claim loop: a single timer, re-armed (never added to) when a task finishes or the hub
+ * nudges the node, and at most `slots` tasks held at once (claimed, running, or waiting for the
+ * hub to take their result).
  */
 import type { SandboxLimits } from '@w3ai/compute'
 import { sealResult } from '@w3ai/crypto'
@@ -86,6 +87,15 @@ export class TaskRunner {
     for (const ctrl of this.inFlight.values()) ctrl.abort(new Error('node stopping'))
     await this.polling
     while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 20))
+  }
+
+  /**
+   * The hub made a task for this node: claim now rather than at the next poll. Nudges coalesce:
+   * any number before the claim starts cost that one claim, and any number while a claim is under
+   * way one more after it (the task may have come after the hub looked).
+   */
+  nudge(): void {
+    this.schedule(0)
   }
 
   /** (Re)arms the one claim timer; a claim under way re-arms it itself when it returns. */

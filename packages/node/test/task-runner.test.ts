@@ -62,7 +62,7 @@ function fakeHub(count: number) {
     state.ran.push(t.id)
     return { echo: t.id }
   }
-  return { state, tasks, outbox, execute }
+  return { state, queue, tasks, outbox, execute }
 }
 
 afterEach(() => {
@@ -91,6 +91,43 @@ describe('TaskRunner', () => {
     expect(hub.state.claims - before).toBeLessThanOrEqual(12)
     expect(vi.getTimerCount()).toBe(1)
     await runner.stop()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('claims at once when the hub nudges, without waiting out a long poll interval', async () => {
+    vi.useFakeTimers()
+    const hub = fakeHub(0)
+    const runner = new TaskRunner({ tasks: hub.tasks, outbox: hub.outbox, execute: hub.execute, executors: ['onnx'], slots: 1, pollMs: 600_000, limits: {}, log })
+    runner.start()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(hub.state.claims).toBe(1)
+
+    hub.queue.push(task(0))
+    // A burst of nudges before the claim starts costs that one claim.
+    for (let i = 0; i < 5; i++) runner.nudge()
+    await vi.advanceTimersByTimeAsync(20)
+    expect(hub.state.claims).toBe(2)
+    expect(hub.state.held).toBe(1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(hub.state.ran).toEqual(['t_0'])
+    await runner.stop()
+  })
+
+  it('claims once more after a claim that nudges arrived during, and no more', async () => {
+    vi.useFakeTimers()
+    const hub = fakeHub(0)
+    const runner = new TaskRunner({ tasks: hub.tasks, outbox: hub.outbox, execute: hub.execute, executors: ['onnx'], slots: 1, pollMs: 600_000, limits: {}, log })
+    runner.start()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(hub.state.claimsInFlight).toBe(1)
+    // The task may have come after the hub looked: one claim follows, whatever the number of nudges.
+    for (let i = 0; i < 3; i++) runner.nudge()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(hub.state.claims).toBe(2)
+    expect(vi.getTimerCount()).toBe(1)
+    await runner.stop()
+    // A stopped runner ignores nudges.
+    runner.nudge()
     expect(vi.getTimerCount()).toBe(0)
   })
 

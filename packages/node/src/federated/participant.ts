@@ -65,6 +65,8 @@ export class Participant {
   private stopped = true
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
+  /** A nudge came since the last claim began: claim again before sleeping. */
+  private nudged = false
   private current: AbortController | undefined
   private readonly secure: SecureRounds
   private readonly ckks = new CkksUpdates((err) => this.c.log.warn({ err: String(err) }, 'preparing the next ckks update failed; it is encrypted from scratch'))
@@ -92,11 +94,23 @@ export class Participant {
     await this.ckks.close()
   }
 
+  /**
+   * The hub made work for this node: claim now rather than after the poll interval. Nudges
+   * coalesce: any number while the participant sleeps cost one claim, and any number while it
+   * claims or works at most one more (the work may have come after the hub looked).
+   */
+  nudge(): void {
+    if (this.stopped) return
+    this.nudged = true
+    this.wakeUp?.()
+  }
+
   private async poll(): Promise<void> {
     let idle = 0
     while (!this.stopped) {
       const names = this.c.datasets().map((d) => d.name)
       let work: FlWork[] = []
+      this.nudged = false
       if (names.length > 0) {
         try {
           work = await this.c.work.claim({ datasets: names, capacity: 1 })
@@ -109,18 +123,21 @@ export class Participant {
         await this.handle(w)
       }
       idle = work.length === 0 ? idle + 1 : 0
-      if (work.length === 0) await this.sleep(this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, idle - 2)))
+      if (work.length === 0 && !this.nudged) await this.sleep(this.c.pollMs * Math.min(IDLE_BACKOFF, 2 ** Math.max(0, idle - 2)))
     }
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      timer.unref()
-      function done(): void {
+      // Stopped while claiming: no sleep (stop() has nothing left to wake).
+      if (this.stopped) return resolve()
+      const done = (): void => {
         clearTimeout(timer)
+        if (this.wakeUp === done) this.wakeUp = undefined
         resolve()
       }
+      const timer = setTimeout(done, ms)
+      timer.unref()
       this.wakeUp = done
     })
   }
