@@ -5,15 +5,17 @@
 // at dynamic imports, so a command loads only what it uses. Every workspace module keeps its own
 // import.meta.url (the path of its source file), so files found relative to a module (migrations,
 // the dashboard, child entry points, package.json) are found as from the sources.
-// bin/w3ai.js uses the bundle only while it is newer than every source (see bin/w3ai.js).
+// bin/w3ai.js uses the bundle only while it is newer than every source (see bin/w3ai.js); the
+// build is skipped while it is (scripts/fresh.mjs).
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { root, skipIfFresh, workspaceSources } from './fresh.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'packages', 'cli')
 const dist = join(cli, 'dist')
+skipIfFresh('w3ai command', join(dist, '.built'), workspaceSources(['web']))
 
 /** Bare imports of npm packages stay imports; the workspace (@w3ai/*) and subpath imports (#x) are bundled. */
 const externalNpm = {

@@ -3,13 +3,14 @@
 // packages/compute/dist, so children start in about 0.1 s instead of loading TypeScript through
 // tsx. npm packages stay external (node_modules); the workspace's own TypeScript is bundled.
 // Children use the bundle only while it is newer than its sources (packages/compute/src/sandbox/child-build.ts).
+// Skipped while the bundle is newer than those sources (scripts/fresh.mjs).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { build } from 'esbuild'
+import { root, skipIfFresh } from './fresh.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const compute = join(root, 'packages', 'compute')
+skipIfFresh('sandbox children', join(compute, 'dist', '.built'), [...['compute', 'protocol', 'util'].map((p) => join(root, 'packages', p, 'src')), join(root, 'package-lock.json')])
 const pkg = JSON.parse(await readFile(join(compute, 'package.json'), 'utf8'))
 const source = await readFile(join(compute, 'src', 'sandbox', 'child-build.ts'), 'utf8')
 const entries = JSON.parse(source.match(/CHILD_ENTRIES = (\[[^\]]*\])/)[1].replaceAll("'", '"'))
