@@ -1,15 +1,16 @@
 // Writes scripts/test-durations.json (seconds per test file, what the test sequencer orders by) from
 // a Vitest JSON report: `npm test -- --reporter=json --outputFile.json=R.json`, then
-// `node scripts/test-durations.mjs R.json`.
+// `node scripts/test-durations.mjs R.json [ROOT]`, ROOT being the checkout the report was made in
+// (this one by default; .ci/run's clean clone is another).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 
-const [reportPath] = process.argv.slice(2)
+const [reportPath, reportRoot] = process.argv.slice(2)
 if (reportPath === undefined) {
-  console.error('usage: node scripts/test-durations.mjs VITEST-REPORT.json')
+  console.error('usage: node scripts/test-durations.mjs VITEST-REPORT.json [ROOT]')
   process.exit(2)
 }
-const root = new URL('..', import.meta.url).pathname
+const root = reportRoot ?? new URL('..', import.meta.url).pathname
 const report = JSON.parse(readFileSync(reportPath, 'utf8'))
 const durations = {}
 for (const file of report.testResults) {
