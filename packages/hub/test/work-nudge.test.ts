@@ -80,6 +80,7 @@ describe('work nudges', () => {
     const store = {
       create: async (items: readonly NewWork[]) => items.map((_, i) => `w_${i}`),
       results: async (ids: string[]) => ids.map((id) => ({ id, clientId: id, status: 'done', reply: null, parameters: undefined })),
+      statuses: async (ids: string[]) => ids.map(() => 'done'),
       expire: async () => undefined,
     } as unknown as WorkStore
     const exchange = new WorkExchange({ work: store, pollMs: 10, nudge: (ids) => void nudged.push([...ids]) })

@@ -37,8 +37,7 @@ export class WorkExchange {
     const deadline = Math.max(...items.map((w) => w.deadline.getTime()))
     try {
       while (!signal.aborted && Date.now() < deadline) {
-        const open = (await this.c.work.results(ids, false)).filter((r) => !FINAL.has(r.status))
-        if (open.length === 0) break
+        if ((await this.c.work.statuses(ids)).every((status) => FINAL.has(status))) break
         await this.pause(Math.min(this.c.pollMs, Math.max(0, deadline - Date.now())), signal)
       }
     } finally {

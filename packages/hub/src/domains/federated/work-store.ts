@@ -171,6 +171,16 @@ export class WorkStore {
     return toRecord(row)
   }
 
+  /**
+   * Where each piece of work stands, and nothing else: what a round polls while it waits. Replies
+   * can be large (a masked vector, ciphertexts), and a poll reading them back would parse every
+   * answer already in again at each wake-up, quadratic in the round's clients.
+   */
+  async statuses(ids: readonly string[]): Promise<WorkStatus[]> {
+    const r = await this.db.query<{ status: WorkStatus }>('SELECT status FROM fl_work WHERE id = ANY($1::text[])', [ids])
+    return r.rows.map((row) => row.status)
+  }
+
   /** Where each piece of work stands (done or failed ones with their replies; parameters only when `withParameters`). */
   async results(ids: readonly string[], withParameters: boolean): Promise<WorkResult[]> {
     const r = await this.db.query<{ id: string; client_id: string; status: WorkStatus; reply: WorkResult['reply']; reply_sizes: number[] | null; reply_params: Uint8Array | null }>(
