@@ -31,8 +31,10 @@
  *
  * Wire format (--wire): `binary` (default) sends every update as bytes, as a fair comparison
  * needs: plaintext as raw float32 after a small header, ckks in @w3ai/federated/he's binary
- * envelope (SEAL's ciphertext bytes); `json` is the earlier form of both (plaintext float32 as
- * base64 in JSON, ckks ciphertexts as base64url in JSON). secagg+ messages are the same in both.
+ * envelope (SEAL's ciphertext bytes), secagg+'s masked vectors as their uint32 words after a JSON
+ * header; `json` is the earlier form of all three (plaintext float32 as base64 in JSON, ckks
+ * ciphertexts and masked vectors as base64url in JSON). secagg+'s other messages (keys, shares,
+ * reveals: a few KiB) are JSON in both.
  *
  *   npm run bench -- fl [--sizes 10000,100000,1000000] [--clients 10] [--rows 600] [--repeat 7] [--repeat-1m 3] [--wire binary|json]
  */
@@ -126,6 +128,7 @@ function secagg(updates: Parameters[], examples: number[], round: string): DataP
     roundId: round,
     updates: updates.map((parameters, i) => ({ clientId: ids[i] as string, parameters, numExamples: examples[i] as number })),
     maxWeight: Math.max(...examples),
+    wire: WIRE,
     onServerMessage: (m, length) => {
       const id = (m as { clientId: string }).clientId
       bytes.set(id, (bytes.get(id) ?? 0) + length)

@@ -74,4 +74,21 @@ describe('decoding a masked vector into a buffer', () => {
       }
     }
   })
+
+  it('reads a vector given as bytes: aligned in place, unaligned copied, a wrong length refused', () => {
+    const words = randomWords(33)
+    const bytes = new Uint8Array(words.buffer)
+    const view = decodeWords(bytes, 33, 'vector', new Uint32Array(33))
+    expect(view.buffer).toBe(words.buffer)
+    expect(view).toEqual(words)
+    const shifted = new Uint8Array(bytes.length + 1)
+    shifted.set(bytes, 1)
+    const into = new Uint32Array(33)
+    expect(decodeWords(shifted.subarray(1), 33, 'vector', into)).toBe(into)
+    expect(into).toEqual(words)
+    expect(decodeWords(shifted.subarray(1), 33)).toEqual(words)
+    for (const bad of [bytes.subarray(4), new Uint8Array(33 * 4 + 1), new Uint8Array(0)]) {
+      expect(() => decodeWords(bad, 33, 'vector', into)).toThrow(expect.objectContaining({ code: 'FL_SECAGG_MALFORMED' }))
+    }
+  })
 })

@@ -56,6 +56,18 @@ describe('a SecAgg+ round', () => {
     expectMeanOf(result, list, { n: 10 })
   })
 
+  it('gives the same mean with the masked vectors sent as bytes (a binary transport) as through JSON', () => {
+    const list = updates(7, [301, 5])
+    const lengths: number[] = []
+    const binary = runSecAggRound({ roundId: 'r', updates: list, dropAt: { 'client-03': 'collect-masked-vectors' }, wire: 'binary', onServerMessage: (m, length) => (m as { stage: string }).stage === 'collect-masked-vectors' && lengths.push(length) })
+    const json = runSecAggRound({ roundId: 'r', updates: list, dropAt: { 'client-03': 'collect-masked-vectors' } })
+    expect(binary.result.clients).toEqual(json.result.clients)
+    expect(binary.result.mean).toEqual(json.result.mean)
+    expectMeanOf(binary.result, list.filter((u) => u.clientId !== 'client-03'), { n: 7 })
+    // The words (306 of them) and a small header, not 4/3 of the words in base64.
+    for (const length of lengths) expect(length).toBeLessThan(306 * 4 + 200)
+  })
+
   it('is precise to about float32 resolution when maxWeight fits the largest client', () => {
     const list = updates(10)
     const { result } = runSecAggRound({ roundId: 'r', updates: list, maxWeight: 600 })

@@ -156,8 +156,11 @@ export class SecAggClient {
     return { roundId: config.roundId, stage: 'share-keys', clientId: this.clientId, seedCommitment: seedCommitment(config.roundId, this.clientId, this.seed), shares }
   }
 
-  /** Stage 3: opens the neighbours' shares and sends its update, quantized, weighted and masked. */
-  collect(request: SecAggCollectRequest, update: SecAggUpdate): SecAggCollectReply {
+  /**
+   * Stage 3: opens the neighbours' shares and sends its update, quantized, weighted and masked; the
+   * vector as base64url (JSON transports, the default) or as its bytes (binary ones).
+   */
+  collect(request: SecAggCollectRequest, update: SecAggUpdate, options: { vector?: 'base64url' | 'bytes' } = {}): SecAggCollectReply {
     const config = this.enter(request, 'collect-masked-vectors') as SecAggConfig
     const sealed = readRecord(request.shares, 'shares')
     const senders = Object.keys(sealed).sort()
@@ -180,7 +183,8 @@ export class SecAggClient {
     applyMasks(vector, masks)
     for (const m of masks.slice(1)) m.seed.fill(0)
     this.advance()
-    return { roundId: config.roundId, stage: 'collect-masked-vectors', clientId: this.clientId, vector: encodeWords(vector) }
+    const encoded = options.vector === 'bytes' ? new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength) : encodeWords(vector)
+    return { roundId: config.roundId, stage: 'collect-masked-vectors', clientId: this.clientId, vector: encoded }
   }
 
   /** Stage 4: reveals seed shares of active peers and key shares of dropped ones, never both for one peer. */

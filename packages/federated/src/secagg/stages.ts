@@ -184,8 +184,11 @@ export interface SecAggCollectReply {
   roundId: string
   stage: 'collect-masked-vectors'
   clientId: string
-  /** The masked vector: little-endian uint32 words, base64url. */
-  vector: string
+  /**
+   * The masked vector, little-endian uint32 words: base64url for a JSON transport, or the bytes
+   * themselves for a binary one (`collect(…, { vector: 'bytes' })`).
+   */
+  vector: string | Uint8Array
 }
 
 export interface SecAggUnmaskRequest {
@@ -243,10 +246,18 @@ export function encodeWords(words: Uint32Array): string {
 }
 
 /**
- * Decodes a base64url vector of exactly `count` uint32 words; into `into` (of `count` words) when
- * given, so a server adding many vectors decodes each into the same buffer instead of a fresh one.
+ * Decodes a vector of exactly `count` uint32 words, base64url or bytes; into `into` (of `count`
+ * words) when given, so a server adding many vectors decodes each into the same buffer instead of a
+ * fresh one. Aligned bytes are read where they lie.
  */
 export function decodeWords(value: unknown, count: number, field = 'vector', into?: Uint32Array): Uint32Array {
+  if (value instanceof Uint8Array) {
+    if (value.byteLength !== count * 4) throw malformed(field, `is not ${count * 4} bytes`, { expected: count * 4, actual: value.byteLength })
+    if (value.byteOffset % 4 === 0) return new Uint32Array(value.buffer, value.byteOffset, count)
+    const words = into?.length === count ? into : new Uint32Array(count)
+    new Uint8Array(words.buffer, words.byteOffset, words.byteLength).set(value)
+    return words
+  }
   if (into === undefined || into.length !== count || typeof value !== 'string' || value.length !== Math.ceil((count * 16) / 3)) {
     const bytes = readBytes(value, field, count * 4)
     if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count)
